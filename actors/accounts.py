@@ -1,0 +1,87 @@
+"""The accounts actor: profiles and session revocation. Secrets never reach it (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from beanie import Document
+
+from actors.changes import change_data, is_stale
+from actors.kernel import ActorDefinition, Decision, accept, reject
+from bus.commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.envelopes import Command
+from bus.ids import user_scope
+from storage.accounts import Credential, SessionDoc, UserDoc
+from storage.unit_of_work import CommandWork
+from storage.views import session_entity, user_entity
+
+
+async def register(command: Command, p: RegisterUser, work: CommandWork) -> Decision:
+    """Create the profile and activate the credential the edge stored for it."""
+    if await work.get(UserDoc, p.user_id) is not None:
+        return reject("conflict", "this account already exists")
+    credential = await work.get(Credential, p.user_id)
+    if credential is None or credential.email_lower != p.email.lower():
+        return reject("validation", "no pending sign-up for this account")
+    user = UserDoc(
+        id=p.user_id, email=p.email, email_lower=p.email.lower(), name=p.name,
+        home_currency=p.home_currency, timezone=p.timezone, version=1,
+        created_at=work.now, updated_at=work.now,
+    )
+    work.put(user)
+    work.put(credential.model_copy(update={"status": "active"}))
+    entity = user_entity(user)
+    work.emit(user_scope(user.id), "user.registered", change_data(entity))
+    return accept(entity)
+
+
+async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) -> Decision:
+    user_id = command.actor.user_id or ""
+    user = await work.get(UserDoc, user_id)
+    if user is None:
+        return reject("not_found", "no such account")
+    if is_stale(command, user.version):
+        return reject("conflict", f"version {command.expected_version} is stale", user_entity(user))
+    changes = p.model_dump(exclude_unset=True, exclude_none=True)
+    updated = user.model_copy(update={**changes, "version": user.version + 1, "updated_at": work.now})
+    work.put(updated)
+    entity = user_entity(updated)
+    work.emit(user_scope(user_id), "user.updated", change_data(entity, user_entity(user)))
+    return accept(entity)
+
+
+async def revoke_session(command: Command, p: RevokeSession, work: CommandWork) -> Decision:
+    """Revoke a sign-in session; its devices' sockets close when they see `session.revoked`."""
+    session = await work.get(SessionDoc, p.session_id)
+    if session is None or session.user_id != command.actor.user_id:
+        return reject("not_found", "no such session")
+    if session.revoked:
+        return accept(session_entity(session))
+    revoked = session.model_copy(
+        update={"revoked": True, "revoked_reason": p.reason, "version": session.version + 1}
+    )
+    work.put(revoked)
+    entity = session_entity(revoked)
+    work.emit(user_scope(session.user_id), "session.revoked", change_data(entity))
+    return accept(entity)
+
+
+def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
+    users = [c.payload.get("user_id") or c.actor.user_id for c in commands]
+    sessions = [c.payload.get("session_id") for c in commands if c.type == "session.revoke"]
+    return {
+        UserDoc: [u for u in users if isinstance(u, str)],
+        Credential: [u for u in users if isinstance(u, str)],
+        SessionDoc: [s for s in sessions if isinstance(s, str)],
+    }
+
+
+ACCOUNTS = ActorDefinition(
+    name="accounts",
+    handlers={
+        "user.register": register,
+        "user.update": update_profile,
+        "session.revoke": revoke_session,
+    },
+    prefetch=prefetch,
+)

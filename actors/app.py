@@ -1,0 +1,118 @@
+"""Composition root of an actor process: a FastStream NATS broker whose subscribers feed a BatchApplier.
+
+Each actor owns one durable pull consumer on ``cmd.<domain>.*`` (shared by every process of that
+actor) and one per event type it reacts to. Subscribers only hand the message to the applier;
+the ack policy is MANUAL because the applier acks after the outcome is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+import structlog
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.params import NoCast
+
+from actors.applier import BatchApplier
+from actors.kernel import ActorDefinition
+from actors.ports import NatsPublisher
+from actors.relay import PublishedMarker, run_relay
+from bus.envelopes import Command, Event
+from bus.settings import Settings
+from bus.streams import consumer_config, ensure_streams
+from bus.subjects import COMMANDS_STREAM, EVENTS_STREAM, domain_commands, events_of_type
+from storage.database import Database
+from storage.dead_letters import DeadLetterStore
+
+log = structlog.get_logger(__name__)
+
+
+def reaction_durable(actor: str, event_type: str) -> str:
+    return f"{actor}--{event_type.replace('.', '-')}"
+
+
+class ActorProcess:
+    """One running actor: broker, subscribers, applier and outbox relay, started and drained together."""
+
+    def __init__(self, definition: ActorDefinition, settings: Settings, database: Database) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.database = database
+        self.broker = NatsBroker(
+            settings.nats_url.split(","), max_reconnect_attempts=-1, connect_timeout=5,
+            logger=None,
+        )
+        self.applier: BatchApplier | None = None
+        self._relay: asyncio.Task[None] | None = None
+        self._declare()
+
+    def _declare(self) -> None:
+        name, settings = self.definition.name, self.settings
+        pull = PullSub(batch_size=1, timeout=5.0)
+
+        @self.broker.subscriber(
+            domain_commands(name),
+            stream=JStream(COMMANDS_STREAM, declare=False),
+            durable=name,
+            config=consumer_config(name, domain_commands(name), settings),
+            pull_sub=pull,
+            ack_policy=AckPolicy.MANUAL,
+            no_reply=True,
+            title=f"{name}:commands",
+            description=f"Commands owned by the {name} actor; one outcome each on reply_to.",
+        )
+        async def on_command(body: Annotated[Command, NoCast], msg: NatsMessage) -> None:
+            await self._submit(msg)
+
+        for event_type in self.definition.reactions:
+            durable = reaction_durable(name, event_type)
+
+            @self.broker.subscriber(
+                events_of_type(event_type),
+                stream=JStream(EVENTS_STREAM, declare=False),
+                durable=durable,
+                config=consumer_config(durable, events_of_type(event_type), settings),
+                pull_sub=pull,
+                ack_policy=AckPolicy.MANUAL,
+                no_reply=True,
+                title=f"{name}:{event_type}",
+                description=f"The {name} actor reacts to {event_type}.",
+            )
+            async def on_event(body: Annotated[Event, NoCast], msg: NatsMessage) -> None:
+                await self._submit(msg)
+
+    async def _submit(self, msg: NatsMessage) -> None:
+        assert self.applier is not None, "the applier starts before the subscribers"
+        await self.applier.submit(msg.raw_message)
+
+    async def start(self) -> None:
+        """Connect to NATS, ensure streams, then start consuming (the database is the caller's)."""
+        await self.broker.connect()
+        await ensure_streams(self.broker.connection.jetstream(), self.settings)
+        publisher = NatsPublisher(self.broker.connection)
+        marker = PublishedMarker()
+        self.applier = BatchApplier(
+            self.definition, self.database, publisher, self.settings,
+            dead_letters=DeadLetterStore(), marker=marker,
+        )
+        self.applier.start()
+        await self.broker.start()
+        self._relay = asyncio.create_task(run_relay(publisher, marker, self.settings))
+        log.info("actor_started", actor=self.definition.name, node=self.settings.node_id)
+
+    async def stop(self) -> None:
+        """Drain: stop fetching, finish and ack what is in hand (bounded), then close."""
+        for subscriber in self.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        if self.applier is not None:
+            await self.applier.drain(self.settings.drain_timeout_s)
+        if self._relay is not None:
+            self._relay.cancel()
+            await asyncio.gather(self._relay, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        log.info("actor_stopped", actor=self.definition.name)

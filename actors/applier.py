@@ -1,0 +1,202 @@
+"""Group commit: apply whatever commands are waiting as one batch, in one short transaction.
+
+A subscriber hands each pulled message to :meth:`BatchApplier.submit` and returns. One worker
+takes everything queued (up to ``batch_max``), applies it in one transaction with bulk writes,
+then publishes the events, answers each waiting node and acks — so at low load a batch is one
+command and adds no latency, and under load batches grow by themselves. The message is acked
+only after its outcome is durable; a failing command is isolated by splitting the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from nats.aio.msg import Msg
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from actors.inbound import Inbound, Undecodable, decode
+from actors.kernel import ActorDefinition
+from actors.outcomes import apply_one
+from actors.ports import Publisher
+from actors.relay import PublishedMarker
+from bus.envelopes import Event, Outcome, utcnow
+from bus.settings import Settings
+from storage.database import Database
+from storage.dead_letters import DeadLetterStore
+from storage.documents import ProcessedCommand
+from storage.transactions import StaleWrite, in_transaction
+from storage.unit_of_work import BatchWork
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class Result:
+    """What became of one inbound message in a committed batch."""
+
+    item: Inbound
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database (not the command) is the problem: retry later, never dead-letter for it."""
+    return isinstance(exc, ConnectionFailure)
+
+
+class BatchApplier:
+    """Applies an actor's inbound messages in batches; see the module docstring."""
+
+    def __init__(
+        self,
+        actor: ActorDefinition,
+        database: Database,
+        publisher: Publisher,
+        settings: Settings,
+        *,
+        dead_letters: DeadLetterStore,
+        marker: PublishedMarker,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.actor = actor
+        self._db = database
+        self._publisher = publisher
+        self._settings = settings
+        self._dead = dead_letters
+        self._marker = marker
+        self._clock = clock
+        self._queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=settings.batch_max * 4)
+        self._worker: asyncio.Task[None] | None = None
+        self.applied = 0
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name=f"applier-{self.actor.name}")
+
+    async def submit(self, msg: Msg) -> None:
+        """Queue a pulled message; waits when the queue is full (backpressure on fetching)."""
+        await self._queue.put(msg)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Finish what is queued and in hand (bounded), then stop the worker."""
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout_s)
+        except TimeoutError:
+            log.warning("drain_timeout", actor=self.actor.name, left=self._queue.qsize())
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+
+    async def _run(self) -> None:
+        while True:
+            msgs = [await self._queue.get()]
+            while len(msgs) < self._settings.batch_max and not self._queue.empty():
+                msgs.append(self._queue.get_nowait())
+            try:
+                await self.process(msgs)
+            except Exception:
+                log.exception("batch_crashed", actor=self.actor.name, size=len(msgs))
+                for msg in msgs:
+                    await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))
+            finally:
+                for _ in msgs:
+                    self._queue.task_done()
+
+    async def process(self, msgs: list[Msg]) -> None:
+        """Decode, dead-letter what can never be applied, apply the rest as one batch."""
+        items: list[Inbound] = []
+        for msg in msgs:
+            try:
+                items.append(decode(msg, self.actor.name))
+            except Undecodable as exc:
+                await self._dead_letter(msg, f"undecodable: {exc}", None)
+        if items:
+            await self._apply(items)
+
+    async def _apply(self, items: list[Inbound]) -> None:
+        try:
+            results, events = await in_transaction(
+                self._db.client, lambda session: self._attempt(session, items)
+            )
+        except (PyMongoError, StaleWrite) as exc:
+            if len(items) > 1 and not is_outage(exc):
+                half = len(items) // 2
+                log.warning("batch_split", actor=self.actor.name, size=len(items), error=str(exc)[:200])
+                await self._apply(items[:half])
+                await self._apply(items[half:])
+                return
+            for item in items:
+                await self._fail(item, exc)
+            return
+        await self._after_commit(results, events)
+
+    async def _attempt(self, session: object, items: list[Inbound]) -> tuple[list[Result], list[Event]]:
+        batch = BatchWork(session)  # type: ignore[arg-type]
+        ids = [item.command.command_id for item in items]
+        cursor = ProcessedCommand.get_pymongo_collection().find(
+            {"_id": {"$in": ids}}, {"body_hash": 1, "outcome": 1}, session=session
+        )
+        done = {row["_id"]: row async for row in cursor}
+        if self.actor.prefetch is not None:
+            fresh = [i.command for i in items if i.event is None and i.command.command_id not in done]
+            for model, wanted in self.actor.prefetch(fresh).items():
+                await batch.load(model, wanted)
+        results: list[Result] = []
+        for item in items:
+            outcome, error = await apply_one(self.actor, batch, item, done, self._clock())
+            results.append(Result(item, outcome, error))
+        await batch.flush()
+        return results, [event.to_event() for event in batch.events]
+
+    async def _after_commit(self, results: list[Result], events: list[Event]) -> None:
+        try:
+            await self._publisher.publish_events(events)
+        except Exception as exc:  # the relay publishes them later; the effect is durable
+            log.warning("event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc))
+        else:
+            self._marker.add(e.event_id for e in events)
+        for result in results:
+            command = result.item.command
+            if result.error is not None:
+                await self._fail(result.item, result.error)
+                continue
+            if result.outcome is not None and command.reply_to and result.item.event is None:
+                try:
+                    await self._publisher.send_outcome(command.reply_to, result.outcome)
+                except Exception as exc:  # the waiting node re-reads the stored outcome
+                    log.warning("outcome_send_failed", command_id=command.command_id, error=str(exc))
+            await _quiet(result.item.msg.ack())
+            self.applied += 1
+
+    async def _fail(self, item: Inbound, exc: BaseException) -> None:
+        deliveries = item.deliveries
+        if not is_outage(exc) and deliveries >= self._settings.consumer_max_deliver:
+            await self._dead_letter(item.msg, f"failed {deliveries} times: {exc!r}"[:1000], item.command.command_id)
+            return
+        delay = min(60.0, self._settings.consumer_nak_delay_s * 2 ** min(deliveries - 1, 6))
+        log.warning("command_retry", command_id=item.command.command_id, deliveries=deliveries,
+                    delay_s=delay, error=repr(exc)[:300])
+        await _quiet(item.msg.nak(delay=delay))
+
+    async def _dead_letter(self, msg: Msg, reason: str, command_id: str | None) -> None:
+        try:
+            await self._dead.record(msg, reason=reason, consumer=self.actor.name, command_id=command_id)
+        except Exception as exc:
+            log.error("dead_letter_write_failed", error=str(exc))
+            await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))
+            return
+        log.error("dead_lettered", subject=msg.subject, command_id=command_id, reason=reason)
+        await _quiet(msg.term())
+
+
+async def _quiet(ack: object) -> None:
+    """Ack/nak/term; a failure there only means the message will be redelivered (and deduped)."""
+    try:
+        await ack  # type: ignore[misc]
+    except Exception as exc:
+        log.warning("ack_failed", error=str(exc))

@@ -1,0 +1,63 @@
+"""The expenses actor: personal expenses, categories and trips."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from beanie import Document
+
+from actors.expenses.catalog import (
+    archive_category,
+    create_category,
+    create_trip,
+    delete_trip,
+    rename_category,
+    seed_default_categories,
+    update_trip,
+)
+from actors.expenses.expenses import create_expense, delete_expense, new_expense_id, update_expense
+from actors.kernel import ActorDefinition
+from bus.envelopes import Command
+from bus.ids import derived_id
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+
+
+def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
+    """Load every expense, category and trip a batch will touch in three queries."""
+    expenses: list[str] = []
+    categories: list[str] = []
+    trips: list[str] = []
+    for command in commands:
+        payload = command.payload
+        given = payload.get("id") if isinstance(payload.get("id"), str) else None
+        entity = command.type.partition(".")[0]
+        if command.type == "expense.create":
+            expenses.append(new_expense_id(command, given))
+        elif entity == "expense" and given:
+            expenses.append(given)
+        elif entity == "category":
+            categories.append(given or derived_id("category", command.command_id))
+        elif entity == "trip":
+            trips.append(given or derived_id("trip", command.command_id))
+        for key, bucket in (("category_id", categories), ("trip_id", trips)):
+            if isinstance(payload.get(key), str):
+                bucket.append(payload[key])
+    return {ExpenseDoc: expenses, CategoryDoc: categories, TripDoc: trips}
+
+
+EXPENSES = ActorDefinition(
+    name="expenses",
+    handlers={
+        "expense.create": create_expense,
+        "expense.update": update_expense,
+        "expense.delete": delete_expense,
+        "category.create": create_category,
+        "category.rename": rename_category,
+        "category.archive": archive_category,
+        "trip.create": create_trip,
+        "trip.update": update_trip,
+        "trip.delete": delete_trip,
+    },
+    reactions={"user.registered": seed_default_categories},
+    prefetch=prefetch,
+)

@@ -1,0 +1,131 @@
+"""Handlers of categories and trips, and the default categories made for each new user."""
+
+from __future__ import annotations
+
+from actors.changes import change_data, is_stale
+from actors.expenses.rules import DEFAULT_CATEGORIES
+from actors.kernel import Decision, accept, reject
+from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
+from bus.envelopes import Command, Event
+from bus.ids import derived_id, user_scope
+from storage.ledger import CategoryDoc, TripDoc
+from storage.unit_of_work import CommandWork
+from storage.views import category_entity, trip_entity
+
+
+def default_category_id(user_id: str, name: str) -> str:
+    return derived_id("category", user_id, name)
+
+
+async def seed_default_categories(event: Event, work: CommandWork) -> None:
+    """On `user.registered`: the default categories (deterministic ids, so only once)."""
+    user_id = event.data["entity"]["id"]
+    for name, icon, color in DEFAULT_CATEGORIES:
+        category_id = default_category_id(user_id, name)
+        if await work.get(CategoryDoc, category_id) is not None:
+            continue
+        doc = CategoryDoc(id=category_id, owner_id=user_id, name=name, icon=icon, color=color,
+                          is_default=True, version=1, created_at=work.now, updated_at=work.now)
+        work.put(doc)
+        work.emit(user_scope(user_id), "category.created", change_data(category_entity(doc)))
+
+
+async def create_category(command: Command, p: CreateCategory, work: CommandWork) -> Decision:
+    owner = command.actor.user_id or ""
+    category_id = p.id or derived_id("category", command.command_id)
+    existing = await work.get(CategoryDoc, category_id)
+    if existing is not None:
+        if existing.owner_id != owner:
+            return reject("validation", "this id is already taken", id="choose another UUID")
+        return reject("conflict", "a category with this id exists", category_entity(existing))
+    doc = CategoryDoc(id=category_id, owner_id=owner, name=p.name, icon=p.icon, color=p.color,
+                      version=1, created_at=work.now, updated_at=work.now)
+    work.put(doc)
+    entity = category_entity(doc)
+    work.emit(user_scope(owner), "category.created", change_data(entity))
+    return accept(entity)
+
+
+async def _own_category(command: Command, category_id: str, work: CommandWork) -> CategoryDoc | None:
+    doc = await work.get(CategoryDoc, category_id)
+    return doc if doc is not None and doc.owner_id == command.actor.user_id else None
+
+
+async def rename_category(command: Command, p: RenameCategory, work: CommandWork) -> Decision:
+    doc = await _own_category(command, p.id, work)
+    if doc is None:
+        return reject("not_found", "no such category")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", category_entity(doc))
+    renamed = doc.model_copy(update={"name": p.name, "version": doc.version + 1, "updated_at": work.now})
+    work.put(renamed)
+    entity = category_entity(renamed)
+    work.emit(user_scope(doc.owner_id), "category.renamed", change_data(entity, category_entity(doc)))
+    return accept(entity)
+
+
+async def archive_category(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+    doc = await _own_category(command, p.id, work)
+    if doc is None:
+        return reject("not_found", "no such category")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", category_entity(doc))
+    archived = doc.model_copy(update={"archived": True, "version": doc.version + 1, "updated_at": work.now})
+    work.put(archived)
+    entity = category_entity(archived)
+    work.emit(user_scope(doc.owner_id), "category.archived", change_data(entity, category_entity(doc)))
+    return accept(entity)
+
+
+async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Decision:
+    owner = command.actor.user_id or ""
+    trip_id = p.id or derived_id("trip", command.command_id)
+    existing = await work.get(TripDoc, trip_id)
+    if existing is not None:
+        if existing.owner_id != owner:
+            return reject("validation", "this id is already taken", id="choose another UUID")
+        return reject("conflict", "a trip with this id exists", trip_entity(existing))
+    doc = TripDoc(id=trip_id, owner_id=owner, name=p.name, destination=p.destination,
+                  start_date=p.start_date.isoformat(), end_date=p.end_date.isoformat(),
+                  currency=p.currency, version=1, created_at=work.now, updated_at=work.now)
+    work.put(doc)
+    entity = trip_entity(doc)
+    work.emit(user_scope(owner), "trip.created", change_data(entity))
+    return accept(entity)
+
+
+async def _own_trip(command: Command, trip_id: str, work: CommandWork) -> TripDoc | None:
+    doc = await work.get(TripDoc, trip_id)
+    ok = doc is not None and doc.owner_id == command.actor.user_id and not doc.deleted
+    return doc if ok else None
+
+
+async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Decision:
+    doc = await _own_trip(command, p.id, work)
+    if doc is None:
+        return reject("not_found", "no such trip")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
+    changes = p.model_dump(exclude_unset=True, exclude={"id"})
+    for key in ("start_date", "end_date"):
+        if key in changes:
+            changes[key] = changes[key].isoformat()
+    updated = doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": work.now})
+    if updated.end_date < updated.start_date:
+        return reject("validation", "end_date is before start_date", end_date="before start_date")
+    work.put(updated)
+    entity = trip_entity(updated)
+    work.emit(user_scope(doc.owner_id), "trip.updated", change_data(entity, trip_entity(doc)))
+    return accept(entity)
+
+
+async def delete_trip(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+    doc = await _own_trip(command, p.id, work)
+    if doc is None:
+        return reject("not_found", "no such trip")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
+    gone = doc.model_copy(update={"deleted": True, "version": doc.version + 1, "updated_at": work.now})
+    work.put(gone)
+    work.emit(user_scope(doc.owner_id), "trip.deleted", change_data(trip_entity(gone), trip_entity(doc)))
+    return accept(trip_entity(gone))

@@ -1,0 +1,104 @@
+"""Handlers of personal expenses: create, update, delete."""
+
+from __future__ import annotations
+
+from actors.changes import change_data, is_stale
+from actors.expenses.rules import amount_fits, expense_changes
+from actors.kernel import Decision, accept, reject
+from bus.commands import CreateExpense, DeleteById, UpdateExpense
+from bus.envelopes import Command
+from bus.ids import derived_id, user_scope
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.unit_of_work import CommandWork
+from storage.views import expense_entity, offset_minutes
+
+
+def new_expense_id(command: Command, given: str | None) -> str:
+    """The client's id, or one derived from the command so a replay cannot create two."""
+    return given or derived_id("expense", command.command_id)
+
+
+async def _check_refs(work: CommandWork, owner: str, category_id: str | None, trip_id: str | None) -> Decision | None:
+    if category_id is not None:
+        category = await work.get(CategoryDoc, category_id)
+        if category is None or category.owner_id != owner:
+            return reject("validation", "unknown category", category_id="no such category")
+        if category.archived:
+            return reject("validation", "category is archived", category_id="category is archived")
+    if trip_id is not None:
+        trip = await work.get(TripDoc, trip_id)
+        if trip is None or trip.owner_id != owner or trip.deleted:
+            return reject("validation", "unknown trip", trip_id="no such trip")
+    return None
+
+
+async def create_expense(command: Command, p: CreateExpense, work: CommandWork) -> Decision:
+    owner = command.actor.user_id
+    if owner is None:
+        return reject("forbidden", "sign in first")
+    expense_id = new_expense_id(command, p.id)
+    existing = await work.get(ExpenseDoc, expense_id)
+    if existing is not None:
+        if existing.owner_id != owner:
+            return reject("validation", "this id is already taken", id="choose another UUID")
+        return reject("conflict", "an expense with this id exists", expense_entity(existing))
+    if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
+        return bad
+    doc = ExpenseDoc(
+        id=expense_id, owner_id=owner, scope=user_scope(owner), type=p.type, amount=p.amount,
+        currency=p.currency, category_id=p.category_id, description=p.description,
+        merchant=p.merchant, date=p.date.isoformat(), occurred_at=p.occurred_at,
+        occurred_offset_min=offset_minutes(p.occurred_at), notes=p.notes, tags=list(p.tags),
+        trip_id=p.trip_id, version=1, created_at=work.now, updated_at=work.now,
+        made_at=command.made_at,
+    )
+    work.put(doc)
+    entity = expense_entity(doc)
+    work.emit(doc.scope, "expense.created", change_data(entity))
+    return accept(entity)
+
+
+async def _owned(work: CommandWork, command: Command, expense_id: str) -> ExpenseDoc | None:
+    doc = await work.get(ExpenseDoc, expense_id)
+    if doc is None or doc.owner_id != command.actor.user_id or doc.deleted:
+        return None
+    return doc
+
+
+async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) -> Decision:
+    doc = await _owned(work, command, p.id)
+    if doc is None:
+        return reject("not_found", "no such expense")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", expense_entity(doc))
+    changes = expense_changes(p.model_dump(exclude_unset=True))
+    if "occurred_at" in changes:
+        changes["occurred_offset_min"] = offset_minutes(changes["occurred_at"])
+    amount, currency = changes.get("amount", doc.amount), changes.get("currency", doc.currency)
+    if (reason := amount_fits(amount, currency)) is not None:
+        return reject("validation", reason, amount=reason)
+    bad = await _check_refs(
+        work, doc.owner_id,
+        changes.get("category_id") if "category_id" in changes else None,
+        changes.get("trip_id") if "trip_id" in changes else None,
+    )
+    if bad is not None:
+        return bad
+    updated = doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": work.now})
+    work.put(updated)
+    entity = expense_entity(updated)
+    work.emit(doc.scope, "expense.updated", change_data(entity, expense_entity(doc)))
+    return accept(entity)
+
+
+async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+    doc = await _owned(work, command, p.id)
+    if doc is None:
+        return reject("not_found", "no such expense")
+    if is_stale(command, doc.version):
+        return reject("conflict", f"version {command.expected_version} is stale", expense_entity(doc))
+    gone = doc.model_copy(update={"deleted": True, "version": doc.version + 1, "updated_at": work.now})
+    work.put(gone)
+    tombstone = expense_entity(gone)
+    work.emit(doc.scope, "expense.deleted", change_data(tombstone, expense_entity(doc)))
+    return accept(tombstone)

@@ -1,0 +1,9 @@
+"""Every actor by name (what `ledgerbus actor <name>` can run)."""
+
+from __future__ import annotations
+
+from actors.accounts import ACCOUNTS
+from actors.expenses import EXPENSES
+from actors.kernel import ActorDefinition
+
+ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES)}

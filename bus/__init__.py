@@ -1,0 +1,1 @@
+"""Contracts and plumbing shared by every ledgerbus process (imports nothing of ours)."""

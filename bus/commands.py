@@ -1,0 +1,206 @@
+"""Command payloads, validated at the edge before they become commands, and their registry.
+
+Every command type maps to the actor (domain) that owns it and the pydantic model of its
+payload. The edge and the socket server validate against these; actors re-check business rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bus.entities import ExpenseType
+from bus.limits import (
+    AwareDatetime,
+    Day,
+    Description,
+    Email,
+    EntityId,
+    Name,
+    Notes,
+    ShortText,
+    Tags,
+    Timezone,
+)
+from bus.money import CurrencyCode, MoneyError, PositiveAmount, check_precision
+
+
+class Payload(BaseModel):
+    """Base of command payloads: frozen, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _precision(payload: BaseModel) -> None:
+    amount = getattr(payload, "amount", None)
+    currency = getattr(payload, "currency", None)
+    if amount is not None and currency is not None:
+        try:
+            check_precision(amount, currency)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+# ---- accounts -----------------------------------------------------------------------------
+
+
+class RegisterUser(Payload):
+    user_id: EntityId
+    email: Email
+    name: Name
+    home_currency: CurrencyCode
+    timezone: Timezone
+
+
+class UpdateProfile(Payload):
+    name: Name | None = None
+    home_currency: CurrencyCode | None = None
+    timezone: Timezone | None = None
+
+
+class RevokeSession(Payload):
+    session_id: str = Field(max_length=64)
+    reason: Literal["logout", "refresh_reuse", "admin"]
+
+
+# ---- expenses -----------------------------------------------------------------------------
+
+
+class CreateExpense(Payload):
+    id: EntityId | None = Field(None, description="Client-made UUID for offline creation.")
+    type: ExpenseType = "expense"
+    amount: PositiveAmount
+    currency: CurrencyCode
+    category_id: EntityId | None = None
+    description: Description = ""
+    merchant: ShortText | None = None
+    date: Day
+    occurred_at: AwareDatetime | None = None
+    notes: Notes | None = None
+    tags: Tags = Field(default_factory=list)
+    trip_id: EntityId | None = None
+
+    @model_validator(mode="after")
+    def _amount_fits_currency(self) -> Self:
+        _precision(self)
+        return self
+
+
+class UpdateExpense(Payload):
+    """Fields present are changed; a nullable field sent as null is cleared."""
+
+    id: EntityId
+    type: ExpenseType | None = None
+    amount: PositiveAmount | None = None
+    currency: CurrencyCode | None = None
+    category_id: EntityId | None = None
+    description: Description | None = None
+    merchant: ShortText | None = None
+    date: Day | None = None
+    occurred_at: AwareDatetime | None = None
+    notes: Notes | None = None
+    tags: Tags | None = None
+    trip_id: EntityId | None = None
+
+    @model_validator(mode="after")
+    def _amount_fits_currency(self) -> Self:
+        _precision(self)
+        for required in ("type", "amount", "currency", "date", "description", "tags"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be null")
+        return self
+
+
+class DeleteById(Payload):
+    id: EntityId
+
+
+class CreateCategory(Payload):
+    id: EntityId | None = None
+    name: Name
+    icon: ShortText | None = None
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class RenameCategory(Payload):
+    id: EntityId
+    name: Name
+
+
+class CreateTrip(Payload):
+    id: EntityId | None = None
+    name: Name
+    destination: ShortText | None = None
+    start_date: Day
+    end_date: Day
+    currency: CurrencyCode
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+class UpdateTrip(Payload):
+    id: EntityId
+    name: Name | None = None
+    destination: ShortText | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    currency: CurrencyCode | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        for required in ("name", "start_date", "end_date", "currency"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be null")
+        return self
+
+
+# ---- registry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """What the bus knows about one command type."""
+
+    type: str
+    domain: str
+    payload: type[Payload]
+    creates: bool = False
+    versioned: bool = False
+    client_allowed: bool = True
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.type: spec
+    for spec in (
+        CommandSpec("user.register", "accounts", RegisterUser, creates=True, client_allowed=False),
+        CommandSpec("user.update", "accounts", UpdateProfile, versioned=True),
+        CommandSpec("session.revoke", "accounts", RevokeSession, client_allowed=False),
+        CommandSpec("expense.create", "expenses", CreateExpense, creates=True),
+        CommandSpec("expense.update", "expenses", UpdateExpense, versioned=True),
+        CommandSpec("expense.delete", "expenses", DeleteById, versioned=True),
+        CommandSpec("category.create", "expenses", CreateCategory, creates=True),
+        CommandSpec("category.rename", "expenses", RenameCategory, versioned=True),
+        CommandSpec("category.archive", "expenses", DeleteById, versioned=True),
+        CommandSpec("trip.create", "expenses", CreateTrip, creates=True),
+        CommandSpec("trip.update", "expenses", UpdateTrip, versioned=True),
+        CommandSpec("trip.delete", "expenses", DeleteById, versioned=True),
+    )
+}
+
+
+def spec_for(command_type: str) -> CommandSpec:
+    """The spec of ``command_type``; KeyError if no actor owns it."""
+    return COMMANDS[command_type]
+
+
+def domains() -> list[str]:
+    """Every domain that owns at least one command type."""
+    return sorted({spec.domain for spec in COMMANDS.values()})

@@ -1,0 +1,118 @@
+"""Money rules in one place: ISO 4217 codes, minor units and exact decimal amounts.
+
+Minor units come from Babel's CLDR currency data, not a hand-typed list. An amount with more
+precision than its currency allows is rejected, never silently rounded.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Annotated
+
+from babel.numbers import get_currency_precision, list_currencies
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+# Codes that are not money people spend: precious metals, testing and accounting units.
+_NOT_SPENDABLE = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
+)
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12 in any currency is beyond any personal expense
+
+
+class MoneyError(ValueError):
+    """An amount or currency code that breaks the money rules."""
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    """ISO 4217 codes accepted for amounts."""
+    return frozenset(code for code in list_currencies() if code not in _NOT_SPENDABLE)
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point for ``currency`` (JPY 0, USD 2, KWD 3)."""
+    return int(get_currency_precision(currency))
+
+
+def check_currency(code: str) -> str:
+    """Return ``code`` if it is a known upper-case ISO 4217 code, else raise MoneyError."""
+    if len(code) != 3 or not code.isascii() or not code.isupper() or code not in known_currencies():
+        raise MoneyError(f"unknown currency code {code!r} (ISO 4217, upper case, e.g. 'EUR')")
+    return code
+
+
+def parse_amount(value: object) -> Decimal:
+    """Parse a decimal amount given as a JSON string (or int); floats are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError("amounts are decimal strings such as \"12.34\", not floats")
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 32 or "e" in text.lower():
+            raise MoneyError("amount must be a plain decimal string such as \"12.34\"")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:
+            raise MoneyError(f"not a decimal amount: {value!r}") from exc
+    else:
+        raise MoneyError("amount must be a decimal string such as \"12.34\"")
+    if not amount.is_finite():
+        raise MoneyError("amount must be finite")
+    return amount
+
+
+def check_positive(amount: Decimal) -> Decimal:
+    """Amounts of expenses are strictly positive and below MAX_AMOUNT."""
+    if amount <= 0:
+        raise MoneyError("amount must be greater than zero")
+    if amount >= MAX_AMOUNT:
+        raise MoneyError(f"amount must be less than {MAX_AMOUNT}")
+    return amount
+
+
+def check_precision(amount: Decimal, currency: str) -> Decimal:
+    """Reject more decimal places than ``currency`` has; normalise to exactly its minor units."""
+    digits = minor_units(currency)
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > digits:
+        raise MoneyError(
+            f"{currency} has {digits} decimal place{'s' if digits != 1 else ''}; got {amount}"
+        )
+    return amount.quantize(Decimal(1).scaleb(-digits))
+
+
+def format_amount(amount: Decimal) -> str:
+    """The JSON form of an amount: a plain decimal string."""
+    return format(amount, "f")
+
+
+def _money_error_to_value_error(func):  # type: ignore[no-untyped-def]
+    def wrapper(value: object) -> object:
+        try:
+            return func(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from exc
+
+    return wrapper
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_money_error_to_value_error(parse_amount)),
+    PlainSerializer(format_amount, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.34"]}),
+]
+"""A decimal amount, a JSON string on the wire."""
+
+PositiveAmount = Annotated[Amount, AfterValidator(_money_error_to_value_error(check_positive))]
+
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(_money_error_to_value_error(check_currency)),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}),
+]
+"""An ISO 4217 currency code in upper case."""

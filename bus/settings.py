@@ -1,0 +1,70 @@
+"""Settings shared by every process, read once from ``LEDGERBUS_*`` environment variables.
+
+A composition root builds one :class:`Settings` and passes it down; business code never reads
+the environment itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of ledgerbus. Environment: ``LEDGERBUS_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGERBUS_", extra="ignore", frozen=True)
+
+    # Servers
+    nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server(s), comma separated.")
+    mongo_uri: str = Field(
+        "mongodb://127.0.0.1:27017/?directConnection=true",
+        description="MongoDB (replica set, or the embedded SecantusDB) connection string.",
+    )
+    mongo_db: str = Field("ledgerbus", description="Database name.")
+
+    # HTTP edge / realtime
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+    outcome_wait_s: float = Field(3.0, description="How long a write waits for its outcome.")
+    public_url: str | None = None
+
+    # Auth
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 signing secret; the embedded stack generates one in data_dir."
+    )
+    jwt_issuer: str = "ledgerbus"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    login_max_per_account: int = Field(10, description="Failed logins per account per window.")
+    login_max_per_address: int = Field(30, description="Login attempts per address per window.")
+    login_window_s: int = 900
+
+    # Streams and consumers
+    stream_duplicate_window_s: float = 120.0
+    stream_max_age_s: float = Field(0.0, description="JetStream retention; 0 keeps forever.")
+    stream_replicas: int = 1
+    stream_storage: Literal["file", "memory"] = "file"
+    consumer_ack_wait_s: float = 30.0
+    consumer_max_deliver: int = 5
+    consumer_max_ack_pending: int = 2048
+    consumer_nak_delay_s: float = 1.0
+    batch_max: int = Field(64, description="Most commands one actor transaction applies.")
+    drain_timeout_s: float = 10.0
+
+    # Outbox relay
+    relay_interval_s: float = 1.0
+    relay_min_age_s: float = Field(
+        2.0, description="Only events older than this are republished (the normal path is faster)."
+    )
+
+    # Process
+    data_dir: Path = Path(".ledgerbus")
+    node_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "console"

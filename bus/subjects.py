@@ -1,0 +1,55 @@
+"""Every NATS subject and stream name, declared once.
+
+Commands: ``cmd.<domain>.<verb>`` (three tokens; domain is the owning actor).
+Events: ``evt.<scope_kind>.<scope_id>.<entity>.<verb>``.
+Outcomes travel on core NATS reply subjects under ``_reply.<node>.<command_id>``.
+"""
+
+from __future__ import annotations
+
+from bus.ids import split_scope
+
+COMMANDS_STREAM = "COMMANDS"
+EVENTS_STREAM = "EVENTS"
+COMMANDS_ALL = "cmd.>"
+EVENTS_ALL = "evt.>"
+REPLY_PREFIX = "_reply"
+
+
+def command_subject(domain: str, command_type: str) -> str:
+    """``('expenses', 'expense.create')`` -> ``cmd.expenses.expense_create``."""
+    return f"cmd.{domain}.{command_type.replace('.', '_')}"
+
+
+def domain_commands(domain: str) -> str:
+    """Filter subject for every command an actor owns."""
+    return f"cmd.{domain}.*"
+
+
+def event_subject(scope: str, event_type: str) -> str:
+    """``('user:u1', 'expense.created')`` -> ``evt.user.u1.expense.created``."""
+    kind, ident = split_scope(scope)
+    entity, _, verb = event_type.partition(".")
+    return f"evt.{kind}.{ident}.{entity}.{verb}"
+
+
+def scope_events(scope: str) -> str:
+    """Every event of one scope (what a realtime node subscribes to per connected user)."""
+    kind, ident = split_scope(scope)
+    return f"evt.{kind}.{ident}.>"
+
+
+def events_of_type(event_type: str) -> str:
+    """Every event of one type in any scope (what a reacting actor consumes)."""
+    entity, _, verb = event_type.partition(".")
+    return f"evt.*.*.{entity}.{verb}"
+
+
+def reply_inbox(node_id: str) -> str:
+    """Wildcard a waiting node subscribes to once for all its outcomes."""
+    return f"{REPLY_PREFIX}.{node_id}.*"
+
+
+def reply_subject(node_id: str, command_id: str) -> str:
+    """Where the outcome of ``command_id`` is sent for the node waiting on it."""
+    return f"{REPLY_PREFIX}.{node_id}.{command_id}"

@@ -1,0 +1,1 @@
+"""MongoDB through Beanie: documents, transactions, the event log and read queries."""

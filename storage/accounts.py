@@ -1,0 +1,76 @@
+"""Beanie documents of accounts: users (the profile), credentials and sign-in sessions.
+
+Credentials and sessions are written by the edge (they hold secrets, which never travel on the
+bus); the profile is written by the accounts actor.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import pymongo
+from beanie import Document
+from pydantic import Field
+from pymongo import IndexModel
+
+
+class UserDoc(Document):
+    id: str = Field(alias="_id")
+    email: str
+    email_lower: str
+    name: str
+    home_currency: str
+    timezone: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    class Settings:
+        name = "users"
+        indexes = [IndexModel([("email_lower", pymongo.ASCENDING)], unique=True)]
+
+
+class Credential(Document):
+    """The password hash (argon2id) of an account; `pending` until the profile exists."""
+
+    id: str = Field(alias="_id")  # the user id
+    email_lower: str
+    password_hash: str
+    status: Literal["pending", "active"]
+    created_at: datetime
+
+    class Settings:
+        name = "credentials"
+        indexes = [IndexModel([("email_lower", pymongo.ASCENDING)], unique=True)]
+
+
+class SessionDoc(Document):
+    """One signed-in device: a refresh-token family that rotates on every refresh."""
+
+    id: str = Field(alias="_id")
+    user_id: str
+    token_hash: str  # SHA-256 of the current refresh secret
+    rotated_hashes: list[str] = Field(default_factory=list)  # earlier secrets: reuse = theft
+    device_id: str | None = None
+    created_at: datetime
+    refreshed_at: datetime
+    expires_at: datetime
+    revoked: bool = False
+    revoked_reason: str | None = None
+    version: int = 1
+
+    class Settings:
+        name = "sessions"
+        indexes = [IndexModel([("user_id", pymongo.ASCENDING)])]
+
+
+class LoginThrottle(Document):
+    """Fixed-window counter of login attempts per account or per client address."""
+
+    id: str = Field(alias="_id")  # "acct:<email>" or "addr:<ip>"
+    window_start: datetime
+    attempts: int
+
+    class Settings:
+        name = "login_throttle"

@@ -1,0 +1,54 @@
+"""The MongoDB client and Beanie initialisation (called by composition roots, never at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beanie import Document, init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from bus.settings import Settings
+from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
+from storage.documents import DeadLetter, EventRecord, ProcessedCommand, ScopeCounter
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+
+DOCUMENTS: list[type[Document]] = [
+    ProcessedCommand,
+    EventRecord,
+    ScopeCounter,
+    DeadLetter,
+    UserDoc,
+    Credential,
+    SessionDoc,
+    LoginThrottle,
+    ExpenseDoc,
+    CategoryDoc,
+    TripDoc,
+]
+
+
+@dataclass
+class Database:
+    client: AsyncMongoClient  # type: ignore[type-arg]
+    db: AsyncDatabase  # type: ignore[type-arg]
+
+    async def ping(self) -> None:
+        await self.db.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+async def connect(settings: Settings, *, server_timeout_ms: int = 5000) -> Database:
+    """Connect, initialise Beanie and create indexes (idempotent)."""
+    client: AsyncMongoClient = AsyncMongoClient(  # type: ignore[type-arg]
+        settings.mongo_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=server_timeout_ms,
+        maxPoolSize=50,
+        uuidRepresentation="standard",
+    )
+    db = client[settings.mongo_db]
+    await init_beanie(database=db, document_models=DOCUMENTS)
+    return Database(client=client, db=db)

@@ -1,0 +1,78 @@
+"""Beanie documents of the bus's own bookkeeping: processed commands, the event log, dead letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pymongo
+from beanie import Document
+from pydantic import Field
+from pymongo import IndexModel
+
+
+class ProcessedCommand(Document):
+    """"Command X was applied, with this outcome": written in the same transaction as its effect."""
+
+    id: str = Field(alias="_id")  # the command id
+    type: str
+    issuer: str | None
+    body_hash: str
+    outcome: dict[str, Any]
+    processed_at: datetime
+
+    class Settings:
+        name = "processed_commands"
+        indexes = [IndexModel([("issuer", pymongo.ASCENDING), ("processed_at", pymongo.DESCENDING)])]
+
+
+class EventRecord(Document):
+    """The permanent per-scope event log, and the outbox of events not yet on JetStream."""
+
+    id: str = Field(alias="_id")  # the event id
+    scope: str
+    seq: int
+    type: str
+    schema_version: int = 1
+    command_id: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    published: bool = False
+
+    class Settings:
+        name = "events"
+        indexes = [
+            IndexModel([("scope", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
+            IndexModel([("published", pymongo.ASCENDING), ("occurred_at", pymongo.ASCENDING)]),
+        ]
+
+
+class ScopeCounter(Document):
+    """The last `seq` handed out in one scope."""
+
+    id: str = Field(alias="_id")  # the scope
+    seq: int = 0
+
+    class Settings:
+        name = "scope_counters"
+
+
+class DeadLetter(Document):
+    """A message that could not be applied, kept with its reason instead of retried forever."""
+
+    id: str = Field(alias="_id")  # "<stream>:<stream sequence>"
+    stream: str
+    stream_seq: int
+    subject: str
+    consumer: str
+    data: str  # the message body, as text (undecodable bytes are escaped)
+    headers: dict[str, str] = Field(default_factory=dict)
+    reason: str
+    deliveries: int
+    command_id: str | None = None
+    created_at: datetime
+    redriven_at: datetime | None = None
+
+    class Settings:
+        name = "dead_letters"
+        indexes = [IndexModel([("redriven_at", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)])]

@@ -1,0 +1,202 @@
+"""One batch of commands, one transaction: an identity map, staged writes, and a bulk flush.
+
+Handlers read entities through :class:`CommandWork` (which sees what earlier commands of the
+same batch staged) and stage new versions and events there. Only an accepted command's staging
+is merged into the batch; a rejected one leaves nothing behind. :meth:`BatchWork.flush` then
+writes everything with bulk operations: each scope's `seq` counter is taken once, state
+documents are inserted or replaced at the version read, and the processed-command records and
+events go in with ``insert_many`` — all inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from beanie import Document
+from beanie.odm.utils.encoder import Encoder
+from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from bus.envelopes import Event, Outcome
+from bus.ids import new_id
+from storage.documents import EventRecord, ProcessedCommand, ScopeCounter
+from storage.transactions import StaleWrite
+
+D = TypeVar("D", bound=Document)
+_Key = tuple[type[Document], str]
+_encoder = Encoder(to_db=True)
+
+
+@dataclass
+class StagedEvent:
+    """An event before its `seq` is known."""
+
+    scope: str
+    type: str
+    data: dict[str, Any]
+    command_id: str
+    occurred_at: datetime
+    event_id: str = field(default_factory=new_id)
+    seq: int = 0
+
+    def to_event(self) -> Event:
+        return Event(
+            event_id=self.event_id,
+            type=self.type,
+            command_id=self.command_id,
+            scope=self.scope,
+            seq=self.seq,
+            occurred_at=self.occurred_at,
+            data=self.data,
+        )
+
+
+class BatchWork:
+    """Identity map and staged writes of one transaction."""
+
+    def __init__(self, session: AsyncClientSession) -> None:
+        self.session = session
+        self._loaded: dict[_Key, Document | None] = {}
+        self._read_version: dict[_Key, int | None] = {}
+        self._staged: dict[_Key, Document] = {}
+        self.events: list[StagedEvent] = []
+        self.processed: list[ProcessedCommand] = []
+
+    async def load(self, model: type[Document], ids: list[str]) -> None:
+        """Fetch many entities in one query (prefetch), remembering the ones that do not exist."""
+        wanted = [i for i in dict.fromkeys(ids) if (model, i) not in self._loaded]
+        if not wanted:
+            return
+        raw = model.get_pymongo_collection().find({"_id": {"$in": wanted}}, session=self.session)
+        found = {doc["_id"]: model.model_validate(doc) async for doc in raw}
+        for ident in wanted:
+            doc = found.get(ident)
+            self._loaded[(model, ident)] = doc
+            self._read_version[(model, ident)] = getattr(doc, "version", None) if doc else None
+
+    async def get(self, model: type[D], ident: str) -> D | None:
+        """The entity as this batch sees it (staged > loaded > database), as a private copy."""
+        key = (model, ident)
+        if key in self._staged:
+            return self._staged[key].model_copy(deep=True)  # type: ignore[return-value]
+        if key not in self._loaded:
+            await self.load(model, [ident])
+        doc = self._loaded[key]
+        return doc.model_copy(deep=True) if doc is not None else None  # type: ignore[return-value]
+
+    def merge(self, work: CommandWork) -> None:
+        for doc in work.staged:
+            self._staged[(type(doc), str(doc.id))] = doc
+        self.events.extend(work.events)
+        self.processed.append(work.processed_record())
+
+    async def flush(self) -> None:
+        """Write everything staged, in bulk, inside the transaction."""
+        await self._assign_seqs()
+        await self._write_state()
+        if self.processed:
+            await ProcessedCommand.get_pymongo_collection().insert_many(
+                [_encoder.encode(p) for p in self.processed], ordered=False, session=self.session
+            )
+        if self.events:
+            await EventRecord.get_pymongo_collection().insert_many(
+                [_encoder.encode(_record(e)) for e in self.events], ordered=False, session=self.session
+            )
+
+    async def _assign_seqs(self) -> None:
+        per_scope = Counter(e.scope for e in self.events)
+        if not per_scope:
+            return
+        counters = ScopeCounter.get_pymongo_collection()
+        await counters.bulk_write(
+            [UpdateOne({"_id": s}, {"$inc": {"seq": n}}, upsert=True) for s, n in per_scope.items()],
+            ordered=False,
+            session=self.session,
+        )
+        heads = {
+            row["_id"]: row["seq"]
+            async for row in counters.find({"_id": {"$in": list(per_scope)}}, session=self.session)
+        }
+        next_seq = {scope: heads[scope] - n + 1 for scope, n in per_scope.items()}
+        for event in self.events:
+            event.seq = next_seq[event.scope]
+            next_seq[event.scope] += 1
+
+    async def _write_state(self) -> None:
+        by_model: dict[type[Document], list[InsertOne[Any] | ReplaceOne[Any]]] = {}
+        replaces: Counter[type[Document]] = Counter()
+        for (model, ident), doc in self._staged.items():
+            encoded = _encoder.encode(doc)
+            read_version = self._read_version.get((model, ident))
+            if read_version is None and self._loaded.get((model, ident)) is None:
+                by_model.setdefault(model, []).append(InsertOne(encoded))
+            else:
+                by_model.setdefault(model, []).append(
+                    ReplaceOne({"_id": ident, "version": read_version}, encoded)
+                )
+                replaces[model] += 1
+        for model, ops in by_model.items():
+            result = await model.get_pymongo_collection().bulk_write(
+                ops, ordered=False, session=self.session
+            )
+            if result.matched_count != replaces[model]:
+                raise StaleWrite(f"{model.__name__}: a document changed since it was read")
+
+
+def _record(event: StagedEvent) -> EventRecord:
+    return EventRecord(
+        id=event.event_id,
+        scope=event.scope,
+        seq=event.seq,
+        type=event.type,
+        command_id=event.command_id,
+        occurred_at=event.occurred_at,
+        data=event.data,
+    )
+
+
+class CommandWork:
+    """What one command's handler sees and stages; merged into the batch only if accepted."""
+
+    def __init__(self, batch: BatchWork, command_id: str, command_type: str, issuer: str | None,
+                 body_hash: str, now: datetime) -> None:
+        self._batch = batch
+        self.command_id = command_id
+        self.command_type = command_type
+        self.issuer = issuer
+        self.body_hash = body_hash
+        self.now = now
+        self.staged: list[Document] = []
+        self.events: list[StagedEvent] = []
+        self.outcome: Outcome | None = None
+
+    async def get(self, model: type[D], ident: str) -> D | None:
+        for doc in reversed(self.staged):
+            if isinstance(doc, model) and str(doc.id) == ident:
+                return doc.model_copy(deep=True)
+        return await self._batch.get(model, ident)
+
+    def put(self, doc: Document) -> None:
+        """Stage the new state of an entity (insert if new, else replace at the version read)."""
+        self.staged = [d for d in self.staged if not (type(d) is type(doc) and d.id == doc.id)]
+        self.staged.append(doc)
+
+    def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
+        """Stage an event in ``scope``; its `seq` is assigned at flush."""
+        event = StagedEvent(scope, event_type, data, self.command_id, self.now)
+        self.events.append(event)
+        return event
+
+    def processed_record(self) -> ProcessedCommand:
+        assert self.outcome is not None, "a command is recorded with its outcome"
+        return ProcessedCommand(
+            id=self.command_id,
+            type=self.command_type,
+            issuer=self.issuer,
+            body_hash=self.body_hash,
+            outcome=self.outcome.model_dump(mode="json"),
+            processed_at=self.now,
+        )
