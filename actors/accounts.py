@@ -24,9 +24,15 @@ async def register(command: Command, p: RegisterUser, work: CommandWork) -> Deci
     if credential is None or credential.email_lower != p.email.lower():
         return reject("validation", "no pending sign-up for this account")
     user = UserDoc(
-        id=p.user_id, email=p.email, email_lower=p.email.lower(), name=p.name,
-        home_currency=p.home_currency, timezone=p.timezone, version=1,
-        created_at=work.now, updated_at=work.now,
+        id=p.user_id,
+        email=p.email,
+        email_lower=p.email.lower(),
+        name=p.name,
+        home_currency=p.home_currency,
+        timezone=p.timezone,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
     )
     work.put(user)
     work.put(credential.model_copy(update={"status": "active"}))
@@ -43,7 +49,9 @@ async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) 
     if is_stale(command, user.version):
         return reject("conflict", f"version {command.expected_version} is stale", user_entity(user))
     changes = p.model_dump(exclude_unset=True, exclude_none=True)
-    updated = user.model_copy(update={**changes, "version": user.version + 1, "updated_at": work.now})
+    updated = user.model_copy(
+        update={**changes, "version": user.version + 1, "updated_at": work.now}
+    )
     work.put(updated)
     entity = user_entity(updated)
     work.emit(user_scope(user_id), "user.updated", change_data(entity, user_entity(user)))

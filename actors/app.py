@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import structlog
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
 from faststream.params import NoCast
 
 from actors.applier import BatchApplier
@@ -34,6 +35,49 @@ def reaction_durable(actor: str, event_type: str) -> str:
     return f"{actor}--{event_type.replace('.', '-')}"
 
 
+Submit = Callable[[NatsMessage], Awaitable[None]]
+
+
+def actor_router(definition: ActorDefinition, settings: Settings, submit: Submit) -> NatsRouter:
+    """The actor's FastStream router: its command consumer and one consumer per event it reacts to."""
+    router = NatsRouter()
+    name = definition.name
+    pull = PullSub(batch_size=1, timeout=5.0)
+
+    @router.subscriber(
+        domain_commands(name),
+        stream=JStream(COMMANDS_STREAM, declare=False),
+        durable=name,
+        config=consumer_config(name, domain_commands(name), settings),
+        pull_sub=pull,
+        ack_policy=AckPolicy.MANUAL,
+        no_reply=True,
+        title=f"{name}:commands",
+        description=f"Commands owned by the {name} actor; one Outcome each on the command's reply_to.",
+    )
+    async def on_command(body: Annotated[Command, NoCast], msg: NatsMessage) -> None:
+        await submit(msg)
+
+    for event_type in definition.reactions:
+        durable = reaction_durable(name, event_type)
+
+        @router.subscriber(
+            events_of_type(event_type),
+            stream=JStream(EVENTS_STREAM, declare=False),
+            durable=durable,
+            config=consumer_config(durable, events_of_type(event_type), settings),
+            pull_sub=pull,
+            ack_policy=AckPolicy.MANUAL,
+            no_reply=True,
+            title=f"{name}:{event_type}",
+            description=f"The {name} actor reacts to {event_type}.",
+        )
+        async def on_event(body: Annotated[Event, NoCast], msg: NatsMessage) -> None:
+            await submit(msg)
+
+    return router
+
+
 class ActorProcess:
     """One running actor: broker, subscribers, applier and outbox relay, started and drained together."""
 
@@ -42,47 +86,14 @@ class ActorProcess:
         self.settings = settings
         self.database = database
         self.broker = NatsBroker(
-            settings.nats_url.split(","), max_reconnect_attempts=-1, connect_timeout=5,
+            settings.nats_url.split(","),
+            max_reconnect_attempts=-1,
+            connect_timeout=5,
             logger=None,
         )
         self.applier: BatchApplier | None = None
         self._relay: asyncio.Task[None] | None = None
-        self._declare()
-
-    def _declare(self) -> None:
-        name, settings = self.definition.name, self.settings
-        pull = PullSub(batch_size=1, timeout=5.0)
-
-        @self.broker.subscriber(
-            domain_commands(name),
-            stream=JStream(COMMANDS_STREAM, declare=False),
-            durable=name,
-            config=consumer_config(name, domain_commands(name), settings),
-            pull_sub=pull,
-            ack_policy=AckPolicy.MANUAL,
-            no_reply=True,
-            title=f"{name}:commands",
-            description=f"Commands owned by the {name} actor; one outcome each on reply_to.",
-        )
-        async def on_command(body: Annotated[Command, NoCast], msg: NatsMessage) -> None:
-            await self._submit(msg)
-
-        for event_type in self.definition.reactions:
-            durable = reaction_durable(name, event_type)
-
-            @self.broker.subscriber(
-                events_of_type(event_type),
-                stream=JStream(EVENTS_STREAM, declare=False),
-                durable=durable,
-                config=consumer_config(durable, events_of_type(event_type), settings),
-                pull_sub=pull,
-                ack_policy=AckPolicy.MANUAL,
-                no_reply=True,
-                title=f"{name}:{event_type}",
-                description=f"The {name} actor reacts to {event_type}.",
-            )
-            async def on_event(body: Annotated[Event, NoCast], msg: NatsMessage) -> None:
-                await self._submit(msg)
+        self.broker.include_router(actor_router(definition, settings, self._submit))
 
     async def _submit(self, msg: NatsMessage) -> None:
         assert self.applier is not None, "the applier starts before the subscribers"
@@ -95,8 +106,12 @@ class ActorProcess:
         publisher = NatsPublisher(self.broker.connection)
         marker = PublishedMarker()
         self.applier = BatchApplier(
-            self.definition, self.database, publisher, self.settings,
-            dead_letters=DeadLetterStore(), marker=marker,
+            self.definition,
+            self.database,
+            publisher,
+            self.settings,
+            dead_letters=DeadLetterStore(),
+            marker=marker,
         )
         self.applier.start()
         await self.broker.start()

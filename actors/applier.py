@@ -126,7 +126,9 @@ class BatchApplier:
         except (PyMongoError, StaleWrite) as exc:
             if len(items) > 1 and not is_outage(exc):
                 half = len(items) // 2
-                log.warning("batch_split", actor=self.actor.name, size=len(items), error=str(exc)[:200])
+                log.warning(
+                    "batch_split", actor=self.actor.name, size=len(items), error=str(exc)[:200]
+                )
                 await self._apply(items[:half])
                 await self._apply(items[half:])
                 return
@@ -135,7 +137,9 @@ class BatchApplier:
             return
         await self._after_commit(results, events)
 
-    async def _attempt(self, session: object, items: list[Inbound]) -> tuple[list[Result], list[Event]]:
+    async def _attempt(
+        self, session: object, items: list[Inbound]
+    ) -> tuple[list[Result], list[Event]]:
         batch = BatchWork(session)  # type: ignore[arg-type]
         ids = [item.command.command_id for item in items]
         cursor = ProcessedCommand.get_pymongo_collection().find(
@@ -143,7 +147,9 @@ class BatchApplier:
         )
         done = {row["_id"]: row async for row in cursor}
         if self.actor.prefetch is not None:
-            fresh = [i.command for i in items if i.event is None and i.command.command_id not in done]
+            fresh = [
+                i.command for i in items if i.event is None and i.command.command_id not in done
+            ]
             for model, wanted in self.actor.prefetch(fresh).items():
                 await batch.load(model, wanted)
         results: list[Result] = []
@@ -157,7 +163,9 @@ class BatchApplier:
         try:
             await self._publisher.publish_events(events)
         except Exception as exc:  # the relay publishes them later; the effect is durable
-            log.warning("event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc))
+            log.warning(
+                "event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc)
+            )
         else:
             self._marker.add(e.event_id for e in events)
         for result in results:
@@ -169,23 +177,34 @@ class BatchApplier:
                 try:
                     await self._publisher.send_outcome(command.reply_to, result.outcome)
                 except Exception as exc:  # the waiting node re-reads the stored outcome
-                    log.warning("outcome_send_failed", command_id=command.command_id, error=str(exc))
+                    log.warning(
+                        "outcome_send_failed", command_id=command.command_id, error=str(exc)
+                    )
             await _quiet(result.item.msg.ack())
             self.applied += 1
 
     async def _fail(self, item: Inbound, exc: BaseException) -> None:
         deliveries = item.deliveries
         if not is_outage(exc) and deliveries >= self._settings.consumer_max_deliver:
-            await self._dead_letter(item.msg, f"failed {deliveries} times: {exc!r}"[:1000], item.command.command_id)
+            await self._dead_letter(
+                item.msg, f"failed {deliveries} times: {exc!r}"[:1000], item.command.command_id
+            )
             return
         delay = min(60.0, self._settings.consumer_nak_delay_s * 2 ** min(deliveries - 1, 6))
-        log.warning("command_retry", command_id=item.command.command_id, deliveries=deliveries,
-                    delay_s=delay, error=repr(exc)[:300])
+        log.warning(
+            "command_retry",
+            command_id=item.command.command_id,
+            deliveries=deliveries,
+            delay_s=delay,
+            error=repr(exc)[:300],
+        )
         await _quiet(item.msg.nak(delay=delay))
 
     async def _dead_letter(self, msg: Msg, reason: str, command_id: str | None) -> None:
         try:
-            await self._dead.record(msg, reason=reason, consumer=self.actor.name, command_id=command_id)
+            await self._dead.record(
+                msg, reason=reason, consumer=self.actor.name, command_id=command_id
+            )
         except Exception as exc:
             log.error("dead_letter_write_failed", error=str(exc))
             await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))

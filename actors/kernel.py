@@ -33,7 +33,9 @@ def accept(entity: BaseModel | None = None, version: int | None = None) -> Decis
     return Decision(True, data, version)
 
 
-def reject(code: ErrorCode, message: str, entity: BaseModel | None = None, **field_errors: str) -> Decision:
+def reject(
+    code: ErrorCode, message: str, entity: BaseModel | None = None, **field_errors: str
+) -> Decision:
     """Rejected with a stable ``code``; for ``conflict`` pass the current entity."""
     errors = tuple(FieldError(loc=[name], msg=msg) for name, msg in field_errors.items())
     data = entity.model_dump(mode="json") if entity is not None else None

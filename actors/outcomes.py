@@ -37,7 +37,9 @@ def to_outcome(command: Command, decision: Decision, work: CommandWork, now: dat
 
 def validation_errors(exc: ValidationError) -> tuple[FieldError, ...]:
     return tuple(
-        FieldError(loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=err["msg"])
+        FieldError(
+            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=err["msg"]
+        )
         for err in exc.errors()
     )
 
@@ -57,7 +59,9 @@ async def _decide(actor: ActorDefinition, item: Inbound, work: CommandWork) -> D
         payload = spec.payload.model_validate(command.payload)
     except ValidationError as exc:
         decision = reject("validation", "invalid payload")
-        return Decision(False, code="validation", message=decision.message, errors=validation_errors(exc))
+        return Decision(
+            False, code="validation", message=decision.message, errors=validation_errors(exc)
+        )
     return await handler(command, payload, work)
 
 
@@ -83,8 +87,9 @@ async def apply_one(
                 completed_at=now,
             ), None
         return Outcome.model_validate(prior["outcome"]), None
-    work = CommandWork(batch, command.command_id, command.type, command.actor.user_id,
-                       command.body_hash, now)
+    work = CommandWork(
+        batch, command.command_id, command.type, command.actor.user_id, command.body_hash, now
+    )
     with structlog.contextvars.bound_contextvars(
         command_id=command.command_id, user_id=command.actor.user_id, actor=actor.name
     ):
@@ -101,6 +106,9 @@ async def apply_one(
             batch.merge(work)
         else:
             batch.processed.append(work.processed_record())
-        done[command.command_id] = {"body_hash": command.body_hash, "outcome": outcome.model_dump(mode="json")}
+        done[command.command_id] = {
+            "body_hash": command.body_hash,
+            "outcome": outcome.model_dump(mode="json"),
+        }
         log.info("command_applied", type=command.type, status=outcome.status, code=outcome.code)
         return outcome, None

@@ -51,8 +51,16 @@ async def relay_once(publisher: Publisher, settings: Settings, limit: int = 500)
     if not rows:
         return 0
     events = [
-        Event(event_id=r.id, type=r.type, schema_version=r.schema_version, command_id=r.command_id,
-              scope=r.scope, seq=r.seq, occurred_at=r.occurred_at, data=r.data)
+        Event(
+            event_id=r.id,
+            type=r.type,
+            schema_version=r.schema_version,
+            command_id=r.command_id,
+            scope=r.scope,
+            seq=r.seq,
+            occurred_at=r.occurred_at,
+            data=r.data,
+        )
         for r in rows
     ]
     await publisher.publish_events(events)

@@ -31,13 +31,19 @@ class Command(Envelope):
     """An instruction to exactly one actor. Applied at most once; answered by one Outcome."""
 
     command_id: str = Field(description="Scoped to the issuer (UUIDv5 of user and key).")
-    type: str = Field(description="`<entity>.<verb>`, e.g. `expense.create`.", examples=["expense.create"])
+    type: str = Field(
+        description="`<entity>.<verb>`, e.g. `expense.create`.", examples=["expense.create"]
+    )
     actor: ActorRef = Field(description="Who issued it.")
     issued_at: datetime = Field(description="When the edge accepted it (UTC).")
     expected_version: int | None = Field(None, description="For updates and deletes.")
     reply_to: str | None = Field(None, description="Core NATS subject awaiting the outcome.")
-    body_hash: str = Field(description="Fingerprint of the request body: same key, other body is refused.")
-    made_at: datetime | None = Field(None, description="When the device made it (shown, never trusted).")
+    body_hash: str = Field(
+        description="Fingerprint of the request body: same key, other body is refused."
+    )
+    made_at: datetime | None = Field(
+        None, description="When the device made it (shown, never trusted)."
+    )
     payload: dict[str, Any] = Field(description="The command's fields, validated at the edge.")
 
 

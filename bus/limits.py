@@ -58,7 +58,9 @@ def _check_uuid(value: str) -> str:
 Day = Annotated[date, AfterValidator(_check_date)]
 AwareDatetime = Annotated[datetime, AfterValidator(_check_aware)]
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
-EntityId = Annotated[str, AfterValidator(_check_uuid), Field(examples=["6f1c2c9e-7d7a-4a53-9b8e-2f0d0c4b1a21"])]
+EntityId = Annotated[
+    str, AfterValidator(_check_uuid), Field(examples=["6f1c2c9e-7d7a-4a53-9b8e-2f0d0c4b1a21"])
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -67,7 +69,5 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Tags = Annotated[list[Tag], Field(max_length=20)]
 Email = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    ),
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
 ]

@@ -28,6 +28,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console", process: str = 
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=level.upper(), stream=sys.stdout, format="%(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stdout, format="%(name)s %(levelname)s %(message)s"
+    )
     for noisy in ("aiohttp.access", "pymongo", "faststream.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

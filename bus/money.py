@@ -45,7 +45,7 @@ def check_currency(code: str) -> str:
 def parse_amount(value: object) -> Decimal:
     """Parse a decimal amount given as a JSON string (or int); floats are refused."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError("amounts are decimal strings such as \"12.34\", not floats")
+        raise MoneyError('amounts are decimal strings such as "12.34", not floats')
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, Decimal):
@@ -53,13 +53,13 @@ def parse_amount(value: object) -> Decimal:
     elif isinstance(value, str):
         text = value.strip()
         if not text or len(text) > 32 or "e" in text.lower():
-            raise MoneyError("amount must be a plain decimal string such as \"12.34\"")
+            raise MoneyError('amount must be a plain decimal string such as "12.34"')
         try:
             amount = Decimal(text)
         except InvalidOperation as exc:
             raise MoneyError(f"not a decimal amount: {value!r}") from exc
     else:
-        raise MoneyError("amount must be a decimal string such as \"12.34\"")
+        raise MoneyError('amount must be a decimal string such as "12.34"')
     if not amount.is_finite():
         raise MoneyError("amount must be finite")
     return amount

@@ -11,10 +11,16 @@ from storage.documents import DeadLetter
 class DeadLetterStore:
     """Records dead letters (idempotently: one record per stream message)."""
 
-    async def record(self, msg: Msg, *, reason: str, consumer: str, command_id: str | None) -> DeadLetter:
+    async def record(
+        self, msg: Msg, *, reason: str, consumer: str, command_id: str | None
+    ) -> DeadLetter:
         try:
             meta = msg.metadata
-            stream, seq, deliveries = meta.stream, int(meta.sequence.stream), int(meta.num_delivered)
+            stream, seq, deliveries = (
+                meta.stream,
+                int(meta.sequence.stream),
+                int(meta.num_delivered),
+            )
         except Exception:
             stream, seq, deliveries = "?", 0, 1
         letter = DeadLetter(
@@ -36,7 +42,12 @@ class DeadLetterStore:
         return letter
 
     async def pending(self, limit: int = 100) -> list[DeadLetter]:
-        return await DeadLetter.find(DeadLetter.redriven_at == None).sort("created_at").limit(limit).to_list()  # noqa: E711
+        return (
+            await DeadLetter.find(DeadLetter.redriven_at == None)
+            .sort("created_at")
+            .limit(limit)
+            .to_list()
+        )  # noqa: E711
 
     async def mark_redriven(self, letter_id: str) -> None:
         await DeadLetter.get_pymongo_collection().update_one(

@@ -12,7 +12,7 @@ from pymongo import IndexModel
 
 
 class ProcessedCommand(Document):
-    """"Command X was applied, with this outcome": written in the same transaction as its effect."""
+    """ "Command X was applied, with this outcome": written in the same transaction as its effect."""
 
     id: str = Field(alias="_id")  # the command id
     type: str
@@ -23,7 +23,9 @@ class ProcessedCommand(Document):
 
     class Settings:
         name = "processed_commands"
-        indexes = [IndexModel([("issuer", pymongo.ASCENDING), ("processed_at", pymongo.DESCENDING)])]
+        indexes = [
+            IndexModel([("issuer", pymongo.ASCENDING), ("processed_at", pymongo.DESCENDING)])
+        ]
 
 
 class EventRecord(Document):
@@ -75,4 +77,6 @@ class DeadLetter(Document):
 
     class Settings:
         name = "dead_letters"
-        indexes = [IndexModel([("redriven_at", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)])]
+        indexes = [
+            IndexModel([("redriven_at", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)])
+        ]

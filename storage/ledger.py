@@ -37,7 +37,11 @@ class ExpenseDoc(Document):
         name = "expenses"
         indexes = [
             IndexModel(
-                [("owner_id", pymongo.ASCENDING), ("date", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)]
+                [
+                    ("owner_id", pymongo.ASCENDING),
+                    ("date", pymongo.DESCENDING),
+                    ("_id", pymongo.DESCENDING),
+                ]
             ),
             IndexModel([("owner_id", pymongo.ASCENDING), ("trip_id", pymongo.ASCENDING)]),
         ]
@@ -75,4 +79,6 @@ class TripDoc(Document):
 
     class Settings:
         name = "trips"
-        indexes = [IndexModel([("owner_id", pymongo.ASCENDING), ("start_date", pymongo.DESCENDING)])]
+        indexes = [
+            IndexModel([("owner_id", pymongo.ASCENDING), ("start_date", pymongo.DESCENDING)])
+        ]

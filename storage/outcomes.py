@@ -8,7 +8,9 @@ from storage.documents import DeadLetter, ProcessedCommand
 
 async def stored_outcome(command_id: str) -> Outcome | None:
     """The durable outcome of ``command_id``, if it has been applied."""
-    row = await ProcessedCommand.get_pymongo_collection().find_one({"_id": command_id}, {"outcome": 1})
+    row = await ProcessedCommand.get_pymongo_collection().find_one(
+        {"_id": command_id}, {"outcome": 1}
+    )
     return Outcome.model_validate(row["outcome"]) if row else None
 
 

@@ -51,9 +51,15 @@ async def in_transaction(
                 async with await session.start_transaction():
                     return await work(session)
         except (PyMongoError, StaleWrite) as exc:
-            if attempt == attempts or not is_transient(exc) or isinstance(exc, ConnectionFailure) and attempt > 3:
+            if (
+                attempt == attempts
+                or not is_transient(exc)
+                or (isinstance(exc, ConnectionFailure) and attempt > 3)
+            ):
                 raise
             delay = min(max_delay_s, base_delay_s * 2**attempt) * random.uniform(0.5, 1.5)
-            log.debug("transaction_retry", attempt=attempt, delay_s=round(delay, 4), error=str(exc)[:200])
+            log.debug(
+                "transaction_retry", attempt=attempt, delay_s=round(delay, 4), error=str(exc)[:200]
+            )
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")

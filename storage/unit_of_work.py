@@ -103,7 +103,9 @@ class BatchWork:
             )
         if self.events:
             await EventRecord.get_pymongo_collection().insert_many(
-                [_encoder.encode(_record(e)) for e in self.events], ordered=False, session=self.session
+                [_encoder.encode(_record(e)) for e in self.events],
+                ordered=False,
+                session=self.session,
             )
 
     async def _assign_seqs(self) -> None:
@@ -112,7 +114,10 @@ class BatchWork:
             return
         counters = ScopeCounter.get_pymongo_collection()
         await counters.bulk_write(
-            [UpdateOne({"_id": s}, {"$inc": {"seq": n}}, upsert=True) for s, n in per_scope.items()],
+            [
+                UpdateOne({"_id": s}, {"$inc": {"seq": n}}, upsert=True)
+                for s, n in per_scope.items()
+            ],
             ordered=False,
             session=self.session,
         )
@@ -161,8 +166,15 @@ def _record(event: StagedEvent) -> EventRecord:
 class CommandWork:
     """What one command's handler sees and stages; merged into the batch only if accepted."""
 
-    def __init__(self, batch: BatchWork, command_id: str, command_type: str, issuer: str | None,
-                 body_hash: str, now: datetime) -> None:
+    def __init__(
+        self,
+        batch: BatchWork,
+        command_id: str,
+        command_type: str,
+        issuer: str | None,
+        body_hash: str,
+        now: datetime,
+    ) -> None:
         self._batch = batch
         self.command_id = command_id
         self.command_type = command_type

@@ -24,8 +24,17 @@ async def seed_default_categories(event: Event, work: CommandWork) -> None:
         category_id = default_category_id(user_id, name)
         if await work.get(CategoryDoc, category_id) is not None:
             continue
-        doc = CategoryDoc(id=category_id, owner_id=user_id, name=name, icon=icon, color=color,
-                          is_default=True, version=1, created_at=work.now, updated_at=work.now)
+        doc = CategoryDoc(
+            id=category_id,
+            owner_id=user_id,
+            name=name,
+            icon=icon,
+            color=color,
+            is_default=True,
+            version=1,
+            created_at=work.now,
+            updated_at=work.now,
+        )
         work.put(doc)
         work.emit(user_scope(user_id), "category.created", change_data(category_entity(doc)))
 
@@ -38,15 +47,25 @@ async def create_category(command: Command, p: CreateCategory, work: CommandWork
         if existing.owner_id != owner:
             return reject("validation", "this id is already taken", id="choose another UUID")
         return reject("conflict", "a category with this id exists", category_entity(existing))
-    doc = CategoryDoc(id=category_id, owner_id=owner, name=p.name, icon=p.icon, color=p.color,
-                      version=1, created_at=work.now, updated_at=work.now)
+    doc = CategoryDoc(
+        id=category_id,
+        owner_id=owner,
+        name=p.name,
+        icon=p.icon,
+        color=p.color,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
+    )
     work.put(doc)
     entity = category_entity(doc)
     work.emit(user_scope(owner), "category.created", change_data(entity))
     return accept(entity)
 
 
-async def _own_category(command: Command, category_id: str, work: CommandWork) -> CategoryDoc | None:
+async def _own_category(
+    command: Command, category_id: str, work: CommandWork
+) -> CategoryDoc | None:
     doc = await work.get(CategoryDoc, category_id)
     return doc if doc is not None and doc.owner_id == command.actor.user_id else None
 
@@ -56,11 +75,17 @@ async def rename_category(command: Command, p: RenameCategory, work: CommandWork
     if doc is None:
         return reject("not_found", "no such category")
     if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", category_entity(doc))
-    renamed = doc.model_copy(update={"name": p.name, "version": doc.version + 1, "updated_at": work.now})
+        return reject(
+            "conflict", f"version {command.expected_version} is stale", category_entity(doc)
+        )
+    renamed = doc.model_copy(
+        update={"name": p.name, "version": doc.version + 1, "updated_at": work.now}
+    )
     work.put(renamed)
     entity = category_entity(renamed)
-    work.emit(user_scope(doc.owner_id), "category.renamed", change_data(entity, category_entity(doc)))
+    work.emit(
+        user_scope(doc.owner_id), "category.renamed", change_data(entity, category_entity(doc))
+    )
     return accept(entity)
 
 
@@ -69,11 +94,17 @@ async def archive_category(command: Command, p: DeleteById, work: CommandWork) -
     if doc is None:
         return reject("not_found", "no such category")
     if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", category_entity(doc))
-    archived = doc.model_copy(update={"archived": True, "version": doc.version + 1, "updated_at": work.now})
+        return reject(
+            "conflict", f"version {command.expected_version} is stale", category_entity(doc)
+        )
+    archived = doc.model_copy(
+        update={"archived": True, "version": doc.version + 1, "updated_at": work.now}
+    )
     work.put(archived)
     entity = category_entity(archived)
-    work.emit(user_scope(doc.owner_id), "category.archived", change_data(entity, category_entity(doc)))
+    work.emit(
+        user_scope(doc.owner_id), "category.archived", change_data(entity, category_entity(doc))
+    )
     return accept(entity)
 
 
@@ -85,9 +116,18 @@ async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Dec
         if existing.owner_id != owner:
             return reject("validation", "this id is already taken", id="choose another UUID")
         return reject("conflict", "a trip with this id exists", trip_entity(existing))
-    doc = TripDoc(id=trip_id, owner_id=owner, name=p.name, destination=p.destination,
-                  start_date=p.start_date.isoformat(), end_date=p.end_date.isoformat(),
-                  currency=p.currency, version=1, created_at=work.now, updated_at=work.now)
+    doc = TripDoc(
+        id=trip_id,
+        owner_id=owner,
+        name=p.name,
+        destination=p.destination,
+        start_date=p.start_date.isoformat(),
+        end_date=p.end_date.isoformat(),
+        currency=p.currency,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
+    )
     work.put(doc)
     entity = trip_entity(doc)
     work.emit(user_scope(owner), "trip.created", change_data(entity))
@@ -106,7 +146,7 @@ async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Dec
         return reject("not_found", "no such trip")
     if is_stale(command, doc.version):
         return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
-    changes = p.model_dump(exclude_unset=True, exclude={"id"})
+    changes = {name: getattr(p, name) for name in p.model_fields_set if name != "id"}
     for key in ("start_date", "end_date"):
         if key in changes:
             changes[key] = changes[key].isoformat()
@@ -125,7 +165,11 @@ async def delete_trip(command: Command, p: DeleteById, work: CommandWork) -> Dec
         return reject("not_found", "no such trip")
     if is_stale(command, doc.version):
         return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
-    gone = doc.model_copy(update={"deleted": True, "version": doc.version + 1, "updated_at": work.now})
+    gone = doc.model_copy(
+        update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
+    )
     work.put(gone)
-    work.emit(user_scope(doc.owner_id), "trip.deleted", change_data(trip_entity(gone), trip_entity(doc)))
+    work.emit(
+        user_scope(doc.owner_id), "trip.deleted", change_data(trip_entity(gone), trip_entity(doc))
+    )
     return accept(trip_entity(gone))

@@ -18,7 +18,9 @@ def new_expense_id(command: Command, given: str | None) -> str:
     return given or derived_id("expense", command.command_id)
 
 
-async def _check_refs(work: CommandWork, owner: str, category_id: str | None, trip_id: str | None) -> Decision | None:
+async def _check_refs(
+    work: CommandWork, owner: str, category_id: str | None, trip_id: str | None
+) -> Decision | None:
     if category_id is not None:
         category = await work.get(CategoryDoc, category_id)
         if category is None or category.owner_id != owner:
@@ -45,11 +47,24 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
     if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
         return bad
     doc = ExpenseDoc(
-        id=expense_id, owner_id=owner, scope=user_scope(owner), type=p.type, amount=p.amount,
-        currency=p.currency, category_id=p.category_id, description=p.description,
-        merchant=p.merchant, date=p.date.isoformat(), occurred_at=p.occurred_at,
-        occurred_offset_min=offset_minutes(p.occurred_at), notes=p.notes, tags=list(p.tags),
-        trip_id=p.trip_id, version=1, created_at=work.now, updated_at=work.now,
+        id=expense_id,
+        owner_id=owner,
+        scope=user_scope(owner),
+        type=p.type,
+        amount=p.amount,
+        currency=p.currency,
+        category_id=p.category_id,
+        description=p.description,
+        merchant=p.merchant,
+        date=p.date.isoformat(),
+        occurred_at=p.occurred_at,
+        occurred_offset_min=offset_minutes(p.occurred_at),
+        notes=p.notes,
+        tags=list(p.tags),
+        trip_id=p.trip_id,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
         made_at=command.made_at,
     )
     work.put(doc)
@@ -70,15 +85,18 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     if doc is None:
         return reject("not_found", "no such expense")
     if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", expense_entity(doc))
-    changes = expense_changes(p.model_dump(exclude_unset=True))
+        return reject(
+            "conflict", f"version {command.expected_version} is stale", expense_entity(doc)
+        )
+    changes = expense_changes({name: getattr(p, name) for name in p.model_fields_set})
     if "occurred_at" in changes:
         changes["occurred_offset_min"] = offset_minutes(changes["occurred_at"])
     amount, currency = changes.get("amount", doc.amount), changes.get("currency", doc.currency)
     if (reason := amount_fits(amount, currency)) is not None:
         return reject("validation", reason, amount=reason)
     bad = await _check_refs(
-        work, doc.owner_id,
+        work,
+        doc.owner_id,
         changes.get("category_id") if "category_id" in changes else None,
         changes.get("trip_id") if "trip_id" in changes else None,
     )
@@ -96,8 +114,12 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
     if doc is None:
         return reject("not_found", "no such expense")
     if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", expense_entity(doc))
-    gone = doc.model_copy(update={"deleted": True, "version": doc.version + 1, "updated_at": work.now})
+        return reject(
+            "conflict", f"version {command.expected_version} is stale", expense_entity(doc)
+        )
+    gone = doc.model_copy(
+        update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
+    )
     work.put(gone)
     tombstone = expense_entity(gone)
     work.emit(doc.scope, "expense.deleted", change_data(tombstone, expense_entity(doc)))

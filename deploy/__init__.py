@@ -1,0 +1,1 @@
+"""How ledgerbus runs: the command line, the embedded stack and process supervision."""

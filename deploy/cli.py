@@ -1,0 +1,131 @@
+"""The `ledgerbus` command: the embedded stack, each process alone, and the operators' tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bus.logging import configure_logging
+from bus.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledgerbus", description="Message-bus backend for mobile expense apps."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser(
+        "up", help="start NATS, SecantusDB, the edge with Socket.IO and every actor"
+    )
+    up.add_argument("--data-dir", type=Path, default=None, help="default ./.ledgerbus")
+    up.add_argument("--http-port", type=int, default=8080)
+    up.add_argument("--nats-port", type=int, default=4222)
+    up.add_argument("--nats-monitor-port", type=int, default=8222)
+    up.add_argument("--mongo-port", type=int, default=27017)
+
+    edge = sub.add_parser("edge", help="the HTTP edge (with Socket.IO unless --no-realtime)")
+    edge.add_argument("--no-realtime", action="store_true")
+    sub.add_parser("realtime", help="a Socket.IO node alone")
+
+    from actors.registry import ACTORS
+
+    actor = sub.add_parser("actor", help="one actor process (start more to scale it)")
+    actor.add_argument("name", choices=sorted(ACTORS))
+
+    replay = sub.add_parser("replay", help="stream a JetStream stream's history as JSON lines")
+    replay.add_argument("--stream", choices=["commands", "events"], required=True)
+    start = replay.add_mutually_exclusive_group()
+    start.add_argument(
+        "--since", type=datetime.fromisoformat, help="ISO time, e.g. 2026-11-20T00:00:00+00:00"
+    )
+    start.add_argument("--from-seq", type=int)
+    replay.add_argument("--subject", help="filter, e.g. 'evt.user.*.expense.>'")
+    replay.add_argument("--out", type=Path, help="file to write (default stdout)")
+
+    dlq = sub.add_parser("dlq", help="dead letters")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    dlq_sub.add_parser("list")
+    redrive = dlq_sub.add_parser("redrive")
+    redrive.add_argument("ids", nargs="*", help="dead letter ids (default: all waiting)")
+
+    asyncapi = sub.add_parser("asyncapi", help="print the bus's AsyncAPI document")
+    asyncapi.add_argument("--out", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, process=args.command)
+    if args.command == "up":
+        from actors.registry import ACTORS
+        from deploy.stack import run_up
+
+        return asyncio.run(
+            run_up(
+                settings,
+                actors=sorted(ACTORS),
+                http_port=args.http_port,
+                nats_port=args.nats_port,
+                nats_monitor_port=args.nats_monitor_port,
+                mongo_port=args.mongo_port,
+                data_dir=args.data_dir or settings.data_dir,
+            )
+        )
+    if args.command in ("edge", "realtime"):
+        from deploy.serve import run_web
+
+        edge = args.command == "edge"
+        asyncio.run(run_web(settings, edge=edge, realtime=not edge or not args.no_realtime))
+        return 0
+    if args.command == "actor":
+        from deploy.serve import run_actor
+
+        asyncio.run(run_actor(settings, args.name))
+        return 0
+    if args.command == "replay":
+        from deploy.replay import replay
+
+        out = args.out.open("w") if args.out else sys.stdout
+        try:
+            asyncio.run(
+                replay(
+                    settings,
+                    args.stream,
+                    since=args.since,
+                    from_seq=args.from_seq,
+                    subject=args.subject,
+                    out=out,
+                )
+            )
+        finally:
+            if args.out:
+                out.close()
+        return 0
+    if args.command == "dlq":
+        from deploy.dlq import list_letters, redrive
+
+        if args.dlq_command == "list":
+            asyncio.run(list_letters(settings, sys.stdout))
+        else:
+            asyncio.run(redrive(settings, args.ids, sys.stdout))
+        return 0
+    if args.command == "asyncapi":
+        from deploy.asyncapi import asyncapi_document
+
+        text = json.dumps(asyncapi_document(settings), indent=2)
+        if args.out:
+            args.out.write_text(text + "\n")
+        else:
+            print(text)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

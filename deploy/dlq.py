@@ -1,0 +1,56 @@
+"""`ledgerbus dlq`: show dead letters, and replay them onto their subject once the cause is fixed."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from bus.envelopes import utcnow
+from bus.nats_conn import connect_nats
+from bus.settings import Settings
+from storage.database import connect
+from storage.dead_letters import DeadLetterStore
+
+
+async def list_letters(settings: Settings, out: IO[str], limit: int = 100) -> int:
+    database = await connect(settings)
+    try:
+        letters = await DeadLetterStore().pending(limit)
+        for letter in letters:
+            out.write(
+                f"{letter.id}\t{letter.created_at.isoformat()}\t{letter.subject}\t"
+                f"deliveries={letter.deliveries}\tcommand={letter.command_id or '-'}\t{letter.reason}\n"
+            )
+        out.write(f"{len(letters)} dead letter(s) waiting\n")
+        return len(letters)
+    finally:
+        await database.close()
+
+
+async def redrive(settings: Settings, ids: list[str], out: IO[str]) -> int:
+    """Publish each letter's original body again (a fresh message id, so dedup lets it through).
+
+    The command keeps its command id: if it was in fact applied meanwhile, the actor replays the
+    stored outcome and changes nothing.
+    """
+    database = await connect(settings)
+    nc = await connect_nats(settings, "dlq")
+    store = DeadLetterStore()
+    count = 0
+    try:
+        js = nc.jetstream()
+        for letter in await store.pending(10_000):
+            if ids and letter.id not in ids:
+                continue
+            await js.publish(
+                letter.subject,
+                letter.data.encode(),
+                headers={"Nats-Msg-Id": f"redrive:{letter.id}:{utcnow().timestamp()}"},
+            )
+            await store.mark_redriven(letter.id)
+            out.write(f"redriven {letter.id} -> {letter.subject}\n")
+            count += 1
+        out.write(f"{count} dead letter(s) redriven\n")
+        return count
+    finally:
+        await nc.close()
+        await database.close()

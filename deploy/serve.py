@@ -1,0 +1,88 @@
+"""Composition roots of the long-running processes: the web process and an actor process."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+
+import structlog
+from aiohttp import web
+
+from actors.app import ActorProcess
+from actors.registry import ACTORS
+from bus.settings import Settings
+from deploy.asyncapi import asyncapi_document
+from deploy.resources import Resources
+from http_edge.app import create_edge
+from realtime.server import attach_realtime
+from storage.database import Database, connect
+
+log = structlog.get_logger(__name__)
+
+
+def build_web_app(
+    settings: Settings,
+    *,
+    edge: bool = True,
+    realtime: bool = True,
+    database: Database | None = None,
+) -> web.Application:
+    """The web process: HTTP edge and/or Socket.IO on one aiohttp app sharing one set of connections."""
+    resources = Resources(settings, "edge" if edge else "realtime", database)
+    app = create_edge(
+        settings, resources, routes=edge, asyncapi=asyncapi_document(settings) if edge else None
+    )
+
+    async def connections(_app: web.Application) -> AsyncIterator[None]:
+        await resources.start()
+        yield
+        await resources.stop()
+
+    app.cleanup_ctx.insert(0, connections)
+    if realtime:
+        attach_realtime(app, settings, resources)
+    return app
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_web(settings: Settings, *, edge: bool, realtime: bool) -> None:
+    """Serve until SIGINT/SIGTERM, then stop accepting, finish requests in hand and close."""
+    app = build_web_app(settings, edge=edge, realtime=realtime)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=settings.drain_timeout_s
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_address=True)
+    await site.start()
+    log.info(
+        "web_started",
+        url=f"http://{settings.http_host}:{settings.http_port}",
+        edge=edge,
+        realtime=realtime,
+    )
+    try:
+        await _wait_for_signal()
+    finally:
+        log.info("web_draining")
+        await runner.cleanup()
+        log.info("web_stopped")
+
+
+async def run_actor(settings: Settings, name: str) -> None:
+    """Run one actor until SIGINT/SIGTERM, then drain it (finish and ack what is in hand)."""
+    database = await connect(settings)
+    process = ActorProcess(ACTORS[name], settings, database)
+    try:
+        await process.start()
+        await _wait_for_signal()
+    finally:
+        await process.stop()
+        await database.close()

@@ -1,0 +1,208 @@
+"""``ledgerbus up``: the whole embedded stack on one machine, under one supervisor.
+
+Order matters: NATS and SecantusDB first, then the edge (HTTP and Socket.IO), then one process
+per actor, each started once the one before it answers its readiness probe. Everything keeps its
+data under one directory, reused across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ParamSpec
+
+from bus.settings import Settings
+from deploy.embedded import (
+    DEFAULT_HOST,
+    EmbeddedServerError,
+    MongoSpec,
+    NatsSpec,
+    PortInUseError,
+    ensure_jwt_secret,
+    http_ok,
+    mongo_is_ready,
+    nats_is_ready,
+    require_free_port,
+)
+from deploy.supervisor import ChildSpec, ReadyProbe, Supervisor
+
+EXIT_CONFIG_ERROR = 2
+STOP_MARGIN_S = 5.0
+"""Added to ``drain_timeout_s``: a child gets this long past its drain before SIGKILL."""
+
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """Where every part of the embedded stack listens and keeps its data."""
+
+    data_dir: Path
+    http_host: str
+    http_port: int
+    nats: NatsSpec
+    mongo: MongoSpec
+
+    @property
+    def http_base(self) -> str:
+        """Base URL of the edge as seen from this machine."""
+        host = DEFAULT_HOST if self.http_host in _WILDCARD_HOSTS else self.http_host
+        return f"http://{host}:{self.http_port}"
+
+
+def make_layout(
+    settings: Settings,
+    *,
+    http_port: int,
+    nats_port: int,
+    nats_monitor_port: int,
+    mongo_port: int,
+    data_dir: Path,
+) -> StackLayout:
+    """Place the servers' data under ``data_dir`` (``nats/`` and ``mongo/``); pure."""
+    root = Path(data_dir).resolve()
+    return StackLayout(
+        data_dir=root,
+        http_host=settings.http_host,
+        http_port=http_port,
+        nats=NatsSpec(store_dir=root / "nats", port=nats_port, monitor_port=nats_monitor_port),
+        mongo=MongoSpec(storage_dir=root / "mongo", port=mongo_port),
+    )
+
+
+def check_ports(layout: StackLayout) -> None:
+    """Fail before anything starts if a port is taken or given twice."""
+    wanted = [
+        (layout.nats.host, layout.nats.port, "NATS", "--nats-port"),
+        (layout.nats.host, layout.nats.monitor_port, "NATS monitor", "--nats-monitor-port"),
+        (layout.mongo.host, layout.mongo.port, "MongoDB", "--mongo-port"),
+        (layout.http_host, layout.http_port, "HTTP", "--http-port"),
+    ]
+    seen: dict[int, str] = {}
+    for host, port, what, flag in wanted:
+        if port in seen:
+            raise PortInUseError(f"port {port} is given for both {seen[port]} and {what}")
+        seen[port] = what
+        require_free_port(host, port, what, flag)
+
+
+def child_environment(
+    base: Mapping[str, str], layout: StackLayout, jwt_secret: str
+) -> dict[str, str]:
+    """The environment of every app process: ours, plus where to find the stack's servers."""
+    env = dict(base)
+    env.update(
+        LEDGERBUS_NATS_URL=layout.nats.url,
+        LEDGERBUS_MONGO_URI=layout.mongo.url,
+        LEDGERBUS_JWT_SECRET=jwt_secret,
+        LEDGERBUS_HTTP_HOST=layout.http_host,
+        LEDGERBUS_HTTP_PORT=str(layout.http_port),
+        LEDGERBUS_DATA_DIR=str(layout.data_dir),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _in_thread(check: Callable[P, bool], *args: P.args, **kwargs: P.kwargs) -> ReadyProbe:
+    """A readiness probe that runs a blocking check in a worker thread."""
+
+    async def probe() -> bool:
+        return await asyncio.to_thread(check, *args, **kwargs)
+
+    return probe
+
+
+def child_specs(
+    layout: StackLayout, actors: Sequence[str], env: Mapping[str, str]
+) -> list[ChildSpec]:
+    """Servers, then the edge, then one process per actor, each with its readiness probe."""
+    cli = [sys.executable, "-m", "deploy.cli"]
+    specs = [
+        ChildSpec(
+            name="nats",
+            argv=layout.nats.command(),
+            env=env,
+            ready=_in_thread(nats_is_ready, layout.nats),
+        ),
+        ChildSpec(
+            name="mongo",
+            argv=layout.mongo.command(),
+            env=env,
+            ready=_in_thread(mongo_is_ready, layout.mongo),
+        ),
+        ChildSpec(
+            name="edge",
+            argv=[*cli, "edge"],
+            env=env,
+            ready=_in_thread(http_ok, f"{layout.http_base}/healthz"),
+        ),
+    ]
+    specs += [ChildSpec(name=f"actor:{a}", argv=[*cli, "actor", a], env=env) for a in actors]
+    return specs
+
+
+def banner(layout: StackLayout) -> str:
+    """What a person needs to start using the running stack."""
+    http = layout.http_base
+    ws = http.replace("http://", "ws://", 1)
+    rows = [
+        ("HTTP API", f"{http}/v1"),
+        ("API docs", f"{http}/v1/docs"),
+        ("OpenAPI", f"{http}/v1/openapi.json"),
+        ("Socket.IO", f"{ws}/socket.io"),
+        ("NATS", layout.nats.url),
+        ("NATS monitor", layout.nats.monitor_url),
+        ("MongoDB", layout.mongo.url),
+        ("Data dir", str(layout.data_dir)),
+    ]
+    lines = ["", "ledgerbus is up", *(f"  {label:<13} {value}" for label, value in rows)]
+    return "\n".join([*lines, "", "Ctrl-C to stop", ""])
+
+
+async def run_up(
+    settings: Settings,
+    *,
+    actors: Sequence[str],
+    http_port: int | None = None,
+    nats_port: int = 4222,
+    nats_monitor_port: int = 8222,
+    mongo_port: int = 27017,
+    data_dir: Path | None = None,
+) -> int:
+    """Run the embedded stack until Ctrl-C/SIGTERM; the process exit code.
+
+    0 after a requested stop, 1 if a part failed to start or kept crashing, 2 if a port is
+    taken or a server is not installed (nothing is started then).
+    """
+    layout = make_layout(
+        settings,
+        http_port=settings.http_port if http_port is None else http_port,
+        nats_port=nats_port,
+        nats_monitor_port=nats_monitor_port,
+        mongo_port=mongo_port,
+        data_dir=settings.data_dir if data_dir is None else data_dir,
+    )
+    try:
+        check_ports(layout)
+        layout.nats.command()  # both resolve their executables: a missing one fails here
+        layout.mongo.command()
+    except EmbeddedServerError as exc:
+        print(f"ledgerbus up: {exc}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+
+    layout.nats.store_dir.mkdir(parents=True, exist_ok=True)
+    layout.mongo.storage_dir.mkdir(parents=True, exist_ok=True)
+    secret = ensure_jwt_secret(layout.data_dir)
+    env = child_environment(os.environ, layout, secret)
+    supervisor = Supervisor(
+        child_specs(layout, actors, env), grace_s=settings.drain_timeout_s + STOP_MARGIN_S
+    )
+    code = await supervisor.run(on_ready=lambda: print(banner(layout), flush=True))
+    if supervisor.failure is not None:
+        print(f"ledgerbus up: {supervisor.failure}", file=sys.stderr)
+    return code

@@ -1,0 +1,365 @@
+"""An asyncio supervisor for the processes of one machine: start in order, restart, stop cleanly.
+
+Children start one at a time, each awaited until its readiness probe holds, so servers are up
+before the processes that use them. Their merged output is re-printed with a name prefix. A child
+that dies is restarted with capped exponential backoff unless it keeps crashing, which stops
+everything. Stopping goes in reverse order, SIGTERM then SIGKILL after a grace period; children
+run in their own process group (a terminal's Ctrl-C reaches only us, so the order holds) and on
+Linux are told to die with us, so a killed supervisor leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+ReadyProbe = Callable[[], Awaitable[bool]]
+"""Answers whether a child is ready; polled until true or the child's ready timeout passes."""
+
+_PR_SET_PDEATHSIG = 1
+_COLOURS = ("36", "33", "35", "32", "34", "91", "96", "93")
+_LINE_LIMIT = 1024 * 1024
+
+
+def die_with_parent() -> None:
+    """``preexec_fn``: ask Linux to SIGTERM this child when its parent dies (no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """One process to supervise. ``env`` is its whole environment (None inherits ours)."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str] | None = None
+    ready: ReadyProbe | None = None
+    restart: bool = True
+    ready_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Backoff between restarts, and how many crashes within a window end the supervisor."""
+
+    initial_backoff_s: float = 0.5
+    max_backoff_s: float = 10.0
+    max_crashes: int = 5
+    window_s: float = 60.0
+
+    def record_crash(self, crashes: deque[float], now: float) -> bool:
+        """Add a crash to ``crashes`` (forgetting old ones); whether it is time to give up."""
+        crashes.append(now)
+        while crashes and crashes[0] < now - self.window_s:
+            crashes.popleft()
+        return len(crashes) >= self.max_crashes
+
+    def backoff(self, recent_crashes: int) -> float:
+        """Delay before the next start, doubling with each recent crash up to the cap."""
+        exponent = max(recent_crashes - 1, 0)
+        return float(min(self.initial_backoff_s * 2**exponent, self.max_backoff_s))
+
+
+class ChildFailedError(RuntimeError):
+    """A child did not become ready, or crashed too often; the message says which and why."""
+
+
+@dataclass
+class _Child:
+    """A supervised child: its current process, output pump and recent crashes."""
+
+    spec: ChildSpec
+    prefix: str
+    process: asyncio.subprocess.Process | None = None
+    pump: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=30))
+    crashes: deque[float] = field(default_factory=deque)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def output_tail(self) -> str:
+        return "\n".join(self.tail)
+
+    def signal(self, signum: int) -> None:
+        """Signal the child's whole process group (it leads one), falling back to the child."""
+        if not self.alive or self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signum)
+
+
+class Supervisor:
+    """Runs a list of children; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        specs: Sequence[ChildSpec],
+        *,
+        grace_s: float = 10.0,
+        policy: RestartPolicy | None = None,
+        out: TextIO | None = None,
+        probe_interval_s: float = 0.2,
+    ) -> None:
+        self._out = out if out is not None else sys.stdout
+        colour = self._out.isatty()
+        width = max([10, *(len(s.name) + 1 for s in specs)])
+        self._children = [
+            _Child(s, _prefix(s.name, width, _COLOURS[i % len(_COLOURS)] if colour else None))
+            for i, s in enumerate(specs)
+        ]
+        self._grace_s = grace_s
+        self._policy = policy or RestartPolicy()
+        self._probe_interval_s = probe_interval_s
+        self._stopping = False
+        self._done = asyncio.Event()
+        self._stop_lock = asyncio.Lock()
+        self.failure: str | None = None
+
+    def pids(self) -> dict[str, int]:
+        """The pid of each running child, by name."""
+        return {c.spec.name: c.process.pid for c in self._children if c.process and c.alive}
+
+    async def start(self) -> None:
+        """Start every child in order, each ready before the next; raise ChildFailedError."""
+        for child in self._children:
+            await self._spawn(child)
+            await self._await_ready(child)
+            child.watcher = asyncio.create_task(self._watch(child))
+
+    async def wait(self) -> None:
+        """Return once a stop is requested or a child has failed for good."""
+        await self._done.wait()
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop everything (what the first SIGINT/SIGTERM does)."""
+        self._done.set()
+
+    def kill_all(self) -> None:
+        """SIGKILL every child at once (what a second Ctrl-C does)."""
+        self._stopping = True
+        for child in self._children:
+            child.signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        """Stop children in reverse order: SIGTERM, then SIGKILL after the grace period."""
+        self._stopping = True
+        self._done.set()
+        async with self._stop_lock:
+            watchers = [c.watcher for c in self._children if c.watcher is not None]
+            watchers = [w for w in watchers if w is not asyncio.current_task()]
+            for watcher in watchers:
+                watcher.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+            for child in reversed(self._children):
+                await self._stop_child(child)
+
+    async def run(self, on_ready: Callable[[], None] | None = None, *, signals: bool = True) -> int:
+        """Start, call ``on_ready``, wait for a signal or a fatal failure, stop; the exit code.
+
+        0 after a requested stop (also during startup), 1 if a child failed to start or kept
+        crashing (``failure`` says why).
+        """
+        loop = asyncio.get_running_loop()
+        if signals:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._on_signal)
+        try:
+            starting = asyncio.create_task(self.start())
+            stop_asked = asyncio.create_task(self._done.wait())
+            await asyncio.wait({starting, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+            stop_asked.cancel()
+            if not starting.done():
+                starting.cancel()
+                await asyncio.wait({starting})
+            elif isinstance(exc := starting.exception(), ChildFailedError):
+                self._fail(str(exc))
+            elif exc is not None:
+                raise exc
+            elif on_ready is not None:
+                on_ready()
+            await self.wait()
+        finally:
+            await self.stop()
+            if signals:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(signum)
+        if self.failure is not None:
+            log.error("supervisor_failed", reason=self.failure)
+            return 1
+        return 0
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _on_signal(self) -> None:
+        # act before logging: our own stdout may be a closed pipe
+        if self._done.is_set():
+            self.kill_all()
+            log.warning("supervisor_killing_children")
+        else:
+            self._done.set()
+            log.info("supervisor_stopping", grace_s=self._grace_s)
+
+    async def _spawn(self, child: _Child) -> None:
+        spec = child.spec
+        spawning = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                *spec.argv,
+                env=dict(spec.env) if spec.env is not None else None,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+                limit=_LINE_LIMIT,
+            )
+        )
+        try:
+            process = await asyncio.shield(spawning)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):  # cancelled while forking: let stop() end it
+                self._adopt(child, await spawning)
+            raise
+        except OSError as exc:
+            raise ChildFailedError(
+                f"{spec.name} could not be started ({spec.argv[0]}): {exc}"
+            ) from exc
+        self._adopt(child, process)
+        log.info("child_started", child=spec.name, pid=process.pid)
+
+    def _adopt(self, child: _Child, process: asyncio.subprocess.Process) -> None:
+        child.process = process
+        child.pump = asyncio.create_task(self._pump(child, process))
+
+    async def _pump(self, child: _Child, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        reader = process.stdout
+        while True:
+            try:
+                raw = await reader.readline()
+            except ValueError:  # a line longer than the limit: print it in pieces
+                raw = await reader.read(_LINE_LIMIT)
+            if not raw:
+                return
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            child.tail.append(line)
+            with contextlib.suppress(OSError, ValueError):  # our stdout closed: keep draining
+                self._out.write(f"{child.prefix}{line}\n")
+                self._out.flush()
+
+    async def _await_ready(self, child: _Child) -> None:
+        probe, process = child.spec.ready, child.process
+        assert process is not None
+        deadline = time.monotonic() + child.spec.ready_timeout_s
+        while True:
+            if process.returncode is not None:
+                await self._drain(child)
+                raise ChildFailedError(
+                    f"{child.spec.name} exited with code {process.returncode} before it was "
+                    f"ready; its output ends with:\n{child.output_tail()}"
+                )
+            if probe is None or await _probe_ok(probe):
+                return
+            if time.monotonic() >= deadline:
+                raise ChildFailedError(
+                    f"{child.spec.name} was not ready after {child.spec.ready_timeout_s:.0f} s; "
+                    f"its output ends with:\n{child.output_tail()}"
+                )
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(process.wait(), self._probe_interval_s)
+
+    async def _watch(self, child: _Child) -> None:
+        """Wait for the child to exit; restart it or end the supervisor."""
+        while True:
+            assert child.process is not None
+            code = await child.process.wait()
+            await self._drain(child)
+            if self._stopping or self._done.is_set():
+                return
+            name = child.spec.name
+            if not child.spec.restart:
+                self._fail(f"{name} exited with code {code}")
+                return
+            if self._policy.record_crash(child.crashes, time.monotonic()):
+                self._fail(
+                    f"{name} crashed {len(child.crashes)} times within "
+                    f"{self._policy.window_s:.0f} s (last exit code {code}); giving up. "
+                    f"Its output ends with:\n{child.output_tail()}"
+                )
+                return
+            delay = self._policy.backoff(len(child.crashes))
+            log.warning("child_restarting", child=name, exit_code=code, restart_in_s=delay)
+            await asyncio.sleep(delay)
+            if self._stopping or self._done.is_set():
+                return
+            try:
+                await self._spawn(child)
+                await self._await_ready(child)
+            except ChildFailedError as exc:
+                log.warning("child_not_ready_after_restart", child=name, reason=str(exc))
+                child.signal(signal.SIGKILL)
+
+    def _fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+        self._done.set()
+
+    async def _stop_child(self, child: _Child) -> None:
+        process = child.process
+        if process is not None and process.returncode is None:
+            child.signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), self._grace_s)
+            except TimeoutError:
+                log.warning(
+                    "child_killed_after_grace", child=child.spec.name, grace_s=self._grace_s
+                )
+                child.signal(signal.SIGKILL)
+                await process.wait()
+            log.info("child_stopped", child=child.spec.name, exit_code=process.returncode)
+        if process is not None:
+            # anything the child started in its group and left behind goes with it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        await self._drain(child)
+
+    async def _drain(self, child: _Child) -> None:
+        """Let the output pump print what is left; bounded, as a grandchild may hold the pipe."""
+        if child.pump is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(child.pump), 2.0)
+        except TimeoutError:
+            child.pump.cancel()
+
+
+async def _probe_ok(probe: ReadyProbe) -> bool:
+    try:
+        return bool(await probe())
+    except Exception:
+        return False
+
+
+def _prefix(name: str, width: int, colour: str | None) -> str:
+    padded = name.ljust(width)
+    return f"\x1b[{colour}m{padded}|\x1b[0m " if colour else f"{padded}| "

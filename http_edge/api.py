@@ -1,0 +1,188 @@
+"""Routes declared once, with their models: aiohttp routing and the OpenAPI document both come from here."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PRINCIPAL: web.RequestKey[Any] = web.RequestKey("principal", object)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    body_omit: tuple[str, ...] = ()
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: bool = True
+    errors: tuple[int, ...] = ()
+    headers: tuple[str, ...] = ()
+
+
+@dataclass
+class Api:
+    """A collection of operations; :meth:`route` is the decorator handlers use."""
+
+    operations: list[Operation] = field(default_factory=list)
+
+    def route(
+        self, method: str, path: str, summary: str, tag: str, **meta: Any
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.operations.append(Operation(method, path, handler, summary, tag, **meta))
+            return handler
+
+        return register
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def openapi_document(operations: list[Operation], title: str, version: str) -> dict[str, Any]:
+    """OpenAPI 3.1 from the same pydantic models that validate requests."""
+    models = {m for op in operations for m in (op.body, op.query, op.response) if m is not None}
+    _, defs = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details with a stable `code`.",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "code": {"type": "string"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object"}},
+            "current": {"type": "object", "description": "With `conflict`: the current entity."},
+        },
+        "required": ["type", "title", "status", "code", "detail"],
+    }
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        entry: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": [op.tag],
+            "operationId": op.handler.__name__,
+        }
+        params: list[dict[str, Any]] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _path_params(op.path)
+        ]
+        if op.query is not None:
+            for name, info in op.query.model_fields.items():
+                params.append(
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": info.is_required(),
+                        "description": info.description or "",
+                        "schema": {"type": "string"},
+                    }
+                )
+        params += [
+            {"name": h, "in": "header", "required": False, "schema": {"type": "string"}}
+            for h in op.headers
+        ]
+        if params:
+            entry["parameters"] = params
+        if op.body is not None:
+            schema: dict[str, Any] = _ref(op.body.__name__)
+            if op.body_omit:
+                schema = {
+                    "allOf": [schema],
+                    "description": f"Without {', '.join(op.body_omit)} (taken from the path).",
+                }
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schema}},
+            }
+        ok: dict[str, Any] = {"description": "OK" if op.status != 204 else "No Content"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": _ref(op.response.__name__)}}
+        responses: dict[str, Any] = {str(op.status): ok}
+        if op.status in (200, 201) and op.body is not None and op.method != "GET":
+            responses["202"] = {
+                "description": "Accepted; the outcome is at /v1/commands/{command_id}"
+            }
+        problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
+        for code in sorted(
+            {*op.errors, *((401,) if op.auth else ()), *((400, 413, 415, 422) if op.body else ())}
+        ):
+            responses[str(code)] = {"description": "Problem", **problem}
+        if op.auth:
+            entry["security"] = [{"bearer": []}]
+        entry["responses"] = responses
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def docs_page(document: dict[str, Any]) -> str:
+    """A self-contained HTML rendering of the OpenAPI document (works offline)."""
+    rows = []
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            body = (
+                op.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+            )
+            ref = body.get("$ref") or (body.get("allOf") or [{}])[0].get("$ref", "")
+            codes = ", ".join(op["responses"])
+            rows.append(
+                f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
+                f"<td>{html.escape(op['summary'])}</td><td>{html.escape(ref.rsplit('/', 1)[-1])}</td>"
+                f"<td>{codes}</td><td>{'yes' if op.get('security') else ''}</td></tr>"
+            )
+    schemas = "".join(
+        f"<details><summary><code>{html.escape(name)}</code></summary><pre>{html.escape(_pretty(s))}</pre></details>"
+        for name, s in sorted(document["components"]["schemas"].items())
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>ledgerbus API</title>"
+        "<style>body{font:14px system-ui;margin:2em}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
+        "pre{background:#f6f6f6;padding:8px}</style></head><body>"
+        f"<h1>{html.escape(document['info']['title'])} {html.escape(document['info']['version'])}</h1>"
+        "<p>Machine-readable: <a href='/v1/openapi.json'>/v1/openapi.json</a> · bus: "
+        "<a href='/v1/asyncapi.json'>/v1/asyncapi.json</a></p>"
+        "<table><tr><th>method</th><th>path</th><th>summary</th><th>body</th><th>responses</th><th>auth</th></tr>"
+        + "".join(rows)
+        + f"</table><h2>Schemas</h2>{schemas}</body></html>"
+    )
+
+
+def _pretty(schema: Any) -> str:
+    import json
+
+    return json.dumps(schema, indent=2)

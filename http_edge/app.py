@@ -1,0 +1,87 @@
+"""The edge's aiohttp application factory: middleware, routes, and one error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiohttp import web
+from nats.errors import Error as NatsError
+from pymongo.errors import ConnectionFailure
+
+import http_edge.routes.auth
+import http_edge.routes.catalog
+import http_edge.routes.expenses
+import http_edge.routes.system  # noqa: F401  (modules register their routes on API)
+from bus.settings import Settings
+from http_edge.api import PRINCIPAL, Handler, Operation
+from http_edge.context import RESOURCES, SETTINGS, EdgeResources
+from http_edge.problems import Problem
+from http_edge.routes import API
+from http_edge.routes.system import ASYNCAPI
+from http_edge.security import authenticate
+
+log = structlog.get_logger(__name__)
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure becomes an application/problem+json answer; infrastructure outages are 503."""
+    structlog.contextvars.clear_contextvars()
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem.response(request.path)
+    except web.HTTPRequestEntityTooLarge:
+        return Problem(
+            413, "too_large", f"the body is over {request.app[SETTINGS].max_body_bytes} bytes"
+        ).response(request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
+        return Problem(exc.status, code, exc.reason, headers=dict(exc.headers)).response(
+            request.path
+        )
+    except (ConnectionFailure, NatsError, TimeoutError) as exc:
+        log.warning("dependency_unavailable", path=request.path, error=type(exc).__name__)
+        return Problem(
+            503,
+            "unavailable",
+            "a backing service is unreachable; retry shortly",
+            headers={"Retry-After": "2"},
+        ).response(request.path)
+    except Exception:
+        log.exception("request_failed", path=request.path)
+        return Problem(500, "internal", "unexpected error").response(request.path)
+
+
+def _protected(op: Operation, settings: Settings) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        request[PRINCIPAL] = authenticate(request, settings)
+        structlog.contextvars.bind_contextvars(user_id=request[PRINCIPAL].user_id)
+        return await op.handler(request)
+
+    handler.__name__ = op.handler.__name__
+    return handler
+
+
+def create_edge(
+    settings: Settings,
+    resources: EdgeResources,
+    *,
+    routes: bool = True,
+    asyncapi: dict[str, Any] | None = None,
+) -> web.Application:
+    """The aiohttp app; with ``routes=False`` only health and readiness (a realtime-only node)."""
+    app = web.Application(middlewares=[problems], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[RESOURCES] = resources
+    if asyncapi is not None:
+        app[ASYNCAPI] = asyncapi
+    for op in API.operations:
+        if not routes and op.path not in ("/healthz", "/readyz"):
+            continue
+        handler = _protected(op, settings) if op.auth else op.handler
+        app.router.add_route(op.method, op.path, handler, name=op.handler.__name__)
+    return app

@@ -1,0 +1,123 @@
+"""Writes: build the command, publish it, await its outcome (bounded) and answer in HTTP terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiohttp import web
+from nats.errors import Error as NatsError
+from pydantic import BaseModel
+
+from bus.client import CommandSender, body_hash, build_command
+from bus.commands import spec_for
+from bus.envelopes import Outcome
+from bus.settings import Settings
+from http_edge.problems import Problem
+from storage.documents import ProcessedCommand
+
+log = structlog.get_logger(__name__)
+
+STATUS_OF_CODE = {
+    "validation": 422,
+    "idempotency_mismatch": 422,
+    "conflict": 409,
+    "not_found": 404,
+    "forbidden": 403,
+    "internal": 500,
+}
+MAX_KEY_LENGTH = 200
+
+
+def outcome_response(outcome: Outcome, created: bool, location: str | None = None) -> web.Response:
+    """An outcome in HTTP terms: the entity with 201/200, or a problem document."""
+    if outcome.accepted:
+        headers = {"X-Command-Id": outcome.command_id}
+        if outcome.version is not None:
+            headers["ETag"] = f'"{outcome.version}"'
+        if created and location and outcome.entity and "id" in outcome.entity:
+            headers["Location"] = f"{location}/{outcome.entity['id']}"
+        return web.json_response(
+            outcome.entity or {}, status=201 if created else 200, headers=headers
+        )
+    code = outcome.code or "internal"
+    extra: dict[str, Any] = {"command_id": outcome.command_id}
+    if code == "conflict" and outcome.entity is not None:
+        extra["current"] = outcome.entity
+    errors = [{"loc": ["body", *e.loc], "msg": e.msg, "type": code} for e in outcome.errors]
+    raise Problem(
+        STATUS_OF_CODE.get(code, 400), code, outcome.message or code, errors=errors, **extra
+    )
+
+
+def pending_response(command_id: str) -> web.Response:
+    return web.json_response(
+        {"command_id": command_id, "status": "pending", "href": f"/v1/commands/{command_id}"},
+        status=202,
+        headers={"Location": f"/v1/commands/{command_id}"},
+    )
+
+
+async def dispatch(
+    request: web.Request,
+    sender: CommandSender,
+    settings: Settings,
+    command_type: str,
+    payload: BaseModel | dict[str, Any],
+    *,
+    issuer: str | None,
+    expected_version: int | None = None,
+    location: str | None = None,
+    issuer_scope: str | None = None,
+) -> web.Response:
+    """Send one command for this request and answer with its outcome (or 202 if it is slow)."""
+    data = (
+        payload.model_dump(mode="json", exclude_unset=True)
+        if isinstance(payload, BaseModel)
+        else payload
+    )
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise Problem(
+            400, "bad_idempotency_key", f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters"
+        )
+    command = build_command(
+        command_type,
+        data,
+        issuer=issuer,
+        device_id=request.headers.get("X-Device-Id", "")[:64] or None,
+        idempotency_key=key,
+        issuer_scope=issuer_scope,
+        expected_version=expected_version,
+    )
+    created = spec_for(command_type).creates
+    if key is not None:
+        prior = await ProcessedCommand.get_pymongo_collection().find_one(
+            {"_id": command.command_id}
+        )
+        if prior is not None:
+            if prior["body_hash"] != body_hash(command_type, data, expected_version):
+                raise Problem(
+                    422,
+                    "idempotency_mismatch",
+                    "this Idempotency-Key was already used for a different request",
+                )
+            return outcome_response(Outcome.model_validate(prior["outcome"]), created, location)
+    command = command.model_copy(update={"reply_to": sender.reply_to(command.command_id)})
+    structlog.contextvars.bind_contextvars(command_id=command.command_id, user_id=issuer)
+    try:
+        if "respond-async" in request.headers.get("Prefer", ""):
+            await sender.publish(command)
+            return pending_response(command.command_id)
+        outcome = await sender.send(command, settings.outcome_wait_s)
+    except (NatsError, TimeoutError) as exc:
+        log.warning("command_publish_failed", error=str(exc) or type(exc).__name__)
+        raise Problem(
+            503,
+            "unavailable",
+            "the message bus is unreachable; retry shortly",
+            headers={"Retry-After": "2"},
+        ) from exc
+    if outcome is None:
+        return pending_response(command.command_id)
+    return outcome_response(outcome, created, location)

@@ -1,0 +1,242 @@
+"""Accounts: register, login, refresh, logout, and the caller's profile."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import structlog
+from aiohttp import web
+from pymongo.errors import DuplicateKeyError
+
+from bus.client import build_command
+from bus.commands import RegisterUser, RevokeSession
+from bus.entities import User
+from bus.envelopes import utcnow
+from bus.ids import derived_id
+from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.dispatch import dispatch
+from http_edge.inputs import body, versioned_body
+from http_edge.problems import Problem
+from http_edge.routes import API
+from http_edge.schemas import (
+    LoginRequest,
+    ProfilePatch,
+    RefreshRequest,
+    RegisterRequest,
+    TokenResponse,
+)
+from http_edge.security import (
+    access_token_for,
+    clear_throttle,
+    hash_password,
+    open_session,
+    rotate_refresh,
+    throttle,
+    verify_password,
+)
+from storage.accounts import Credential, UserDoc
+from storage.views import user_entity
+
+log = structlog.get_logger(__name__)
+ABANDONED_SIGNUP = timedelta(minutes=5)
+
+
+@API.route(
+    "POST",
+    "/v1/auth/register",
+    "Create an account",
+    "auth",
+    body=RegisterRequest,
+    response=User,
+    status=201,
+    auth=False,
+    errors=(409,),
+    headers=("Idempotency-Key",),
+)
+async def register(request: web.Request) -> web.StreamResponse:
+    req = await body(request, RegisterRequest)
+    settings, resources = settings_of(request), resources_of(request)
+    email_lower = req.email.lower()
+    key = request.headers.get("Idempotency-Key")
+    probe = build_command(
+        "user.register", {}, issuer=None, idempotency_key=key, issuer_scope=f"signup:{email_lower}"
+    )
+    user_id = derived_id("user", probe.command_id)
+    existing = await Credential.find_one(Credential.email_lower == email_lower)
+    if existing is not None and existing.id != user_id:
+        if existing.status == "active" or utcnow() - existing.created_at < ABANDONED_SIGNUP:
+            raise Problem(409, "email_taken", "an account with this email already exists")
+        await existing.delete()  # an abandoned sign-up: the edge died before the profile existed
+    if existing is None or existing.id != user_id:
+        credential = Credential(
+            id=user_id,
+            email_lower=email_lower,
+            password_hash=await hash_password(req.password),
+            status="pending",
+            created_at=utcnow(),
+        )
+        try:
+            await credential.insert()
+        except DuplicateKeyError as exc:
+            raise Problem(409, "email_taken", "an account with this email already exists") from exc
+    payload = RegisterUser(
+        user_id=user_id,
+        email=req.email,
+        name=req.name,
+        home_currency=req.home_currency,
+        timezone=req.timezone,
+    )
+    return await dispatch(
+        request,
+        resources.sender,
+        settings,
+        "user.register",
+        payload,
+        issuer=None,
+        issuer_scope=f"signup:{email_lower}",
+    )
+
+
+async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> web.Response:
+    settings = settings_of(request)
+    user = await UserDoc.get(user_id)
+    if user is None:
+        raise Problem(401, "unauthorized", "wrong email or password")
+    session, refresh_token = await open_session(user_id, settings, device_id)
+    access, ttl = access_token_for(session, settings)
+    body_out = TokenResponse(
+        access_token=access, refresh_token=refresh_token, expires_in=ttl, user=user_entity(user)
+    )
+    return web.json_response(body_out.model_dump(mode="json"))
+
+
+@API.route(
+    "POST",
+    "/v1/auth/login",
+    "Sign in; returns access and refresh tokens",
+    "auth",
+    body=LoginRequest,
+    response=TokenResponse,
+    auth=False,
+    errors=(429,),
+)
+async def login(request: web.Request) -> web.StreamResponse:
+    req = await body(request, LoginRequest)
+    settings = settings_of(request)
+    email_lower = req.email.lower()
+    address = request.remote or "unknown"
+    for key, limit in (
+        (f"addr:{address}", settings.login_max_per_address),
+        (f"acct:{email_lower}", settings.login_max_per_account),
+    ):
+        wait = await throttle(key, limit, settings.login_window_s)
+        if wait is not None:
+            raise Problem(
+                429,
+                "too_many_attempts",
+                "too many sign-in attempts; try again later",
+                headers={"Retry-After": str(wait)},
+            )
+    credential = await Credential.find_one(Credential.email_lower == email_lower)
+    valid = await verify_password(credential.password_hash if credential else None, req.password)
+    if not valid or credential is None or credential.status != "active":
+        log.info("login_failed")
+        raise Problem(401, "unauthorized", "wrong email or password")
+    await clear_throttle(f"acct:{email_lower}")
+    return await _tokens(request, credential.id, req.device_id)
+
+
+@API.route(
+    "POST",
+    "/v1/auth/refresh",
+    "Rotate a refresh token for new tokens",
+    "auth",
+    body=RefreshRequest,
+    response=TokenResponse,
+    auth=False,
+)
+async def refresh(request: web.Request) -> web.StreamResponse:
+    req = await body(request, RefreshRequest)
+    settings, resources = settings_of(request), resources_of(request)
+    rotation = await rotate_refresh(req.refresh_token)
+    if rotation.reused and rotation.session is not None:
+        log.warning(
+            "refresh_token_reused", user_id=rotation.session.user_id, session_id=rotation.session.id
+        )
+        command = build_command(
+            "session.revoke",
+            RevokeSession(session_id=rotation.session.id, reason="refresh_reuse").model_dump(
+                mode="json"
+            ),
+            issuer=rotation.session.user_id,
+        )
+        with contextlib.suppress(Exception):
+            await resources.sender.send(command, settings.outcome_wait_s)
+        raise Problem(
+            401, "refresh_reused", "this refresh token was already used; the session is revoked"
+        )
+    if rotation.session is None or rotation.refresh_token is None:
+        raise Problem(401, "unauthorized", "invalid or expired refresh token")
+    user = await UserDoc.get(rotation.session.user_id)
+    if user is None:
+        raise Problem(401, "unauthorized", "invalid or expired refresh token")
+    access, ttl = access_token_for(rotation.session, settings)
+    out = TokenResponse(
+        access_token=access,
+        refresh_token=rotation.refresh_token,
+        expires_in=ttl,
+        user=user_entity(user),
+    )
+    return web.json_response(out.model_dump(mode="json"))
+
+
+@API.route(
+    "POST",
+    "/v1/auth/logout",
+    "Sign out this device (revokes its session and closes its sockets)",
+    "auth",
+    status=204,
+)
+async def logout(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    settings, resources = settings_of(request), resources_of(request)
+    payload = RevokeSession(session_id=principal.session_id, reason="logout")
+    await dispatch(
+        request, resources.sender, settings, "session.revoke", payload, issuer=principal.user_id
+    )
+    return web.Response(status=204)
+
+
+@API.route("GET", "/v1/me", "The signed-in user", "auth", response=User, errors=(404,))
+async def me(request: web.Request) -> web.StreamResponse:
+    user = await UserDoc.get(principal_of(request).user_id)
+    if user is None:
+        raise Problem(404, "not_found", "no such account")
+    return web.json_response(
+        user_entity(user).model_dump(mode="json"), headers={"ETag": f'"{user.version}"'}
+    )
+
+
+@API.route(
+    "PATCH",
+    "/v1/me",
+    "Change name, home currency or timezone",
+    "auth",
+    body=ProfilePatch,
+    response=User,
+    errors=(409,),
+    headers=("If-Match", "Idempotency-Key"),
+)
+async def update_me(request: web.Request) -> web.StreamResponse:
+    patch, version = await versioned_body(request, ProfilePatch)
+    principal = principal_of(request)
+    return await dispatch(
+        request,
+        resources_of(request).sender,
+        settings_of(request),
+        "user.update",
+        patch,
+        issuer=principal.user_id,
+        expected_version=version,
+    )

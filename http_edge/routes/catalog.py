@@ -1,0 +1,198 @@
+"""Categories and trips (with a trip's totals per category and currency)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
+from bus.entities import Category, Trip
+from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.dispatch import dispatch
+from http_edge.inputs import body, expected_version, query, versioned_body
+from http_edge.problems import Problem
+from http_edge.routes import API
+from http_edge.routes.expenses import WRITE_HEADERS, path_id
+from http_edge.schemas import (
+    CategoryList,
+    CategoryQuery,
+    PageQuery,
+    TripPage,
+    TripSummary,
+    VersionQuery,
+)
+from storage.queries import BadCursor, get_trip, list_categories, list_trips, trip_totals
+
+
+def _send(
+    request: web.Request,
+    command_type: str,
+    payload: object,
+    version: int | None = None,
+    location: str | None = None,
+):  # type: ignore[no-untyped-def]
+    return dispatch(
+        request,
+        resources_of(request).sender,
+        settings_of(request),
+        command_type,
+        payload,  # type: ignore[arg-type]
+        issuer=principal_of(request).user_id,
+        expected_version=version,
+        location=location,
+    )
+
+
+@API.route(
+    "GET",
+    "/v1/categories",
+    "The caller's categories (defaults and custom)",
+    "categories",
+    query=CategoryQuery,
+    response=CategoryList,
+)
+async def categories_list(request: web.Request) -> web.StreamResponse:
+    q = query(request, CategoryQuery)
+    items = await list_categories(principal_of(request).user_id, q.include_archived)
+    return web.json_response(CategoryList(items=items).model_dump(mode="json"))
+
+
+@API.route(
+    "POST",
+    "/v1/categories",
+    "Create a custom category",
+    "categories",
+    body=CreateCategory,
+    response=Category,
+    status=201,
+    errors=(409,),
+    headers=WRITE_HEADERS,
+)
+async def category_create(request: web.Request) -> web.StreamResponse:
+    return await _send(
+        request, "category.create", await body(request, CreateCategory), location="/v1/categories"
+    )
+
+
+@API.route(
+    "PATCH",
+    "/v1/categories/{id}",
+    "Rename a category",
+    "categories",
+    body=RenameCategory,
+    body_omit=("id",),
+    response=Category,
+    errors=(404, 409),
+    headers=("If-Match", *WRITE_HEADERS),
+)
+async def category_rename(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(request, RenameCategory, id=path_id(request))
+    return await _send(request, "category.rename", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/categories/{id}",
+    "Archive a category (expenses keep it)",
+    "categories",
+    query=VersionQuery,
+    response=Category,
+    errors=(404, 409),
+    headers=("If-Match", *WRITE_HEADERS),
+)
+async def category_archive(request: web.Request) -> web.StreamResponse:
+    category_id = path_id(request)
+    query(request, VersionQuery)
+    return await _send(
+        request, "category.archive", DeleteById(id=category_id), expected_version(request)
+    )
+
+
+@API.route(
+    "GET",
+    "/v1/trips",
+    "The caller's trips, latest first",
+    "trips",
+    query=PageQuery,
+    response=TripPage,
+)
+async def trips_list(request: web.Request) -> web.StreamResponse:
+    q = query(request, PageQuery)
+    try:
+        items, cursor = await list_trips(principal_of(request).user_id, q.limit, q.cursor)
+    except BadCursor as exc:
+        raise Problem(422, "validation", "invalid cursor") from exc
+    return web.json_response(TripPage(items=items, next_cursor=cursor).model_dump(mode="json"))
+
+
+@API.route(
+    "POST",
+    "/v1/trips",
+    "Create a trip",
+    "trips",
+    body=CreateTrip,
+    response=Trip,
+    status=201,
+    errors=(409,),
+    headers=WRITE_HEADERS,
+)
+async def trip_create(request: web.Request) -> web.StreamResponse:
+    return await _send(
+        request, "trip.create", await body(request, CreateTrip), location="/v1/trips"
+    )
+
+
+@API.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
+async def trip_get(request: web.Request) -> web.StreamResponse:
+    trip = await get_trip(principal_of(request).user_id, path_id(request))
+    if trip is None:
+        raise Problem(404, "not_found", "no such trip")
+    return web.json_response(trip.model_dump(mode="json"), headers={"ETag": f'"{trip.version}"'})
+
+
+@API.route(
+    "PATCH",
+    "/v1/trips/{id}",
+    "Change a trip",
+    "trips",
+    body=UpdateTrip,
+    body_omit=("id",),
+    response=Trip,
+    errors=(404, 409),
+    headers=("If-Match", *WRITE_HEADERS),
+)
+async def trip_update(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(request, UpdateTrip, id=path_id(request))
+    return await _send(request, "trip.update", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/trips/{id}",
+    "Delete a trip",
+    "trips",
+    query=VersionQuery,
+    response=Trip,
+    errors=(404, 409),
+    headers=("If-Match", *WRITE_HEADERS),
+)
+async def trip_delete(request: web.Request) -> web.StreamResponse:
+    trip_id = path_id(request)
+    query(request, VersionQuery)
+    return await _send(request, "trip.delete", DeleteById(id=trip_id), expected_version(request))
+
+
+@API.route(
+    "GET",
+    "/v1/trips/{id}/summary",
+    "Totals of a trip per category and per currency",
+    "trips",
+    response=TripSummary,
+    errors=(404,),
+)
+async def trip_summary(request: web.Request) -> web.StreamResponse:
+    owner, trip_id = principal_of(request).user_id, path_id(request)
+    trip = await get_trip(owner, trip_id)
+    if trip is None:
+        raise Problem(404, "not_found", "no such trip")
+    summary = TripSummary(trip=trip, **await trip_totals(owner, trip_id))
+    return web.json_response(summary.model_dump(mode="json"))

@@ -1,0 +1,108 @@
+"""Health, readiness, command outcomes, and the API's own descriptions."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from http_edge.api import docs_page, openapi_document
+from http_edge.context import principal_of, resources_of
+from http_edge.problems import Problem
+from http_edge.routes import API
+from http_edge.schemas import CommandStatus, Health
+from storage.outcomes import dead_letter_of, stored_outcome
+
+ASYNCAPI = web.AppKey("asyncapi", dict)
+VERSION = "0.1.0"
+
+
+@API.route("GET", "/healthz", "Liveness: the process is up", "system", response=Health, auth=False)
+async def healthz(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"status": "ok", "checks": {}})
+
+
+@API.route(
+    "GET",
+    "/readyz",
+    "Readiness: NATS and MongoDB reachable (503 says which is not)",
+    "system",
+    response=Health,
+    auth=False,
+    errors=(503,),
+)
+async def readyz(request: web.Request) -> web.StreamResponse:
+    resources = resources_of(request)
+    checks: dict[str, str] = {}
+    try:
+        nc = resources.nc
+        checks["nats"] = "ok" if nc.is_connected else "disconnected"
+    except AssertionError:
+        checks["nats"] = "not started"
+    try:
+        await asyncio.wait_for(resources.database.ping(), 2.0)
+        checks["mongodb"] = "ok"
+    except AssertionError:
+        checks["mongodb"] = "not started"
+    except Exception as exc:
+        checks["mongodb"] = f"unreachable: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return web.json_response(
+        {"status": "ok" if ok else "unavailable", "checks": checks},
+        status=200 if ok else 503,
+        headers={} if ok else {"Retry-After": "2"},
+    )
+
+
+@API.route(
+    "GET",
+    "/v1/commands/{id}",
+    "The outcome of a command you sent",
+    "system",
+    response=CommandStatus,
+    errors=(404,),
+)
+async def command_status(request: web.Request) -> web.StreamResponse:
+    command_id = request.match_info["id"][:64]
+    caller = principal_of(request).user_id
+    outcome = await stored_outcome(command_id)
+    if outcome is not None:
+        if outcome.issuer != caller:
+            raise Problem(404, "not_found", "no such command")
+        status = CommandStatus(
+            command_id=command_id, status=outcome.status, outcome=outcome.model_dump(mode="json")
+        )
+        return web.json_response(status.model_dump(mode="json"))
+    letter = await dead_letter_of(command_id)
+    if letter is not None and f'"user_id":"{caller}"' in letter.data.replace(" ", ""):
+        status = CommandStatus(command_id=command_id, status="failed", reason=letter.reason)
+        return web.json_response(status.model_dump(mode="json"))
+    # Unknown, someone else's, or not applied yet: indistinguishable on purpose.
+    status = CommandStatus(command_id=command_id, status="pending")
+    return web.json_response(status.model_dump(mode="json"), status=202 if letter is None else 404)
+
+
+@API.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.json_response(openapi_document(API.operations, "ledgerbus", VERSION))
+
+
+@API.route("GET", "/v1/docs", "Human-readable API reference", "system", auth=False)
+async def docs(request: web.Request) -> web.StreamResponse:
+    page = docs_page(openapi_document(API.operations, "ledgerbus", VERSION))
+    return web.Response(text=page, content_type="text/html")
+
+
+@API.route(
+    "GET",
+    "/v1/asyncapi.json",
+    "The bus's AsyncAPI document (from the FastStream actors)",
+    "system",
+    auth=False,
+    errors=(404,),
+)
+async def asyncapi(request: web.Request) -> web.StreamResponse:
+    document = request.app.get(ASYNCAPI)
+    if document is None:
+        raise Problem(404, "not_found", "this process was started without the AsyncAPI document")
+    return web.json_response(document)

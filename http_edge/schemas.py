@@ -1,0 +1,123 @@
+"""Request and response models of the HTTP API that are not command payloads or entities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bus.entities import Category, Expense, Trip, User
+from bus.limits import Day, Email, EntityId, Name, Timezone
+from bus.money import CurrencyCode
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(Strict):
+    email: Email
+    password: Password
+    name: Name
+    home_currency: CurrencyCode = "EUR"
+    timezone: Timezone = "UTC"
+
+
+class LoginRequest(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    device_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class RefreshRequest(Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    user: User
+
+
+class ProfilePatch(Strict):
+    name: Name | None = None
+    home_currency: CurrencyCode | None = None
+    timezone: Timezone | None = None
+
+
+class ExpenseQuery(Strict):
+    date_from: Day | None = Field(
+        None, alias="from", description="First date (inclusive), yyyy-mm-dd."
+    )
+    date_to: Day | None = Field(None, alias="to", description="Last date (inclusive), yyyy-mm-dd.")
+    category_id: EntityId | None = None
+    trip_id: EntityId | None = None
+    type: Literal["expense", "income"] | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None, description="Text in description or merchant (case-insensitive)."
+    )
+    limit: int = Field(50, ge=1, le=200)
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PageQuery(Strict):
+    limit: int = Field(50, ge=1, le=200)
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class CategoryQuery(Strict):
+    include_archived: bool = False
+
+
+class VersionQuery(Strict):
+    expected_version: int | None = Field(None, ge=0)
+
+
+class ExpensePage(BaseModel):
+    items: list[Expense]
+    next_cursor: str | None
+
+
+class CategoryList(BaseModel):
+    items: list[Category]
+    next_cursor: str | None = None
+
+
+class TripPage(BaseModel):
+    items: list[Trip]
+    next_cursor: str | None
+
+
+class MoneyLine(BaseModel):
+    currency: str
+    amount: str
+
+
+class CategoryLine(MoneyLine):
+    category_id: str | None
+
+
+class TripSummary(BaseModel):
+    trip: Trip
+    expense_count: int
+    totals: list[MoneyLine]
+    income: list[MoneyLine]
+    by_category: list[CategoryLine]
+
+
+class CommandStatus(BaseModel):
+    command_id: str
+    status: Literal["accepted", "rejected", "pending", "failed"]
+    outcome: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

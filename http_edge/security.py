@@ -1,0 +1,172 @@
+"""Authentication at the edge: argon2id passwords, rotating refresh tokens, login throttling.
+
+Secrets stop here: password hashes and refresh secrets are stored by the edge and never enter
+a command, an event or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo import ReturnDocument
+
+from bus.envelopes import utcnow
+from bus.settings import Settings
+from bus.tokens import AccessClaims, InvalidToken, issue_access_token, verify_access_token
+from http_edge.problems import Problem
+from storage.accounts import LoginThrottle, SessionDoc
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A real hash to verify against when the account does not exist (same timing either way).
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(stored_hash: str | None, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+def secret_of(settings: Settings) -> str:
+    if settings.jwt_secret is None:
+        raise RuntimeError("LEDGERBUS_JWT_SECRET is not set")
+    return settings.jwt_secret.get_secret_value()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: str
+    session_id: str
+
+
+def authenticate(request: web.Request, settings: Settings) -> Principal:
+    """The caller from `Authorization: Bearer <token>`, or 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(
+            401,
+            "unauthorized",
+            "send an access token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="ledgerbus"'},
+        )
+    try:
+        claims: AccessClaims = verify_access_token(
+            token.strip(), secret=secret_of(settings), issuer=settings.jwt_issuer
+        )
+    except InvalidToken as exc:
+        raise Problem(
+            401,
+            "unauthorized",
+            f"invalid access token: {exc}",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+    return Principal(claims.user_id, claims.session_id)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def open_session(
+    user_id: str, settings: Settings, device_id: str | None
+) -> tuple[SessionDoc, str]:
+    """A new sign-in session and its first refresh token (`<session id>.<secret>`)."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    session = SessionDoc(
+        id=secrets.token_hex(16),
+        user_id=user_id,
+        token_hash=_digest(secret),
+        device_id=device_id,
+        created_at=now,
+        refreshed_at=now,
+        expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
+    )
+    await session.insert()
+    return session, f"{session.id}.{secret}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    session: SessionDoc | None
+    refresh_token: str | None
+    reused: bool = False
+
+
+async def rotate_refresh(token: str) -> Rotation:
+    """Swap a refresh token for a new one. A rotated (old) token coming back means theft: `reused`."""
+    session_id, _, secret = token.partition(".")
+    if not session_id or not secret or len(token) > 200:
+        return Rotation(None, None)
+    session = await SessionDoc.get(session_id)
+    if session is None or session.revoked or session.expires_at <= utcnow():
+        return Rotation(None, None)
+    digest = _digest(secret)
+    if digest in session.rotated_hashes:
+        return Rotation(session, None, reused=True)
+    if not secrets.compare_digest(digest, session.token_hash):
+        return Rotation(None, None)
+    new_secret = secrets.token_urlsafe(32)
+    updated = await SessionDoc.get_pymongo_collection().find_one_and_update(
+        {"_id": session_id, "token_hash": digest, "revoked": False},
+        {
+            "$set": {"token_hash": _digest(new_secret), "refreshed_at": utcnow()},
+            "$push": {"rotated_hashes": {"$each": [digest], "$slice": -100}},
+            "$inc": {"version": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is None:  # rotated concurrently by another request with the same token
+        return Rotation(session, None, reused=True)
+    return Rotation(SessionDoc.model_validate(updated), f"{session_id}.{new_secret}")
+
+
+def access_token_for(session: SessionDoc, settings: Settings) -> tuple[str, int]:
+    return issue_access_token(
+        session.user_id,
+        session.id,
+        secret=secret_of(settings),
+        issuer=settings.jwt_issuer,
+        ttl_s=settings.access_token_ttl_s,
+    )
+
+
+async def throttle(key: str, limit: int, window_s: int) -> int | None:
+    """Count an attempt under ``key``; the seconds to wait if over ``limit`` in the window, else None."""
+    now = utcnow()
+    window_start = now - timedelta(seconds=window_s)
+    coll = LoginThrottle.get_pymongo_collection()
+    row = await coll.find_one_and_update(
+        {"_id": key, "window_start": {"$gt": window_start}},
+        {"$inc": {"attempts": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if row is None:
+        await coll.replace_one(
+            {"_id": key}, {"_id": key, "window_start": now, "attempts": 1}, upsert=True
+        )
+        return None
+    if row["attempts"] > limit:
+        started = row["window_start"]
+        return max(1, int(window_s - (now - started).total_seconds()))
+    return None
+
+
+async def clear_throttle(key: str) -> None:
+    await LoginThrottle.get_pymongo_collection().delete_one({"_id": key})

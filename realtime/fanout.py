@@ -1,0 +1,67 @@
+"""Fan-out: each event this node receives goes to the Socket.IO room of its scope."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
+from bus.envelopes import Event
+from bus.ids import split_scope
+from realtime.rooms import scope_room
+
+log = structlog.get_logger(__name__)
+
+SESSION_REVOKED = "session.revoked"
+RECENT_EVENTS = 4096
+
+# (user_id, session_id) of a revoked session; must not block (it runs in the NATS callback).
+OnRevoked = Callable[[str, str], None]
+
+
+class EventFanOut:
+    """Decodes event messages and emits each once to its scope's room, under its type."""
+
+    def __init__(self, sio: Any, on_revoked: OnRevoked) -> None:
+        self._sio = sio
+        self._on_revoked = on_revoked
+        # The outbox relay may republish an event; core subscribers see every copy.
+        self._recent: OrderedDict[str, None] = OrderedDict()
+
+    async def deliver(self, scope: str, msg: Msg) -> None:
+        """Handle one message of the subscription on ``scope``."""
+        try:
+            event = Event.model_validate_json(msg.data)
+        except ValidationError:
+            log.warning("event_undecodable", subject=msg.subject, scope=scope)
+            return
+        if event.scope != scope:
+            log.warning("event_scope_mismatch", subject=msg.subject, scope=event.scope)
+            return
+        if self._seen(event.event_id):
+            return
+        await self._sio.emit(event.type, event.model_dump(mode="json"), room=scope_room(scope))
+        log.debug("event_emitted", type=event.type, scope=scope, seq=event.seq)
+        if event.type == SESSION_REVOKED:
+            self._revoke(event)
+
+    def _seen(self, event_id: str) -> bool:
+        if event_id in self._recent:
+            return True
+        self._recent[event_id] = None
+        if len(self._recent) > RECENT_EVENTS:
+            self._recent.popitem(last=False)
+        return False
+
+    def _revoke(self, event: Event) -> None:
+        kind, user_id = split_scope(event.scope)
+        entity = event.data.get("entity")
+        session_id = entity.get("id") if isinstance(entity, dict) else None
+        if kind != "user" or not isinstance(session_id, str):
+            log.warning("session_revoked_unreadable", event_id=event.event_id)
+            return
+        self._on_revoked(user_id, session_id)

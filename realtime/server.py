@@ -1,0 +1,261 @@
+"""The Socket.IO server on the web process's aiohttp app: auth, rooms, commands and fan-out.
+
+``attach_realtime`` mounts python-socketio at ``/socket.io`` on the same app (and port) as the
+HTTP edge. Connections are used only between the app's startup and cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any, Protocol
+
+import socketio
+import structlog
+from aiohttp import web
+from nats.aio.client import Client as NATS
+from nats.errors import Error as NatsError
+from pymongo.errors import PyMongoError
+
+from bus.client import CommandSender
+from bus.ids import user_scope
+from bus.settings import Settings
+from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
+from realtime.commands import Rejection, parse_command
+from realtime.expiry import ExpiryTimers
+from realtime.fanout import EventFanOut
+from realtime.interest import InterestRegistry
+from realtime.rooms import user_room
+
+log = structlog.get_logger(__name__)
+
+NAMESPACE = "/"
+SOCKETIO_PATH = "socket.io"
+BusDown = (NatsError, TimeoutError, ConnectionError)
+SIGN_IN_UNAVAILABLE = "sign-in cannot be checked right now; retry later"
+
+
+class RealtimeResources(Protocol):
+    """The connections realtime needs; usable only once the app has started."""
+
+    @property
+    def nc(self) -> NATS: ...
+
+    @property
+    def sender(self) -> CommandSender: ...
+
+
+def refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    """A connect refusal: the client's ``connect_error`` gets ``{message, data: {code, message}}``."""
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+def failure(code: str, message: str) -> dict[str, Any]:
+    """The ack of an ``auth.refresh`` that did not succeed."""
+    return {"ok": False, "code": code, "message": message}
+
+
+class RealtimeServer:
+    """One node's Socket.IO server; see DESIGN.md (Socket.IO) for what clients can rely on."""
+
+    def __init__(self, settings: Settings, resources: RealtimeResources) -> None:
+        self._settings = settings
+        self._resources = resources
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
+        )
+        self.interest = InterestRegistry(EventFanOut(self.sio, self._session_revoked).deliver)
+        self._expiry = ExpiryTimers(self._expire)
+        self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._running = False
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        self.sio.on("command", self._on_command)
+        self.sio.on("auth.refresh", self._on_refresh)
+
+    def attach(self, app: web.Application) -> None:
+        """Mount on ``app`` and tie start/stop to its lifecycle."""
+        self.sio.attach(app, socketio_path=SOCKETIO_PATH)
+        app.cleanup_ctx.append(self._lifecycle)
+        app.on_shutdown.append(self._on_shutdown)
+
+    async def start(self) -> None:
+        """Begin accepting sockets (the resources are connected by now)."""
+        self.interest.bind(self._resources.nc)
+        self._running = True
+        log.info("realtime_started")
+
+    async def stop(self) -> None:
+        """Close every socket, timer and subscription (before the NATS connection drains)."""
+        self._running = False
+        await self.disconnect_all()
+        await self._expiry.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.interest.close()
+        log.info("realtime_stopped")
+
+    async def disconnect_all(self) -> None:
+        """Disconnect every socket of this node (at shutdown, so their handlers can finish)."""
+        for sid in list(self._sockets):
+            await self.sio.disconnect(sid)
+
+    async def _lifecycle(self, _app: web.Application) -> AsyncIterator[None]:
+        await self.start()
+        yield
+        await self.stop()
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        self._running = False
+        await self.disconnect_all()
+
+    # ---- connection --------------------------------------------------------------------
+
+    async def _on_connect(self, sid: str, _environ: dict[str, Any], auth: object = None) -> bool:
+        if not self._running:
+            raise refusal("unavailable", "the realtime server is not running; retry later")
+        try:
+            claims = await authenticate(token_from(auth), self._settings)
+        except Unauthorized as exc:
+            log.info("socket_refused", sid=sid, reason=str(exc))
+            raise refusal("unauthorized", str(exc)) from None
+        except PyMongoError as exc:
+            log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
+            raise refusal(
+                "unavailable", "sign-in cannot be checked right now; retry later"
+            ) from None
+        identity = SocketIdentity(
+            claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
+        )
+        try:
+            await self.interest.acquire(user_scope(identity.user_id))
+        except BusDown as exc:
+            log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
+            raise refusal("unavailable", "the message bus is unavailable; retry later") from None
+        self._sockets[sid] = identity.user_id
+        await self.sio.save_session(sid, identity.as_session())
+        await self.sio.enter_room(sid, user_room(identity.user_id))
+        self._expiry.schedule(sid, identity.expires_at)
+        if not self._transport_open(sid):  # the client left while it was being checked
+            await self._forget(sid)
+            return False
+        log.info(
+            "socket_connected", sid=sid, user_id=identity.user_id, device_id=identity.device_id
+        )
+        return True
+
+    async def _on_disconnect(self, sid: str, reason: object = None) -> None:
+        user_id = await self._forget(sid)
+        if user_id is not None:
+            log.info("socket_disconnected", sid=sid, user_id=user_id, reason=str(reason))
+
+    async def _forget(self, sid: str) -> str | None:
+        self._expiry.cancel(sid)
+        user_id = self._sockets.pop(sid, None)
+        if user_id is not None:
+            await self.interest.release(user_scope(user_id))
+        return user_id
+
+    def _transport_open(self, sid: str) -> bool:
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        transport = self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        return transport is not None and not transport.closed
+
+    async def _identity(self, sid: str) -> SocketIdentity | None:
+        if sid not in self._sockets:
+            return None
+        try:
+            return SocketIdentity.from_session(await self.sio.get_session(sid))
+        except KeyError:
+            return None
+
+    # ---- token expiry and revocation ----------------------------------------------------
+
+    async def _on_refresh(self, sid: str, data: object = None, *_extra: object) -> dict[str, Any]:
+        identity = await self._identity(sid)
+        if identity is None:
+            return failure("unauthorized", "this socket is not signed in")
+        try:
+            claims = await authenticate(token_from(data), self._settings)
+        except Unauthorized as exc:
+            log.info("socket_refresh_refused", user_id=identity.user_id, reason=str(exc))
+            return failure("unauthorized", str(exc))
+        except PyMongoError:
+            return failure("unavailable", SIGN_IN_UNAVAILABLE)
+        if claims.user_id != identity.user_id:
+            return failure("unauthorized", "the new token belongs to another account")
+        refreshed = replace(identity, session_id=claims.session_id, expires_at=claims.expires_at)
+        await self.sio.save_session(sid, refreshed.as_session())
+        self._expiry.schedule(sid, refreshed.expires_at)
+        log.info("socket_refreshed", user_id=identity.user_id, expires_at=refreshed.expires_at)
+        return {"ok": True, "expires_at": int(refreshed.expires_at)}
+
+    async def _expire(self, sid: str) -> None:
+        identity = await self._identity(sid)
+        if identity is None or identity.expires_at > time.time():
+            return
+        message = "the access token has expired; reconnect with a new one"
+        await self.sio.emit("auth.expired", {"code": "token_expired", "message": message}, to=sid)
+        log.info("socket_token_expired", sid=sid, user_id=identity.user_id)
+        await self.sio.disconnect(sid)
+
+    def _session_revoked(self, user_id: str, session_id: str) -> None:
+        # Runs inside the NATS callback, which must not await the unsubscribe a disconnect causes.
+        task = asyncio.create_task(self._close_session(user_id, session_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close_session(self, user_id: str, session_id: str) -> None:
+        for sid, _eio_sid in list(self.sio.manager.get_participants(NAMESPACE, user_room(user_id))):
+            identity = await self._identity(sid)
+            if identity is not None and identity.session_id == session_id:
+                log.info("socket_session_revoked", sid=sid, user_id=user_id)
+                await self.sio.disconnect(sid)
+
+    # ---- commands ------------------------------------------------------------------------
+
+    async def _on_command(self, sid: str, data: object = None, *extra: object) -> dict[str, Any]:
+        identity = await self._identity(sid)
+        if identity is None or identity.expires_at <= time.time():
+            return Rejection("this socket is not signed in", code="unauthorized").ack()
+        if extra:
+            return Rejection("send the command as one object").ack()
+        parsed = parse_command(data, issuer=identity.user_id, device_id=identity.device_id)
+        if isinstance(parsed, Rejection):
+            log.info("socket_command_invalid", user_id=identity.user_id, reason=parsed.message)
+            return parsed.ack()
+        sender = self._resources.sender
+        command = parsed.model_copy(update={"reply_to": sender.reply_to(parsed.command_id)})
+        with structlog.contextvars.bound_contextvars(
+            user_id=identity.user_id, command_id=command.command_id, command_type=command.type
+        ):
+            try:
+                outcome = await sender.send(command, self._settings.outcome_wait_s)
+            except (*BusDown, PyMongoError) as exc:
+                log.warning("socket_command_unavailable", error=str(exc)[:200])
+                return Rejection(
+                    "the message bus is unavailable; retry later", code="unavailable"
+                ).ack()
+            if outcome is None:
+                log.info("socket_command_pending")
+                return {"status": "pending", "command_id": command.command_id}
+            log.info("socket_command_done", status=outcome.status)
+            return outcome.model_dump(mode="json")
+
+
+REALTIME_KEY = web.AppKey("realtime", RealtimeServer)
+
+
+def attach_realtime(
+    app: web.Application, settings: Settings, resources: RealtimeResources
+) -> RealtimeServer:
+    """Mount the Socket.IO server at ``/socket.io`` on ``app``; it starts and stops with the app."""
+    server = RealtimeServer(settings, resources)
+    server.attach(app)
+    app[REALTIME_KEY] = server
+    return server

@@ -1,0 +1,142 @@
+"""Read queries the edge serves directly (CQRS read side), always scoped to the caller."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bus.entities import Category, Expense, Trip
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.views import category_entity, expense_entity, trip_entity
+
+
+class BadCursor(ValueError):
+    """A cursor that was not made by this server."""
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor("invalid cursor") from exc
+    if (
+        not isinstance(values, list)
+        or len(values) != 2
+        or not all(isinstance(v, str) for v in values)
+    ):
+        raise BadCursor("invalid cursor")
+    return values
+
+
+@dataclass(frozen=True)
+class ExpenseFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    category_id: str | None = None
+    trip_id: str | None = None
+    type: str | None = None
+    q: str | None = None
+
+
+async def list_expenses(
+    owner: str, filters: ExpenseFilter, limit: int, cursor: str | None
+) -> tuple[list[Expense], str | None]:
+    """Newest first (date, then id), one page; the cursor continues after the last item."""
+    query: dict[str, Any] = {"owner_id": owner, "deleted": False}
+    if filters.date_from or filters.date_to:
+        query["date"] = {}
+        if filters.date_from:
+            query["date"]["$gte"] = filters.date_from.isoformat()
+        if filters.date_to:
+            query["date"]["$lte"] = filters.date_to.isoformat()
+    for key in ("category_id", "trip_id", "type"):
+        if getattr(filters, key) is not None:
+            query[key] = getattr(filters, key)
+    clauses: list[dict[str, Any]] = []
+    if filters.q:
+        pattern = {"$regex": re.escape(filters.q), "$options": "i"}
+        clauses.append({"$or": [{"description": pattern}, {"merchant": pattern}]})
+    if cursor:
+        last_date, last_id = decode_cursor(cursor)
+        clauses.append(
+            {"$or": [{"date": {"$lt": last_date}}, {"date": last_date, "_id": {"$lt": last_id}}]}
+        )
+    if clauses:
+        query["$and"] = clauses
+    rows = await ExpenseDoc.find(query).sort([("date", -1), ("_id", -1)]).limit(limit + 1).to_list()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].date, rows[-1].id]) if more and rows else None
+    return [expense_entity(r) for r in rows], next_cursor
+
+
+async def get_expense(owner: str, expense_id: str) -> Expense | None:
+    doc = await ExpenseDoc.find_one({"_id": expense_id, "owner_id": owner, "deleted": False})
+    return expense_entity(doc) if doc else None
+
+
+async def list_categories(owner: str, include_archived: bool) -> list[Category]:
+    query: dict[str, Any] = {"owner_id": owner}
+    if not include_archived:
+        query["archived"] = False
+    rows = await CategoryDoc.find(query).sort([("name", 1)]).to_list()
+    return [category_entity(r) for r in rows]
+
+
+async def list_trips(owner: str, limit: int, cursor: str | None) -> tuple[list[Trip], str | None]:
+    query: dict[str, Any] = {"owner_id": owner, "deleted": False}
+    if cursor:
+        last_start, last_id = decode_cursor(cursor)
+        query["$or"] = [
+            {"start_date": {"$lt": last_start}},
+            {"start_date": last_start, "_id": {"$lt": last_id}},
+        ]
+    rows = (
+        await TripDoc.find(query).sort([("start_date", -1), ("_id", -1)]).limit(limit + 1).to_list()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].start_date, rows[-1].id]) if more and rows else None
+    return [trip_entity(r) for r in rows], next_cursor
+
+
+async def get_trip(owner: str, trip_id: str) -> Trip | None:
+    doc = await TripDoc.find_one({"_id": trip_id, "owner_id": owner, "deleted": False})
+    return trip_entity(doc) if doc else None
+
+
+async def trip_totals(owner: str, trip_id: str) -> dict[str, Any]:
+    """Expense totals of a trip per currency and per (category, currency); income apart."""
+    rows = await ExpenseDoc.find(
+        {"owner_id": owner, "trip_id": trip_id, "deleted": False}
+    ).to_list()
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
+    income: dict[str, Decimal] = defaultdict(Decimal)
+    per_category: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.type == "income":
+            income[row.currency] += row.amount
+            continue
+        per_currency[row.currency] += row.amount
+        per_category[(row.category_id, row.currency)] += row.amount
+    return {
+        "expense_count": sum(1 for r in rows if r.type == "expense"),
+        "totals": [{"currency": c, "amount": str(a)} for c, a in sorted(per_currency.items())],
+        "income": [{"currency": c, "amount": str(a)} for c, a in sorted(income.items())],
+        "by_category": [
+            {"category_id": cat, "currency": cur, "amount": str(a)}
+            for (cat, cur), a in sorted(
+                per_category.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+            )
+        ],
+    }

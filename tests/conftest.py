@@ -1,0 +1,94 @@
+"""Fixtures: real nats-server and SecantusDB processes, and an in-process ledgerbus stack on them.
+
+Integration tests share one set of servers and one stack per test session (starting SecantusDB
+is slow); each test isolates itself by signing up fresh users.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from actors.app import ActorProcess
+from actors.registry import ACTORS
+from bus.settings import Settings
+from deploy.embedded import find_free_port
+from deploy.serve import build_web_app
+from storage.database import Database, connect
+from tests.helpers import Stack
+from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNats]:
+    server = start_nats(tmp_path_factory.mktemp("nats"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMongo]:
+    server = start_mongo(tmp_path_factory.mktemp("mongo"))
+    yield server
+    server.stop()
+
+
+def make_settings(
+    nats: RunningNats, mongo: RunningMongo, tmp: Path, **overrides: object
+) -> Settings:
+    """Settings for tests: fast redelivery and relay, so failure paths finish in seconds."""
+    values: dict[str, object] = {
+        "nats_url": nats.url,
+        "mongo_uri": mongo.uri,
+        "mongo_db": "ledgerbus_test",
+        "jwt_secret": "test-secret-" + secrets.token_hex(16),
+        "http_port": find_free_port(),
+        "consumer_ack_wait_s": 3.0,
+        "consumer_nak_delay_s": 0.2,
+        "consumer_max_deliver": 3,
+        "relay_interval_s": 0.3,
+        "relay_min_age_s": 1.0,
+        "data_dir": tmp,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings(
+    nats_server: RunningNats, mongo_server: RunningMongo, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return make_settings(nats_server, mongo_server, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The one MongoDB client of the test process (Beanie binds documents process-wide)."""
+    db = await connect(settings)
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+async def stack(settings: Settings, database: Database) -> AsyncIterator[Stack]:
+    """Every actor and the web process (HTTP + Socket.IO), in this process, on the real servers."""
+    actors = [ActorProcess(definition, settings, database) for definition in ACTORS.values()]
+    for actor in actors:
+        await actor.start()
+    app: web.Application = build_web_app(settings, database=database)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", settings.http_port)
+    await site.start()
+    stack = Stack(settings, f"http://127.0.0.1:{settings.http_port}")
+    await stack.open()
+    yield stack
+    await stack.close()
+    await runner.cleanup()
+    for actor in actors:
+        await actor.stop()
