@@ -34,11 +34,12 @@ class Payload(BaseModel):
 
 
 def _precision(payload: BaseModel) -> None:
+    """Reject more decimals than the currency has; show exactly its minor units (7.5 USD -> 7.50)."""
     amount = getattr(payload, "amount", None)
     currency = getattr(payload, "currency", None)
     if amount is not None and currency is not None:
         try:
-            check_precision(amount, currency)
+            object.__setattr__(payload, "amount", check_precision(amount, currency))
         except MoneyError as exc:
             raise ValueError(str(exc)) from exc
 

@@ -44,7 +44,7 @@ def check_currency(code: str) -> str:
 
 def parse_amount(value: object) -> Decimal:
     """Parse a decimal amount given as a JSON string (or int); floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError('amounts are decimal strings such as "12.34", not floats')
     if isinstance(value, int):
         value = str(value)

@@ -40,9 +40,12 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status < 400:
             raise
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
-        return Problem(exc.status, code, exc.reason, headers=dict(exc.headers)).response(
-            request.path
-        )
+        return Problem(
+            exc.status,
+            code,
+            exc.reason,
+            headers={k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")},
+        ).response(request.path)
     except (ConnectionFailure, NatsError, TimeoutError) as exc:
         log.warning("dependency_unavailable", path=request.path, error=type(exc).__name__)
         return Problem(

@@ -43,11 +43,8 @@ class DeadLetterStore:
 
     async def pending(self, limit: int = 100) -> list[DeadLetter]:
         return (
-            await DeadLetter.find(DeadLetter.redriven_at == None)
-            .sort("created_at")
-            .limit(limit)
-            .to_list()
-        )  # noqa: E711
+            await DeadLetter.find({"redriven_at": None}).sort("created_at").limit(limit).to_list()
+        )
 
     async def mark_redriven(self, letter_id: str) -> None:
         await DeadLetter.get_pymongo_collection().update_one(

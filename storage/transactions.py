@@ -47,9 +47,8 @@ async def in_transaction(
     """
     for attempt in range(1, attempts + 1):
         try:
-            async with client.start_session() as session:
-                async with await session.start_transaction():
-                    return await work(session)
+            async with client.start_session() as session, await session.start_transaction():
+                return await work(session)
         except (PyMongoError, StaleWrite) as exc:
             if (
                 attempt == attempts

@@ -54,6 +54,7 @@ def make_settings(
         "relay_min_age_s": 1.0,
         "data_dir": tmp,
         "log_level": "WARNING",
+        "login_max_per_address": 100_000,  # every test client is 127.0.0.1
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

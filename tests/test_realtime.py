@@ -1,0 +1,340 @@
+"""Socket.IO end to end: auth on connect, commands over the socket, fan-out, expiry, revocation.
+
+Runs against the in-process stack (real nats-server and SecantusDB); each test signs up fresh
+users, so tests never see each other's events.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import nats
+import pytest
+import socketio
+from nats.aio.msg import Msg
+
+from bus.envelopes import Command
+from bus.tokens import issue_access_token
+from tests.helpers import Account, Stack, eventually
+
+pytestmark = pytest.mark.integration
+
+LUNCH = {"amount": "12.30", "currency": "EUR", "date": "2026-11-20", "description": "lunch"}
+WAIT_S = 20.0
+
+
+@dataclass
+class Device:
+    """A real python-socketio client that records every event it receives."""
+
+    client: socketio.AsyncClient = field(
+        default_factory=lambda: socketio.AsyncClient(reconnection=False)
+    )
+    events: list[tuple[str, Any]] = field(default_factory=list)
+    connect_errors: list[Any] = field(default_factory=list)
+    disconnected: bool = False
+
+    def __post_init__(self) -> None:
+        async def on_any(event: str, data: Any = None) -> None:
+            self.events.append((event, data))
+
+        async def on_connect_error(data: Any = None) -> None:
+            self.connect_errors.append(data)
+
+        async def on_disconnect(*_reason: Any) -> None:
+            self.disconnected = True
+
+        self.client.on("*", on_any)
+        self.client.on("connect_error", on_connect_error)
+        self.client.on("disconnect", on_disconnect)
+
+    async def connect(self, base_url: str, auth: dict[str, Any] | None) -> None:
+        await self.client.connect(
+            base_url,
+            socketio_path="socket.io",
+            transports=["websocket"],
+            auth=auth,
+            wait_timeout=10,
+        )
+
+    def received(self, event_type: str) -> list[Any]:
+        return [data for name, data in self.events if name == event_type]
+
+    async def wait_for(self, event_type: str) -> list[Any]:
+        """The payloads of ``event_type`` received, once there is at least one."""
+
+        async def probe() -> list[Any]:
+            return self.received(event_type)
+
+        return await eventually(probe, timeout_s=WAIT_S)
+
+    async def wait_disconnected(self) -> None:
+        """Return once the server (or this client) has closed the socket."""
+
+        async def probe() -> bool:
+            return self.disconnected
+
+        await eventually(probe, timeout_s=WAIT_S)
+
+    async def command(self, body: Any) -> Any:
+        return await self.client.call("command", body, timeout=WAIT_S)
+
+    async def close(self) -> None:
+        if self.client.connected:
+            await self.client.disconnect()
+
+
+async def open_device(base_url: str, token: str, **auth: Any) -> Device:
+    """A connected socket signed in with ``token``."""
+    device = Device()
+    await device.connect(base_url, {"token": token, **auth})
+    return device
+
+
+async def refusal_of(stack: Stack, auth: dict[str, Any] | None) -> dict[str, Any]:
+    """Connect with ``auth``, expect a refusal, and return what ``connect_error`` carried."""
+    device = Device()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await device.connect(stack.base_url, auth)
+    assert device.connect_errors, "connect_error was not received"
+    error = device.connect_errors[0]
+    assert isinstance(error, dict)
+    return error
+
+
+def short_token(stack: Stack, account: Account, ttl_s: int) -> str:
+    """An access token for ``account``'s login session that lives ``ttl_s`` seconds."""
+    session_id = jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
+    secret = stack.settings.jwt_secret
+    assert secret is not None
+    token, _ = issue_access_token(
+        account.id,
+        session_id,
+        secret=secret.get_secret_value(),
+        issuer=stack.settings.jwt_issuer,
+        ttl_s=ttl_s,
+    )
+    return token
+
+
+# ---- connect -------------------------------------------------------------------------------
+
+
+async def test_connect_without_token_is_refused_with_reason(stack: Stack) -> None:
+    for auth in (None, {}, {"token": ""}):
+        error = await refusal_of(stack, auth)
+        assert error["data"]["code"] == "unauthorized"
+        assert "token" in error["message"] or "credentials" in error["message"]
+
+
+async def test_connect_with_bad_or_tampered_token_is_refused_with_reason(stack: Stack) -> None:
+    account = await stack.signup("Tess")
+    header, claims, signature = account.access_token.split(".")
+    flipped = "A" if signature[0] != "A" else "B"
+    tampered_signature = f"{header}.{claims}.{flipped}{signature[1:]}"
+    forged, _ = issue_access_token(
+        account.id,
+        "some-session",
+        secret="not-the-secret-" + "x" * 32,
+        issuer="ledgerbus",
+        ttl_s=60,
+    )
+    for token in ("not-a-jwt", tampered_signature, forged):
+        error = await refusal_of(stack, {"token": token})
+        assert error["data"] == {"code": "unauthorized", "message": error["message"]}
+        assert error["message"].startswith("invalid access token"), error
+
+
+async def test_connect_with_valid_token_is_accepted(stack: Stack) -> None:
+    account = await stack.signup("Val")
+    device = await open_device(stack.base_url, account.access_token)
+    try:
+        assert device.client.connected
+    finally:
+        await device.close()
+
+
+# ---- commands and fan-out --------------------------------------------------------------------
+
+
+async def test_socket_command_is_accepted_and_reaches_every_device_of_the_user_only(
+    stack: Stack,
+) -> None:
+    ada = await stack.signup("Ada")
+    ada_phone = await stack.login(ada.email)  # a second device: its own sign-in session
+    bob = await stack.signup("Bob")
+    device_a = await open_device(stack.base_url, ada.access_token)
+    device_b = await open_device(stack.base_url, ada_phone.access_token)
+    other = await open_device(stack.base_url, bob.access_token)
+    try:
+        ack = await device_a.command(
+            {"type": "expense.create", "payload": LUNCH, "command_id": uuid.uuid4().hex}
+        )
+
+        assert ack["status"] == "accepted", ack
+        entity = ack["entity"]
+        assert (entity["amount"], entity["currency"]) == ("12.30", "EUR")
+        assert entity["description"] == "lunch"
+        for device in (device_a, device_b):
+            created = await device.wait_for("expense.created")
+            assert len(created) == 1
+            event = created[0]
+            assert event["scope"] == f"user:{ada.id}"
+            assert isinstance(event["seq"], int)
+            assert event["data"]["entity"]["id"] == entity["id"]
+
+        # Bob's socket works (it gets his own event) and never got Ada's.
+        own = await other.command({"type": "expense.create", "payload": LUNCH})
+        assert own["status"] == "accepted", own
+        bob_events = await other.wait_for("expense.created")
+        assert [e["scope"] for e in bob_events] == [f"user:{bob.id}"]
+        assert [e["data"]["entity"]["id"] for e in bob_events] == [own["entity"]["id"]]
+        assert all(data["scope"] == f"user:{bob.id}" for _, data in other.events)
+        assert all(data["scope"] == f"user:{ada.id}" for _, data in device_a.events)
+    finally:
+        for device in (device_a, device_b, other):
+            await device.close()
+
+
+async def test_socket_command_retried_with_same_command_id_is_applied_once(stack: Stack) -> None:
+    account = await stack.signup("Rita")
+    device = await open_device(stack.base_url, account.access_token)
+    try:
+        body = {"type": "expense.create", "payload": LUNCH, "command_id": "retry-1"}
+        first = await device.command(body)
+        second = await device.command(body)
+        assert first["status"] == "accepted", first
+        assert (second["command_id"], second["entity"]) == (first["command_id"], first["entity"])
+    finally:
+        await device.close()
+
+
+BAD_COMMANDS: list[tuple[Any, list[Any]]] = [
+    (
+        {"type": "expense.create", "payload": {**LUNCH, "amount": "12.345"}},
+        ["payload"],
+    ),
+    (
+        {"type": "expense.create", "payload": {**LUNCH, "colour": "red"}},
+        ["payload", "colour"],
+    ),
+    ({"type": "expense.create", "payload": LUNCH, "priority": "high"}, ["priority"]),
+    ({"type": "expense.create", "payload": LUNCH, "expected_version": "2"}, ["expected_version"]),
+    ({"type": "expense.create", "payload": "not an object"}, ["payload"]),
+    ({"type": "expense.explode", "payload": {}}, ["type"]),
+    (
+        {
+            "type": "user.register",
+            "payload": {
+                "user_id": str(uuid.uuid4()),
+                "email": "x@example.com",
+                "name": "X",
+                "home_currency": "EUR",
+                "timezone": "UTC",
+            },
+        },
+        ["type"],
+    ),
+    ("expense.create", []),
+]
+
+
+async def test_socket_command_with_bad_input_is_rejected_with_field_errors_and_not_published(
+    stack: Stack,
+) -> None:
+    account = await stack.signup("Val")
+    published: list[Command] = []
+
+    async def observe(msg: Msg) -> None:
+        command = Command.model_validate_json(msg.data)
+        if command.actor.user_id == account.id:
+            published.append(command)
+
+    observer = await nats.connect(stack.settings.nats_url)
+    await observer.subscribe("cmd.>", cb=observe)
+    await observer.flush()
+    device = await open_device(stack.base_url, account.access_token)
+    try:
+        for body, loc in BAD_COMMANDS:
+            ack = await device.command(body)
+            assert (ack["status"], ack["code"]) == ("rejected", "validation"), (body, ack)
+            assert ack["message"]
+            assert ack["errors"], ack
+            assert ack["errors"][0]["loc"][: len(loc)] == loc, (body, ack)
+            assert all(error["msg"] for error in ack["errors"])
+
+        # A good command sent after them is seen on the bus; none of the bad ones ever was.
+        good = await device.command({"type": "expense.create", "payload": LUNCH})
+        assert good["status"] == "accepted", good
+
+        async def seen() -> list[Command]:
+            return published
+
+        await eventually(seen, timeout_s=WAIT_S)
+        assert [c.command_id for c in published] == [good["command_id"]]
+    finally:
+        await device.close()
+        await observer.close()
+
+
+# ---- token expiry, refresh and revocation ---------------------------------------------------
+
+
+async def test_expired_token_closes_socket_unless_refreshed_in_time(stack: Stack) -> None:
+    account = await stack.signup("Eve")
+    other = await stack.signup("Mallory")
+    lapsing_token = short_token(stack, account, ttl_s=2)
+    expires_at = jwt.decode(lapsing_token, options={"verify_signature": False})["exp"]
+    lapsing = await open_device(stack.base_url, lapsing_token)
+    refreshing = await open_device(stack.base_url, short_token(stack, account, ttl_s=2))
+    try:
+        wrong_user = await refreshing.client.call(
+            "auth.refresh", {"token": other.access_token}, timeout=WAIT_S
+        )
+        assert (wrong_user["ok"], wrong_user["code"]) == (False, "unauthorized")
+        ack = await refreshing.client.call(
+            "auth.refresh", {"token": short_token(stack, account, ttl_s=120)}, timeout=WAIT_S
+        )
+        assert ack["ok"] is True, ack
+        assert ack["expires_at"] >= int(time.time()) + 100
+
+        await lapsing.wait_disconnected()
+        assert time.time() >= expires_at
+        assert [e["code"] for e in lapsing.received("auth.expired")] == ["token_expired"]
+
+        # The refreshed socket outlived its first token and still answers.
+        assert refreshing.client.connected
+        assert not refreshing.disconnected
+        bad = await refreshing.client.call("auth.refresh", {"token": "junk"}, timeout=WAIT_S)
+        assert (bad["ok"], bad["code"]) == (False, "unauthorized")
+        assert refreshing.client.connected
+    finally:
+        await lapsing.close()
+        await refreshing.close()
+
+
+async def test_logout_closes_the_sockets_of_that_session_only(stack: Stack) -> None:
+    account = await stack.signup("Lou")
+    tablet = await stack.login(account.email)
+    leaving = await open_device(stack.base_url, account.access_token)
+    staying = await open_device(stack.base_url, tablet.access_token)
+    try:
+        status, _ = await stack.call("POST", "/v1/auth/logout", account)
+        assert status == 204
+
+        await leaving.wait_disconnected()
+        revoked = await staying.wait_for("session.revoked")
+        assert revoked[0]["scope"] == f"user:{account.id}"
+        assert staying.client.connected
+        assert not staying.disconnected
+
+        error = await refusal_of(stack, {"token": account.access_token})
+        assert error["data"]["code"] == "unauthorized"
+        assert "revoked" in error["message"]
+    finally:
+        await leaving.close()
+        await staying.close()
