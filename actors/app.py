@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Any
 
 import structlog
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
 from faststream.params import NoCast
 
 from actors.applier import BatchApplier
 from actors.kernel import ActorDefinition
-from actors.ports import NatsPublisher
+from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
 from bus.settings import Settings
@@ -38,43 +40,72 @@ def reaction_durable(actor: str, event_type: str) -> str:
 Submit = Callable[[NatsMessage], Awaitable[None]]
 
 
-def actor_router(definition: ActorDefinition, settings: Settings, submit: Submit) -> NatsRouter:
-    """The actor's FastStream router: its command consumer and one consumer per event it reacts to."""
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    """No decoding in FastStream: the applier decodes, so a poison message reaches it and is
+    dead-lettered instead of failing before any handler runs."""
+    return bytes(msg.body)
+
+
+def _handler(
+    model: type[Command] | type[Event], submit: Submit, describe: bool
+) -> Callable[..., Any]:
+    """A subscriber that hands the raw message to the applier. Its ``body`` annotation documents the
+    message for AsyncAPI; at run time it is not cast (``NoCast``), so the applier decodes it."""
+
+    async def handle(body: Any, msg: NatsMessage) -> None:
+        await submit(msg)
+
+    handle.__annotations__ = {
+        "body": model if describe else NoCast[model],  # type: ignore[valid-type]
+        "msg": NatsMessage,
+        "return": None,
+    }
+    return handle
+
+
+def actor_router(
+    definition: ActorDefinition, settings: Settings, submit: Submit, *, describe: bool = False
+) -> NatsRouter:
+    """The actor's FastStream router: its command consumer and one consumer per event it reacts to.
+
+    ``describe=True`` builds it for the AsyncAPI document only (bodies typed, never run).
+    """
     router = NatsRouter()
     name = definition.name
     pull = PullSub(batch_size=1, timeout=5.0)
-
-    @router.subscriber(
-        domain_commands(name),
-        stream=JStream(COMMANDS_STREAM, declare=False),
-        durable=name,
-        config=consumer_config(name, domain_commands(name), settings),
-        pull_sub=pull,
-        ack_policy=AckPolicy.MANUAL,
-        no_reply=True,
-        title=f"{name}:commands",
-        description=f"Commands owned by the {name} actor; one Outcome each on the command's reply_to.",
-    )
-    async def on_command(body: Annotated[Command, NoCast], msg: NatsMessage) -> None:
-        await submit(msg)
-
-    for event_type in definition.reactions:
-        durable = reaction_durable(name, event_type)
-
-        @router.subscriber(
-            events_of_type(event_type),
-            stream=JStream(EVENTS_STREAM, declare=False),
+    subscriptions = [
+        (
+            COMMANDS_STREAM,
+            domain_commands(name),
+            name,
+            Command,
+            f"{name}:commands",
+            f"Commands owned by the {name} actor; one Outcome each on the command's reply_to.",
+        ),
+    ] + [
+        (
+            EVENTS_STREAM,
+            events_of_type(t),
+            reaction_durable(name, t),
+            Event,
+            f"{name}:{t}",
+            f"The {name} actor reacts to {t}.",
+        )
+        for t in definition.reactions
+    ]
+    for stream, subject, durable, model, title, description in subscriptions:
+        router.subscriber(
+            subject,
+            stream=JStream(stream, declare=False),
             durable=durable,
-            config=consumer_config(durable, events_of_type(event_type), settings),
+            config=consumer_config(durable, subject, settings),
             pull_sub=pull,
+            decoder=_raw_body,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,
-            title=f"{name}:{event_type}",
-            description=f"The {name} actor reacts to {event_type}.",
-        )
-        async def on_event(body: Annotated[Event, NoCast], msg: NatsMessage) -> None:
-            await submit(msg)
-
+            title=title,
+            description=description,
+        )(_handler(model, submit, describe))
     return router
 
 
@@ -89,7 +120,7 @@ class ActorProcess:
             settings.nats_url.split(","),
             max_reconnect_attempts=-1,
             connect_timeout=5,
-            logger=None,
+            log_level=logging.DEBUG,  # per-message lines off by default; failures still logged
         )
         self.applier: BatchApplier | None = None
         self._relay: asyncio.Task[None] | None = None
@@ -103,7 +134,9 @@ class ActorProcess:
         """Connect to NATS, ensure streams, then start consuming (the database is the caller's)."""
         await self.broker.connect()
         await ensure_streams(self.broker.connection.jetstream(), self.settings)
-        publisher = NatsPublisher(self.broker.connection)
+        publisher: Publisher = NatsPublisher(self.broker.connection)
+        if self.settings.failpoint == "crash_after_commit":
+            publisher = CrashAfterCommit(publisher)
         marker = PublishedMarker()
         self.applier = BatchApplier(
             self.definition,

@@ -20,10 +20,10 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from actors.inbound import Inbound, Undecodable, decode
 from actors.kernel import ActorDefinition
-from actors.outcomes import apply_one
+from actors.outcomes import Applied, apply_one
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
-from bus.envelopes import Event, Outcome, utcnow
+from bus.envelopes import Event, utcnow
 from bus.settings import Settings
 from storage.database import Database
 from storage.dead_letters import DeadLetterStore
@@ -39,8 +39,7 @@ class Result:
     """What became of one inbound message in a committed batch."""
 
     item: Inbound
-    outcome: Outcome | None = None
-    error: BaseException | None = None
+    applied: Applied
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -154,8 +153,9 @@ class BatchApplier:
                 await batch.load(model, wanted)
         results: list[Result] = []
         for item in items:
-            outcome, error = await apply_one(self.actor, batch, item, done, self._clock())
-            results.append(Result(item, outcome, error))
+            results.append(
+                Result(item, await apply_one(self.actor, batch, item, done, self._clock()))
+            )
         await batch.flush()
         return results, [event.to_event() for event in batch.events]
 
@@ -169,13 +169,22 @@ class BatchApplier:
         else:
             self._marker.add(e.event_id for e in events)
         for result in results:
-            command = result.item.command
-            if result.error is not None:
-                await self._fail(result.item, result.error)
+            command, applied = result.item.command, result.applied
+            if applied.error is not None or applied.outcome is None:
+                await self._fail(result.item, applied.error or RuntimeError("no outcome"))
                 continue
-            if result.outcome is not None and command.reply_to and result.item.event is None:
+            log.info(
+                "command_replayed" if applied.replayed else "command_applied",
+                command_id=command.command_id,
+                user_id=command.actor.user_id,
+                actor=self.actor.name,
+                type=command.type,
+                status=applied.outcome.status,
+                code=applied.outcome.code,
+            )
+            if command.reply_to and result.item.event is None:
                 try:
-                    await self._publisher.send_outcome(command.reply_to, result.outcome)
+                    await self._publisher.send_outcome(command.reply_to, applied.outcome)
                 except Exception as exc:  # the waiting node re-reads the stored outcome
                     log.warning(
                         "outcome_send_failed", command_id=command.command_id, error=str(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,19 +66,29 @@ async def _decide(actor: ActorDefinition, item: Inbound, work: CommandWork) -> D
     return await handler(command, payload, work)
 
 
+@dataclass(slots=True)
+class Applied:
+    """What applying one item gave: its outcome (None if it failed), the error, and whether it was
+    a duplicate whose stored outcome is replayed."""
+
+    outcome: Outcome | None
+    error: BaseException | None = None
+    replayed: bool = False
+
+
 async def apply_one(
     actor: ActorDefinition,
     batch: BatchWork,
     item: Inbound,
     done: dict[str, Any],
     now: datetime,
-) -> tuple[Outcome | None, BaseException | None]:
+) -> Applied:
     """Apply one item to ``batch``; a duplicate replays its stored outcome and changes nothing."""
     command = item.command
     prior = done.get(command.command_id)
     if prior is not None:
         if prior["body_hash"] != command.body_hash:
-            return Outcome(
+            mismatch = Outcome(
                 command_id=command.command_id,
                 type=command.type,
                 issuer=command.actor.user_id,
@@ -85,8 +96,9 @@ async def apply_one(
                 code="idempotency_mismatch",
                 message="this Idempotency-Key was already used for a different request",
                 completed_at=now,
-            ), None
-        return Outcome.model_validate(prior["outcome"]), None
+            )
+            return Applied(mismatch, replayed=True)
+        return Applied(Outcome.model_validate(prior["outcome"]), replayed=True)
     work = CommandWork(
         batch, command.command_id, command.type, command.actor.user_id, command.body_hash, now
     )
@@ -99,7 +111,7 @@ async def apply_one(
             raise  # the whole transaction is retried
         except Exception as exc:
             log.exception("command_failed", type=command.type)
-            return None, exc
+            return Applied(None, exc)
         outcome = to_outcome(command, decision, work, now)
         work.outcome = outcome
         if decision.accepted:
@@ -110,5 +122,4 @@ async def apply_one(
             "body_hash": command.body_hash,
             "outcome": outcome.model_dump(mode="json"),
         }
-        log.info("command_applied", type=command.type, status=outcome.status, code=outcome.code)
-        return outcome, None
+        return Applied(outcome)

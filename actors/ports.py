@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Protocol
 
 from nats.aio.client import Client as NATS
@@ -44,3 +45,20 @@ class NatsPublisher:
 
     async def send_outcome(self, reply_to: str, outcome: Outcome) -> None:
         await self._nc.publish(reply_to, outcome.model_dump_json().encode())
+
+
+class CrashAfterCommit:
+    """A publisher that kills the process at its first event: the drill for "crash between commit
+    and publish" (setting ``failpoint=crash_after_commit``). The outbox relay must recover."""
+
+    EXIT_CODE = 86
+
+    def __init__(self, inner: Publisher) -> None:
+        self._inner = inner
+
+    async def publish_events(self, events: list[Event]) -> None:
+        if events:
+            os._exit(self.EXIT_CODE)
+
+    async def send_outcome(self, reply_to: str, outcome: Outcome) -> None:
+        await self._inner.send_outcome(reply_to, outcome)

@@ -68,3 +68,7 @@ class Settings(BaseSettings):
     node_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
+    failpoint: Literal["", "crash_after_commit"] = Field(
+        "",
+        description="Crash-recovery drills: `crash_after_commit` kills an actor between commit and publish.",
+    )

@@ -21,7 +21,7 @@ def asyncapi_document(settings: Settings) -> dict[str, Any]:
     """One AsyncAPI 3 document with every actor's subscriptions and their message schemas."""
     broker = NatsBroker(settings.nats_url.split(","))
     for definition in ACTORS.values():
-        broker.include_router(actor_router(definition, settings, _describe_only))
+        broker.include_router(actor_router(definition, settings, _describe_only, describe=True))
     spec = AsyncAPI(
         broker,
         title="ledgerbus bus",

@@ -35,6 +35,7 @@ NAMESPACE = "/"
 SOCKETIO_PATH = "socket.io"
 BusDown = (NatsError, TimeoutError, ConnectionError)
 SIGN_IN_UNAVAILABLE = "sign-in cannot be checked right now; retry later"
+BUS_UNAVAILABLE = "the message bus is unavailable; retry later"
 
 
 class RealtimeResources(Protocol):
@@ -126,9 +127,7 @@ class RealtimeServer:
             raise refusal("unauthorized", str(exc)) from None
         except PyMongoError as exc:
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
-            raise refusal(
-                "unavailable", "sign-in cannot be checked right now; retry later"
-            ) from None
+            raise refusal("unavailable", SIGN_IN_UNAVAILABLE) from None
         identity = SocketIdentity(
             claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
         )
@@ -136,7 +135,7 @@ class RealtimeServer:
             await self.interest.acquire(user_scope(identity.user_id))
         except BusDown as exc:
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
-            raise refusal("unavailable", "the message bus is unavailable; retry later") from None
+            raise refusal("unavailable", BUS_UNAVAILABLE) from None
         self._sockets[sid] = identity.user_id
         await self.sio.save_session(sid, identity.as_session())
         await self.sio.enter_room(sid, user_room(identity.user_id))
@@ -238,9 +237,7 @@ class RealtimeServer:
                 outcome = await sender.send(command, self._settings.outcome_wait_s)
             except (*BusDown, PyMongoError) as exc:
                 log.warning("socket_command_unavailable", error=str(exc)[:200])
-                return Rejection(
-                    "the message bus is unavailable; retry later", code="unavailable"
-                ).ack()
+                return Rejection(BUS_UNAVAILABLE, code="unavailable").ack()
             if outcome is None:
                 log.info("socket_command_pending")
                 return {"status": "pending", "command_id": command.command_id}

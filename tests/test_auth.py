@@ -14,14 +14,25 @@ pytestmark = pytest.mark.integration
 
 
 def _signup_body(email: str) -> dict[str, str]:
-    return {"email": email, "password": PASSWORD, "name": "Bo", "home_currency": "USD", "timezone": "America/New_York"}
+    return {
+        "email": email,
+        "password": PASSWORD,
+        "name": "Bo",
+        "home_currency": "USD",
+        "timezone": "America/New_York",
+    }
 
 
 async def test_register_then_me_returns_profile_without_secrets(stack: Stack) -> None:
     ada = await stack.signup(currency="JPY", tz="Asia/Tokyo")
     status, me = await stack.call("GET", "/v1/me", ada)
     assert status == 200
-    assert (me["id"], me["home_currency"], me["timezone"], me["version"]) == (ada.id, "JPY", "Asia/Tokyo", 1)
+    assert (me["id"], me["home_currency"], me["timezone"], me["version"]) == (
+        ada.id,
+        "JPY",
+        "Asia/Tokyo",
+        1,
+    )
     assert not {"password", "password_hash"} & set(me)
 
 
@@ -29,7 +40,9 @@ async def test_email_is_unique_case_insensitively(stack: Stack) -> None:
     email = f"Case.{uuid.uuid4().hex[:8]}@Example.com"
     status, _ = await stack.call("POST", "/v1/auth/register", json=_signup_body(email))
     assert status == 201
-    status, problem = await stack.call("POST", "/v1/auth/register", json=_signup_body(email.lower()))
+    status, problem = await stack.call(
+        "POST", "/v1/auth/register", json=_signup_body(email.lower())
+    )
     assert (status, problem["code"]) == (409, "email_taken")
 
 
@@ -42,12 +55,15 @@ async def test_new_user_gets_default_categories(stack: Stack) -> None:
         return names if len(names) >= 11 else None
 
     names = await eventually(categories)
-    assert "Groceries" in names and "Travel" in names
+    assert "Groceries" in names
+    assert "Travel" in names
 
 
 async def test_wrong_password_is_401_and_says_nothing_about_the_account(stack: Stack) -> None:
     ada = await stack.signup()
-    status, problem = await stack.call("POST", "/v1/auth/login", json={"email": ada.email, "password": "nope-nope"})
+    status, problem = await stack.call(
+        "POST", "/v1/auth/login", json={"email": ada.email, "password": "nope-nope"}
+    )
     assert (status, problem["code"]) == (401, "unauthorized")
     status, other = await stack.call(
         "POST", "/v1/auth/login", json={"email": "nobody-" + ada.email, "password": "nope-nope"}
@@ -60,15 +76,36 @@ async def test_wrong_password_is_401_and_says_nothing_about_the_account(stack: S
     [
         "",
         "not-a-jwt",
-        jwt.encode({"sub": "x", "sid": "y", "iss": "ledgerbus", "iat": int(time.time()),
-                    "exp": int(time.time()) + 60, "typ": "access"}, key="", algorithm="none"),
-        jwt.encode({"sub": "x", "sid": "y", "iss": "ledgerbus", "iat": int(time.time()),
-                    "exp": int(time.time()) + 60, "typ": "access"}, key="wrong-secret-wrong-secret-wrong-secret!"),
+        jwt.encode(
+            {
+                "sub": "x",
+                "sid": "y",
+                "iss": "ledgerbus",
+                "iat": int(time.time()),
+                "exp": int(time.time()) + 60,
+                "typ": "access",
+            },
+            key="",
+            algorithm="none",
+        ),
+        jwt.encode(
+            {
+                "sub": "x",
+                "sid": "y",
+                "iss": "ledgerbus",
+                "iat": int(time.time()),
+                "exp": int(time.time()) + 60,
+                "typ": "access",
+            },
+            key="wrong-secret-wrong-secret-wrong-secret!",
+        ),
     ],
     ids=["empty", "garbage", "alg-none", "wrong-signature"],
 )
 async def test_bad_tokens_are_401(stack: Stack, token: str) -> None:
-    status, problem = await stack.call("GET", "/v1/me", headers={"Authorization": f"Bearer {token}"})
+    status, problem = await stack.call(
+        "GET", "/v1/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert (status, problem["code"]) == (401, "unauthorized")
 
 
@@ -76,23 +113,33 @@ async def test_expired_and_tampered_tokens_are_401(stack: Stack) -> None:
     ada = await stack.signup()
     claims = jwt.decode(ada.access_token, options={"verify_signature": False})
     secret = stack.settings.jwt_secret.get_secret_value()  # type: ignore[union-attr]
-    expired = jwt.encode({**claims, "iat": int(time.time()) - 100, "exp": int(time.time()) - 10}, secret)
+    expired = jwt.encode(
+        {**claims, "iat": int(time.time()) - 100, "exp": int(time.time()) - 10}, secret
+    )
     status, _ = await stack.call("GET", "/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert status == 401
-    header, payload, signature = ada.access_token.split(".")
+    header, _payload, signature = ada.access_token.split(".")
     tampered_claims = jwt.encode({**claims, "sub": str(uuid.uuid4())}, "x").split(".")[1]
-    status, _ = await stack.call("GET", "/v1/me", headers={"Authorization": f"Bearer {header}.{tampered_claims}.{signature}"})
+    status, _ = await stack.call(
+        "GET", "/v1/me", headers={"Authorization": f"Bearer {header}.{tampered_claims}.{signature}"}
+    )
     assert status == 401
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_whole_session(stack: Stack) -> None:
     ada = await stack.signup()
-    status, first = await stack.call("POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token})
+    status, first = await stack.call(
+        "POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token}
+    )
     assert status == 200
     assert first["refresh_token"] != ada.refresh_token
-    status, problem = await stack.call("POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token})
+    status, problem = await stack.call(
+        "POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token}
+    )
     assert (status, problem["code"]) == (401, "refresh_reused")
-    status, _ = await stack.call("POST", "/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    status, _ = await stack.call(
+        "POST", "/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert status == 401  # the family is revoked: the newest token is dead too
 
 
@@ -100,7 +147,9 @@ async def test_logout_revokes_the_session_refresh_token(stack: Stack) -> None:
     ada = await stack.signup()
     status, _ = await stack.call("POST", "/v1/auth/logout", ada)
     assert status == 204
-    status, _ = await stack.call("POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token})
+    status, _ = await stack.call(
+        "POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token}
+    )
     assert status == 401
 
 
@@ -108,15 +157,23 @@ async def test_login_attempts_are_limited_per_account(stack: Stack) -> None:
     ada = await stack.signup()
     limit = stack.settings.login_max_per_account
     for _ in range(limit):
-        status, _ = await stack.call("POST", "/v1/auth/login", json={"email": ada.email, "password": "bad-password"})
+        status, _ = await stack.call(
+            "POST", "/v1/auth/login", json={"email": ada.email, "password": "bad-password"}
+        )
         assert status == 401
-    status, problem = await stack.call("POST", "/v1/auth/login", json={"email": ada.email, "password": PASSWORD})
+    status, problem = await stack.call(
+        "POST", "/v1/auth/login", json={"email": ada.email, "password": PASSWORD}
+    )
     assert (status, problem["code"]) == (429, "too_many_attempts")
 
 
 async def test_profile_update_needs_current_version(stack: Stack) -> None:
     ada = await stack.signup()
-    status, me = await stack.call("PATCH", "/v1/me", ada, json={"name": "Ada L.", "expected_version": 1})
+    status, me = await stack.call(
+        "PATCH", "/v1/me", ada, json={"name": "Ada L.", "expected_version": 1}
+    )
     assert (status, me["name"], me["version"]) == (200, "Ada L.", 2)
-    status, problem = await stack.call("PATCH", "/v1/me", ada, json={"name": "X"}, headers={"If-Match": '"1"'})
+    status, problem = await stack.call(
+        "PATCH", "/v1/me", ada, json={"name": "X"}, headers={"If-Match": '"1"'}
+    )
     assert (status, problem["current"]["name"]) == (409, "Ada L.")

@@ -21,7 +21,11 @@ async def _count(stack: Stack, account: object) -> int:
 async def test_malformed_json_is_400(stack: Stack) -> None:
     ada = await stack.signup()
     status, problem = await stack.call(
-        "POST", "/v1/expenses", ada, data=b'{"amount": "1.00",', headers={"Content-Type": "application/json"}
+        "POST",
+        "/v1/expenses",
+        ada,
+        data=b'{"amount": "1.00",',
+        headers={"Content-Type": "application/json"},
     )
     assert (status, problem["code"]) == (400, "malformed_json")
     assert await _count(stack, ada) == 0
@@ -29,7 +33,9 @@ async def test_malformed_json_is_400(stack: Stack) -> None:
 
 async def test_non_json_body_is_415(stack: Stack) -> None:
     ada = await stack.signup()
-    status, problem = await stack.call("POST", "/v1/expenses", ada, data=b"amount=1", headers={"Content-Type": "text/plain"})
+    status, problem = await stack.call(
+        "POST", "/v1/expenses", ada, data=b"amount=1", headers={"Content-Type": "text/plain"}
+    )
     assert (status, problem["code"]) == (415, "unsupported_media_type")
 
 
@@ -53,7 +59,9 @@ async def test_non_json_body_is_415(stack: Stack) -> None:
         ({"category_id": "not-a-uuid"}, "category_id"),
     ],
 )
-async def test_invalid_fields_are_422_with_field_errors(stack: Stack, change: dict[str, object], field: str) -> None:
+async def test_invalid_fields_are_422_with_field_errors(
+    stack: Stack, change: dict[str, object], field: str
+) -> None:
     ada = await stack.signup()
     status, problem = await stack.call("POST", "/v1/expenses", ada, json={**GOOD, **change})
     assert status == 422, problem
@@ -62,25 +70,39 @@ async def test_invalid_fields_are_422_with_field_errors(stack: Stack, change: di
     assert await _count(stack, ada) == 0
 
 
-@pytest.mark.parametrize(("amount", "currency"), [("12.345", "EUR"), ("100.5", "JPY"), ("1.2345", "KWD")])
-async def test_more_decimals_than_the_currency_has_is_422(stack: Stack, amount: str, currency: str) -> None:
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("12.345", "EUR"), ("100.5", "JPY"), ("1.2345", "KWD")]
+)
+async def test_more_decimals_than_the_currency_has_is_422(
+    stack: Stack, amount: str, currency: str
+) -> None:
     ada = await stack.signup()
-    status, problem = await stack.call("POST", "/v1/expenses", ada, json={**GOOD, "amount": amount, "currency": currency})
+    status, problem = await stack.call(
+        "POST", "/v1/expenses", ada, json={**GOOD, "amount": amount, "currency": currency}
+    )
     assert status == 422
     assert currency in problem["errors"][0]["msg"]
 
 
 async def test_minor_units_follow_the_currency(stack: Stack) -> None:
     ada = await stack.signup()
-    for amount, currency, shown in (("1500", "JPY", "1500"), ("1.250", "KWD", "1.250"), ("7.5", "USD", "7.50")):
-        status, created = await stack.call("POST", "/v1/expenses", ada, json={**GOOD, "amount": amount, "currency": currency})
+    for amount, currency, shown in (
+        ("1500", "JPY", "1500"),
+        ("1.250", "KWD", "1.250"),
+        ("7.5", "USD", "7.50"),
+    ):
+        status, created = await stack.call(
+            "POST", "/v1/expenses", ada, json={**GOOD, "amount": amount, "currency": currency}
+        )
         assert (status, created["amount"]) == (201, shown)
 
 
 async def test_body_over_one_mebibyte_is_413(stack: Stack) -> None:
     ada = await stack.signup()
     huge = b'{"description": "' + b"x" * (1024 * 1024 + 10) + b'"}'
-    status, problem = await stack.call("POST", "/v1/expenses", ada, data=huge, headers={"Content-Type": "application/json"})
+    status, problem = await stack.call(
+        "POST", "/v1/expenses", ada, data=huge, headers={"Content-Type": "application/json"}
+    )
     assert (status, problem["code"]) == (413, "too_large")
 
 
@@ -97,11 +119,18 @@ async def test_someone_elses_expense_is_404_and_unchanged(stack: Stack) -> None:
 
 async def test_someone_elses_trip_is_404(stack: Stack) -> None:
     ada, bob = await stack.signup("Ada"), await stack.signup("Bob")
-    trip = {"name": "Kyoto", "start_date": "2026-04-01", "end_date": "2026-04-10", "currency": "JPY"}
+    trip = {
+        "name": "Kyoto",
+        "start_date": "2026-04-01",
+        "end_date": "2026-04-10",
+        "currency": "JPY",
+    }
     _, created = await stack.call("POST", "/v1/trips", ada, json=trip)
     assert (await stack.call("GET", f"/v1/trips/{created['id']}", bob))[0] == 404
     assert (await stack.call("GET", f"/v1/trips/{created['id']}/summary", bob))[0] == 404
-    status, problem = await stack.call("POST", "/v1/expenses", bob, json={**GOOD, "trip_id": created["id"]})
+    status, problem = await stack.call(
+        "POST", "/v1/expenses", bob, json={**GOOD, "trip_id": created["id"]}
+    )
     assert (status, problem["code"]) == (422, "validation")
 
 

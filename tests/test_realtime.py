@@ -15,10 +15,14 @@ import jwt
 import nats
 import pytest
 import socketio
+from aiohttp import web
+from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
 from bus.envelopes import Command
 from bus.tokens import issue_access_token
+from deploy.embedded import find_free_port
+from realtime import attach_realtime
 from tests.helpers import Account, Stack, eventually
 
 pytestmark = pytest.mark.integration
@@ -338,3 +342,62 @@ async def test_logout_closes_the_sockets_of_that_session_only(stack: Stack) -> N
     finally:
         await leaving.close()
         await staying.close()
+
+
+# ---- the bus is down or slow ------------------------------------------------------------------
+
+
+class FakeSender:
+    """Stands in for CommandSender: records what it is given and fails or times out on demand."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.sent: list[Command] = []
+
+    def reply_to(self, command_id: str) -> str:
+        return f"_reply.fake.{command_id}"
+
+    async def send(self, command: Command, wait_s: float) -> None:
+        self.sent.append(command)
+        if self.fail:
+            raise nats.errors.TimeoutError
+        return None
+
+
+@dataclass
+class FakeResources:
+    nc: NATS
+    sender: FakeSender
+
+
+@pytest.mark.parametrize(
+    ("fail", "expected"),
+    [(True, {"status": "rejected", "code": "unavailable"}), (False, {"status": "pending"})],
+)
+async def test_socket_command_acks_unavailable_or_pending_when_the_bus_cannot_answer(
+    stack: Stack, fail: bool, expected: dict[str, str]
+) -> None:
+    account = await stack.signup("Nia")
+    nc = await nats.connect(stack.settings.nats_url)
+    sender = FakeSender(fail)
+    app = web.Application()
+    attach_realtime(app, stack.settings, FakeResources(nc, sender))  # type: ignore[arg-type]
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    port = find_free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    device = await open_device(f"http://127.0.0.1:{port}", account.access_token, device_id="ph-1")
+    try:
+        ack = await device.command({"type": "expense.create", "payload": LUNCH, "command_id": "k1"})
+
+        assert {key: ack[key] for key in expected} == expected, ack
+        [command] = sender.sent
+        assert command.actor.model_dump() == {"user_id": account.id, "device_id": "ph-1"}
+        assert command.reply_to == f"_reply.fake.{command.command_id}"
+        assert command.payload == LUNCH
+        if not fail:
+            assert ack["command_id"] == command.command_id
+    finally:
+        await device.close()
+        await runner.cleanup()
+        await nc.close()

@@ -1,0 +1,54 @@
+"""``ledgerbus bench``: figures of the running system, measured on an embedded stack of its own.
+
+``add_parser`` registers the ``bench`` subcommand on the ``ledgerbus`` parser and ``run``
+executes it. Nothing here connects or starts anything at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from bus.settings import Settings
+from deploy.bench.options import add_arguments, options_from
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``bench`` (with its ``expenses`` benchmark) to the subcommands of ``ledgerbus``."""
+    bench: argparse.ArgumentParser = subparsers.add_parser(
+        "bench", help="benchmark the bus on an embedded stack of its own (prints figures)"
+    )
+    which = bench.add_subparsers(dest="bench_command", required=True)
+    expenses = which.add_parser(
+        "expenses",
+        help="expense creation: closed loop, fixed rate, hot scope, Socket.IO delivery, "
+        "memory, and raw-database and naive-REST baselines",
+    )
+    add_arguments(expenses)
+    return bench
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chosen benchmark; 0 when it completed (speed is reported, never judged)."""
+    from deploy.bench.report import render
+    from deploy.bench.runner import Run
+
+    options = options_from(args)
+    bench = Run(settings, options, sys.stdout)
+    try:
+        figures = asyncio.run(bench.execute())
+    except KeyboardInterrupt:
+        print("ledgerbus bench: interrupted; everything was stopped", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"ledgerbus bench: failed: {exc}", file=sys.stderr)
+        print(f"  children's output: {bench.log_path}", file=sys.stderr)
+        return 1
+    print(render(figures), flush=True)
+    if options.json_path is not None:
+        options.json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"figures written to {options.json_path}")
+    return 0

@@ -1,0 +1,102 @@
+"""Peak memory (RSS) and CPU time of every process of the run, sampled in the background.
+
+A named process counts with everything it started (its process tree), so a server that forks
+helpers is measured whole. CPU seconds are kept as a time series, so the CPU use of each process
+within a phase's measured window can be read afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import psutil  # type: ignore[import-untyped]
+
+MB = 1024 * 1024
+PidSource = Callable[[], dict[str, int]]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _measure(procs: list[psutil.Process]) -> tuple[int, float]:
+    rss, cpu = 0, 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error), proc.oneshot():
+            rss += proc.memory_info().rss
+            times = proc.cpu_times()
+            cpu += times.user + times.system
+    return rss, cpu
+
+
+class ProcessSampler:
+    """Samples the processes named by each source every ``interval_s`` until stopped."""
+
+    def __init__(self, interval_s: float = 0.5) -> None:
+        self._interval_s = interval_s
+        self._sources: list[PidSource] = []
+        self._fixed: dict[str, int] = {}
+        self.peak_rss: dict[str, int] = {}
+        self.cpu_series: list[tuple[float, dict[str, float]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add_source(self, source: PidSource) -> None:
+        self._sources.append(source)
+
+    def track(self, name: str, pid: int) -> None:
+        """Sample ``pid`` under ``name`` from now on (until it exits)."""
+        self._fixed[name] = pid
+
+    def sample(self) -> None:
+        """Take one sample now."""
+        named = dict(self._fixed)
+        for source in self._sources:
+            named.update(source())
+        cpu_now: dict[str, float] = {}
+        for name, pid in named.items():
+            procs = _tree(pid)
+            if not procs:
+                continue
+            rss, cpu = _measure(procs)
+            self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss)
+            cpu_now[name] = cpu
+        self.cpu_series.append((time.time(), cpu_now))
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.to_thread(self.sample)
+            await asyncio.sleep(self._interval_s)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="bench-sampler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def peak_mb(self) -> dict[str, float]:
+        """Peak RSS per process, in MiB."""
+        return {name: round(rss / MB, 1) for name, rss in self.peak_rss.items()}
+
+    def cpu_percent(self, start: float, end: float) -> dict[str, float]:
+        """CPU use per process between two epoch times, in % of one core."""
+        inside = [(t, cpu) for t, cpu in self.cpu_series if start <= t <= end]
+        if len(inside) < 2:
+            return {}
+        (t0, first), (t1, last) = inside[0], inside[-1]
+        span = t1 - t0
+        return {
+            name: round((last[name] - first[name]) / span * 100, 1)
+            for name in last
+            if name in first and span > 0
+        }

@@ -1,0 +1,120 @@
+"""What the run was on, and the figures as a table a person can read (the JSON holds the same)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, CPU model, OS and Python of this machine."""
+    model = platform.processor() or ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores_logical": psutil.cpu_count(logical=True),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "cpu_affinity": len(psutil.Process().cpu_affinity() or []),
+        "ram_gib": round(psutil.virtual_memory().total / 1024**3, 1),
+        "cpu_model": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def database_info() -> str:
+    """The database every path wrote to."""
+    try:
+        version = importlib.metadata.version("secantusdb")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown version"
+    return f"SecantusDB {version} (MongoDB wire protocol, WiredTiger), embedded, one node"
+
+
+def _ms(latency: dict[str, float] | None, key: str) -> str:
+    return f"{latency[key]:.1f}" if latency else "-"
+
+
+def _row(label: str, phase: dict[str, Any] | None) -> str:
+    if phase is None:
+        return f"  {label:<32} (not run)"
+    lat = phase.get("latency_ms")
+    extra = f"  202={phase['pending_202']} err={phase['errors']}"
+    return (
+        f"  {label:<32} {phase['commands_per_s']:>9.1f} {_ms(lat, 'p50'):>8} "
+        f"{_ms(lat, 'p95'):>8} {_ms(lat, 'p99'):>8}{extra}"
+    )
+
+
+def _events(label: str, phase: dict[str, Any] | None) -> str:
+    events = phase.get("events") if phase else None
+    if not events:
+        return f"  {label:<32} (no Socket.IO device connected)"
+    lat = events.get("latency_ms")
+    return (
+        f"  {label:<32} {'':>9} {_ms(lat, 'p50'):>8} {'':>8} {_ms(lat, 'p99'):>8}"
+        f"  got {events['received']}/{events['expected']} events on {events['devices']} devices"
+    )
+
+
+def render(f: dict[str, Any]) -> str:
+    """The human table of one run."""
+    m, o, bus = f["machine"], f["options"], f["bus"]
+    ratios = f["ratios"]
+    rate = bus["rate"]
+    lines = [
+        "",
+        "ledgerbus bench expenses" + (" (--quick)" if o["quick"] else ""),
+        f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
+        f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}",
+        f"  database  {f['database']}",
+        f"  stack     edge+Socket.IO, accounts, {o['expenses_actors']} expenses actor(s); "
+        f"stack log level {o['stack_log_level']}",
+        f"  load      {o['clients']} clients (one user each), closed loop {o['duration_s']:g} s "
+        f"after {o['warmup_s']:g} s warm-up; load generator in its own process",
+        "",
+        f"  {'path / phase':<32} {'cmd/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}",
+        _row(f"bus, closed loop ({bus['closed']['clients']} clients)", bus["closed"]),
+        _events("  request -> Socket.IO event", bus["closed"]),
+        _row(f"bus, fixed rate {rate['target_rate']:g}/s", rate),
+        _events("  request -> Socket.IO event", rate),
+        _row(f"bus, hot scope ({bus['hot']['clients']} clients, 1 user)", bus["hot"]),
+        _row(f"raw database ({f['raw_db']['clients']} tasks)", f["raw_db"]),
+        _row(f"naive REST ({f['naive_rest']['clients']} clients)", f["naive_rest"]),
+        "",
+        f"  bus / naive REST  {_ratio(ratios['bus_over_naive_rest'])}    "
+        f"bus / raw database  {_ratio(ratios['bus_over_raw_db'])}",
+        f"  fixed rate: {rate['late_sends']} sends left >10 ms late; baselines ran "
+        f"{o['baseline_duration_s']:g} s after {o['baseline_warmup_s']:g} s warm-up",
+        "",
+        f"  {'process':<20} {'peak RSS MiB':>12} {'CPU% bus':>9} {'CPU% hot':>9} "
+        f"{'CPU% raw':>9} {'CPU% naive':>10}",
+    ]
+    cpu = f["cpu_percent"]
+    for name, mb in f["memory_peak_mb"].items():
+        cols = [cpu[k].get(name) for k in ("bus_closed", "bus_hot", "raw_db", "naive_rest")]
+        text = [f"{c:.0f}" if c is not None else "-" for c in cols]
+        lines.append(
+            f"  {name:<20} {mb:>12.1f} {text[0]:>9} {text[1]:>9} {text[2]:>9} {text[3]:>10}"
+        )
+    devices = f.get("devices") or {}
+    if devices.get("errors"):
+        lines.append(f"  Socket.IO connect errors: {'; '.join(devices['errors'])}")
+    lines += [
+        "  (CPU% is of one core, within each measured window; 100 = one core busy)",
+        f"  children's output: {f['log_file']}; took {f.get('elapsed_s', 0):.0f} s",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _ratio(value: float | None) -> str:
+    return f"{value:.2f}x" if value is not None else "-"

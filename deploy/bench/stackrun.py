@@ -1,0 +1,162 @@
+"""The benchmark's own embedded stack, in a temporary directory on free ports, and its helpers.
+
+Built from the pieces of ``ledgerbus up`` (:mod:`deploy.stack`, :mod:`deploy.supervisor`,
+:mod:`deploy.embedded`): NATS, SecantusDB, the edge with Socket.IO, the accounts actor and N
+expenses actors. Every child's output goes to one log file. Helper processes of the benchmark
+(load generator, baselines) are started here too, so that stopping is in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from bus.settings import Settings
+from deploy.bench.options import BenchOptions
+from deploy.embedded import ensure_jwt_secret, find_free_port, http_ok
+from deploy.stack import STOP_MARGIN_S, StackLayout, child_environment, child_specs, make_layout
+from deploy.supervisor import ChildSpec, Supervisor, die_with_parent
+
+NAIVE = "naive-rest"
+
+
+class HelperFailedError(RuntimeError):
+    """A helper process of the benchmark exited with an error; see the log file."""
+
+
+def bench_environment(
+    base: Mapping[str, str], layout: StackLayout, secret: str, options: BenchOptions
+) -> dict[str, str]:
+    """The stack's environment, plus what a benchmark needs: many sign-ins from one address."""
+    env = child_environment(base, layout, secret)
+    env.update(
+        LEDGERBUS_LOG_LEVEL=options.stack_log_level,
+        LEDGERBUS_LOGIN_MAX_PER_ADDRESS="1000000",
+        LEDGERBUS_ACCESS_TOKEN_TTL_S="7200",
+    )
+    return env
+
+
+def stack_specs(layout: StackLayout, env: Mapping[str, str], expenses: int) -> list[ChildSpec]:
+    """Servers, edge, accounts and ``expenses`` expenses actors (numbered when several)."""
+    specs = child_specs(layout, ["accounts", *["expenses"] * expenses], env)
+    if expenses > 1:
+        numbered = iter(range(1, expenses + 1))
+        specs = [
+            dataclasses.replace(s, name=f"{s.name}#{next(numbered)}")
+            if s.name == "actor:expenses"
+            else s
+            for s in specs
+        ]
+    return specs
+
+
+class BenchStack:
+    """Start, use and stop the stack; see the module docstring."""
+
+    def __init__(
+        self, settings: Settings, options: BenchOptions, data_dir: Path, log: TextIO
+    ) -> None:
+        self.layout = make_layout(
+            settings,
+            http_port=find_free_port(),
+            nats_port=find_free_port(),
+            nats_monitor_port=find_free_port(),
+            mongo_port=find_free_port(),
+            data_dir=data_dir,
+        )
+        self.log = log
+        self._grace_s = settings.drain_timeout_s + STOP_MARGIN_S
+        self.env = bench_environment(
+            os.environ, self.layout, ensure_jwt_secret(self.layout.data_dir), options
+        )
+        self._main = Supervisor(
+            stack_specs(self.layout, self.env, options.expenses_actors),
+            grace_s=self._grace_s,
+            out=log,
+        )
+        self._naive: Supervisor | None = None
+        self.naive_base = ""
+
+    @property
+    def base_url(self) -> str:
+        return self.layout.http_base
+
+    def pids(self) -> dict[str, int]:
+        """Running children by name (the naive baseline too, while it runs)."""
+        pids = self._main.pids()
+        if self._naive is not None:
+            pids.update(self._naive.pids())
+        return pids
+
+    async def start(self) -> None:
+        """Start everything in order; raises ChildFailedError (with output) if a part fails."""
+        self.layout.nats.store_dir.mkdir(parents=True, exist_ok=True)
+        self.layout.mongo.storage_dir.mkdir(parents=True, exist_ok=True)
+        await self._main.start()
+        ready = f"{self.base_url}/readyz"
+        for _ in range(300):
+            if await asyncio.to_thread(http_ok, ready):
+                return
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"the edge never answered {ready} with 200")
+
+    async def start_naive(self) -> str:
+        """Start the naive REST baseline on a free port; its base URL."""
+        port = find_free_port()
+        env = {**self.env, "LEDGERBUS_HTTP_PORT": str(port)}
+        self.naive_base = f"http://{self.layout.http_host}:{port}"
+        health = f"{self.naive_base}/healthz"
+
+        async def ready() -> bool:
+            return await asyncio.to_thread(http_ok, health)
+
+        spec = ChildSpec(NAIVE, [sys.executable, "-m", "deploy.bench.naive"], env, ready)
+        self._naive = Supervisor([spec], grace_s=self._grace_s, out=self.log)
+        await self._naive.start()
+        return self.naive_base
+
+    async def stop_naive(self) -> None:
+        if self._naive is not None:
+            await self._naive.stop()
+            self._naive = None
+
+    async def stop(self) -> None:
+        """Stop the baseline server (if any), then the stack in reverse order."""
+        await self.stop_naive()
+        await self._main.stop()
+
+    async def run_helper(
+        self, module: str, *args: str, on_start: Callable[[int], None] | None = None
+    ) -> None:
+        """Run ``python -m module args`` to completion, its output in the log; killed if cancelled."""
+        self.log.flush()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self.log.fileno(),
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        if on_start is not None:
+            on_start(process.pid)
+        try:
+            code = await process.wait()
+        finally:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        if code != 0:
+            raise HelperFailedError(f"{module} exited with code {code}")

@@ -1,0 +1,245 @@
+"""Exactly-once effect across real processes: shared consumers, kill -9, crash before publish, poison.
+
+Each test here runs actor processes (`python -m deploy.cli actor expenses`) against a NATS server
+of its own and a database of its own on the shared SecantusDB, and checks the result by counting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from nats.aio.client import Client as NATS
+from pymongo import AsyncMongoClient
+
+from bus.client import build_command
+from bus.commands import spec_for
+from bus.settings import Settings
+from bus.streams import ensure_streams
+from bus.subjects import EVENTS_STREAM, command_subject
+from tests.conftest import make_settings
+from tests.helpers import eventually
+from tests.processes import Proc, environment
+from tests.servers import RunningMongo, RunningNats, start_nats
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Env:
+    settings: Settings
+    tmp: Path
+    nc: NATS
+    db: Any  # AsyncDatabase on this test's own database
+
+    def actor(self, name: str = "expenses", node: str = "", **extra: str) -> Proc:
+        env = environment(self.settings, node_id=node or uuid.uuid4().hex[:8], **extra)
+        return Proc(
+            ["actor", name], env, self.tmp / f"{name}-{node or uuid.uuid4().hex[:6]}.log"
+        ).start()
+
+    async def publish_creates(
+        self, users: list[str], count: int, per_second: float | None = None
+    ) -> list[str]:
+        """Publish expense.create commands directly on JetStream, as the edge would; return their ids."""
+        js = self.nc.jetstream()
+        ids = []
+        for i in range(count):
+            payload = {
+                "amount": f"{1 + i % 50}.25",
+                "currency": "EUR",
+                "date": "2026-11-20",
+                "description": f"n{i}",
+            }
+            command = build_command("expense.create", payload, issuer=users[i % len(users)])
+            await js.publish(
+                command_subject(spec_for(command.type).domain, command.type),
+                command.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": f"{command.command_id}:{command.body_hash[:16]}"},
+            )
+            ids.append(command.command_id)
+            if per_second:
+                await asyncio.sleep(1 / per_second)
+        return ids
+
+    async def processed(self, command_type: str = "expense.create") -> int:
+        return int(await self.db.processed_commands.count_documents({"type": command_type}))
+
+    async def assert_exactly_once(self, expected: int) -> None:
+        """One expense, one event and one stream message per command; every scope's seq gap-free."""
+        assert await self.db.expenses.count_documents({}) == expected
+        seqs: dict[str, list[int]] = {}
+        async for row in self.db.events.find({"type": "expense.created"}, {"scope": 1, "seq": 1}):
+            seqs.setdefault(row["scope"], []).append(row["seq"])
+        assert sum(len(v) for v in seqs.values()) == expected
+        for scope in seqs:
+            every = sorted(
+                [r["seq"] async for r in self.db.events.find({"scope": scope}, {"seq": 1})]
+            )
+            assert every == list(range(1, len(every) + 1)), f"gap or duplicate seq in {scope}"
+        info = await self.nc.jetstream().stream_info(
+            EVENTS_STREAM, subjects_filter="evt.user.*.expense.created"
+        )
+        assert sum((info.state.subjects or {}).values()) == expected
+
+
+@pytest.fixture(scope="module")
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNats]:
+    server = start_nats(tmp_path_factory.mktemp("nats-delivery"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def env(
+    own_nats: RunningNats, mongo_server: RunningMongo, tmp_path: Path
+) -> AsyncIterator[Env]:
+    settings = make_settings(
+        own_nats,
+        mongo_server,
+        tmp_path,
+        mongo_db=f"delivery_{uuid.uuid4().hex[:8]}",
+        consumer_ack_wait_s=2.0,
+    )
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    for stream in ("COMMANDS", "EVENTS"):
+        await js.purge_stream(stream)
+    for consumer in ("expenses", "expenses--user-registered"):
+        with contextlib.suppress(Exception):
+            await js.delete_consumer("COMMANDS" if consumer == "expenses" else "EVENTS", consumer)
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
+    yield Env(settings, tmp_path, nc, client[settings.mongo_db])
+    await client.drop_database(settings.mongo_db)
+    await client.close()
+    await nc.close()
+
+
+async def test_two_processes_share_one_consumer_and_apply_each_command_once(env: Env) -> None:
+    a, b = env.actor(node="a"), env.actor(node="b")
+    try:
+        users = [str(uuid.uuid4()) for _ in range(4)]
+        sent = await env.publish_creates(users, 400)
+        await eventually(lambda: _at_least(env.processed(), 400), timeout_s=90)
+        by_a, by_b = set(a.applied("expense.create")), set(b.applied("expense.create"))
+        assert by_a and by_b, "both processes must have taken part of the work"
+        assert not by_a & by_b, "a command was applied by both processes"
+        assert by_a | by_b == set(sent)
+        await env.assert_exactly_once(400)
+    finally:
+        a.close()
+        b.close()
+
+
+async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(env: Env) -> None:
+    a, b = env.actor(node="a"), env.actor(node="b")
+    replacement: Proc | None = None
+    try:
+        users = [str(uuid.uuid4()) for _ in range(6)]
+        publishing = asyncio.create_task(env.publish_creates(users, 600, per_second=150))
+        await eventually(lambda: _at_least(env.processed(), 120), timeout_s=60)
+        a.kill9()
+        replacement = env.actor(node="a2")
+        sent = await publishing
+        await eventually(lambda: _at_least(env.processed(), 600), timeout_s=120)
+        await asyncio.sleep(
+            env.settings.consumer_ack_wait_s * 2
+        )  # any straggling redelivery lands now
+        assert await env.processed() == 600
+        await env.assert_exactly_once(600)
+        applied = Counter(
+            a.applied("expense.create")
+            + b.applied("expense.create")
+            + replacement.applied("expense.create")
+        )
+        assert set(applied) <= set(sent)
+        assert all(n == 1 for n in applied.values()), "a command was applied twice"
+    finally:
+        for proc in (a, b, replacement):
+            if proc is not None:
+                proc.close()
+
+
+async def test_crash_between_commit_and_publish_is_recovered_by_the_relay(env: Env) -> None:
+    crashing = env.actor(node="crash", failpoint="crash_after_commit")
+    healthy: Proc | None = None
+    try:
+        user = str(uuid.uuid4())
+        [command_id] = await env.publish_creates([user], 1)
+        await eventually(lambda: _done(crashing), timeout_s=60)
+        assert crashing.popen.returncode == 86
+        record = await env.db.events.find_one({"command_id": command_id})
+        assert record is not None
+        assert record["published"] is False
+        healthy = env.actor(node="healthy")
+        await eventually(lambda: _published(env, record["_id"]), timeout_s=60)
+        await asyncio.sleep(env.settings.relay_interval_s * 3 + env.settings.consumer_ack_wait_s)
+        info = await env.nc.jetstream().stream_info(
+            EVENTS_STREAM, subjects_filter=f"evt.user.{user}.>"
+        )
+        assert info.state.messages == 1, "exactly one message for the one event"
+        assert await env.db.expenses.count_documents({}) == 1
+        assert await env.processed() == 1
+    finally:
+        crashing.close()
+        if healthy is not None:
+            healthy.close()
+
+
+async def test_poison_message_is_dead_lettered_while_the_consumer_keeps_serving(env: Env) -> None:
+    actor = env.actor(node="p")
+    try:
+        js = env.nc.jetstream()
+        await js.publish(
+            "cmd.expenses.expense_create",
+            b"\x00not json at all",
+            headers={"Nats-Msg-Id": "poison-1"},
+        )
+        await env.publish_creates([str(uuid.uuid4())], 5)
+        await eventually(lambda: _at_least(env.processed(), 5), timeout_s=60)
+        letter = await eventually(lambda: env.db.dead_letters.find_one({}), timeout_s=30)
+        assert letter["subject"] == "cmd.expenses.expense_create"
+        assert letter["reason"].startswith("undecodable")
+        assert await env.db.expenses.count_documents({}) == 5
+    finally:
+        actor.close()
+
+
+async def test_sigterm_drains_and_exits_cleanly(env: Env) -> None:
+    actor = env.actor(node="t")
+    try:
+        await env.publish_creates([str(uuid.uuid4())], 50)
+        await eventually(lambda: _at_least(env.processed(), 1), timeout_s=60)
+        code = await asyncio.to_thread(actor.terminate, env.settings.drain_timeout_s + 20)
+        assert code == 0
+        assert any(line.get("event") == "actor_stopped" for line in actor.lines())
+    finally:
+        actor.close()
+    again = env.actor(node="t2")
+    try:
+        await eventually(lambda: _at_least(env.processed(), 50), timeout_s=60)
+        await env.assert_exactly_once(50)
+    finally:
+        again.close()
+
+
+async def _at_least(value: Any, n: int) -> bool:
+    return bool(await value >= n)
+
+
+async def _done(proc: Proc) -> bool:
+    return not proc.alive()
+
+
+async def _published(env: Env, event_id: str) -> bool:
+    row = await env.db.events.find_one({"_id": event_id})
+    return bool(row and row["published"])
