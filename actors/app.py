@@ -56,7 +56,7 @@ def _handler(
         await submit(msg)
 
     handle.__annotations__ = {
-        "body": model if describe else NoCast[model],  # type: ignore[valid-type]
+        "body": model if describe else NoCast[model],  # type: ignore[misc,valid-type]
         "msg": NatsMessage,
         "return": None,
     }

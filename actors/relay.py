@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import structlog
+from beanie import SortDirection
 
 from actors.ports import Publisher
 from bus.envelopes import Event, utcnow
@@ -44,7 +45,7 @@ async def relay_once(publisher: Publisher, settings: Settings, limit: int = 500)
     cutoff = utcnow() - timedelta(seconds=settings.relay_min_age_s)
     rows = (
         await EventRecord.find({"published": False, "occurred_at": {"$lt": cutoff}})
-        .sort([("occurred_at", 1), ("seq", 1)])
+        .sort([("occurred_at", SortDirection.ASCENDING), ("seq", SortDirection.ASCENDING)])
         .limit(limit)
         .to_list()
     )

@@ -6,6 +6,7 @@ payload. The edge and the socket server validate against these; actors re-check 
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Literal, Self
 
@@ -172,7 +173,7 @@ class CommandSpec:
 
     type: str
     domain: str
-    payload: type[Payload]
+    payload: builtins.type[Payload]
     creates: bool = False
     versioned: bool = False
     client_allowed: bool = True

@@ -27,7 +27,7 @@ async def connect_nats(settings: Settings, name: str) -> NATS:
         servers=settings.nats_url.split(","),
         name=f"{name}-{settings.node_id}",
         max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
+        reconnect_time_wait=1,
         connect_timeout=5,
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,

@@ -26,10 +26,8 @@ def consumer_for(
     if from_seq is not None:
         config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
     elif since is not None:
-        config.deliver_policy, config.opt_start_time = (
-            DeliverPolicy.BY_START_TIME,
-            since.isoformat(),
-        )
+        config.deliver_policy = DeliverPolicy.BY_START_TIME
+        config.opt_start_time = since.isoformat()  # type: ignore[assignment]
     if subject:
         config.filter_subject = subject
     return config

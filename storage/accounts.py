@@ -16,7 +16,7 @@ from pymongo import IndexModel
 
 
 class UserDoc(Document):
-    id: str = Field(alias="_id")
+    id: str = Field(alias="_id")  # type: ignore[assignment]
     email: str
     email_lower: str
     name: str
@@ -34,7 +34,7 @@ class UserDoc(Document):
 class Credential(Document):
     """The password hash (argon2id) of an account; `pending` until the profile exists."""
 
-    id: str = Field(alias="_id")  # the user id
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the user id
     email_lower: str
     password_hash: str
     status: Literal["pending", "active"]
@@ -48,7 +48,7 @@ class Credential(Document):
 class SessionDoc(Document):
     """One signed-in device: a refresh-token family that rotates on every refresh."""
 
-    id: str = Field(alias="_id")
+    id: str = Field(alias="_id")  # type: ignore[assignment]
     user_id: str
     token_hash: str  # SHA-256 of the current refresh secret
     rotated_hashes: list[str] = Field(default_factory=list)  # earlier secrets: reuse = theft
@@ -68,7 +68,7 @@ class SessionDoc(Document):
 class LoginThrottle(Document):
     """Fixed-window counter of login attempts per account or per client address."""
 
-    id: str = Field(alias="_id")  # "acct:<email>" or "addr:<ip>"
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # "acct:<email>" or "addr:<ip>"
     window_start: datetime
     attempts: int
 

@@ -14,7 +14,7 @@ from pymongo import IndexModel
 class ProcessedCommand(Document):
     """ "Command X was applied, with this outcome": written in the same transaction as its effect."""
 
-    id: str = Field(alias="_id")  # the command id
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the command id
     type: str
     issuer: str | None
     body_hash: str
@@ -31,7 +31,7 @@ class ProcessedCommand(Document):
 class EventRecord(Document):
     """The permanent per-scope event log, and the outbox of events not yet on JetStream."""
 
-    id: str = Field(alias="_id")  # the event id
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the event id
     scope: str
     seq: int
     type: str
@@ -52,7 +52,7 @@ class EventRecord(Document):
 class ScopeCounter(Document):
     """The last `seq` handed out in one scope."""
 
-    id: str = Field(alias="_id")  # the scope
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the scope
     seq: int = 0
 
     class Settings:
@@ -62,7 +62,7 @@ class ScopeCounter(Document):
 class DeadLetter(Document):
     """A message that could not be applied, kept with its reason instead of retried forever."""
 
-    id: str = Field(alias="_id")  # "<stream>:<stream sequence>"
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # "<stream>:<stream sequence>"
     stream: str
     stream_seq: int
     subject: str

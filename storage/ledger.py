@@ -12,7 +12,7 @@ from pymongo import IndexModel
 
 
 class ExpenseDoc(Document):
-    id: str = Field(alias="_id")
+    id: str = Field(alias="_id")  # type: ignore[assignment]
     owner_id: str
     scope: str
     type: str
@@ -48,7 +48,7 @@ class ExpenseDoc(Document):
 
 
 class CategoryDoc(Document):
-    id: str = Field(alias="_id")
+    id: str = Field(alias="_id")  # type: ignore[assignment]
     owner_id: str
     name: str
     icon: str | None = None
@@ -65,7 +65,7 @@ class CategoryDoc(Document):
 
 
 class TripDoc(Document):
-    id: str = Field(alias="_id")
+    id: str = Field(alias="_id")  # type: ignore[assignment]
     owner_id: str
     name: str
     destination: str | None = None

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from beanie import SortDirection
+
 from bus.entities import Category, Expense, Trip
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.views import category_entity, expense_entity, trip_entity
@@ -73,7 +75,12 @@ async def list_expenses(
         )
     if clauses:
         query["$and"] = clauses
-    rows = await ExpenseDoc.find(query).sort([("date", -1), ("_id", -1)]).limit(limit + 1).to_list()
+    rows = (
+        await ExpenseDoc.find(query)
+        .sort([("date", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
+        .limit(limit + 1)
+        .to_list()
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].date, rows[-1].id]) if more and rows else None
@@ -89,7 +96,7 @@ async def list_categories(owner: str, include_archived: bool) -> list[Category]:
     query: dict[str, Any] = {"owner_id": owner}
     if not include_archived:
         query["archived"] = False
-    rows = await CategoryDoc.find(query).sort([("name", 1)]).to_list()
+    rows = await CategoryDoc.find(query).sort([("name", SortDirection.ASCENDING)]).to_list()
     return [category_entity(r) for r in rows]
 
 
@@ -102,7 +109,10 @@ async def list_trips(owner: str, limit: int, cursor: str | None) -> tuple[list[T
             {"start_date": last_start, "_id": {"$lt": last_id}},
         ]
     rows = (
-        await TripDoc.find(query).sort([("start_date", -1), ("_id", -1)]).limit(limit + 1).to_list()
+        await TripDoc.find(query)
+        .sort([("start_date", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
+        .limit(limit + 1)
+        .to_list()
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -81,11 +81,15 @@ class BatchWork:
         """The entity as this batch sees it (staged > loaded > database), as a private copy."""
         key = (model, ident)
         if key in self._staged:
-            return self._staged[key].model_copy(deep=True)  # type: ignore[return-value]
+            staged: D = self._staged[key].model_copy(deep=True)
+            return staged
         if key not in self._loaded:
             await self.load(model, [ident])
         doc = self._loaded[key]
-        return doc.model_copy(deep=True) if doc is not None else None  # type: ignore[return-value]
+        if doc is None:
+            return None
+        copy: D = doc.model_copy(deep=True)
+        return copy
 
     def merge(self, work: CommandWork) -> None:
         for doc in work.staged:
@@ -188,7 +192,8 @@ class CommandWork:
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):
             if isinstance(doc, model) and str(doc.id) == ident:
-                return doc.model_copy(deep=True)
+                found: D = doc.model_copy(deep=True)
+                return found
         return await self._batch.get(model, ident)
 
     def put(self, doc: Document) -> None:

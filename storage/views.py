@@ -43,7 +43,7 @@ def expense_entity(doc: ExpenseDoc) -> Expense:
         id=doc.id,
         type=doc.type,
         amount=doc.amount,
-        currency=doc.currency,  # type: ignore[arg-type]
+        currency=doc.currency,
         category_id=doc.category_id,
         description=doc.description,
         merchant=doc.merchant,

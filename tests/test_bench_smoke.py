@@ -72,6 +72,11 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert isinstance(memory.get(name), float), f"no memory figure for {name}: {memory}"
         assert memory[name] > 0
 
+    under_load = figures["memory_peak_under_load_mb"]
+    for name in STACK_PROCESSES:
+        assert isinstance(under_load.get(name), float), f"{name}: {under_load}"
+    assert "(whole machine)" in figures["cpu_percent"]["bus_closed"]
+
     machine = figures["machine"]
     assert machine["cores_logical"] >= 1
     assert machine["ram_gib"] > 0

@@ -15,7 +15,16 @@ from collections.abc import Callable
 import psutil  # type: ignore[import-untyped]
 
 MB = 1024 * 1024
+MACHINE = "(whole machine)"
+OTHERS = "(not this run)"
 PidSource = Callable[[], dict[str, int]]
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores; idle, iowait, steal excluded)."""
+    t = psutil.cpu_times()
+    skip = ("idle", "iowait", "steal", "guest", "guest_nice")  # guest time is inside user time
+    return float(sum(float(v) for k, v in t._asdict().items() if k not in skip))
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -44,6 +53,8 @@ class ProcessSampler:
         self._sources: list[PidSource] = []
         self._fixed: dict[str, int] = {}
         self.peak_rss: dict[str, int] = {}
+        self.load_peak_rss: dict[str, int] = {}
+        self.under_load = False
         self.cpu_series: list[tuple[float, dict[str, float]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -59,13 +70,15 @@ class ProcessSampler:
         named = dict(self._fixed)
         for source in self._sources:
             named.update(source())
-        cpu_now: dict[str, float] = {}
+        cpu_now: dict[str, float] = {MACHINE: _machine_busy_s()}
         for name, pid in named.items():
             procs = _tree(pid)
             if not procs:
                 continue
             rss, cpu = _measure(procs)
             self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss)
+            if self.under_load:
+                self.load_peak_rss[name] = max(self.load_peak_rss.get(name, 0), rss)
             cpu_now[name] = cpu
         self.cpu_series.append((time.time(), cpu_now))
 
@@ -84,19 +97,25 @@ class ProcessSampler:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    def peak_mb(self) -> dict[str, float]:
-        """Peak RSS per process, in MiB."""
-        return {name: round(rss / MB, 1) for name, rss in self.peak_rss.items()}
+    def peak_mb(self, *, under_load: bool = False) -> dict[str, float]:
+        """Peak RSS per process in MiB: of the whole run, or only while ``under_load`` was set."""
+        peaks = self.load_peak_rss if under_load else self.peak_rss
+        return {name: round(rss / MB, 1) for name, rss in peaks.items()}
 
     def cpu_percent(self, start: float, end: float) -> dict[str, float]:
-        """CPU use per process between two epoch times, in % of one core."""
+        """CPU use per process between two epoch times, in % of one core.
+
+        Also the whole machine's, and what processes outside this run used (other work on the
+        machine makes every figure of the window less trustworthy).
+        """
         inside = [(t, cpu) for t, cpu in self.cpu_series if start <= t <= end]
-        if len(inside) < 2:
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
             return {}
         (t0, first), (t1, last) = inside[0], inside[-1]
-        span = t1 - t0
-        return {
-            name: round((last[name] - first[name]) / span * 100, 1)
-            for name in last
-            if name in first and span > 0
+        used = {
+            name: (last[name] - first[name]) / (t1 - t0) * 100 for name in last if name in first
         }
+        if MACHINE in used:
+            ours = sum(v for name, v in used.items() if name != MACHINE)
+            used[OTHERS] = max(0.0, used[MACHINE] - ours)
+        return {name: round(value, 1) for name, value in used.items()}

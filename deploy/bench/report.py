@@ -9,6 +9,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from deploy.bench.memory import MACHINE, OTHERS
+
 
 def machine_info() -> dict[str, Any]:
     """Cores, memory, CPU model, OS and Python of this machine."""
@@ -94,26 +96,41 @@ def render(f: dict[str, Any]) -> str:
         f"bus / raw database  {_ratio(ratios['bus_over_raw_db'])}",
         f"  fixed rate: {rate['late_sends']} sends left >10 ms late; baselines ran "
         f"{o['baseline_duration_s']:g} s after {o['baseline_warmup_s']:g} s warm-up",
-        "",
-        f"  {'process':<20} {'peak RSS MiB':>12} {'CPU% bus':>9} {'CPU% hot':>9} "
-        f"{'CPU% raw':>9} {'CPU% naive':>10}",
     ]
-    cpu = f["cpu_percent"]
-    for name, mb in f["memory_peak_mb"].items():
-        cols = [cpu[k].get(name) for k in ("bus_closed", "bus_hot", "raw_db", "naive_rest")]
-        text = [f"{c:.0f}" if c is not None else "-" for c in cols]
-        lines.append(
-            f"  {name:<20} {mb:>12.1f} {text[0]:>9} {text[1]:>9} {text[2]:>9} {text[3]:>10}"
-        )
+    lines += _process_rows(f)
     devices = f.get("devices") or {}
     if devices.get("errors"):
         lines.append(f"  Socket.IO connect errors: {'; '.join(devices['errors'])}")
     lines += [
-        "  (CPU% is of one core, within each measured window; 100 = one core busy)",
+        "  ('under load': after sign-up, whose argon2id hashing takes 64 MiB per password)",
+        f"  (CPU% is of one core, within each measured window; {m['cores_logical']} cores = "
+        f"{100 * m['cores_logical']}; a large '{OTHERS}' means other work skewed the figures)",
         f"  children's output: {f['log_file']}; took {f.get('elapsed_s', 0):.0f} s",
         "",
     ]
     return "\n".join(lines)
+
+
+def _process_rows(f: dict[str, Any]) -> list[str]:
+    """Peak memory and CPU use of every process, and of the whole machine."""
+    cpu, loaded = f["cpu_percent"], f["memory_peak_under_load_mb"]
+    windows = ("bus_closed", "bus_hot", "raw_db", "naive_rest")
+    lines = [
+        "",
+        f"  {'process':<20} {'peak RSS MiB':>12} {'under load':>10} {'CPU% bus':>9} "
+        f"{'CPU% hot':>9} {'CPU% raw':>9} {'CPU% naive':>10}",
+    ]
+    rows: list[tuple[str, float | None]] = list(f["memory_peak_mb"].items())
+    for name, mb in [*rows, (MACHINE, None), (OTHERS, None)]:
+        used = [cpu[w].get(name) for w in windows]
+        text = [f"{c:.0f}" if c is not None else "-" for c in used]
+        rss = f"{mb:.1f}" if mb is not None else ""
+        busy = f"{loaded[name]:.1f}" if name in loaded else ""
+        lines.append(
+            f"  {name:<20} {rss:>12} {busy:>10} {text[0]:>9} {text[1]:>9} {text[2]:>9} "
+            f"{text[3]:>10}"
+        )
+    return lines
 
 
 def _ratio(value: float | None) -> str:

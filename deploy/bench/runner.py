@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -100,6 +101,7 @@ class Run:
             finally:
                 await self.sampler.stop()
                 await stack.stop()
+                structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
                 if not self.options.keep_data:
                     shutil.rmtree(self.data_dir, ignore_errors=True)
         figures["elapsed_s"] = round(time.monotonic() - began, 1)
@@ -113,6 +115,7 @@ class Run:
         self.say(f"signing up {o.clients + 1} users")
         users = await sign_up_many(stack.base_url, o.clients + 1)
         load_users, hot_user = users[:-1], users[-1]
+        self.sampler.under_load = True  # sign-up hashes passwords (argon2id: 64 MiB each)
         bus_secs = o.warmup_s + o.duration_s + 2 * o.phase_warmup_s
         bus_secs += o.rate_duration_s + o.hot_duration_s
         self.say(f"bus: closed loop, fixed rate, hot scope (~{bus_secs:.0f} s)")
@@ -159,6 +162,7 @@ class Run:
                 "bus_over_raw_db": ratio(closed, raw["commands_per_s"]),
             },
             "memory_peak_mb": self.sampler.peak_mb(),
+            "memory_peak_under_load_mb": self.sampler.peak_mb(under_load=True),
             "cpu_percent": {
                 "bus_closed": self._cpu(phases["closed"]),
                 "bus_hot": self._cpu(phases["hot"]),

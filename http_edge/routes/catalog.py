@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiohttp import web
+from pydantic import BaseModel
 
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
 from bus.entities import Category, Trip
@@ -26,16 +29,16 @@ from storage.queries import BadCursor, get_trip, list_categories, list_trips, tr
 def _send(
     request: web.Request,
     command_type: str,
-    payload: object,
+    payload: BaseModel,
     version: int | None = None,
     location: str | None = None,
-):  # type: ignore[no-untyped-def]
+) -> Awaitable[web.StreamResponse]:
     return dispatch(
         request,
         resources_of(request).sender,
         settings_of(request),
         command_type,
-        payload,  # type: ignore[arg-type]
+        payload,
         issuer=principal_of(request).user_id,
         expected_version=version,
         location=location,
