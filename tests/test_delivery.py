@@ -244,3 +244,59 @@ async def _done(proc: Proc) -> bool:
 async def _published(env: Env, event_id: str) -> bool:
     row = await env.db.events.find_one({"_id": event_id})
     return bool(row and row["published"])
+
+
+async def test_dlq_list_shows_dead_letters_and_redrive_applies_them_once(env: Env) -> None:
+    from bus.envelopes import utcnow
+
+    user = str(uuid.uuid4())
+    payload = {"amount": "3.50", "currency": "EUR", "date": "2026-11-20", "description": "redriven"}
+    command = build_command("expense.create", payload, issuer=user)
+    await env.db.dead_letters.insert_one(
+        {
+            "_id": "COMMANDS:999999",
+            "stream": "COMMANDS",
+            "stream_seq": 999999,
+            "subject": "cmd.expenses.expense_create",
+            "consumer": "expenses",
+            "data": command.model_dump_json(),
+            "headers": {},
+            "reason": "failed 3 times: database was down",
+            "deliveries": 3,
+            "command_id": command.command_id,
+            "created_at": utcnow(),
+            "redriven_at": None,
+        }
+    )
+    cli_env = environment(env.settings)
+    listed = await asyncio.to_thread(_cli, ["dlq", "list"], cli_env)
+    assert "COMMANDS:999999" in listed
+    assert "1 dead letter(s) waiting" in listed
+    actor = env.actor(node="r")
+    try:
+        redriven = await asyncio.to_thread(_cli, ["dlq", "redrive"], cli_env)
+        assert "1 dead letter(s) redriven" in redriven
+        await eventually(lambda: _at_least(env.processed(), 1), timeout_s=60)
+        again = await asyncio.to_thread(_cli, ["dlq", "redrive"], cli_env)
+        assert "0 dead letter(s) redriven" in again
+        assert await env.db.expenses.count_documents({"description": "redriven"}) == 1
+    finally:
+        actor.close()
+
+
+def _cli(args: list[str], cli_env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    from tests.processes import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy.cli", *args],
+        env=cli_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout

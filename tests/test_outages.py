@@ -1,0 +1,102 @@
+"""While NATS or MongoDB is unreachable the edge answers 503 with Retry-After, and /readyz says why."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bus.tokens import issue_access_token
+from deploy.embedded import find_free_port
+from tests.conftest import make_settings
+from tests.helpers import eventually
+from tests.processes import Proc, environment
+from tests.servers import RunningMongo, start_mongo, start_nats
+
+pytestmark = pytest.mark.integration
+EXPENSE = {"amount": "2.00", "currency": "EUR", "date": "2026-11-20"}
+
+
+async def _status(url: str, **kwargs: object) -> tuple[int, dict[str, object], dict[str, str]]:
+    async with aiohttp.ClientSession() as http:
+        method = "POST" if "json" in kwargs else "GET"
+        async with http.request(
+            method, url, timeout=aiohttp.ClientTimeout(total=30), **kwargs
+        ) as resp:  # type: ignore[arg-type]
+            return resp.status, await resp.json(content_type=None), dict(resp.headers)
+
+
+async def _up(base: str) -> bool:
+    try:
+        return (await _status(f"{base}/healthz"))[0] == 200
+    except aiohttp.ClientError:
+        return False
+
+
+def _token(settings: object) -> dict[str, str]:
+    secret = settings.jwt_secret.get_secret_value()  # type: ignore[attr-defined]
+    token, _ = issue_access_token(
+        str(uuid.uuid4()), "s1", secret=secret, issuer="ledgerbus", ttl_s=600
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
+    tmp_path: Path, mongo_server: RunningMongo
+) -> None:
+    nats = start_nats(tmp_path / "nats")
+    settings = make_settings(
+        nats,
+        mongo_server,
+        tmp_path,
+        mongo_db=f"outage_{uuid.uuid4().hex[:6]}",
+        http_port=find_free_port(),
+    )
+    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
+    base = f"http://127.0.0.1:{settings.http_port}"
+    try:
+        await eventually(lambda: _up(base), timeout_s=60)
+        assert (await _status(f"{base}/readyz"))[0] == 200
+        nats.kill()
+        started = time.monotonic()
+        status, problem, headers = await _status(
+            f"{base}/v1/expenses", json=EXPENSE, headers=_token(settings)
+        )
+        assert (status, problem["code"]) == (503, "unavailable")
+        assert headers["Retry-After"] == "2"
+        assert time.monotonic() - started < 15  # bounded, not hanging
+        status, ready, _ = await _status(f"{base}/readyz")
+        assert status == 503
+        assert ready["checks"]["nats"] != "ok"  # type: ignore[index]
+        assert ready["checks"]["mongodb"] == "ok"  # type: ignore[index]
+    finally:
+        edge.close()
+        nats.stop()
+
+
+async def test_mongodb_down_gives_503_with_retry_after_and_readyz_names_it(tmp_path: Path) -> None:
+    nats = start_nats(tmp_path / "nats")
+    mongo = start_mongo(tmp_path / "mongo")
+    settings = make_settings(nats, mongo, tmp_path, http_port=find_free_port())
+    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
+    base = f"http://127.0.0.1:{settings.http_port}"
+    try:
+        await eventually(lambda: _up(base), timeout_s=60)
+        mongo.kill()
+        started = time.monotonic()
+        status, problem, headers = await _status(f"{base}/v1/expenses", headers=_token(settings))
+        assert (status, problem["code"]) == (503, "unavailable")
+        assert "Retry-After" in headers
+        assert time.monotonic() - started < 20
+        status, ready, _ = await _status(f"{base}/readyz")
+        assert status == 503
+        assert str(ready["checks"]["mongodb"]).startswith("unreachable")  # type: ignore[index]
+    finally:
+        edge.close()
+        nats.stop()
+        mongo.stop()
+        await asyncio.sleep(0)
