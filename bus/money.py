@@ -6,6 +6,7 @@ precision than its currency allows is rejected, never silently rounded.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated
@@ -17,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonS
 _NOT_SPENDABLE = frozenset(
     {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
 )
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 in any currency is beyond any personal expense
 
 
@@ -52,7 +54,7 @@ def parse_amount(value: object) -> Decimal:
         amount = value
     elif isinstance(value, str):
         text = value.strip()
-        if not text or len(text) > 32 or "e" in text.lower():
+        if len(text) > 32 or not _PLAIN_DECIMAL.fullmatch(text):
             raise MoneyError('amount must be a plain decimal string such as "12.34"')
         try:
             amount = Decimal(text)

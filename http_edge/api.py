@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Operation:
     tag: str
     body: type[BaseModel] | None = None
     body_omit: tuple[str, ...] = ()
+    versioned: bool = False  # the body may carry `expected_version` (or send If-Match)
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
@@ -86,14 +88,16 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
             for name in _path_params(op.path)
         ]
         if op.query is not None:
-            for name, info in op.query.model_fields.items():
+            query_schema = op.query.model_json_schema(by_alias=True)
+            required = set(query_schema.get("required", []))
+            for name, prop in query_schema["properties"].items():
                 params.append(
                     {
                         "name": name,
                         "in": "query",
-                        "required": info.is_required(),
-                        "description": info.description or "",
-                        "schema": {"type": "string"},
+                        "required": name in required,
+                        "description": prop.pop("description", ""),
+                        "schema": prop,
                     }
                 )
         params += [
@@ -103,15 +107,9 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
         if params:
             entry["parameters"] = params
         if op.body is not None:
-            schema: dict[str, Any] = _ref(op.body.__name__)
-            if op.body_omit:
-                schema = {
-                    "allOf": [schema],
-                    "description": f"Without {', '.join(op.body_omit)} (taken from the path).",
-                }
             entry["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": schema}},
+                "content": {"application/json": {"schema": _body_schema(op, op.body, schemas)}},
             }
         ok: dict[str, Any] = {"description": "OK" if op.status != 204 else "No Content"}
         if op.response is not None:
@@ -141,6 +139,28 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
             },
         },
     }
+
+
+def _body_schema(op: Operation, model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    """The body as sent: without fields taken from the path, with `expected_version` if versioned."""
+    name = model.__name__
+    if not op.body_omit and not op.versioned:
+        return _ref(name)
+    body = copy.deepcopy(schemas[name])
+    for field_name in op.body_omit:
+        body["properties"].pop(field_name, None)
+        body["required"] = [r for r in body.get("required", []) if r != field_name]
+    if not body.get("required"):
+        body.pop("required", None)
+    if op.versioned:
+        body["properties"]["expected_version"] = {
+            "type": "integer",
+            "minimum": 0,
+            "description": 'The version this change expects; or send `If-Match: "<version>"`.',
+        }
+    body["title"] = f"{name}Body"
+    schemas[f"{name}Body"] = body
+    return _ref(f"{name}Body")
 
 
 def _path_params(path: str) -> list[str]:

@@ -224,6 +224,7 @@ async def me(request: web.Request) -> web.StreamResponse:
     "Change name, home currency or timezone",
     "auth",
     body=ProfilePatch,
+    versioned=True,
     response=User,
     errors=(409,),
     headers=("If-Match", "Idempotency-Key"),

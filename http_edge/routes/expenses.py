@@ -95,6 +95,7 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
     "expenses",
     body=UpdateExpense,
     body_omit=("id",),
+    versioned=True,
     response=Expense,
     errors=(404, 409),
     headers=("If-Match", *WRITE_HEADERS),

@@ -66,20 +66,18 @@ async def command_status(request: web.Request) -> web.StreamResponse:
     command_id = request.match_info["id"][:64]
     caller = principal_of(request).user_id
     outcome = await stored_outcome(command_id)
-    if outcome is not None:
-        if outcome.issuer != caller:
-            raise Problem(404, "not_found", "no such command")
+    if outcome is not None and outcome.issuer == caller:
         status = CommandStatus(
             command_id=command_id, status=outcome.status, outcome=outcome.model_dump(mode="json")
         )
         return web.json_response(status.model_dump(mode="json"))
-    letter = await dead_letter_of(command_id)
+    letter = await dead_letter_of(command_id) if outcome is None else None
     if letter is not None and f'"user_id":"{caller}"' in letter.data.replace(" ", ""):
         status = CommandStatus(command_id=command_id, status="failed", reason=letter.reason)
         return web.json_response(status.model_dump(mode="json"))
     # Unknown, someone else's, or not applied yet: indistinguishable on purpose.
-    status = CommandStatus(command_id=command_id, status="pending")
-    return web.json_response(status.model_dump(mode="json"), status=202 if letter is None else 404)
+    pending = CommandStatus(command_id=command_id, status="pending")
+    return web.json_response(pending.model_dump(mode="json"), status=202)
 
 
 @API.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
