@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from beanie import Document
 
-from actors.changes import change_data, is_stale
+from actors.changes import change_data, stale
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from bus.commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.envelopes import Command
@@ -46,8 +46,8 @@ async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) 
     user = await work.get(UserDoc, user_id)
     if user is None:
         return reject("not_found", "no such account")
-    if is_stale(command, user.version):
-        return reject("conflict", f"version {command.expected_version} is stale", user_entity(user))
+    if (conflict := stale(command, user_entity(user))) is not None:
+        return conflict
     changes = p.model_dump(exclude_unset=True, exclude_none=True)
     updated = user.model_copy(
         update={**changes, "version": user.version + 1, "updated_at": work.now}

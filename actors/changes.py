@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from actors.kernel import Decision, reject
 from bus.envelopes import Command
+
+
+class Owned(Protocol):
+    owner_id: str
 
 
 def change_data(entity: BaseModel, before: BaseModel | None = None) -> dict[str, Any]:
@@ -19,6 +24,23 @@ def change_data(entity: BaseModel, before: BaseModel | None = None) -> dict[str,
     }
 
 
-def is_stale(command: Command, current_version: int) -> bool:
-    """True if the command names a version and it is not the current one."""
-    return command.expected_version is not None and command.expected_version != current_version
+def stale(command: Command, current: BaseModel) -> Decision | None:
+    """A `conflict` carrying the current entity if the command expects another version."""
+    version = getattr(current, "version", None)
+    if command.expected_version is None or command.expected_version == version:
+        return None
+    return reject(
+        "conflict", f"version {command.expected_version} is stale (now {version})", current
+    )
+
+
+def id_taken(
+    existing: Owned | None, owner: str, current: BaseModel | None, what: str
+) -> Decision | None:
+    """A client-chosen id that exists: a conflict if it is the caller's, else just "taken"
+    (without saying anything about the other owner's entity)."""
+    if existing is None:
+        return None
+    if existing.owner_id != owner:
+        return reject("validation", "this id is already taken", id="choose another UUID")
+    return reject("conflict", f"{what} with this id exists", current)

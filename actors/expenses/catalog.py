@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.changes import change_data, is_stale
+from actors.changes import change_data, id_taken, stale
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
@@ -43,10 +43,12 @@ async def create_category(command: Command, p: CreateCategory, work: CommandWork
     owner = command.actor.user_id or ""
     category_id = p.id or derived_id("category", command.command_id)
     existing = await work.get(CategoryDoc, category_id)
-    if existing is not None:
-        if existing.owner_id != owner:
-            return reject("validation", "this id is already taken", id="choose another UUID")
-        return reject("conflict", "a category with this id exists", category_entity(existing))
+    if (
+        taken := id_taken(
+            existing, owner, category_entity(existing) if existing else None, "a category"
+        )
+    ) is not None:
+        return taken
     doc = CategoryDoc(
         id=category_id,
         owner_id=owner,
@@ -74,10 +76,8 @@ async def rename_category(command: Command, p: RenameCategory, work: CommandWork
     doc = await _own_category(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such category")
-    if is_stale(command, doc.version):
-        return reject(
-            "conflict", f"version {command.expected_version} is stale", category_entity(doc)
-        )
+    if (conflict := stale(command, category_entity(doc))) is not None:
+        return conflict
     renamed = doc.model_copy(
         update={"name": p.name, "version": doc.version + 1, "updated_at": work.now}
     )
@@ -93,10 +93,8 @@ async def archive_category(command: Command, p: DeleteById, work: CommandWork) -
     doc = await _own_category(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such category")
-    if is_stale(command, doc.version):
-        return reject(
-            "conflict", f"version {command.expected_version} is stale", category_entity(doc)
-        )
+    if (conflict := stale(command, category_entity(doc))) is not None:
+        return conflict
     archived = doc.model_copy(
         update={"archived": True, "version": doc.version + 1, "updated_at": work.now}
     )
@@ -112,10 +110,10 @@ async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Dec
     owner = command.actor.user_id or ""
     trip_id = p.id or derived_id("trip", command.command_id)
     existing = await work.get(TripDoc, trip_id)
-    if existing is not None:
-        if existing.owner_id != owner:
-            return reject("validation", "this id is already taken", id="choose another UUID")
-        return reject("conflict", "a trip with this id exists", trip_entity(existing))
+    if (
+        taken := id_taken(existing, owner, trip_entity(existing) if existing else None, "a trip")
+    ) is not None:
+        return taken
     doc = TripDoc(
         id=trip_id,
         owner_id=owner,
@@ -144,8 +142,8 @@ async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Dec
     doc = await _own_trip(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such trip")
-    if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
+    if (conflict := stale(command, trip_entity(doc))) is not None:
+        return conflict
     changes = {name: getattr(p, name) for name in p.model_fields_set if name != "id"}
     for key in ("start_date", "end_date"):
         if key in changes:
@@ -163,8 +161,8 @@ async def delete_trip(command: Command, p: DeleteById, work: CommandWork) -> Dec
     doc = await _own_trip(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such trip")
-    if is_stale(command, doc.version):
-        return reject("conflict", f"version {command.expected_version} is stale", trip_entity(doc))
+    if (conflict := stale(command, trip_entity(doc))) is not None:
+        return conflict
     gone = doc.model_copy(
         update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
     )

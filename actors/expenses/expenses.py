@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.changes import change_data, is_stale
+from actors.changes import change_data, id_taken, stale
 from actors.expenses.rules import amount_fits, expense_changes
 from actors.kernel import Decision, accept, reject
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
@@ -40,10 +40,12 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
         return reject("forbidden", "sign in first")
     expense_id = new_expense_id(command, p.id)
     existing = await work.get(ExpenseDoc, expense_id)
-    if existing is not None:
-        if existing.owner_id != owner:
-            return reject("validation", "this id is already taken", id="choose another UUID")
-        return reject("conflict", "an expense with this id exists", expense_entity(existing))
+    if (
+        taken := id_taken(
+            existing, owner, expense_entity(existing) if existing else None, "an expense"
+        )
+    ) is not None:
+        return taken
     if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
         return bad
     doc = ExpenseDoc(
@@ -84,10 +86,8 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     doc = await _owned(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such expense")
-    if is_stale(command, doc.version):
-        return reject(
-            "conflict", f"version {command.expected_version} is stale", expense_entity(doc)
-        )
+    if (conflict := stale(command, expense_entity(doc))) is not None:
+        return conflict
     changes = expense_changes({name: getattr(p, name) for name in p.model_fields_set})
     if "occurred_at" in changes:
         changes["occurred_offset_min"] = offset_minutes(changes["occurred_at"])
@@ -113,10 +113,8 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
     doc = await _owned(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such expense")
-    if is_stale(command, doc.version):
-        return reject(
-            "conflict", f"version {command.expected_version} is stale", expense_entity(doc)
-        )
+    if (conflict := stale(command, expense_entity(doc))) is not None:
+        return conflict
     gone = doc.model_copy(
         update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
     )
