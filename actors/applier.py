@@ -10,6 +10,7 @@ only after its outcome is durable; a failing command is isolated by splitting th
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ import structlog
 from nats.aio.msg import Msg
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from actors.inbound import Inbound, Undecodable, decode
+from actors.inbound import Inbound, Undecodable, decode, partition_key
 from actors.kernel import ActorDefinition
 from actors.outcomes import Applied, apply_one
 from actors.ports import Publisher
@@ -68,58 +69,86 @@ class BatchApplier:
         self._dead = dead_letters
         self._marker = marker
         self._clock = clock
-        self._queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=settings.batch_max * 4)
-        self._worker: asyncio.Task[None] | None = None
+        lanes = max(1, settings.actor_lanes)
+        self._lanes: list[asyncio.Queue[Inbound | Msg]] = [
+            asyncio.Queue(maxsize=settings.batch_max * 2) for _ in range(lanes)
+        ]
+        self._workers: list[asyncio.Task[None]] = []
         self.applied = 0
 
     def start(self) -> None:
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._run(), name=f"applier-{self.actor.name}")
+        if not self._workers:
+            self._workers = [
+                asyncio.create_task(self._run(lane), name=f"applier-{self.actor.name}-{n}")
+                for n, lane in enumerate(self._lanes)
+            ]
 
     async def submit(self, msg: Msg) -> None:
-        """Queue a pulled message; waits when the queue is full (backpressure on fetching)."""
-        await self._queue.put(msg)
+        """Queue a pulled message in its scope's lane; waits when that lane is full (backpressure).
+
+        Lanes run their batches concurrently; a scope always maps to the same lane, so two
+        transactions of one process never contend for the same `seq` counter.
+        """
+        try:
+            item: Inbound | Msg = decode(msg, self.actor.name)
+        except Undecodable:
+            item = msg  # dead-lettered by the lane, with the reason
+        await self._lanes[self._lane_of(item)].put(item)
+
+    def _lane_of(self, item: Inbound | Msg) -> int:
+        if not isinstance(item, Inbound):
+            return 0
+        key = item.event.scope if item.event is not None else partition_key(item.command)
+        return zlib.crc32(key.encode()) % len(self._lanes)
 
     async def drain(self, timeout_s: float) -> None:
-        """Finish what is queued and in hand (bounded), then stop the worker."""
+        """Finish what is queued and in hand (bounded), then stop the workers."""
         try:
-            await asyncio.wait_for(self._queue.join(), timeout_s)
+            await asyncio.wait_for(
+                asyncio.gather(*(lane.join() for lane in self._lanes)), timeout_s
+            )
         except TimeoutError:
-            log.warning("drain_timeout", actor=self.actor.name, left=self._queue.qsize())
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
-            self._worker = None
+            log.warning(
+                "drain_timeout", actor=self.actor.name, left=sum(q.qsize() for q in self._lanes)
+            )
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
 
-    async def _run(self) -> None:
+    async def _run(self, lane: asyncio.Queue[Inbound | Msg]) -> None:
         while True:
-            msgs = [await self._queue.get()]
-            while len(msgs) < self._settings.batch_max and not self._queue.empty():
-                msgs.append(self._queue.get_nowait())
+            taken = [await lane.get()]
+            while len(taken) < self._settings.batch_max and not lane.empty():
+                taken.append(lane.get_nowait())
             try:
-                await self.process(msgs)
+                await self.process(taken)
             except Exception:
-                log.exception("batch_crashed", actor=self.actor.name, size=len(msgs))
-                for msg in msgs:
+                log.exception("batch_crashed", actor=self.actor.name, size=len(taken))
+                for item in taken:
+                    msg = item.msg if isinstance(item, Inbound) else item
                     await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))
             finally:
-                for _ in msgs:
-                    self._queue.task_done()
+                for _ in taken:
+                    lane.task_done()
 
-    async def process(self, msgs: list[Msg]) -> None:
-        """Decode, dead-letter what can never be applied, apply the rest as one batch."""
+    async def process(self, taken: list[Inbound | Msg]) -> None:
+        """Dead-letter what can never be applied, apply the rest as one batch."""
         items: list[Inbound] = []
-        for msg in msgs:
+        for item in taken:
+            if isinstance(item, Inbound):
+                items.append(item)
+                continue
             try:
-                items.append(decode(msg, self.actor.name))
+                items.append(decode(item, self.actor.name))
             except Undecodable as exc:
-                await self._dead_letter(msg, f"undecodable: {exc}", None)
+                await self._dead_letter(item, f"undecodable: {exc}", None)
         if items:
             await self._apply(items)
 
     async def _apply(self, items: list[Inbound]) -> None:
         try:
-            results, events = await in_transaction(
+            results, events, outbox_id = await in_transaction(
                 self._db.client, lambda session: self._attempt(session, items)
             )
         except (PyMongoError, StaleWrite) as exc:
@@ -134,11 +163,11 @@ class BatchApplier:
             for item in items:
                 await self._fail(item, exc)
             return
-        await self._after_commit(results, events)
+        await self._after_commit(results, events, outbox_id)
 
     async def _attempt(
         self, session: object, items: list[Inbound]
-    ) -> tuple[list[Result], list[Event]]:
+    ) -> tuple[list[Result], list[Event], str | None]:
         batch = BatchWork(session)  # type: ignore[arg-type]
         ids = [item.command.command_id for item in items]
         cursor = ProcessedCommand.get_pymongo_collection().find(
@@ -157,9 +186,11 @@ class BatchApplier:
                 Result(item, await apply_one(self.actor, batch, item, done, self._clock()))
             )
         await batch.flush()
-        return results, [event.to_event() for event in batch.events]
+        return results, [event.to_event() for event in batch.events], batch.outbox_id
 
-    async def _after_commit(self, results: list[Result], events: list[Event]) -> None:
+    async def _after_commit(
+        self, results: list[Result], events: list[Event], outbox_id: str | None
+    ) -> None:
         try:
             await self._publisher.publish_events(events)
         except Exception as exc:  # the relay publishes them later; the effect is durable
@@ -167,7 +198,8 @@ class BatchApplier:
                 "event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc)
             )
         else:
-            self._marker.add(e.event_id for e in events)
+            if outbox_id is not None:
+                self._marker.add(outbox_id)
         for result in results:
             command, applied = result.item.command, result.applied
             if applied.error is not None or applied.outcome is None:

@@ -47,3 +47,11 @@ def decode(msg: Msg, actor: str) -> Inbound:
         return Inbound(msg, Command.model_validate_json(msg.data))
     except ValueError as exc:
         raise Undecodable(str(exc)[:500]) from exc
+
+
+def partition_key(command: Command) -> str:
+    """What a command's effects are serialised on: its group, else its issuer's own scope."""
+    group = command.payload.get("group_id")
+    if isinstance(group, str):
+        return f"group:{group}"
+    return f"user:{command.actor.user_id or command.command_id}"

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     consumer_max_ack_pending: int = 2048
     consumer_nak_delay_s: float = 1.0
     batch_max: int = Field(64, description="Most commands one actor transaction applies.")
+    actor_lanes: int = Field(
+        2, description="Concurrent batches per actor process, each owning a share of the scopes."
+    )
     drain_timeout_s: float = 10.0
 
     # Outbox relay

@@ -10,12 +10,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
-from storage.documents import DeadLetter, EventRecord, ProcessedCommand, ScopeCounter
+from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 
 DOCUMENTS: list[type[Document]] = [
     ProcessedCommand,
     EventRecord,
+    OutboxEntry,
     ScopeCounter,
     DeadLetter,
     UserDoc,

@@ -23,13 +23,10 @@ class ProcessedCommand(Document):
 
     class Settings:
         name = "processed_commands"
-        indexes = [
-            IndexModel([("issuer", pymongo.ASCENDING), ("processed_at", pymongo.DESCENDING)])
-        ]
 
 
 class EventRecord(Document):
-    """The permanent per-scope event log, and the outbox of events not yet on JetStream."""
+    """The permanent per-scope event log (rebuilds, `as_of`, sync read it)."""
 
     id: str = Field(alias="_id")  # type: ignore[assignment]  # the event id
     scope: str
@@ -39,14 +36,27 @@ class EventRecord(Document):
     command_id: str
     occurred_at: datetime
     data: dict[str, Any]
-    published: bool = False
 
     class Settings:
         name = "events"
         indexes = [
             IndexModel([("scope", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
-            IndexModel([("published", pymongo.ASCENDING), ("occurred_at", pymongo.ASCENDING)]),
         ]
+
+
+class OutboxEntry(Document):
+    """The events of one committed batch not yet confirmed on JetStream (one entry per batch).
+
+    Written in the batch's transaction and deleted once JetStream acked every event, so the
+    relay only ever scans this small collection, never the event log.
+    """
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]
+    event_ids: list[str]
+    created_at: datetime
+
+    class Settings:
+        name = "outbox"
 
 
 class ScopeCounter(Document):

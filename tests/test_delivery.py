@@ -180,7 +180,8 @@ async def test_crash_between_commit_and_publish_is_recovered_by_the_relay(env: E
         assert crashing.popen.returncode == 86
         record = await env.db.events.find_one({"command_id": command_id})
         assert record is not None
-        assert record["published"] is False
+        unpublished = await env.db.outbox.count_documents({"event_ids": record["_id"]})
+        assert unpublished == 1, "committed in the outbox, never published"
         healthy = env.actor(node="healthy")
         await eventually(lambda: _published(env, record["_id"]), timeout_s=60)
         await asyncio.sleep(env.settings.relay_interval_s * 3 + env.settings.consumer_ack_wait_s)
@@ -242,8 +243,7 @@ async def _done(proc: Proc) -> bool:
 
 
 async def _published(env: Env, event_id: str) -> bool:
-    row = await env.db.events.find_one({"_id": event_id})
-    return bool(row and row["published"])
+    return await env.db.outbox.count_documents({"event_ids": event_id}) == 0
 
 
 async def test_dlq_list_shows_dead_letters_and_redrive_applies_them_once(env: Env) -> None:
