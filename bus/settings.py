@@ -41,8 +41,11 @@ class Settings(BaseSettings):
     jwt_issuer: str = "ledgerbus"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 24 * 3600
-    login_max_per_account: int = Field(10, description="Failed logins per account per window.")
-    login_max_per_address: int = Field(30, description="Login attempts per address per window.")
+    login_max_per_account: int = Field(
+        10, description="Failed logins per account from one address per window."
+    )
+    login_max_per_address: int = Field(30, description="Failed logins per address per window.")
+    register_max_per_address: int = Field(20, description="Sign-ups per address per window.")
     login_window_s: int = 900
 
     # Streams and consumers

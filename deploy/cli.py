@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
     asyncapi = sub.add_parser("asyncapi", help="print the bus's AsyncAPI document")
     asyncapi.add_argument("--out", type=Path)
+
+    from deploy.bench import add_parser as add_bench_parser
+
+    add_bench_parser(sub)
     return parser
 
 
@@ -124,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(text)
         return 0
+    if args.command == "bench":
+        from deploy.bench import run as run_bench
+
+        return run_bench(args, settings)
     return 2
 
 

@@ -15,11 +15,11 @@ import http_edge.routes.expenses
 import http_edge.routes.system  # noqa: F401  (modules register their routes on API)
 from bus.settings import Settings
 from http_edge.api import PRINCIPAL, Handler, Operation
-from http_edge.context import RESOURCES, SETTINGS, EdgeResources
+from http_edge.context import RESOURCES, SESSION_GATE, SETTINGS, EdgeResources
 from http_edge.problems import Problem
 from http_edge.routes import API
 from http_edge.routes.system import ASYNCAPI
-from http_edge.security import authenticate
+from http_edge.security import SessionGate, authenticate
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +61,9 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
 
 def _protected(op: Operation, settings: Settings) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        request[PRINCIPAL] = authenticate(request, settings)
+        principal = authenticate(request, settings)
+        await request.app[SESSION_GATE].check(principal)
+        request[PRINCIPAL] = principal
         structlog.contextvars.bind_contextvars(user_id=request[PRINCIPAL].user_id)
         return await op.handler(request)
 
@@ -80,6 +82,7 @@ def create_edge(
     app = web.Application(middlewares=[problems], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[RESOURCES] = resources
+    app[SESSION_GATE] = SessionGate()
     if asyncapi is not None:
         app[ASYNCAPI] = asyncapi
     for op in API.operations:

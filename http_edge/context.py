@@ -10,7 +10,7 @@ from nats.aio.client import Client as NATS
 from bus.client import CommandSender
 from bus.settings import Settings
 from http_edge.api import PRINCIPAL
-from http_edge.security import Principal
+from http_edge.security import Principal, SessionGate
 
 
 class EdgeResources(Protocol):
@@ -28,6 +28,7 @@ class EdgeResources(Protocol):
 
 SETTINGS = web.AppKey("settings", Settings)
 RESOURCES = web.AppKey("resources", object)
+SESSION_GATE = web.AppKey("session_gate", SessionGate)
 
 
 def settings_of(request: web.Request) -> Settings:
@@ -41,3 +42,7 @@ def resources_of(request: web.Request) -> EdgeResources:
 def principal_of(request: web.Request) -> Principal:
     principal: Principal = request[PRINCIPAL]
     return principal
+
+
+def session_gate_of(request: web.Request) -> SessionGate:
+    return request.app[SESSION_GATE]

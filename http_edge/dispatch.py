@@ -29,6 +29,14 @@ STATUS_OF_CODE = {
 MAX_KEY_LENGTH = 200
 
 
+def check_idempotency_key(key: str | None) -> None:
+    """400 unless an Idempotency-Key (when sent) is 1..MAX_KEY_LENGTH characters."""
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise Problem(
+            400, "bad_idempotency_key", f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters"
+        )
+
+
 def outcome_response(outcome: Outcome, created: bool, location: str | None = None) -> web.Response:
     """An outcome in HTTP terms: the entity with 201/200, or a problem document."""
     if outcome.accepted:
@@ -77,10 +85,7 @@ async def dispatch(
         else payload
     )
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise Problem(
-            400, "bad_idempotency_key", f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters"
-        )
+    check_idempotency_key(key)
     command = build_command(
         command_type,
         data,

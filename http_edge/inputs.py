@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from http_edge.problems import Problem, invalid
 
 M = TypeVar("M", bound=BaseModel)
+_VERSION = re.compile(r"[0-9]{1,18}")
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
@@ -25,7 +27,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         ) from exc
     try:
         data = json.loads(raw, parse_float=lambda text: float(text)) if raw else None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Problem(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise Problem(
@@ -64,14 +66,14 @@ def expected_version(request: web.Request, data: dict[str, Any] | None = None) -
     from_body = data.pop("expected_version", None) if data is not None else None
     if header:
         text = header.strip().removeprefix("W/").strip('"')
-        if not text.isdigit():
+        if not _VERSION.fullmatch(text):
             raise Problem(400, "bad_precondition", 'If-Match must be an entity version such as "3"')
         return int(text)
     if from_body is None and request.query.get("expected_version"):
         from_body = request.query["expected_version"]
     if from_body is None:
         return None
-    if isinstance(from_body, bool) or not str(from_body).isdigit():
+    if isinstance(from_body, bool) or not _VERSION.fullmatch(str(from_body)):
         raise Problem(
             422,
             "validation",

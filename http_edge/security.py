@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,12 +25,15 @@ from http_edge.problems import Problem
 from storage.accounts import LoginThrottle, SessionDoc
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id takes ~64 MiB and a core for a quarter second: bound how many run at once.
+_hashing = asyncio.Semaphore(2)
 # A real hash to verify against when the account does not exist (same timing either way).
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    async with _hashing:
+        return await asyncio.to_thread(_hasher.hash, password)
 
 
 async def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -39,7 +43,8 @@ async def verify_password(stored_hash: str | None, password: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(check)
+    async with _hashing:
+        return await asyncio.to_thread(check)
 
 
 def secret_of(settings: Settings) -> str:
@@ -147,26 +152,68 @@ def access_token_for(session: SessionDoc, settings: Settings) -> tuple[str, int]
     )
 
 
-async def throttle(key: str, limit: int, window_s: int) -> int | None:
-    """Count an attempt under ``key``; the seconds to wait if over ``limit`` in the window, else None."""
+async def throttled(key: str, limit: int, window_s: int) -> int | None:
+    """Seconds to wait if ``key`` already had ``limit`` failures in its window, else None."""
+    row = await LoginThrottle.get_pymongo_collection().find_one({"_id": key})
+    if row is None:
+        return None
+    elapsed = (utcnow() - row["window_start"]).total_seconds()
+    if elapsed >= window_s or row["attempts"] < limit:
+        return None
+    return max(1, int(window_s - elapsed))
+
+
+async def record_failure(key: str, window_s: int) -> None:
+    """Count one failure under ``key`` (a fresh window if the last one has ended)."""
     now = utcnow()
-    window_start = now - timedelta(seconds=window_s)
     coll = LoginThrottle.get_pymongo_collection()
     row = await coll.find_one_and_update(
-        {"_id": key, "window_start": {"$gt": window_start}},
+        {"_id": key, "window_start": {"$gt": now - timedelta(seconds=window_s)}},
         {"$inc": {"attempts": 1}},
-        return_document=ReturnDocument.AFTER,
     )
     if row is None:
         await coll.replace_one(
             {"_id": key}, {"_id": key, "window_start": now, "attempts": 1}, upsert=True
         )
-        return None
-    if row["attempts"] > limit:
-        started = row["window_start"]
-        return max(1, int(window_s - (now - started).total_seconds()))
-    return None
 
 
 async def clear_throttle(key: str) -> None:
     await LoginThrottle.get_pymongo_collection().delete_one({"_id": key})
+
+
+class SessionGate:
+    """Refuses access tokens of revoked or expired sessions, with a short cache per session.
+
+    A session revoked on another node is refused here within ``ttl_s``; one revoked by this
+    node (logout, refresh reuse) at once.
+    """
+
+    def __init__(self, ttl_s: float = 5.0, max_entries: int = 50_000) -> None:
+        self._ttl_s = ttl_s
+        self._max = max_entries
+        self._live: dict[str, float] = {}
+
+    def forget(self, session_id: str) -> None:
+        self._live.pop(session_id, None)
+
+    async def check(self, principal: Principal) -> None:
+        now = time.monotonic()
+        if self._live.get(principal.session_id, 0.0) > now:
+            return
+        session = await SessionDoc.get(principal.session_id)
+        if (
+            session is None
+            or session.user_id != principal.user_id
+            or session.revoked
+            or session.expires_at <= utcnow()
+        ):
+            self.forget(principal.session_id)
+            raise Problem(
+                401,
+                "unauthorized",
+                "this session has ended; sign in again",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        if len(self._live) >= self._max:
+            self._live.clear()
+        self._live[principal.session_id] = now + self._ttl_s

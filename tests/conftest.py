@@ -55,6 +55,7 @@ def make_settings(
         "data_dir": tmp,
         "log_level": "WARNING",
         "login_max_per_address": 100_000,  # every test client is 127.0.0.1
+        "register_max_per_address": 100_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

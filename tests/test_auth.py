@@ -177,3 +177,58 @@ async def test_profile_update_needs_current_version(stack: Stack) -> None:
         "PATCH", "/v1/me", ada, json={"name": "X"}, headers={"If-Match": '"1"'}
     )
     assert (status, problem["current"]["name"]) == (409, "Ada L.")
+
+
+async def test_access_token_of_a_logged_out_session_is_refused_over_http(stack: Stack) -> None:
+    ada = await stack.signup()
+    assert (await stack.call("GET", "/v1/me", ada))[0] == 200
+    assert (await stack.call("POST", "/v1/auth/logout", ada))[0] == 204
+    status, problem = await stack.call("GET", "/v1/me", ada)
+    assert (status, problem["code"]) == (401, "unauthorized")
+    body = {"amount": "1.00", "currency": "EUR", "date": "2026-11-20"}
+    assert (await stack.call("POST", "/v1/expenses", ada, json=body))[0] == 401
+
+
+async def test_access_token_of_a_session_revoked_for_refresh_reuse_is_refused(stack: Stack) -> None:
+    ada = await stack.signup()
+    status, rotated = await stack.call(
+        "POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token}
+    )
+    assert status == 200
+    thief = {"Authorization": f"Bearer {rotated['access_token']}"}
+    assert (await stack.call("GET", "/v1/me", headers=thief))[0] == 200
+    assert (
+        await stack.call("POST", "/v1/auth/refresh", json={"refresh_token": ada.refresh_token})
+    )[0] == 401
+    status, _ = await stack.call("GET", "/v1/me", headers=thief)
+    assert status == 401
+
+
+async def test_sign_up_retried_with_the_same_key_but_another_password_is_refused(
+    stack: Stack,
+) -> None:
+    email = f"retry.{uuid.uuid4().hex[:8]}@example.com"
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await stack.call("POST", "/v1/auth/register", json=_signup_body(email), headers=key)
+    again = await stack.call("POST", "/v1/auth/register", json=_signup_body(email), headers=key)
+    assert (first[0], again[0], again[1]) == (201, 201, first[1])
+    other = {**_signup_body(email), "password": "another password entirely"}
+    status, problem = await stack.call("POST", "/v1/auth/register", json=other, headers=key)
+    assert (status, problem["code"]) == (422, "idempotency_mismatch")
+    assert (
+        await stack.call("POST", "/v1/auth/login", json={"email": email, "password": PASSWORD})
+    )[0] == 200
+
+
+async def test_an_over_long_idempotency_key_is_refused_before_anything_is_stored(
+    stack: Stack,
+) -> None:
+    email = f"key.{uuid.uuid4().hex[:8]}@example.com"
+    status, _ = await stack.call(
+        "POST",
+        "/v1/auth/register",
+        json=_signup_body(email),
+        headers={"Idempotency-Key": "k" * 300},
+    )
+    assert status == 400
+    assert (await stack.call("POST", "/v1/auth/register", json=_signup_body(email)))[0] == 201

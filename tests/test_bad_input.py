@@ -163,3 +163,19 @@ async def test_unknown_query_parameters_and_bad_cursor_are_422(stack: Stack) -> 
 async def test_unknown_route_is_problem_json_404(stack: Stack) -> None:
     status, problem = await stack.call("GET", "/v1/nothing-here")
     assert (status, problem["code"]) == (404, "not_found")
+
+
+async def test_odd_version_headers_and_deep_json_are_4xx_not_500(stack: Stack) -> None:
+    ada = await stack.signup()
+    _, created = await stack.call("POST", "/v1/expenses", ada, json=GOOD)
+    path = f"/v1/expenses/{created['id']}"
+    for header in ('"\u00b2"', '"' + "9" * 5000 + '"', '"-1"', "W/abc"):
+        status, problem = await stack.call(
+            "PATCH", path, ada, json={"amount": "2.00"}, headers={"If-Match": header}
+        )
+        assert (status, problem["code"]) == (400, "bad_precondition")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    status, problem = await stack.call(
+        "POST", "/v1/expenses", ada, data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert status in (400, 413)

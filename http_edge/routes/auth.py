@@ -14,8 +14,8 @@ from bus.commands import RegisterUser, RevokeSession
 from bus.entities import User
 from bus.envelopes import utcnow
 from bus.ids import derived_id
-from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch
+from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
+from http_edge.dispatch import check_idempotency_key, dispatch
 from http_edge.inputs import body, versioned_body
 from http_edge.problems import Problem
 from http_edge.routes import API
@@ -31,8 +31,9 @@ from http_edge.security import (
     clear_throttle,
     hash_password,
     open_session,
+    record_failure,
     rotate_refresh,
-    throttle,
+    throttled,
     verify_password,
 )
 from storage.accounts import Credential, UserDoc
@@ -59,6 +60,17 @@ async def register(request: web.Request) -> web.StreamResponse:
     settings, resources = settings_of(request), resources_of(request)
     email_lower = req.email.lower()
     key = request.headers.get("Idempotency-Key")
+    check_idempotency_key(key)
+    address_key = f"register:{request.remote or 'unknown'}"
+    wait = await throttled(address_key, settings.register_max_per_address, settings.login_window_s)
+    if wait is not None:
+        raise Problem(
+            429,
+            "too_many_attempts",
+            "too many sign-ups from this address",
+            headers={"Retry-After": str(wait)},
+        )
+    await record_failure(address_key, settings.login_window_s)  # every sign-up costs a hash
     probe = build_command(
         "user.register", {}, issuer=None, idempotency_key=key, issuer_scope=f"signup:{email_lower}"
     )
@@ -68,6 +80,17 @@ async def register(request: web.Request) -> web.StreamResponse:
         if existing.status == "active" or utcnow() - existing.created_at < ABANDONED_SIGNUP:
             raise Problem(409, "email_taken", "an account with this email already exists")
         await existing.delete()  # an abandoned sign-up: the edge died before the profile existed
+    # The same sign-up retried must be the same request, password included.
+    if (
+        existing is not None
+        and existing.id == user_id
+        and not await verify_password(existing.password_hash, req.password)
+    ):
+        raise Problem(
+            422,
+            "idempotency_mismatch",
+            "this Idempotency-Key was already used for a different request",
+        )
     if existing is None or existing.id != user_id:
         credential = Credential(
             id=user_id,
@@ -126,24 +149,29 @@ async def login(request: web.Request) -> web.StreamResponse:
     settings = settings_of(request)
     email_lower = req.email.lower()
     address = request.remote or "unknown"
-    for key, limit in (
+    # Failures count per address, and per account *from that address*: a stranger elsewhere
+    # cannot lock someone out by failing on purpose.
+    keys = (
         (f"addr:{address}", settings.login_max_per_address),
-        (f"acct:{email_lower}", settings.login_max_per_account),
-    ):
-        wait = await throttle(key, limit, settings.login_window_s)
+        (f"acct:{email_lower}:{address}", settings.login_max_per_account),
+    )
+    for key, limit in keys:
+        wait = await throttled(key, limit, settings.login_window_s)
         if wait is not None:
             raise Problem(
                 429,
                 "too_many_attempts",
-                "too many sign-in attempts; try again later",
+                "too many failed sign-in attempts; try again later",
                 headers={"Retry-After": str(wait)},
             )
     credential = await Credential.find_one(Credential.email_lower == email_lower)
     valid = await verify_password(credential.password_hash if credential else None, req.password)
     if not valid or credential is None or credential.status != "active":
         log.info("login_failed")
+        for key, _ in keys:
+            await record_failure(key, settings.login_window_s)
         raise Problem(401, "unauthorized", "wrong email or password")
-    await clear_throttle(f"acct:{email_lower}")
+    await clear_throttle(keys[1][0])
     return await _tokens(request, credential.id, req.device_id)
 
 
@@ -164,12 +192,16 @@ async def refresh(request: web.Request) -> web.StreamResponse:
         log.warning(
             "refresh_token_reused", user_id=rotation.session.user_id, session_id=rotation.session.id
         )
+        session_gate_of(request).forget(rotation.session.id)
         command = build_command(
             "session.revoke",
             RevokeSession(session_id=rotation.session.id, reason="refresh_reuse").model_dump(
                 mode="json"
             ),
             issuer=rotation.session.user_id,
+        )
+        command = command.model_copy(
+            update={"reply_to": resources.sender.reply_to(command.command_id)}
         )
         with contextlib.suppress(Exception):
             await resources.sender.send(command, settings.outcome_wait_s)
@@ -202,6 +234,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     settings, resources = settings_of(request), resources_of(request)
     payload = RevokeSession(session_id=principal.session_id, reason="logout")
+    session_gate_of(request).forget(principal.session_id)
     await dispatch(
         request, resources.sender, settings, "session.revoke", payload, issuer=principal.user_id
     )
