@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from pymongo import AsyncMongoClient
 
+from bus.settings import Settings
 from bus.tokens import issue_access_token
 from deploy.embedded import find_free_port
 from tests.conftest import make_settings
@@ -37,12 +41,36 @@ async def _up(base: str) -> bool:
         return False
 
 
-def _token(settings: object) -> dict[str, str]:
-    secret = settings.jwt_secret.get_secret_value()  # type: ignore[attr-defined]
-    token, _ = issue_access_token(
-        str(uuid.uuid4()), "s1", secret=secret, issuer="ledgerbus", ttl_s=600
-    )
+def _token(
+    settings: Settings, user_id: str = "u-outage", session_id: str = "s-outage"
+) -> dict[str, str]:
+    secret = settings.jwt_secret.get_secret_value()  # type: ignore[union-attr]
+    token, _ = issue_access_token(user_id, session_id, secret=secret, issuer="ledgerbus", ttl_s=600)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def _open_session(
+    settings: Settings, user_id: str = "u-outage", session_id: str = "s-outage"
+) -> None:
+    """A live sign-in session in the edge's database, so its access token is accepted."""
+    now = datetime.now(UTC)
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongo_uri)
+    await client[settings.mongo_db].sessions.insert_one(
+        {
+            "_id": session_id,
+            "user_id": user_id,
+            "token_hash": "x",
+            "rotated_hashes": [],
+            "device_id": None,
+            "created_at": now,
+            "refreshed_at": now,
+            "expires_at": now + timedelta(days=1),
+            "revoked": False,
+            "revoked_reason": None,
+            "version": 1,
+        }
+    )
+    await client.close()
 
 
 async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
@@ -61,6 +89,8 @@ async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
     try:
         await eventually(lambda: _up(base), timeout_s=60)
         assert (await _status(f"{base}/readyz"))[0] == 200
+        await _open_session(settings)
+        assert (await _status(f"{base}/v1/expenses", headers=_token(settings)))[0] == 200
         nats.kill()
         started = time.monotonic()
         status, problem, headers = await _status(
