@@ -228,7 +228,10 @@ class BatchApplier:
         deliveries = item.deliveries
         if not is_outage(exc) and deliveries >= self._settings.consumer_max_deliver:
             await self._dead_letter(
-                item.msg, f"failed {deliveries} times: {exc!r}"[:1000], item.command.command_id
+                item.msg,
+                f"failed {deliveries} times: {exc!r}"[:1000],
+                item.command.command_id,
+                item.command.actor.user_id,
             )
             return
         delay = min(60.0, self._settings.consumer_nak_delay_s * 2 ** min(deliveries - 1, 6))
@@ -241,10 +244,12 @@ class BatchApplier:
         )
         await _quiet(item.msg.nak(delay=delay))
 
-    async def _dead_letter(self, msg: Msg, reason: str, command_id: str | None) -> None:
+    async def _dead_letter(
+        self, msg: Msg, reason: str, command_id: str | None, issuer: str | None = None
+    ) -> None:
         try:
             await self._dead.record(
-                msg, reason=reason, consumer=self.actor.name, command_id=command_id
+                msg, reason=reason, consumer=self.actor.name, command_id=command_id, issuer=issuer
             )
         except Exception as exc:
             log.error("dead_letter_write_failed", error=str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -27,6 +28,15 @@ STATUS_OF_CODE = {
     "internal": 500,
 }
 MAX_KEY_LENGTH = 200
+
+
+_DEVICE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def device_of(request: web.Request) -> str | None:
+    """The `X-Device-Id` a client sent, if it is a plain token (it ends up in logs and events)."""
+    device = request.headers.get("X-Device-Id", "")
+    return device if _DEVICE.fullmatch(device) else None
 
 
 def check_idempotency_key(key: str | None) -> None:
@@ -90,7 +100,7 @@ async def dispatch(
         command_type,
         data,
         issuer=issuer,
-        device_id=request.headers.get("X-Device-Id", "")[:64] or None,
+        device_id=device_of(request),
         idempotency_key=key,
         issuer_scope=issuer_scope,
         expected_version=expected_version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,10 +57,13 @@ def token_from(auth: object) -> str:
     return token
 
 
+_DEVICE = re.compile(r"[A-Za-z0-9._:-]+")  # printable, no spaces: safe in logs
+
+
 def device_from(auth: object, default: str) -> str:
     """The ``device_id`` a client named in its connect ``auth``, else ``default`` (the sid)."""
     device = auth.get("device_id") if isinstance(auth, dict) else None
-    if isinstance(device, str) and 0 < len(device) <= MAX_DEVICE_ID:
+    if isinstance(device, str) and 0 < len(device) <= MAX_DEVICE_ID and _DEVICE.fullmatch(device):
         return device
     return default
 

@@ -12,7 +12,13 @@ class DeadLetterStore:
     """Records dead letters (idempotently: one record per stream message)."""
 
     async def record(
-        self, msg: Msg, *, reason: str, consumer: str, command_id: str | None
+        self,
+        msg: Msg,
+        *,
+        reason: str,
+        consumer: str,
+        command_id: str | None,
+        issuer: str | None = None,
     ) -> DeadLetter:
         try:
             meta = msg.metadata
@@ -34,6 +40,7 @@ class DeadLetterStore:
             reason=reason,
             deliveries=deliveries,
             command_id=command_id,
+            issuer=issuer,
             created_at=utcnow(),
         )
         await DeadLetter.get_pymongo_collection().replace_one(

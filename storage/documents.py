@@ -82,11 +82,13 @@ class DeadLetter(Document):
     reason: str
     deliveries: int
     command_id: str | None = None
+    issuer: str | None = None  # who sent the command: only they see it at /v1/commands/{id}
     created_at: datetime
     redriven_at: datetime | None = None
 
     class Settings:
         name = "dead_letters"
         indexes = [
-            IndexModel([("redriven_at", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)])
+            IndexModel([("redriven_at", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)]),
+            IndexModel([("command_id", pymongo.ASCENDING)]),
         ]

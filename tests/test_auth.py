@@ -232,3 +232,30 @@ async def test_an_over_long_idempotency_key_is_refused_before_anything_is_stored
     )
     assert status == 400
     assert (await stack.call("POST", "/v1/auth/register", json=_signup_body(email)))[0] == 201
+
+
+async def test_default_categories_survive_someone_squatting_their_ids(stack: Stack) -> None:
+    from actors.expenses.catalog import default_category_id
+    from bus.ids import derived_id, scoped_command_id
+
+    email = f"squat.{uuid.uuid4().hex[:8]}@example.com"
+    key = str(uuid.uuid4())
+    future_user = derived_id("user", scoped_command_id(f"signup:{email}", key))
+    squatter = await stack.signup("Mallory")
+    taken = default_category_id(future_user, "Groceries")
+    status, _ = await stack.call(
+        "POST", "/v1/categories", squatter, json={"id": taken, "name": "Mine"}
+    )
+    assert status == 201
+    status, user = await stack.call(
+        "POST", "/v1/auth/register", json=_signup_body(email), headers={"Idempotency-Key": key}
+    )
+    assert (status, user["id"]) == (201, future_user)
+    victim = await stack.login(email)
+
+    async def names() -> list[str] | None:
+        _, body = await stack.call("GET", "/v1/categories", victim)
+        found = [c["name"] for c in body["items"]]
+        return found if len(found) >= 11 else None
+
+    assert "Groceries" in await eventually(names)

@@ -17,12 +17,28 @@ def default_category_id(user_id: str, name: str) -> str:
     return derived_id("category", user_id, name)
 
 
+async def _free_default_id(work: CommandWork, user_id: str, name: str) -> str | None:
+    """The deterministic id of a default category, or None if this user already has it.
+
+    Ids are one namespace across users and a client may choose its own: should someone else
+    have taken the id, the next derived one is used instead.
+    """
+    for attempt in range(8):
+        category_id = default_category_id(user_id, name if attempt == 0 else f"{name}#{attempt}")
+        existing = await work.get(CategoryDoc, category_id)
+        if existing is None:
+            return category_id
+        if existing.owner_id == user_id:
+            return None
+    raise RuntimeError(f"no free id for the default category {name!r}")
+
+
 async def seed_default_categories(event: Event, work: CommandWork) -> None:
     """On `user.registered`: the default categories (deterministic ids, so only once)."""
     user_id = event.data["entity"]["id"]
     for name, icon, color in DEFAULT_CATEGORIES:
-        category_id = default_category_id(user_id, name)
-        if await work.get(CategoryDoc, category_id) is not None:
+        category_id = await _free_default_id(work, user_id, name)
+        if category_id is None:
             continue
         doc = CategoryDoc(
             id=category_id,

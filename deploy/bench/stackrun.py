@@ -38,6 +38,7 @@ def bench_environment(
     env.update(
         LEDGERBUS_LOG_LEVEL=options.stack_log_level,
         LEDGERBUS_LOGIN_MAX_PER_ADDRESS="1000000",
+        LEDGERBUS_REGISTER_MAX_PER_ADDRESS="1000000",
         LEDGERBUS_ACCESS_TOKEN_TTL_S="7200",
     )
     return env

@@ -72,7 +72,7 @@ async def command_status(request: web.Request) -> web.StreamResponse:
         )
         return web.json_response(status.model_dump(mode="json"))
     letter = await dead_letter_of(command_id) if outcome is None else None
-    if letter is not None and f'"user_id":"{caller}"' in letter.data.replace(" ", ""):
+    if letter is not None and letter.issuer == caller:
         status = CommandStatus(command_id=command_id, status="failed", reason=letter.reason)
         return web.json_response(status.model_dump(mode="json"))
     # Unknown, someone else's, or not applied yet: indistinguishable on purpose.
