@@ -17,7 +17,6 @@ import structlog
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
-from faststream.params import NoCast
 
 from actors.applier import BatchApplier
 from actors.kernel import ActorDefinition
@@ -40,26 +39,24 @@ def reaction_durable(actor: str, event_type: str) -> str:
 Submit = Callable[[NatsMessage], Awaitable[None]]
 
 
-async def _raw_body(msg: StreamMessage[Any]) -> bytes:
-    """No decoding in FastStream: the applier decodes, so a poison message reaches it and is
-    dead-lettered instead of failing before any handler runs."""
-    return bytes(msg.body)
+async def _message_itself(msg: StreamMessage[Any]) -> Any:
+    """No decoding in FastStream: the handler receives the message itself and the applier
+    decodes it, so a poison message reaches the applier and is dead-lettered instead of failing
+    before any handler runs. (Taking the message as the body also avoids FastStream's
+    per-message thread hop for `Context`/`NoCast` parameters.)"""
+    return msg
 
 
 def _handler(
     model: type[Command] | type[Event], submit: Submit, describe: bool
 ) -> Callable[..., Any]:
-    """A subscriber that hands the raw message to the applier. Its ``body`` annotation documents the
-    message for AsyncAPI; at run time it is not cast (``NoCast``), so the applier decodes it."""
+    """A subscriber that hands the message to the applier. Its ``body`` annotation documents the
+    payload for AsyncAPI; at run time the body is the message itself (see ``_message_itself``)."""
 
-    async def handle(body: Any, msg: NatsMessage) -> None:
-        await submit(msg)
+    async def handle(body: Any) -> None:
+        await submit(body)
 
-    handle.__annotations__ = {
-        "body": model if describe else NoCast[model],  # type: ignore[misc,valid-type]
-        "msg": NatsMessage,
-        "return": None,
-    }
+    handle.__annotations__ = {"body": model if describe else Any, "return": None}
     return handle
 
 
@@ -100,7 +97,7 @@ def actor_router(
             durable=durable,
             config=consumer_config(durable, subject, settings),
             pull_sub=pull,
-            decoder=_raw_body,
+            decoder=_message_itself,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,
             title=title,
