@@ -92,4 +92,5 @@ ACCOUNTS = ActorDefinition(
         "session.revoke": revoke_session,
     },
     prefetch=prefetch,
+    emits=("user.registered", "user.updated", "session.revoked"),
 )

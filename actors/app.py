@@ -103,6 +103,15 @@ def actor_router(
             title=title,
             description=description,
         )(_handler(model, submit, describe))
+    if describe:
+        for event_type in definition.emits:
+            entity, _, verb = event_type.partition(".")
+            router.publisher(
+                f"evt.{{scope_kind}}.{{scope_id}}.{entity}.{verb}",
+                title=f"{name}:{event_type}",
+                description=f"{event_type}: data.entity is the state after, data.before the state before.",
+                schema=Event,
+            )
     return router
 
 

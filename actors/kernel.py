@@ -60,3 +60,4 @@ class ActorDefinition:
     handlers: Mapping[str, CommandHandler]
     reactions: Mapping[str, Reaction] = field(default_factory=dict)
     prefetch: Prefetch | None = None
+    emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
+
+import uvloop
 
 from bus.logging import configure_logging
 from bus.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(main: Coroutine[Any, Any, T]) -> T:
+    """Run a process's main coroutine on uvloop (faster I/O on every hot path)."""
+    return uvloop.run(main)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         from actors.registry import ACTORS
         from deploy.stack import run_up
 
-        return asyncio.run(
+        return _run(
             run_up(
                 settings,
                 actors=sorted(ACTORS),
@@ -85,19 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         from deploy.serve import run_web
 
         edge = args.command == "edge"
-        asyncio.run(run_web(settings, edge=edge, realtime=not edge or not args.no_realtime))
+        _run(run_web(settings, edge=edge, realtime=not edge or not args.no_realtime))
         return 0
     if args.command == "actor":
         from deploy.serve import run_actor
 
-        asyncio.run(run_actor(settings, args.name))
+        _run(run_actor(settings, args.name))
         return 0
     if args.command == "replay":
         from deploy.replay import replay
 
         out = args.out.open("w") if args.out else sys.stdout
         try:
-            asyncio.run(
+            _run(
                 replay(
                     settings,
                     args.stream,
@@ -115,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         from deploy.dlq import list_letters, redrive
 
         if args.dlq_command == "list":
-            asyncio.run(list_letters(settings, sys.stdout))
+            _run(list_letters(settings, sys.stdout))
         else:
-            asyncio.run(redrive(settings, args.ids, sys.stdout))
+            _run(redrive(settings, args.ids, sys.stdout))
         return 0
     if args.command == "asyncapi":
         from deploy.asyncapi import asyncapi_document

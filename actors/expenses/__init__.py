@@ -60,4 +60,15 @@ EXPENSES = ActorDefinition(
     },
     reactions={"user.registered": seed_default_categories},
     prefetch=prefetch,
+    emits=(
+        "expense.created",
+        "expense.updated",
+        "expense.deleted",
+        "category.created",
+        "category.renamed",
+        "category.archived",
+        "trip.created",
+        "trip.updated",
+        "trip.deleted",
+    ),
 )

@@ -7,10 +7,11 @@ executes it. Nothing here connects or starts anything at import.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any
+
+import uvloop
 
 from bus.settings import Settings
 from deploy.bench.options import add_arguments, options_from
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     options = options_from(args)
     bench = Run(settings, options, sys.stdout)
     try:
-        figures = asyncio.run(bench.execute())
+        figures = uvloop.run(bench.execute())
     except KeyboardInterrupt:
         print("ledgerbus bench: interrupted; everything was stopped", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import uvloop
 
 from deploy.bench.devices import Devices
 from deploy.bench.stats import Sample, event_summary, in_window, window_summary
@@ -173,7 +174,7 @@ async def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     """Read the plan, run it, write the figures."""
     plan_path, result_path = Path(argv[0]), Path(argv[1])
-    result = asyncio.run(run_plan(json.loads(plan_path.read_text())))
+    result = uvloop.run(run_plan(json.loads(plan_path.read_text())))
     result_path.write_text(json.dumps(result))
     return 0
 

@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 
+import uvloop
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -90,5 +91,5 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(Settings()))
+    uvloop.run(serve(Settings()))
     sys.exit(0)

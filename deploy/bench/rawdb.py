@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bus.commands import CreateExpense
 from bus.settings import Settings
 from deploy.bench.loadgen import expense_body
@@ -60,7 +62,7 @@ async def run_plan(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     plan_path, result_path = Path(argv[0]), Path(argv[1])
-    result = asyncio.run(run_plan(Settings(), json.loads(plan_path.read_text())))
+    result = uvloop.run(run_plan(Settings(), json.loads(plan_path.read_text())))
     result_path.write_text(json.dumps(result))
     return 0
 
