@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     login_max_per_address: int = Field(30, description="Failed logins per address per window.")
     register_max_per_address: int = Field(20, description="Sign-ups per address per window.")
     login_window_s: int = 900
+    writes_per_user_s: float = Field(
+        50.0, description="Commands per second one user may send to one node (sustained)."
+    )
+    writes_burst: int = Field(500, description="Commands one user may send at once (a sync batch).")
 
     # Streams and consumers
     stream_duplicate_window_s: float = 120.0

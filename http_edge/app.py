@@ -13,9 +13,11 @@ import http_edge.routes.auth
 import http_edge.routes.catalog
 import http_edge.routes.expenses
 import http_edge.routes.system  # noqa: F401  (modules register their routes on API)
+from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from http_edge.api import PRINCIPAL, Handler, Operation
 from http_edge.context import RESOURCES, SESSION_GATE, SETTINGS, EdgeResources
+from http_edge.dispatch import WRITE_LIMITER
 from http_edge.problems import Problem
 from http_edge.routes import API
 from http_edge.routes.system import ASYNCAPI
@@ -83,6 +85,7 @@ def create_edge(
     app[SETTINGS] = settings
     app[RESOURCES] = resources
     app[SESSION_GATE] = SessionGate()
+    app[WRITE_LIMITER] = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
     if asyncapi is not None:
         app[ASYNCAPI] = asyncapi
     for op in API.operations:

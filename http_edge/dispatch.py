@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from bus.client import CommandSender, body_hash, build_command
 from bus.commands import spec_for
 from bus.envelopes import Outcome
+from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from http_edge.problems import Problem
 from storage.documents import ProcessedCommand
@@ -30,6 +31,7 @@ STATUS_OF_CODE = {
 MAX_KEY_LENGTH = 200
 
 
+WRITE_LIMITER = web.AppKey("write_limiter", RateLimiter)
 _DEVICE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -96,6 +98,15 @@ async def dispatch(
     )
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
+    limiter: RateLimiter | None = request.app.get(WRITE_LIMITER)
+    wait = limiter.take(issuer) if limiter is not None and issuer is not None else 0.0
+    if wait > 0:
+        raise Problem(
+            429,
+            "too_many_writes",
+            "too many changes too fast; slow down",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
     command = build_command(
         command_type,
         data,

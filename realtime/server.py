@@ -21,6 +21,7 @@ from pymongo.errors import PyMongoError
 
 from bus.client import CommandSender
 from bus.ids import user_scope
+from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
 from realtime.commands import Rejection, parse_command
@@ -63,6 +64,7 @@ class RealtimeServer:
 
     def __init__(self, settings: Settings, resources: RealtimeResources) -> None:
         self._settings = settings
+        self._limiter = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
         self._resources = resources
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
@@ -224,6 +226,11 @@ class RealtimeServer:
             return Rejection("this socket is not signed in", code="unauthorized").ack()
         if extra:
             return Rejection("send the command as one object").ack()
+        wait = self._limiter.take(identity.user_id)
+        if wait > 0:
+            return Rejection(
+                f"too many changes too fast; retry in {wait:.1f}s", code="too_many_writes"
+            ).ack()
         parsed = parse_command(data, issuer=identity.user_id, device_id=identity.device_id)
         if isinstance(parsed, Rejection):
             log.info("socket_command_invalid", user_id=identity.user_id, reason=parsed.message)

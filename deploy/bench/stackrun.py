@@ -39,6 +39,7 @@ def bench_environment(
         LEDGERBUS_LOG_LEVEL=options.stack_log_level,
         LEDGERBUS_LOGIN_MAX_PER_ADDRESS="1000000",
         LEDGERBUS_REGISTER_MAX_PER_ADDRESS="1000000",
+        LEDGERBUS_WRITES_PER_USER_S="100000",  # the hot-scope phase is one user writing flat out
         LEDGERBUS_ACCESS_TOKEN_TTL_S="7200",
     )
     return env
