@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from bus.entities import Category, Expense, Session, Trip, User
 from storage.accounts import SessionDoc, UserDoc
@@ -25,73 +28,40 @@ def offset_minutes(moment: datetime | None) -> int | None:
     return int(offset.total_seconds() // 60) if offset is not None else None
 
 
+E = TypeVar("E", bound=BaseModel)
+
+
+def _project(entity: type[E], doc: BaseModel, **overrides: Any) -> E:
+    """The entity's fields taken from the document (same names), then ``overrides``."""
+    values = {name: getattr(doc, name) for name in entity.model_fields if hasattr(doc, name)}
+    return entity.model_validate({**values, **overrides})
+
+
 def user_entity(doc: UserDoc) -> User:
-    return User(
-        id=doc.id,
-        email=doc.email,
-        name=doc.name,
-        home_currency=doc.home_currency,
-        timezone=doc.timezone,
-        version=doc.version,
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-    )
+    return _project(User, doc)
 
 
 def expense_entity(doc: ExpenseDoc) -> Expense:
-    return Expense(
-        id=doc.id,
-        type=doc.type,
-        amount=doc.amount,
-        currency=doc.currency,
-        category_id=doc.category_id,
-        description=doc.description,
-        merchant=doc.merchant,
+    return _project(
+        Expense,
+        doc,
         date=date.fromisoformat(doc.date),
         occurred_at=with_offset(doc.occurred_at, doc.occurred_offset_min),
-        notes=doc.notes,
-        tags=doc.tags,
-        trip_id=doc.trip_id,
-        version=doc.version,
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-        made_at=doc.made_at,
     )
 
 
 def category_entity(doc: CategoryDoc) -> Category:
-    return Category(
-        id=doc.id,
-        name=doc.name,
-        icon=doc.icon,
-        color=doc.color,
-        archived=doc.archived,
-        is_default=doc.is_default,
-        version=doc.version,
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-    )
+    return _project(Category, doc)
 
 
 def trip_entity(doc: TripDoc) -> Trip:
-    return Trip(
-        id=doc.id,
-        name=doc.name,
-        destination=doc.destination,
+    return _project(
+        Trip,
+        doc,
         start_date=date.fromisoformat(doc.start_date),
         end_date=date.fromisoformat(doc.end_date),
-        currency=doc.currency,
-        version=doc.version,
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
     )
 
 
 def session_entity(doc: SessionDoc) -> Session:
-    return Session(
-        id=doc.id,
-        user_id=doc.user_id,
-        revoked=doc.revoked,
-        reason=doc.revoked_reason,
-        version=doc.version,
-    )
+    return _project(Session, doc, reason=doc.revoked_reason)
