@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from actors.changes import change_data, id_taken, stale
 from actors.expenses.rules import amount_fits, expense_changes
 from actors.kernel import Decision, accept, reject
@@ -16,6 +18,33 @@ from storage.views import expense_entity, offset_minutes
 def new_expense_id(command: Command, given: str | None) -> str:
     """The client's id, or one derived from the command so a replay cannot create two."""
     return given or derived_id("expense", command.command_id)
+
+
+def new_expense_doc(
+    expense_id: str, owner: str, p: CreateExpense, now: datetime, made_at: datetime | None = None
+) -> ExpenseDoc:
+    """The stored form of a new expense (version 1) in its owner's scope."""
+    return ExpenseDoc(
+        id=expense_id,
+        owner_id=owner,
+        scope=user_scope(owner),
+        type=p.type,
+        amount=p.amount,
+        currency=p.currency,
+        category_id=p.category_id,
+        description=p.description,
+        merchant=p.merchant,
+        date=p.date.isoformat(),
+        occurred_at=p.occurred_at,
+        occurred_offset_min=offset_minutes(p.occurred_at),
+        notes=p.notes,
+        tags=list(p.tags),
+        trip_id=p.trip_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        made_at=made_at,
+    )
 
 
 async def _check_refs(
@@ -48,27 +77,7 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
         return taken
     if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
         return bad
-    doc = ExpenseDoc(
-        id=expense_id,
-        owner_id=owner,
-        scope=user_scope(owner),
-        type=p.type,
-        amount=p.amount,
-        currency=p.currency,
-        category_id=p.category_id,
-        description=p.description,
-        merchant=p.merchant,
-        date=p.date.isoformat(),
-        occurred_at=p.occurred_at,
-        occurred_offset_min=offset_minutes(p.occurred_at),
-        notes=p.notes,
-        tags=list(p.tags),
-        trip_id=p.trip_id,
-        version=1,
-        created_at=work.now,
-        updated_at=work.now,
-        made_at=command.made_at,
-    )
+    doc = new_expense_doc(expense_id, owner, p, work.now, made_at=command.made_at)
     work.put(doc)
     entity = expense_entity(doc)
     work.emit(doc.scope, "expense.created", change_data(entity))

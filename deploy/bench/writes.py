@@ -15,16 +15,17 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from actors.changes import change_data
+from actors.expenses.expenses import new_expense_doc
 from bus.client import body_hash
 from bus.commands import CreateExpense
 from bus.entities import Expense
 from bus.envelopes import Outcome, utcnow
-from bus.ids import derived_id, new_id, user_scope
+from bus.ids import derived_id, new_id
 from storage.database import Database
 from storage.documents import EventRecord, ProcessedCommand, ScopeCounter
 from storage.ledger import ExpenseDoc
 from storage.transactions import in_transaction
-from storage.views import expense_entity, offset_minutes
+from storage.views import expense_entity
 
 COMMAND_TYPE = "expense.create"
 
@@ -38,27 +39,8 @@ class Written:
 
 
 def _expense_doc(owner: str, p: CreateExpense, command_id: str) -> ExpenseDoc:
-    now = utcnow()
-    return ExpenseDoc(
-        id=p.id or derived_id("expense", command_id),
-        owner_id=owner,
-        scope=user_scope(owner),
-        type=p.type,
-        amount=p.amount,
-        currency=p.currency,
-        category_id=p.category_id,
-        description=p.description,
-        merchant=p.merchant,
-        date=p.date.isoformat(),
-        occurred_at=p.occurred_at,
-        occurred_offset_min=offset_minutes(p.occurred_at),
-        notes=p.notes,
-        tags=list(p.tags),
-        trip_id=p.trip_id,
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    """The same stored expense the bus path writes (built by the expenses actor's own function)."""
+    return new_expense_doc(p.id or derived_id("expense", command_id), owner, p, utcnow())
 
 
 async def write_expense(database: Database, owner: str, payload: CreateExpense) -> Written:

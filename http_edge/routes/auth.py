@@ -18,6 +18,7 @@ from http_edge.context import principal_of, resources_of, session_gate_of, setti
 from http_edge.dispatch import check_idempotency_key, dispatch
 from http_edge.inputs import body, versioned_body
 from http_edge.problems import Problem
+from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.schemas import (
     LoginRequest,
@@ -244,11 +245,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @API.route("GET", "/v1/me", "The signed-in user", "auth", response=User, errors=(404,))
 async def me(request: web.Request) -> web.StreamResponse:
     user = await UserDoc.get(principal_of(request).user_id)
-    if user is None:
-        raise Problem(404, "not_found", "no such account")
-    return web.json_response(
-        user_entity(user).model_dump(mode="json"), headers={"ETag": f'"{user.version}"'}
-    )
+    return entity_or_404(user_entity(user) if user else None, "account")
 
 
 @API.route(

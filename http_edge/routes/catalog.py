@@ -13,6 +13,7 @@ from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.dispatch import dispatch
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
+from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.routes.expenses import WRITE_HEADERS, path_id
 from http_edge.schemas import (
@@ -147,10 +148,7 @@ async def trip_create(request: web.Request) -> web.StreamResponse:
 
 @API.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
 async def trip_get(request: web.Request) -> web.StreamResponse:
-    trip = await get_trip(principal_of(request).user_id, path_id(request))
-    if trip is None:
-        raise Problem(404, "not_found", "no such trip")
-    return web.json_response(trip.model_dump(mode="json"), headers={"ETag": f'"{trip.version}"'})
+    return entity_or_404(await get_trip(principal_of(request).user_id, path_id(request)), "trip")
 
 
 @API.route(

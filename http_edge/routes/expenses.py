@@ -11,6 +11,7 @@ from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.dispatch import dispatch
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
+from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.schemas import ExpensePage, ExpenseQuery, VersionQuery
 from storage.queries import BadCursor, ExpenseFilter, get_expense, list_expenses
@@ -80,11 +81,8 @@ async def expenses_list(request: web.Request) -> web.StreamResponse:
 
 @API.route("GET", "/v1/expenses/{id}", "One expense", "expenses", response=Expense, errors=(404,))
 async def expense_get(request: web.Request) -> web.StreamResponse:
-    expense = await get_expense(principal_of(request).user_id, path_id(request))
-    if expense is None:
-        raise Problem(404, "not_found", "no such expense")
-    return web.json_response(
-        expense.model_dump(mode="json"), headers={"ETag": f'"{expense.version}"'}
+    return entity_or_404(
+        await get_expense(principal_of(request).user_id, path_id(request)), "expense"
     )
 
 
