@@ -130,3 +130,60 @@ async def test_mongodb_down_gives_503_with_retry_after_and_readyz_names_it(tmp_p
         nats.stop()
         mongo.stop()
         await asyncio.sleep(0)
+
+
+async def test_slow_outcome_is_202_then_the_stored_outcome_is_served(
+    tmp_path: Path, mongo_server: RunningMongo
+) -> None:
+    nats = start_nats(tmp_path / "nats")
+    settings = make_settings(
+        nats,
+        mongo_server,
+        tmp_path,
+        mongo_db=f"slow_{uuid.uuid4().hex[:6]}",
+        http_port=find_free_port(),
+        outcome_wait_s=1.0,
+    )
+    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
+    actor: Proc | None = None
+    base = f"http://127.0.0.1:{settings.http_port}"
+    try:
+        await eventually(lambda: _up(base), timeout_s=60)
+        await _open_session(settings)
+        headers = _token(settings)
+        status, pending, response_headers = await _status(
+            f"{base}/v1/expenses", json=EXPENSE, headers=headers
+        )
+        assert (status, pending["status"]) == (202, "pending")  # no actor is running yet
+        location = response_headers["Location"]
+        assert location == f"/v1/commands/{pending['command_id']}"
+        assert (await _status(f"{base}{location}", headers=headers))[0] == 202
+        actor = Proc(["actor", "expenses"], environment(settings), tmp_path / "actor.log").start()
+
+        async def accepted() -> dict[str, object] | None:
+            code, body, _ = await _status(f"{base}{location}", headers=headers)
+            return body if code == 200 else None
+
+        done = await eventually(accepted, timeout_s=60)
+        assert done["status"] == "accepted"
+        assert done["outcome"]["entity"]["amount"] == "2.00"  # type: ignore[index]
+    finally:
+        edge.close()
+        if actor is not None:
+            actor.close()
+        nats.stop()
+
+
+async def test_sigterm_stops_the_edge_cleanly(tmp_path: Path, mongo_server: RunningMongo) -> None:
+    nats = start_nats(tmp_path / "nats")
+    settings = make_settings(nats, mongo_server, tmp_path, http_port=find_free_port())
+    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
+    base = f"http://127.0.0.1:{settings.http_port}"
+    try:
+        await eventually(lambda: _up(base), timeout_s=60)
+        code = await asyncio.to_thread(edge.terminate, settings.drain_timeout_s + 20)
+        assert code == 0
+        assert any(line.get("event") == "web_stopped" for line in edge.lines())
+    finally:
+        edge.close()
+        nats.stop()
