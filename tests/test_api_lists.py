@@ -333,3 +333,11 @@ async def test_docs_page_is_html_naming_the_routes(stack: Stack) -> None:
     assert page.startswith("<!doctype html>")
     assert "<code>/v1/expenses</code>" in page
     assert "<code>/v1/trips/{id}/summary</code>" in page
+
+
+async def test_edge_serves_the_bus_asyncapi_document(stack: Stack) -> None:
+    status, document = await stack.call("GET", "/v1/asyncapi.json")
+    assert (status, document["asyncapi"]) == (200, "3.0.0")
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert {"cmd.expenses.*", "cmd.accounts.*", "evt.*.*.user.registered"} <= addresses
+    assert {"Command", "Event"} <= set(document["components"]["schemas"])
