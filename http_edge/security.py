@@ -152,33 +152,36 @@ def access_token_for(session: SessionDoc, settings: Settings) -> tuple[str, int]
     )
 
 
-async def throttled(key: str, limit: int, window_s: int) -> int | None:
-    """Seconds to wait if ``key`` already had ``limit`` failures in its window, else None."""
-    row = await LoginThrottle.get_pymongo_collection().find_one({"_id": key})
-    if row is None:
-        return None
-    elapsed = (utcnow() - row["window_start"]).total_seconds()
-    if elapsed >= window_s or row["attempts"] < limit:
-        return None
-    return max(1, int(window_s - elapsed))
+def _window(key: str, window_s: int) -> tuple[str, int]:
+    """The counter of ``key`` for the current fixed window, and the seconds until it ends."""
+    now = utcnow().timestamp()
+    number = int(now // window_s)
+    return f"{key}@{number}", max(1, int((number + 1) * window_s - now))
 
 
-async def record_failure(key: str, window_s: int) -> None:
-    """Count one failure under ``key`` (a fresh window if the last one has ended)."""
-    now = utcnow()
-    coll = LoginThrottle.get_pymongo_collection()
-    row = await coll.find_one_and_update(
-        {"_id": key, "window_start": {"$gt": now - timedelta(seconds=window_s)}},
-        {"$inc": {"attempts": 1}},
+async def reserve_attempt(key: str, limit: int, window_s: int) -> int | None:
+    """Count an attempt under ``key`` atomically; the seconds to wait if that exceeds ``limit``.
+
+    Counting first (one atomic upsert) means concurrent attempts cannot all slip under the limit;
+    a successful attempt gives its count back with :func:`release_attempt`.
+    """
+    counter_id, remaining = _window(key, window_s)
+    row = await LoginThrottle.get_pymongo_collection().find_one_and_update(
+        {"_id": counter_id},
+        {"$inc": {"attempts": 1}, "$setOnInsert": {"window_start": utcnow()}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
     )
-    if row is None:
-        await coll.replace_one(
-            {"_id": key}, {"_id": key, "window_start": now, "attempts": 1}, upsert=True
-        )
+    attempts = row["attempts"] if row is not None else 1  # an upsert returns the document
+    return remaining if attempts > limit else None
 
 
-async def clear_throttle(key: str) -> None:
-    await LoginThrottle.get_pymongo_collection().delete_one({"_id": key})
+async def release_attempt(key: str, window_s: int) -> None:
+    """Give back an attempt that succeeded (only failures count against a limit)."""
+    counter_id, _ = _window(key, window_s)
+    await LoginThrottle.get_pymongo_collection().update_one(
+        {"_id": counter_id, "attempts": {"$gt": 0}}, {"$inc": {"attempts": -1}}
+    )
 
 
 class SessionGate:

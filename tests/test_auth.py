@@ -259,3 +259,25 @@ async def test_default_categories_survive_someone_squatting_their_ids(stack: Sta
         return found if len(found) >= 11 else None
 
     assert "Groceries" in await eventually(names)
+
+
+async def test_concurrent_failed_logins_cannot_slip_past_the_limit(stack: Stack) -> None:
+    import asyncio
+
+    ada = await stack.signup()
+    limit = stack.settings.login_max_per_account
+    wrong = {"email": ada.email, "password": "wrong-password"}
+    results = await asyncio.gather(
+        *(stack.call("POST", "/v1/auth/login", json=wrong) for _ in range(limit * 3))
+    )
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [401] * limit + [429] * (limit * 2)
+
+
+async def test_a_successful_login_does_not_count_against_the_limit(stack: Stack) -> None:
+    ada = await stack.signup()
+    for _ in range(stack.settings.login_max_per_account + 2):
+        status, _ = await stack.call(
+            "POST", "/v1/auth/login", json={"email": ada.email, "password": PASSWORD}
+        )
+        assert status == 200

@@ -29,12 +29,11 @@ from http_edge.schemas import (
 )
 from http_edge.security import (
     access_token_for,
-    clear_throttle,
     hash_password,
     open_session,
-    record_failure,
+    release_attempt,
+    reserve_attempt,
     rotate_refresh,
-    throttled,
     verify_password,
 )
 from storage.accounts import Credential, UserDoc
@@ -63,7 +62,10 @@ async def register(request: web.Request) -> web.StreamResponse:
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
     address_key = f"register:{request.remote or 'unknown'}"
-    wait = await throttled(address_key, settings.register_max_per_address, settings.login_window_s)
+    # Every sign-up costs an argon2id hash, so every one counts.
+    wait = await reserve_attempt(
+        address_key, settings.register_max_per_address, settings.login_window_s
+    )
     if wait is not None:
         raise Problem(
             429,
@@ -71,7 +73,6 @@ async def register(request: web.Request) -> web.StreamResponse:
             "too many sign-ups from this address",
             headers={"Retry-After": str(wait)},
         )
-    await record_failure(address_key, settings.login_window_s)  # every sign-up costs a hash
     probe = build_command(
         "user.register", {}, issuer=None, idempotency_key=key, issuer_scope=f"signup:{email_lower}"
     )
@@ -156,8 +157,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         (f"addr:{address}", settings.login_max_per_address),
         (f"acct:{email_lower}:{address}", settings.login_max_per_account),
     )
+    reserved = []
     for key, limit in keys:
-        wait = await throttled(key, limit, settings.login_window_s)
+        wait = await reserve_attempt(key, limit, settings.login_window_s)
+        reserved.append(key)
         if wait is not None:
             raise Problem(
                 429,
@@ -169,10 +172,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     valid = await verify_password(credential.password_hash if credential else None, req.password)
     if not valid or credential is None or credential.status != "active":
         log.info("login_failed")
-        for key, _ in keys:
-            await record_failure(key, settings.login_window_s)
         raise Problem(401, "unauthorized", "wrong email or password")
-    await clear_throttle(keys[1][0])
+    for key in reserved:
+        await release_attempt(key, settings.login_window_s)
     return await _tokens(request, credential.id, req.device_id)
 
 
