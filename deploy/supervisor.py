@@ -12,101 +12,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
 import sys
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 import structlog
 
+from deploy.children import (
+    COLOURS,
+    LINE_LIMIT,
+    Child,
+    ChildFailedError,
+    ChildSpec,
+    ReadyProbe,
+    RestartPolicy,
+    die_with_parent,
+    prefix_for,
+)
+
+__all__ = [
+    "ChildFailedError",
+    "ChildSpec",
+    "ReadyProbe",
+    "RestartPolicy",
+    "Supervisor",
+    "die_with_parent",
+]
+
 log = structlog.get_logger(__name__)
-
-ReadyProbe = Callable[[], Awaitable[bool]]
-"""Answers whether a child is ready; polled until true or the child's ready timeout passes."""
-
-_PR_SET_PDEATHSIG = 1
-_COLOURS = ("36", "33", "35", "32", "34", "91", "96", "93")
-_LINE_LIMIT = 1024 * 1024
-
-
-def die_with_parent() -> None:
-    """``preexec_fn``: ask Linux to SIGTERM this child when its parent dies (no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    """One process to supervise. ``env`` is its whole environment (None inherits ours)."""
-
-    name: str
-    argv: Sequence[str]
-    env: Mapping[str, str] | None = None
-    ready: ReadyProbe | None = None
-    restart: bool = True
-    ready_timeout_s: float = 60.0
-
-
-@dataclass(frozen=True)
-class RestartPolicy:
-    """Backoff between restarts, and how many crashes within a window end the supervisor."""
-
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 10.0
-    max_crashes: int = 5
-    window_s: float = 60.0
-
-    def record_crash(self, crashes: deque[float], now: float) -> bool:
-        """Add a crash to ``crashes`` (forgetting old ones); whether it is time to give up."""
-        crashes.append(now)
-        while crashes and crashes[0] < now - self.window_s:
-            crashes.popleft()
-        return len(crashes) >= self.max_crashes
-
-    def backoff(self, recent_crashes: int) -> float:
-        """Delay before the next start, doubling with each recent crash up to the cap."""
-        exponent = max(recent_crashes - 1, 0)
-        return float(min(self.initial_backoff_s * 2**exponent, self.max_backoff_s))
-
-
-class ChildFailedError(RuntimeError):
-    """A child did not become ready, or crashed too often; the message says which and why."""
-
-
-@dataclass
-class _Child:
-    """A supervised child: its current process, output pump and recent crashes."""
-
-    spec: ChildSpec
-    prefix: str
-    process: asyncio.subprocess.Process | None = None
-    pump: asyncio.Task[None] | None = None
-    watcher: asyncio.Task[None] | None = None
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=30))
-    crashes: deque[float] = field(default_factory=deque)
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    def output_tail(self) -> str:
-        return "\n".join(self.tail)
-
-    def signal(self, signum: int) -> None:
-        """Signal the child's whole process group (it leads one), falling back to the child."""
-        if not self.alive or self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signum)
 
 
 class Supervisor:
@@ -125,7 +61,7 @@ class Supervisor:
         colour = self._out.isatty()
         width = max([10, *(len(s.name) + 1 for s in specs)])
         self._children = [
-            _Child(s, _prefix(s.name, width, _COLOURS[i % len(_COLOURS)] if colour else None))
+            Child(s, prefix_for(s.name, width, COLOURS[i % len(COLOURS)] if colour else None))
             for i, s in enumerate(specs)
         ]
         self._grace_s = grace_s
@@ -220,7 +156,7 @@ class Supervisor:
             self._done.set()
             log.info("supervisor_stopping", grace_s=self._grace_s)
 
-    async def _spawn(self, child: _Child) -> None:
+    async def _spawn(self, child: Child) -> None:
         spec = child.spec
         spawning = asyncio.ensure_future(
             asyncio.create_subprocess_exec(
@@ -231,7 +167,7 @@ class Supervisor:
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
                 preexec_fn=die_with_parent,
-                limit=_LINE_LIMIT,
+                limit=LINE_LIMIT,
             )
         )
         try:
@@ -247,18 +183,18 @@ class Supervisor:
         self._adopt(child, process)
         log.info("child_started", child=spec.name, pid=process.pid)
 
-    def _adopt(self, child: _Child, process: asyncio.subprocess.Process) -> None:
+    def _adopt(self, child: Child, process: asyncio.subprocess.Process) -> None:
         child.process = process
         child.pump = asyncio.create_task(self._pump(child, process))
 
-    async def _pump(self, child: _Child, process: asyncio.subprocess.Process) -> None:
+    async def _pump(self, child: Child, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
         reader = process.stdout
         while True:
             try:
                 raw = await reader.readline()
             except ValueError:  # a line longer than the limit: print it in pieces
-                raw = await reader.read(_LINE_LIMIT)
+                raw = await reader.read(LINE_LIMIT)
             if not raw:
                 return
             line = raw.decode(errors="replace").rstrip("\r\n")
@@ -267,7 +203,7 @@ class Supervisor:
                 self._out.write(f"{child.prefix}{line}\n")
                 self._out.flush()
 
-    async def _await_ready(self, child: _Child) -> None:
+    async def _await_ready(self, child: Child) -> None:
         probe, process = child.spec.ready, child.process
         assert process is not None
         deadline = time.monotonic() + child.spec.ready_timeout_s
@@ -288,7 +224,7 @@ class Supervisor:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(process.wait(), self._probe_interval_s)
 
-    async def _watch(self, child: _Child) -> None:
+    async def _watch(self, child: Child) -> None:
         """Wait for the child to exit; restart it or end the supervisor."""
         while True:
             assert child.process is not None
@@ -324,7 +260,7 @@ class Supervisor:
             self.failure = reason
         self._done.set()
 
-    async def _stop_child(self, child: _Child) -> None:
+    async def _stop_child(self, child: Child) -> None:
         process = child.process
         if process is not None and process.returncode is None:
             child.signal(signal.SIGTERM)
@@ -343,7 +279,7 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGKILL)
         await self._drain(child)
 
-    async def _drain(self, child: _Child) -> None:
+    async def _drain(self, child: Child) -> None:
         """Let the output pump print what is left; bounded, as a grandchild may hold the pipe."""
         if child.pump is None:
             return
@@ -358,8 +294,3 @@ async def _probe_ok(probe: ReadyProbe) -> bool:
         return bool(await probe())
     except Exception:
         return False
-
-
-def _prefix(name: str, width: int, colour: str | None) -> str:
-    padded = name.ljust(width)
-    return f"\x1b[{colour}m{padded}|\x1b[0m " if colour else f"{padded}| "
