@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         10, description="Failed logins per account from one address per window."
     )
     login_max_per_address: int = Field(30, description="Failed logins per address per window.")
+    login_max_per_account_total: int = Field(
+        100, description="Failed logins per account from all addresses together per window."
+    )
     register_max_per_address: int = Field(20, description="Sign-ups per address per window.")
     login_window_s: int = 900
     writes_per_user_s: float = Field(

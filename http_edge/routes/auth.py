@@ -156,6 +156,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     keys = (
         (f"addr:{address}", settings.login_max_per_address),
         (f"acct:{email_lower}:{address}", settings.login_max_per_account),
+        # A ceiling for one account from everywhere, against brute force spread over addresses.
+        (f"acct:{email_lower}", settings.login_max_per_account_total),
     )
     reserved = []
     for key, limit in keys:
