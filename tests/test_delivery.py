@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -300,3 +301,34 @@ def _cli(args: list[str], cli_env: dict[str, str]) -> str:
         check=True,
     )
     return done.stdout
+
+
+async def test_a_command_arriving_again_after_the_duplicate_window_changes_nothing(
+    env: Env,
+) -> None:
+    """JetStream forgets message ids after its window; the processed-command record does not."""
+    actor = env.actor(node="w")
+    try:
+        js = env.nc.jetstream()
+        user = str(uuid.uuid4())
+        payload = {"amount": "9.99", "currency": "EUR", "date": "2026-11-20", "description": "once"}
+        command = build_command("expense.create", payload, issuer=user)
+        inbox = env.nc.new_inbox()
+        replies = await env.nc.subscribe(inbox)
+        command = command.model_copy(update={"reply_to": inbox})
+        subject = command_subject("expenses", command.type)
+        await js.publish(
+            subject, command.model_dump_json().encode(), headers={"Nats-Msg-Id": "first"}
+        )
+        first = await replies.next_msg(timeout=30)
+        # The same command again under another message id, as a retry after the window would be.
+        await js.publish(
+            subject, command.model_dump_json().encode(), headers={"Nats-Msg-Id": "after-window"}
+        )
+        second = await replies.next_msg(timeout=30)
+        assert json.loads(second.data) == json.loads(first.data)
+        assert await env.db.expenses.count_documents({"owner_id": user}) == 1
+        assert await env.db.events.count_documents({"command_id": command.command_id}) == 1
+        assert any(line.get("event") == "command_replayed" for line in actor.lines())
+    finally:
+        actor.close()
