@@ -59,9 +59,8 @@ async def _decide(actor: ActorDefinition, item: Inbound, work: CommandWork) -> D
     try:
         payload = spec.payload.model_validate(command.payload)
     except ValidationError as exc:
-        decision = reject("validation", "invalid payload")
         return Decision(
-            False, code="validation", message=decision.message, errors=validation_errors(exc)
+            False, code="validation", message="invalid payload", errors=validation_errors(exc)
         )
     return await handler(command, payload, work)
 
