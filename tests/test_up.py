@@ -39,6 +39,10 @@ async def _ready(base: str) -> bool:
         return False
 
 
+async def _banner_printed(log: Path) -> bool:
+    return "Ctrl-C" in log.read_text()
+
+
 async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
     tmp_path: Path,
 ) -> None:
@@ -53,7 +57,7 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
     up = _start(data, ports, log)
     try:
         await eventually(lambda: _ready(base), timeout_s=120, every_s=0.5)
-        assert "Ctrl-C" in log.read_text()
+        await eventually(lambda: _banner_printed(log), timeout_s=60)  # after every actor started
         async with aiohttp.ClientSession(base) as http:
             body = {
                 "email": email,
