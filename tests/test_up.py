@@ -40,7 +40,7 @@ async def _ready(base: str) -> bool:
 
 
 async def _banner_printed(log: Path) -> bool:
-    return "Ctrl-C" in log.read_text()
+    return "Ctrl-C" in await asyncio.to_thread(log.read_text)
 
 
 async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
