@@ -20,6 +20,7 @@ from beanie import Document
 from bson.decimal128 import Decimal128
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError
 
 from bus.envelopes import Event, Outcome
 from bus.ids import new_id
@@ -112,52 +113,81 @@ class BatchWork:
         self.processed.append(work.processed_record())
 
     async def flush(self) -> None:
-        """Write everything staged, in bulk, inside the transaction."""
-        await self._assign_seqs()
-        await self._write_state()
-        if self.processed:
-            await ProcessedCommand.get_pymongo_collection().insert_many(
-                [to_bson(p) for p in self.processed], ordered=False, session=self.session
-            )
-        if self.events:
-            await EventRecord.get_pymongo_collection().insert_many(
-                [to_bson(_record(e)) for e in self.events],
-                ordered=False,
-                session=self.session,
-            )
-            self.outbox_id = new_id()
-            entry = OutboxEntry(
-                id=self.outbox_id,
-                event_ids=[e.event_id for e in self.events],
-                created_at=self.events[0].occurred_at,
-            )
-            await OutboxEntry.get_pymongo_collection().insert_one(
-                to_bson(entry), session=self.session
-            )
+        """Write everything staged, in bulk, inside the transaction.
 
-    async def _assign_seqs(self) -> None:
+        Every read (the scopes' `seq` heads) and all encoding happen first; the writes then go
+        back to back, so the transaction holds its writes as briefly as it can.
+        """
+        counter_ops = await self._assign_seqs()
+        state_ops, replaces = self._state_ops()
+        processed = [to_bson(p) for p in self.processed]
+        events = [to_bson(_record(e)) for e in self.events]
+        outbox = None
+        if self.events:
+            self.outbox_id = new_id()
+            outbox = to_bson(
+                OutboxEntry(
+                    id=self.outbox_id,
+                    event_ids=[e.event_id for e in self.events],
+                    created_at=self.events[0].occurred_at,
+                )
+            )
+        if counter_ops:
+            await self._write_counters(counter_ops)
+        for model, ops in state_ops.items():
+            result = await model.get_pymongo_collection().bulk_write(
+                ops, ordered=False, session=self.session
+            )
+            if result.matched_count != replaces[model]:
+                raise StaleWrite(f"{model.__name__}: a document changed since it was read")
+        if processed:
+            await ProcessedCommand.get_pymongo_collection().insert_many(
+                processed, ordered=False, session=self.session
+            )
+        if events:
+            await EventRecord.get_pymongo_collection().insert_many(
+                events, ordered=False, session=self.session
+            )
+        if outbox is not None:
+            await OutboxEntry.get_pymongo_collection().insert_one(outbox, session=self.session)
+
+    async def _assign_seqs(self) -> list[InsertOne[Any] | UpdateOne]:
+        """Number the events per scope after each scope's current head; the counter writes."""
         per_scope = Counter(e.scope for e in self.events)
         if not per_scope:
-            return
-        counters = ScopeCounter.get_pymongo_collection()
-        await counters.bulk_write(
-            [
-                UpdateOne({"_id": s}, {"$inc": {"seq": n}}, upsert=True)
-                for s, n in per_scope.items()
-            ],
-            ordered=False,
-            session=self.session,
+            return []
+        cursor = ScopeCounter.get_pymongo_collection().find(
+            {"_id": {"$in": list(per_scope)}}, session=self.session
         )
-        heads = {
-            row["_id"]: row["seq"]
-            async for row in counters.find({"_id": {"$in": list(per_scope)}}, session=self.session)
-        }
-        next_seq = {scope: heads[scope] - n + 1 for scope, n in per_scope.items()}
+        heads = {row["_id"]: row["seq"] async for row in cursor}
+        next_seq = {scope: heads.get(scope, 0) + 1 for scope in per_scope}
         for event in self.events:
             event.seq = next_seq[event.scope]
             next_seq[event.scope] += 1
+        return [
+            UpdateOne({"_id": scope, "seq": heads[scope]}, {"$set": {"seq": heads[scope] + n}})
+            if scope in heads
+            else InsertOne({"_id": scope, "seq": n})
+            for scope, n in per_scope.items()
+        ]
 
-    async def _write_state(self) -> None:
+    async def _write_counters(self, ops: list[InsertOne[Any] | UpdateOne]) -> None:
+        """Move each scope's head at the value read; anyone else moving it first means retry."""
+        expected = sum(1 for op in ops if isinstance(op, UpdateOne))
+        try:
+            result = await ScopeCounter.get_pymongo_collection().bulk_write(
+                ops, ordered=False, session=self.session
+            )
+        except BulkWriteError as exc:  # a new scope's counter inserted concurrently
+            raise StaleWrite("a scope's seq counter was created concurrently") from exc
+        if result.matched_count != expected:
+            raise StaleWrite("a scope's seq counter moved since it was read")
+
+    def _state_ops(
+        self,
+    ) -> tuple[
+        dict[type[Document], list[InsertOne[Any] | ReplaceOne[Any]]], Counter[type[Document]]
+    ]:
         by_model: dict[type[Document], list[InsertOne[Any] | ReplaceOne[Any]]] = {}
         replaces: Counter[type[Document]] = Counter()
         for (model, ident), doc in self._staged.items():
@@ -170,12 +200,7 @@ class BatchWork:
                     ReplaceOne({"_id": ident, "version": read_version}, encoded)
                 )
                 replaces[model] += 1
-        for model, ops in by_model.items():
-            result = await model.get_pymongo_collection().bulk_write(
-                ops, ordered=False, session=self.session
-            )
-            if result.matched_count != replaces[model]:
-                raise StaleWrite(f"{model.__name__}: a document changed since it was read")
+        return by_model, replaces
 
 
 def _record(event: StagedEvent) -> EventRecord:
