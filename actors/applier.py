@@ -1,7 +1,8 @@
 """Group commit: apply whatever commands are waiting as one batch, in one short transaction.
 
-A subscriber hands each pulled message to :meth:`BatchApplier.submit` and returns. One worker
-takes everything queued (up to ``batch_max``), applies it in one transaction with bulk writes,
+A subscriber hands each pulled message to :meth:`BatchApplier.submit` and returns. The message
+waits in the lane of its scope; each lane's worker takes everything queued there (up to
+``batch_max``), applies it in one transaction with bulk writes,
 then publishes the events, answers each waiting node and acks — so at low load a batch is one
 command and adds no latency, and under load batches grow by themselves. The message is acked
 only after its outcome is durable; a failing command is isolated by splitting the batch.
