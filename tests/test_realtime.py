@@ -6,6 +6,7 @@ users, so tests never see each other's events.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -291,10 +292,12 @@ async def test_socket_command_with_bad_input_is_rejected_with_field_errors_and_n
 async def test_expired_token_closes_socket_unless_refreshed_in_time(stack: Stack) -> None:
     account = await stack.signup("Eve")
     other = await stack.signup("Mallory")
-    lapsing_token = short_token(stack, account, ttl_s=2)
+    lapsing_token = short_token(stack, account, ttl_s=3)
     expires_at = jwt.decode(lapsing_token, options={"verify_signature": False})["exp"]
     lapsing = await open_device(stack.base_url, lapsing_token)
-    refreshing = await open_device(stack.base_url, short_token(stack, account, ttl_s=2))
+    first_token = short_token(stack, account, ttl_s=4)  # leaves time to refresh on a slow machine
+    first_expiry = jwt.decode(first_token, options={"verify_signature": False})["exp"]
+    refreshing = await open_device(stack.base_url, first_token)
     try:
         wrong_user = await refreshing.client.call(
             "auth.refresh", {"token": other.access_token}, timeout=WAIT_S
@@ -310,7 +313,8 @@ async def test_expired_token_closes_socket_unless_refreshed_in_time(stack: Stack
         assert time.time() >= expires_at
         assert [e["code"] for e in lapsing.received("auth.expired")] == ["token_expired"]
 
-        # The refreshed socket outlived its first token and still answers.
+        # The refreshed socket outlives its first token and still answers.
+        await asyncio.sleep(max(0.0, first_expiry + 1 - time.time()))
         assert refreshing.client.connected
         assert not refreshing.disconnected
         bad = await refreshing.client.call("auth.refresh", {"token": "junk"}, timeout=WAIT_S)
