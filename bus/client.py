@@ -63,6 +63,12 @@ def build_command(
     )
 
 
+def message_id(command: Command) -> str:
+    """JetStream's dedup id of a command: its id plus a body fingerprint, so a key reused for
+    another body is not dropped as a duplicate but reaches the actor (and is refused there)."""
+    return f"{command.command_id}:{command.body_hash[:16]}"
+
+
 class CommandSender:
     """Publishes commands with ``Nats-Msg-Id`` and waits (bounded) for their outcomes.
 
@@ -111,7 +117,7 @@ class CommandSender:
             command_subject(spec.domain, command.type),
             command.model_dump_json().encode(),
             timeout=5.0,
-            headers={"Nats-Msg-Id": f"{command.command_id}:{command.body_hash[:16]}"},
+            headers={"Nats-Msg-Id": message_id(command)},
         )
         return bool(ack.duplicate)
 

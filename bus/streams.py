@@ -52,13 +52,19 @@ async def ensure_streams(js: JetStreamContext, settings: Settings) -> None:
 
 
 def consumer_config(durable: str, filter_subject: str, settings: Settings) -> ConsumerConfig:
-    """A durable pull consumer shared by every process of one actor (explicit acks)."""
+    """A durable pull consumer shared by every process of one actor (explicit acks).
+
+    JetStream itself redelivers without limit: an outage must delay a command, never drop it.
+    The applier decides when a message that keeps failing *for its own sake* becomes a dead
+    letter (``consumer_max_deliver``); were JetStream to stop at that count, a command nak'd
+    through a database outage would silently stop being delivered.
+    """
     return ConsumerConfig(
         durable_name=durable,
         filter_subject=filter_subject,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=settings.consumer_ack_wait_s,
-        max_deliver=settings.consumer_max_deliver,
+        max_deliver=-1,
         max_ack_pending=settings.consumer_max_ack_pending,
     )

@@ -21,7 +21,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from pymongo import AsyncMongoClient
 
-from bus.client import build_command
+from bus.client import build_command, message_id
 from bus.commands import spec_for
 from bus.settings import Settings
 from bus.streams import ensure_streams
@@ -64,7 +64,7 @@ class Env:
             await js.publish(
                 command_subject(spec_for(command.type).domain, command.type),
                 command.model_dump_json().encode(),
-                headers={"Nats-Msg-Id": f"{command.command_id}:{command.body_hash[:16]}"},
+                headers={"Nats-Msg-Id": message_id(command)},
             )
             ids.append(command.command_id)
             if per_second:
