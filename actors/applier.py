@@ -187,7 +187,7 @@ class BatchApplier:
                 Result(item, await apply_one(self.actor, batch, item, done, self._clock()))
             )
         await batch.flush()
-        return results, [event.to_event() for event in batch.events], batch.outbox_id
+        return results, [record.to_event() for record in batch.records], batch.outbox_id
 
     async def _after_commit(
         self, results: list[Result], events: list[Event], outbox_id: str | None

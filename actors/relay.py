@@ -17,7 +17,7 @@ import structlog
 from beanie import SortDirection
 
 from actors.ports import Publisher
-from bus.envelopes import Event, utcnow
+from bus.envelopes import utcnow
 from bus.settings import Settings
 from storage.documents import EventRecord, OutboxEntry
 
@@ -54,19 +54,7 @@ async def relay_once(publisher: Publisher, settings: Settings, limit: int = 100)
     for entry in entries:
         rows = await EventRecord.find({"_id": {"$in": entry.event_ids}}).to_list()
         rows.sort(key=lambda r: (r.scope, r.seq))
-        events = [
-            Event(
-                event_id=r.id,
-                type=r.type,
-                schema_version=r.schema_version,
-                command_id=r.command_id,
-                scope=r.scope,
-                seq=r.seq,
-                occurred_at=r.occurred_at,
-                data=r.data,
-            )
-            for r in rows
-        ]
+        events = [row.to_event() for row in rows]
         await publisher.publish_events(events)
         await OutboxEntry.get_pymongo_collection().delete_one({"_id": entry.id})
         published += len(events)

@@ -10,6 +10,8 @@ from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel
 
+from bus.envelopes import Event
+
 
 class ProcessedCommand(Document):
     """ "Command X was applied, with this outcome": written in the same transaction as its effect."""
@@ -36,6 +38,19 @@ class EventRecord(Document):
     command_id: str
     occurred_at: datetime
     data: dict[str, Any]
+
+    def to_event(self) -> Event:
+        """The event as it travels on the bus."""
+        return Event(
+            event_id=self.id,
+            type=self.type,
+            schema_version=self.schema_version,
+            command_id=self.command_id,
+            scope=self.scope,
+            seq=self.seq,
+            occurred_at=self.occurred_at,
+            data=self.data,
+        )
 
     class Settings:
         name = "events"

@@ -22,7 +22,7 @@ from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError
 
-from bus.envelopes import Event, Outcome
+from bus.envelopes import Outcome
 from bus.ids import new_id
 from storage.documents import EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.transactions import StaleWrite
@@ -56,13 +56,13 @@ class StagedEvent:
     event_id: str = field(default_factory=new_id)
     seq: int = 0
 
-    def to_event(self) -> Event:
-        return Event(
-            event_id=self.event_id,
-            type=self.type,
-            command_id=self.command_id,
+    def to_record(self) -> EventRecord:
+        return EventRecord(
+            id=self.event_id,
             scope=self.scope,
             seq=self.seq,
+            type=self.type,
+            command_id=self.command_id,
             occurred_at=self.occurred_at,
             data=self.data,
         )
@@ -74,11 +74,11 @@ class BatchWork:
     def __init__(self, session: AsyncClientSession) -> None:
         self.session = session
         self._loaded: dict[_Key, Document | None] = {}
-        self._read_version: dict[_Key, int | None] = {}
         self._staged: dict[_Key, Document] = {}
         self.events: list[StagedEvent] = []
         self.processed: list[ProcessedCommand] = []
         self.outbox_id: str | None = None
+        self.records: list[EventRecord] = []  # the events as written, once flushed
 
     async def load(self, model: type[Document], ids: list[str]) -> None:
         """Fetch many entities in one query (prefetch), remembering the ones that do not exist."""
@@ -90,7 +90,6 @@ class BatchWork:
         for ident in wanted:
             doc = found.get(ident)
             self._loaded[(model, ident)] = doc
-            self._read_version[(model, ident)] = getattr(doc, "version", None) if doc else None
 
     async def get(self, model: type[D], ident: str) -> D | None:
         """The entity as this batch sees it (staged > loaded > database), as a private copy."""
@@ -121,7 +120,8 @@ class BatchWork:
         counter_ops = await self._assign_seqs()
         state_ops, replaces = self._state_ops()
         processed = [to_bson(p) for p in self.processed]
-        events = [to_bson(_record(e)) for e in self.events]
+        self.records = [e.to_record() for e in self.events]
+        events = [to_bson(r) for r in self.records]
         outbox = None
         if self.events:
             self.outbox_id = new_id()
@@ -192,27 +192,15 @@ class BatchWork:
         replaces: Counter[type[Document]] = Counter()
         for (model, ident), doc in self._staged.items():
             encoded = to_bson(doc)
-            read_version = self._read_version.get((model, ident))
-            if read_version is None and self._loaded.get((model, ident)) is None:
+            read = self._loaded.get((model, ident))
+            if read is None:
                 by_model.setdefault(model, []).append(InsertOne(encoded))
             else:
                 by_model.setdefault(model, []).append(
-                    ReplaceOne({"_id": ident, "version": read_version}, encoded)
+                    ReplaceOne({"_id": ident, "version": getattr(read, "version", None)}, encoded)
                 )
                 replaces[model] += 1
         return by_model, replaces
-
-
-def _record(event: StagedEvent) -> EventRecord:
-    return EventRecord(
-        id=event.event_id,
-        scope=event.scope,
-        seq=event.seq,
-        type=event.type,
-        command_id=event.command_id,
-        occurred_at=event.occurred_at,
-        data=event.data,
-    )
 
 
 class CommandWork:
