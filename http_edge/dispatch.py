@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 import structlog
@@ -10,11 +11,11 @@ from aiohttp import web
 from nats.errors import Error as NatsError
 from pydantic import BaseModel
 
-from bus.client import CommandSender, body_hash, build_command
+from bus.client import body_hash, build_command
 from bus.commands import spec_for
 from bus.envelopes import Outcome
 from bus.ratelimit import RateLimiter
-from bus.settings import Settings
+from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.problems import Problem
 from storage.documents import ProcessedCommand
 
@@ -78,10 +79,26 @@ def pending_response(command_id: str) -> web.Response:
     )
 
 
+def send_as_caller(
+    request: web.Request,
+    command_type: str,
+    payload: BaseModel,
+    version: int | None = None,
+    location: str | None = None,
+) -> Awaitable[web.Response]:
+    """:func:`dispatch` a command issued by the signed-in caller."""
+    return dispatch(
+        request,
+        command_type,
+        payload,
+        issuer=principal_of(request).user_id,
+        expected_version=version,
+        location=location,
+    )
+
+
 async def dispatch(
     request: web.Request,
-    sender: CommandSender,
-    settings: Settings,
     command_type: str,
     payload: BaseModel | dict[str, Any],
     *,
@@ -91,6 +108,7 @@ async def dispatch(
     issuer_scope: str | None = None,
 ) -> web.Response:
     """Send one command for this request and answer with its outcome (or 202 if it is slow)."""
+    sender, settings = resources_of(request).sender, settings_of(request)
     data = (
         payload.model_dump(mode="json", exclude_unset=True)
         if isinstance(payload, BaseModel)

@@ -15,7 +15,7 @@ from bus.entities import User
 from bus.envelopes import utcnow
 from bus.ids import derived_id
 from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
-from http_edge.dispatch import check_idempotency_key, dispatch
+from http_edge.dispatch import check_idempotency_key, dispatch, send_as_caller
 from http_edge.inputs import body, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -57,7 +57,7 @@ ABANDONED_SIGNUP = timedelta(minutes=5)
 )
 async def register(request: web.Request) -> web.StreamResponse:
     req = await body(request, RegisterRequest)
-    settings, resources = settings_of(request), resources_of(request)
+    settings = settings_of(request)
     email_lower = req.email.lower()
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
@@ -114,8 +114,6 @@ async def register(request: web.Request) -> web.StreamResponse:
     )
     return await dispatch(
         request,
-        resources.sender,
-        settings,
         "user.register",
         payload,
         issuer=None,
@@ -237,12 +235,9 @@ async def refresh(request: web.Request) -> web.StreamResponse:
 )
 async def logout(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
-    settings, resources = settings_of(request), resources_of(request)
     payload = RevokeSession(session_id=principal.session_id, reason="logout")
     session_gate_of(request).forget(principal.session_id)
-    await dispatch(
-        request, resources.sender, settings, "session.revoke", payload, issuer=principal.user_id
-    )
+    await send_as_caller(request, "session.revoke", payload)
     return web.Response(status=204)
 
 
@@ -265,13 +260,4 @@ async def me(request: web.Request) -> web.StreamResponse:
 )
 async def update_me(request: web.Request) -> web.StreamResponse:
     patch, version = await versioned_body(request, ProfilePatch)
-    principal = principal_of(request)
-    return await dispatch(
-        request,
-        resources_of(request).sender,
-        settings_of(request),
-        "user.update",
-        patch,
-        issuer=principal.user_id,
-        expected_version=version,
-    )
+    return await send_as_caller(request, "user.update", patch, version)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from aiohttp import web
-from pydantic import BaseModel
 
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
 from bus.entities import Category, Trip
-from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch
+from http_edge.context import principal_of
+from http_edge.dispatch import send_as_caller
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -25,25 +22,6 @@ from http_edge.schemas import (
     VersionQuery,
 )
 from storage.queries import BadCursor, get_trip, list_categories, list_trips, trip_totals
-
-
-def _send(
-    request: web.Request,
-    command_type: str,
-    payload: BaseModel,
-    version: int | None = None,
-    location: str | None = None,
-) -> Awaitable[web.StreamResponse]:
-    return dispatch(
-        request,
-        resources_of(request).sender,
-        settings_of(request),
-        command_type,
-        payload,
-        issuer=principal_of(request).user_id,
-        expected_version=version,
-        location=location,
-    )
 
 
 @API.route(
@@ -72,7 +50,7 @@ async def categories_list(request: web.Request) -> web.StreamResponse:
     headers=WRITE_HEADERS,
 )
 async def category_create(request: web.Request) -> web.StreamResponse:
-    return await _send(
+    return await send_as_caller(
         request, "category.create", await body(request, CreateCategory), location="/v1/categories"
     )
 
@@ -91,7 +69,7 @@ async def category_create(request: web.Request) -> web.StreamResponse:
 )
 async def category_rename(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, RenameCategory, id=path_id(request))
-    return await _send(request, "category.rename", payload, version)
+    return await send_as_caller(request, "category.rename", payload, version)
 
 
 @API.route(
@@ -107,7 +85,7 @@ async def category_rename(request: web.Request) -> web.StreamResponse:
 async def category_archive(request: web.Request) -> web.StreamResponse:
     category_id = path_id(request)
     query(request, VersionQuery)
-    return await _send(
+    return await send_as_caller(
         request, "category.archive", DeleteById(id=category_id), expected_version(request)
     )
 
@@ -141,7 +119,7 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     headers=WRITE_HEADERS,
 )
 async def trip_create(request: web.Request) -> web.StreamResponse:
-    return await _send(
+    return await send_as_caller(
         request, "trip.create", await body(request, CreateTrip), location="/v1/trips"
     )
 
@@ -165,7 +143,7 @@ async def trip_get(request: web.Request) -> web.StreamResponse:
 )
 async def trip_update(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateTrip, id=path_id(request))
-    return await _send(request, "trip.update", payload, version)
+    return await send_as_caller(request, "trip.update", payload, version)
 
 
 @API.route(
@@ -181,7 +159,9 @@ async def trip_update(request: web.Request) -> web.StreamResponse:
 async def trip_delete(request: web.Request) -> web.StreamResponse:
     trip_id = path_id(request)
     query(request, VersionQuery)
-    return await _send(request, "trip.delete", DeleteById(id=trip_id), expected_version(request))
+    return await send_as_caller(
+        request, "trip.delete", DeleteById(id=trip_id), expected_version(request)
+    )
 
 
 @API.route(

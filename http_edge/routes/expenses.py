@@ -7,8 +7,8 @@ from aiohttp import web
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
 from bus.entities import Expense
 from bus.limits import EntityId
-from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch
+from http_edge.context import principal_of
+from http_edge.dispatch import send_as_caller
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -43,15 +43,7 @@ def path_id(request: web.Request, name: str = "id") -> str:
 )
 async def create_expense(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateExpense)
-    return await dispatch(
-        request,
-        resources_of(request).sender,
-        settings_of(request),
-        "expense.create",
-        payload,
-        issuer=principal_of(request).user_id,
-        location="/v1/expenses",
-    )
+    return await send_as_caller(request, "expense.create", payload, location="/v1/expenses")
 
 
 @API.route(
@@ -101,15 +93,7 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
 async def expense_update(request: web.Request) -> web.StreamResponse:
     expense_id = path_id(request)
     payload, version = await versioned_body(request, UpdateExpense, id=expense_id)
-    return await dispatch(
-        request,
-        resources_of(request).sender,
-        settings_of(request),
-        "expense.update",
-        payload,
-        issuer=principal_of(request).user_id,
-        expected_version=version,
-    )
+    return await send_as_caller(request, "expense.update", payload, version)
 
 
 @API.route(
@@ -126,12 +110,9 @@ async def expense_delete(request: web.Request) -> web.StreamResponse:
     expense_id = path_id(request)
     query(request, VersionQuery)
     payload = DeleteById(id=expense_id)
-    return await dispatch(
+    return await send_as_caller(
         request,
-        resources_of(request).sender,
-        settings_of(request),
         "expense.delete",
         payload,
-        issuer=principal_of(request).user_id,
-        expected_version=expected_version(request),
+        expected_version(request),
     )
