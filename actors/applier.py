@@ -71,7 +71,7 @@ class BatchApplier:
         self._marker = marker
         self._clock = clock
         lanes = max(1, settings.actor_lanes)
-        self._lanes: list[asyncio.Queue[Inbound | Msg]] = [
+        self._lanes: list[asyncio.Queue[Inbound]] = [
             asyncio.Queue(maxsize=settings.batch_max * 2) for _ in range(lanes)
         ]
         self._workers: list[asyncio.Task[None]] = []
@@ -91,14 +91,13 @@ class BatchApplier:
         transactions of one process never contend for the same `seq` counter.
         """
         try:
-            item: Inbound | Msg = decode(msg, self.actor.name)
-        except Undecodable:
-            item = msg  # dead-lettered by the lane, with the reason
+            item = decode(msg, self.actor.name)
+        except Undecodable as exc:  # can never be applied: no lane, straight to the dead letters
+            await self._dead_letter(msg, f"undecodable: {exc}", None)
+            return
         await self._lanes[self._lane_of(item)].put(item)
 
-    def _lane_of(self, item: Inbound | Msg) -> int:
-        if not isinstance(item, Inbound):
-            return 0
+    def _lane_of(self, item: Inbound) -> int:
         key = item.event.scope if item.event is not None else partition_key(item.command)
         return zlib.crc32(key.encode()) % len(self._lanes)
 
@@ -117,35 +116,20 @@ class BatchApplier:
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
 
-    async def _run(self, lane: asyncio.Queue[Inbound | Msg]) -> None:
+    async def _run(self, lane: asyncio.Queue[Inbound]) -> None:
         while True:
             taken = [await lane.get()]
             while len(taken) < self._settings.batch_max and not lane.empty():
                 taken.append(lane.get_nowait())
             try:
-                await self.process(taken)
+                await self._apply(taken)
             except Exception:
                 log.exception("batch_crashed", actor=self.actor.name, size=len(taken))
                 for item in taken:
-                    msg = item.msg if isinstance(item, Inbound) else item
-                    await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))
+                    await _quiet(item.msg.nak(delay=self._settings.consumer_nak_delay_s))
             finally:
                 for _ in taken:
                     lane.task_done()
-
-    async def process(self, taken: list[Inbound | Msg]) -> None:
-        """Dead-letter what can never be applied, apply the rest as one batch."""
-        items: list[Inbound] = []
-        for item in taken:
-            if isinstance(item, Inbound):
-                items.append(item)
-                continue
-            try:
-                items.append(decode(item, self.actor.name))
-            except Undecodable as exc:
-                await self._dead_letter(item, f"undecodable: {exc}", None)
-        if items:
-            await self._apply(items)
 
     async def _apply(self, items: list[Inbound]) -> None:
         try:
