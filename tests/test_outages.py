@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ from deploy.embedded import find_free_port
 from tests.conftest import make_settings
 from tests.helpers import eventually
 from tests.processes import Proc, environment
-from tests.servers import RunningMongo, start_mongo, start_nats
+from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
 
 pytestmark = pytest.mark.integration
 EXPENSE = {"amount": "2.00", "currency": "EUR", "date": "2026-11-20"}
@@ -73,25 +76,48 @@ async def _open_session(
     await client.close()
 
 
-async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
-    tmp_path: Path, mongo_server: RunningMongo
-) -> None:
+@dataclass
+class EdgeNode:
+    """An edge process on a NATS server of its own, ready to serve at ``base``."""
+
+    settings: Settings
+    nats: RunningNats
+    edge: Proc
+    base: str
+
+
+@asynccontextmanager
+async def edge_node(
+    tmp_path: Path, mongo: RunningMongo, **overrides: object
+) -> AsyncIterator[EdgeNode]:
     nats = start_nats(tmp_path / "nats")
     settings = make_settings(
         nats,
-        mongo_server,
+        mongo,
         tmp_path,
-        mongo_db=f"outage_{uuid.uuid4().hex[:6]}",
+        mongo_db=f"edge_{uuid.uuid4().hex[:6]}",
         http_port=find_free_port(),
+        **overrides,
     )
     edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
-    base = f"http://127.0.0.1:{settings.http_port}"
+    node = EdgeNode(settings, nats, edge, f"http://127.0.0.1:{settings.http_port}")
     try:
-        await eventually(lambda: _up(base), timeout_s=60)
+        await eventually(lambda: _up(node.base), timeout_s=60)
+        yield node
+    finally:
+        edge.close()
+        nats.stop()
+
+
+async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
+    tmp_path: Path, mongo_server: RunningMongo
+) -> None:
+    async with edge_node(tmp_path, mongo_server) as node:
+        base, settings = node.base, node.settings
         assert (await _status(f"{base}/readyz"))[0] == 200
         await _open_session(settings)
         assert (await _status(f"{base}/v1/expenses", headers=_token(settings)))[0] == 200
-        nats.kill()
+        node.nats.kill()
         started = time.monotonic()
         status, problem, headers = await _status(
             f"{base}/v1/expenses", json=EXPENSE, headers=_token(settings)
@@ -103,52 +129,32 @@ async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
         assert status == 503
         assert ready["checks"]["nats"] != "ok"  # type: ignore[index]
         assert ready["checks"]["mongodb"] == "ok"  # type: ignore[index]
-    finally:
-        edge.close()
-        nats.stop()
 
 
 async def test_mongodb_down_gives_503_with_retry_after_and_readyz_names_it(tmp_path: Path) -> None:
-    nats = start_nats(tmp_path / "nats")
     mongo = start_mongo(tmp_path / "mongo")
-    settings = make_settings(nats, mongo, tmp_path, http_port=find_free_port())
-    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
-    base = f"http://127.0.0.1:{settings.http_port}"
     try:
-        await eventually(lambda: _up(base), timeout_s=60)
-        mongo.kill()
-        started = time.monotonic()
-        status, problem, headers = await _status(f"{base}/v1/expenses", headers=_token(settings))
-        assert (status, problem["code"]) == (503, "unavailable")
-        assert "Retry-After" in headers
-        assert time.monotonic() - started < 20
-        status, ready, _ = await _status(f"{base}/readyz")
-        assert status == 503
-        assert str(ready["checks"]["mongodb"]).startswith("unreachable")  # type: ignore[index]
+        async with edge_node(tmp_path, mongo) as node:
+            mongo.kill()
+            started = time.monotonic()
+            status, problem, headers = await _status(
+                f"{node.base}/v1/expenses", headers=_token(node.settings)
+            )
+            assert (status, problem["code"]) == (503, "unavailable")
+            assert "Retry-After" in headers
+            assert time.monotonic() - started < 20
+            status, ready, _ = await _status(f"{node.base}/readyz")
+            assert status == 503
+            assert str(ready["checks"]["mongodb"]).startswith("unreachable")  # type: ignore[index]
     finally:
-        edge.close()
-        nats.stop()
         mongo.stop()
-        await asyncio.sleep(0)
 
 
 async def test_slow_outcome_is_202_then_the_stored_outcome_is_served(
     tmp_path: Path, mongo_server: RunningMongo
 ) -> None:
-    nats = start_nats(tmp_path / "nats")
-    settings = make_settings(
-        nats,
-        mongo_server,
-        tmp_path,
-        mongo_db=f"slow_{uuid.uuid4().hex[:6]}",
-        http_port=find_free_port(),
-        outcome_wait_s=1.0,
-    )
-    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
-    actor: Proc | None = None
-    base = f"http://127.0.0.1:{settings.http_port}"
-    try:
-        await eventually(lambda: _up(base), timeout_s=60)
+    async with edge_node(tmp_path, mongo_server, outcome_wait_s=1.0) as node:
+        base, settings = node.base, node.settings
         await _open_session(settings)
         headers = _token(settings)
         status, pending, response_headers = await _status(
@@ -159,31 +165,21 @@ async def test_slow_outcome_is_202_then_the_stored_outcome_is_served(
         assert location == f"/v1/commands/{pending['command_id']}"
         assert (await _status(f"{base}{location}", headers=headers))[0] == 202
         actor = Proc(["actor", "expenses"], environment(settings), tmp_path / "actor.log").start()
+        try:
 
-        async def accepted() -> dict[str, object] | None:
-            code, body, _ = await _status(f"{base}{location}", headers=headers)
-            return body if code == 200 else None
+            async def accepted() -> dict[str, object] | None:
+                code, body, _ = await _status(f"{base}{location}", headers=headers)
+                return body if code == 200 else None
 
-        done = await eventually(accepted, timeout_s=60)
-        assert done["status"] == "accepted"
-        assert done["outcome"]["entity"]["amount"] == "2.00"  # type: ignore[index]
-    finally:
-        edge.close()
-        if actor is not None:
+            done = await eventually(accepted, timeout_s=60)
+            assert done["status"] == "accepted"
+            assert done["outcome"]["entity"]["amount"] == "2.00"  # type: ignore[index]
+        finally:
             actor.close()
-        nats.stop()
 
 
 async def test_sigterm_stops_the_edge_cleanly(tmp_path: Path, mongo_server: RunningMongo) -> None:
-    nats = start_nats(tmp_path / "nats")
-    settings = make_settings(nats, mongo_server, tmp_path, http_port=find_free_port())
-    edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
-    base = f"http://127.0.0.1:{settings.http_port}"
-    try:
-        await eventually(lambda: _up(base), timeout_s=60)
-        code = await asyncio.to_thread(edge.terminate, settings.drain_timeout_s + 20)
+    async with edge_node(tmp_path, mongo_server) as node:
+        code = await asyncio.to_thread(node.edge.terminate, node.settings.drain_timeout_s + 20)
         assert code == 0
-        assert any(line.get("event") == "web_stopped" for line in edge.lines())
-    finally:
-        edge.close()
-        nats.stop()
+        assert any(line.get("event") == "web_stopped" for line in node.edge.lines())
