@@ -27,17 +27,20 @@ class Resources:
 
     @property
     def database(self) -> Database:
-        assert self._database is not None, "Resources.start() first"
+        if self._database is None:
+            raise RuntimeError("Resources.start() first")
         return self._database
 
     @property
     def nc(self) -> NATS:
-        assert self._nc is not None, "Resources.start() first"
+        if self._nc is None:
+            raise RuntimeError("Resources.start() first")
         return self._nc
 
     @property
     def sender(self) -> CommandSender:
-        assert self._sender is not None, "Resources.start() first"
+        if self._sender is None:
+            raise RuntimeError("Resources.start() first")
         return self._sender
 
     async def start(self) -> None:
