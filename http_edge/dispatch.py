@@ -11,7 +11,7 @@ from aiohttp import web
 from nats.errors import Error as NatsError
 from pydantic import BaseModel
 
-from bus.client import body_hash, build_command
+from bus.client import build_command
 from bus.commands import spec_for
 from bus.envelopes import Outcome
 from bus.ratelimit import RateLimiter
@@ -140,7 +140,7 @@ async def dispatch(
             {"_id": command.command_id}
         )
         if prior is not None:
-            if prior["body_hash"] != body_hash(command_type, data, expected_version):
+            if prior["body_hash"] != command.body_hash:
                 raise Problem(
                     422,
                     "idempotency_mismatch",
