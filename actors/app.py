@@ -60,26 +60,22 @@ def _handler(
     return handle
 
 
-def actor_router(
-    definition: ActorDefinition, settings: Settings, submit: Submit, *, describe: bool = False
-) -> NatsRouter:
-    """The actor's FastStream router: its command consumer and one consumer per event it reacts to.
+Subscription = tuple[str, str, str, type[Command] | type[Event], str, str]
+"""(stream, filter subject, durable name, message model, title, description)."""
 
-    ``describe=True`` builds it for the AsyncAPI document only (bodies typed, never run).
-    """
-    router = NatsRouter()
+
+def subscriptions(definition: ActorDefinition) -> list[Subscription]:
+    """The durable consumers of an actor: its commands, and each event type it reacts to."""
     name = definition.name
-    pull = PullSub(batch_size=1, timeout=5.0)
-    subscriptions = [
-        (
-            COMMANDS_STREAM,
-            domain_commands(name),
-            name,
-            Command,
-            f"{name}:commands",
-            f"Commands owned by the {name} actor; one Outcome each on the command's reply_to.",
-        ),
-    ] + [
+    commands: Subscription = (
+        COMMANDS_STREAM,
+        domain_commands(name),
+        name,
+        Command,
+        f"{name}:commands",
+        f"Commands owned by the {name} actor; one Outcome each on the command's reply_to.",
+    )
+    reactions: list[Subscription] = [
         (
             EVENTS_STREAM,
             events_of_type(t),
@@ -90,7 +86,20 @@ def actor_router(
         )
         for t in definition.reactions
     ]
-    for stream, subject, durable, model, title, description in subscriptions:
+    return [commands, *reactions]
+
+
+def actor_router(
+    definition: ActorDefinition, settings: Settings, submit: Submit, *, describe: bool = False
+) -> NatsRouter:
+    """The actor's FastStream router: its command consumer and one consumer per event it reacts to.
+
+    ``describe=True`` builds it for the AsyncAPI document only (bodies typed, never run).
+    """
+    router = NatsRouter()
+    name = definition.name
+    pull = PullSub(batch_size=1, timeout=5.0)
+    for stream, subject, durable, model, title, description in subscriptions(definition):
         router.subscriber(
             subject,
             stream=JStream(stream, declare=False),
@@ -139,7 +148,11 @@ class ActorProcess:
     async def start(self) -> None:
         """Connect to NATS, ensure streams, then start consuming (the database is the caller's)."""
         await self.broker.connect()
-        await ensure_streams(self.broker.connection.jetstream(), self.settings)
+        js = self.broker.connection.jetstream()
+        await ensure_streams(js, self.settings)
+        for stream, subject, durable, *_ in subscriptions(self.definition):
+            # Create or update in place, so a changed setting reaches an existing consumer.
+            await js.add_consumer(stream, consumer_config(durable, subject, self.settings))
         publisher: Publisher = NatsPublisher(self.broker.connection)
         if self.settings.failpoint == "crash_after_commit":
             publisher = CrashAfterCommit(publisher)

@@ -58,5 +58,6 @@ async def test_commands_outlive_an_outage_longer_than_the_dead_letter_threshold(
         assert applied.outcome["status"] == "accepted"
         assert len(calls) == outage_deliveries + 1
         assert await DeadLetter.find_one(DeadLetter.command_id == command.command_id) is None
+        assert (await js.consumer_info("COMMANDS", name)).config.max_deliver == -1
     finally:
         await actor.stop()
