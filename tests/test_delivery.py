@@ -131,6 +131,11 @@ async def test_two_processes_share_one_consumer_and_apply_each_command_once(env:
         users = [str(uuid.uuid4()) for _ in range(4)]
         sent = await env.publish_creates(users, 400)
         await eventually(lambda: _at_least(env.processed(), 400), timeout_s=90)
+
+        async def all_logged() -> bool:  # a process logs "applied" just after its commit
+            return len(a.applied("expense.create")) + len(b.applied("expense.create")) >= 400
+
+        await eventually(all_logged, timeout_s=30)
         by_a, by_b = set(a.applied("expense.create")), set(b.applied("expense.create"))
         assert by_a, "process a took no part of the work"
         assert by_b, "process b took no part of the work"
