@@ -19,7 +19,7 @@ from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
 
 from actors.applier import BatchApplier
-from actors.kernel import ActorDefinition
+from actors.kernel import ActorDefinition, Runtime
 from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
@@ -138,6 +138,7 @@ class ActorProcess:
             log_level=logging.DEBUG,  # per-message lines off by default; failures still logged
         )
         self.applier: BatchApplier | None = None
+        self.runtime: Runtime | None = None
         self._relay: asyncio.Task[None] | None = None
         self.broker.include_router(actor_router(definition, settings, self._submit))
 
@@ -153,6 +154,9 @@ class ActorProcess:
         for stream, subject, durable, *_ in subscriptions(self.definition):
             # Create or update in place, so a changed setting reaches an existing consumer.
             await js.add_consumer(stream, consumer_config(durable, subject, self.settings))
+        if self.definition.runtime is not None:
+            self.runtime = self.definition.runtime(self.settings)
+            await self.runtime.start(self.broker.connection)
         publisher: Publisher = NatsPublisher(self.broker.connection)
         if self.settings.failpoint == "crash_after_commit":
             publisher = CrashAfterCommit(publisher)
@@ -164,6 +168,7 @@ class ActorProcess:
             self.settings,
             dead_letters=DeadLetterStore(),
             marker=marker,
+            runtime=self.runtime,
         )
         self.applier.start()
         await self.broker.start()
@@ -180,6 +185,9 @@ class ActorProcess:
         if self._relay is not None:
             self._relay.cancel()
             await asyncio.gather(self._relay, return_exceptions=True)
+        if self.runtime is not None:
+            with contextlib.suppress(Exception):
+                await self.runtime.stop()
         with contextlib.suppress(Exception):
             await self.broker.stop()
         log.info("actor_stopped", actor=self.definition.name)

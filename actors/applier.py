@@ -21,7 +21,7 @@ from nats.aio.msg import Msg
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from actors.inbound import Inbound, Undecodable, decode, partition_key
-from actors.kernel import ActorDefinition
+from actors.kernel import ActorDefinition, Runtime
 from actors.outcomes import Applied, apply_one
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
@@ -61,9 +61,11 @@ class BatchApplier:
         *,
         dead_letters: DeadLetterStore,
         marker: PublishedMarker,
+        runtime: Runtime | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.actor = actor
+        self._runtime = runtime
         self._db = database
         self._publisher = publisher
         self._settings = settings
@@ -122,6 +124,8 @@ class BatchApplier:
             while len(taken) < self._settings.batch_max and not lane.empty():
                 taken.append(lane.get_nowait())
             try:
+                if self._runtime is not None:
+                    await self._runtime.prepare([item.command for item in taken])
                 await self._apply(taken)
             except Exception:
                 log.exception("batch_crashed", actor=self.actor.name, size=len(taken))
@@ -153,7 +157,7 @@ class BatchApplier:
     async def _attempt(
         self, session: object, items: list[Inbound]
     ) -> tuple[list[Result], list[Event], str | None]:
-        batch = BatchWork(session)  # type: ignore[arg-type]
+        batch = BatchWork(session, self._runtime)  # type: ignore[arg-type]
         ids = [item.command.command_id for item in items]
         cursor = ProcessedCommand.get_pymongo_collection().find(
             {"_id": {"$in": ids}}, {"body_hash": 1, "outcome": 1}, session=session

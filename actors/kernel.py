@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from beanie import Document
+from nats.aio.client import Client as NATS
 from pydantic import BaseModel
 
 from bus.envelopes import Command, ErrorCode, Event, FieldError
+from bus.settings import Settings
 from storage.unit_of_work import CommandWork
 
 
@@ -52,6 +54,32 @@ Prefetch = Callable[[Sequence[Command]], Mapping[type[Document], list[str]]]
 """Ids to load in bulk before a batch runs its handlers."""
 
 
+class Runtime(Protocol):
+    """What one actor process keeps beside its handlers: caches, HTTP clients, background tasks,
+    request-reply responders. Handlers reach it as ``work.runtime`` (see :func:`runtime_of`)."""
+
+    async def start(self, nc: NATS) -> None:
+        """Connect what it needs (the process's NATS connection is given) and start its tasks."""
+
+    async def prepare(self, commands: Sequence[Command]) -> None:
+        """Called before each batch's transaction with its commands (reactions included): I/O
+        that must not happen inside a transaction (an HTTP fetch, refreshing a cache)."""
+
+    async def stop(self) -> None:
+        """Stop its tasks and close what it opened."""
+
+
+R = TypeVar("R")
+
+
+def runtime_of(work: CommandWork, kind: type[R]) -> R:
+    """The actor process's runtime, as the type the handler expects."""
+    runtime = work.runtime
+    if not isinstance(runtime, kind):
+        raise RuntimeError(f"this handler needs a {kind.__name__} runtime, got {runtime!r}")
+    return runtime
+
+
 @dataclass(frozen=True)
 class ActorDefinition:
     """An actor: the domain it owns, its command handlers and event reactions."""
@@ -61,3 +89,4 @@ class ActorDefinition:
     reactions: Mapping[str, Reaction] = field(default_factory=dict)
     prefetch: Prefetch | None = None
     emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)
+    runtime: Callable[[Settings], Runtime] | None = None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from actors.accounts import ACCOUNTS
+from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
 from actors.kernel import ActorDefinition
 
-ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES)}
+ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY)}

@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from bus.commands import spec_for
 from bus.envelopes import ActorRef, Command, Outcome, utcnow
 from bus.ids import new_id, scoped_command_id
-from bus.subjects import command_subject, reply_inbox, reply_subject
+from bus.subjects import reply_inbox, reply_subject
 
 log = structlog.get_logger(__name__)
 
@@ -112,9 +112,8 @@ class CommandSender:
 
     async def publish(self, command: Command) -> bool:
         """Publish and await JetStream's ack; True if JetStream saw it as a duplicate."""
-        spec = spec_for(command.type)
         ack = await self._js.publish(
-            command_subject(spec.domain, command.type),
+            spec_for(command.type).subject,
             command.model_dump_json().encode(),
             timeout=5.0,
             headers={"Nats-Msg-Id": message_id(command)},

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Literal, Self
+from decimal import Decimal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -25,7 +26,15 @@ from bus.limits import (
     Tags,
     Timezone,
 )
-from bus.money import CurrencyCode, MoneyError, PositiveAmount, check_precision
+from bus.money import (
+    Amount,
+    CurrencyCode,
+    MoneyError,
+    PositiveAmount,
+    check_precision,
+    check_rate,
+)
+from bus.subjects import command_subject
 
 
 class Payload(BaseModel):
@@ -164,6 +173,35 @@ class UpdateTrip(Payload):
         return self
 
 
+# ---- currency (operators and the schedule, not clients) -----------------------------------
+
+
+class RefreshRates(Payload):
+    """Fetch reference rates from the configured provider now."""
+
+    trigger: Literal["schedule", "operator"] = "operator"
+
+
+class SetRates(Payload):
+    """An operator's rates for one day, as units per one EUR; they win over the provider's."""
+
+    day: Day
+    rates: Annotated[dict[CurrencyCode, Amount], Field(min_length=1, max_length=200)]
+    force: bool = Field(False, description="Accept a rate far from the last known one.")
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _sane_rates(self) -> Self:
+        for code, rate in self.rates.items():
+            if code == "EUR":
+                raise ValueError("EUR is the base; its rate is always 1")
+            try:
+                check_rate(Decimal(rate))
+            except MoneyError as exc:
+                raise ValueError(f"{code}: {exc}") from exc
+        return self
+
+
 # ---- registry -----------------------------------------------------------------------------
 
 
@@ -177,6 +215,12 @@ class CommandSpec:
     creates: bool = False
     versioned: bool = False
     client_allowed: bool = True
+    verb: str | None = None  # the subject's last token, when it is not the type's own
+
+    @property
+    def subject(self) -> str:
+        """``cmd.<domain>.<verb>``: the subject the command is published on."""
+        return command_subject(self.domain, self.verb or self.type)
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -194,6 +238,10 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("trip.create", "expenses", CreateTrip, creates=True),
         CommandSpec("trip.update", "expenses", UpdateTrip, versioned=True),
         CommandSpec("trip.delete", "expenses", DeleteById, versioned=True),
+        CommandSpec(
+            "rates.refresh", "currency", RefreshRates, client_allowed=False, verb="refresh_rates"
+        ),
+        CommandSpec("rates.set", "currency", SetRates, client_allowed=False, verb="set_rates"),
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 
@@ -28,6 +29,7 @@ class User(Entity):
 
 
 ExpenseType = Literal["expense", "income"]
+RateStatus = Literal["ok", "missing"]
 
 
 class Expense(Entity):
@@ -47,6 +49,14 @@ class Expense(Entity):
     created_at: datetime
     updated_at: datetime
     made_at: datetime | None = Field(None, description="When the device made it, as it said.")
+    home_currency: str | None = Field(None, description="The owner's home currency when recorded.")
+    home_amount: Amount | None = Field(
+        None, description="`amount` in `home_currency` at the expense's date; null if no rate yet."
+    )
+    rate: Amount | None = Field(None, description="home_amount = amount * rate, half-even.")
+    rate_date: dt.date | None = None
+    rate_source: str | None = None
+    rate_status: RateStatus = "missing"
 
 
 class Category(Entity):

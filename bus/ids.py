@@ -8,7 +8,7 @@ from typing import Literal
 # Fixed namespace so that the same (issuer, key) always yields the same command id.
 _COMMAND_NAMESPACE = uuid.UUID("7d0f2f8e-3c1b-5b8e-9a55-6c1e3c9e0b11")
 
-ScopeKind = Literal["user", "group"]
+ScopeKind = Literal["user", "group", "system"]
 
 
 def new_id() -> str:
@@ -40,10 +40,15 @@ def group_scope(group_id: str) -> str:
     return f"group:{group_id}"
 
 
+def system_scope(name: str) -> str:
+    """A scope of facts that concern no one person (``system:rates``); not pushed to devices."""
+    return f"system:{name}"
+
+
 def split_scope(scope: str) -> tuple[str, str]:
     """``'user:abc'`` -> ``('user', 'abc')``; raises ValueError on anything else."""
     kind, sep, ident = scope.partition(":")
-    if not sep or kind not in ("user", "group") or not ident:
+    if not sep or kind not in ("user", "group", "system") or not ident:
         raise ValueError(f"not a scope: {scope!r}")
     return kind, ident
 

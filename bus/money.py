@@ -7,7 +7,7 @@ precision than its currency allows is rejected, never silently rounded.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated
 
@@ -20,6 +20,17 @@ _NOT_SPENDABLE = frozenset(
 )
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 in any currency is beyond any personal expense
+
+ROUNDING = ROUND_HALF_EVEN
+"""The one rounding mode of every conversion (banker's rounding: halves go to the even digit,
+so rounding errors do not drift one way over many conversions)."""
+
+RATE_DIGITS = 12
+"""Significant digits of a cross rate. The rate reported with a conversion is this rounded
+rate, and the converted amount is exactly ``amount * rate`` rounded to the target's minor units,
+so every converted number can be recomputed from what is shown."""
+
+_WIDE = Context(prec=60, rounding=ROUNDING)  # products and quotients never lose digits here
 
 
 class MoneyError(ValueError):
@@ -85,6 +96,50 @@ def check_precision(amount: Decimal, currency: str) -> Decimal:
             f"{currency} has {digits} decimal place{'s' if digits != 1 else ''}; got {amount}"
         )
     return amount.quantize(Decimal(1).scaleb(-digits))
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_to_currency(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded (half-even) to exactly ``currency``'s minor units."""
+    return amount.quantize(_quantum(currency), rounding=ROUNDING, context=_WIDE)
+
+
+def round_rate(rate: Decimal) -> Decimal:
+    """A rate rounded (half-even) to :data:`RATE_DIGITS` significant digits, without trailing
+    zeros (1/1250 is 0.0008)."""
+    if rate.is_zero():
+        return rate
+    exponent = rate.adjusted() - RATE_DIGITS + 1
+    rounded = rate.quantize(Decimal(1).scaleb(exponent), rounding=ROUNDING, context=_WIDE)
+    return rounded.normalize(_WIDE)
+
+
+def cross_rate(from_per_base: Decimal, to_per_base: Decimal) -> Decimal:
+    """The rate from one currency to another, both quoted as units per one base currency unit
+    (EUR for ECB rates): ``to_per_base / from_per_base``, rounded to :data:`RATE_DIGITS`."""
+    return round_rate(_WIDE.divide(to_per_base, from_per_base))
+
+
+def convert(amount: Decimal, rate: Decimal, to_currency: str) -> Decimal:
+    """``amount * rate`` in ``to_currency``, rounded half-even to its minor units."""
+    return round_to_currency(_WIDE.multiply(amount, rate), to_currency)
+
+
+MIN_RATE = Decimal("0.000001")
+MAX_RATE = Decimal("10000000")
+
+
+def check_rate(rate: Decimal) -> Decimal:
+    """A rate against one base unit: finite, positive and within sane bounds (1e-6 .. 1e7)."""
+    if not rate.is_finite() or rate <= 0:
+        raise MoneyError(f"a rate must be a positive number; got {rate}")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise MoneyError(f"a rate of {rate} per base unit is outside {MIN_RATE}..{MAX_RATE}")
+    return rate
 
 
 def format_amount(amount: Decimal) -> str:

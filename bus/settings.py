@@ -76,6 +76,33 @@ class Settings(BaseSettings):
         2.0, description="Only events older than this are republished (the normal path is faster)."
     )
 
+    # Currency
+    rates_provider_url: str = Field(
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml",
+        description="Reference rates in the ECB's XML format (daily or history file).",
+    )
+    rates_provider_name: str = Field("ECB", description="Source name recorded on every rate.")
+    rates_refresh_interval_s: float = Field(
+        6 * 3600.0, description="How often the currency actor refreshes rates; 0 turns it off."
+    )
+    rates_fetch_timeout_s: float = 20.0
+    rates_seed: bool = Field(
+        True, description="Seed the rate store from the bundled ECB history when it is empty."
+    )
+    rates_max_age_days: int = Field(
+        30, description="A rate older than this (before the date asked for) counts as missing."
+    )
+    rates_stale_after_days: int = Field(
+        5, description="A quote whose rate is older than this is marked stale."
+    )
+    rates_max_jump: float = Field(
+        10.0, description="A new rate this many times above or below the last one is refused."
+    )
+    rates_reload_s: float = Field(
+        5.0, description="How often a converting process looks for newly written rates."
+    )
+    rpc_timeout_s: float = Field(3.0, description="How long a request-reply query waits.")
+
     # Process
     data_dir: Path = Path(".ledgerbus")
     node_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])

@@ -14,6 +14,7 @@ EVENTS_STREAM = "EVENTS"
 COMMANDS_ALL = "cmd.>"
 EVENTS_ALL = "evt.>"
 REPLY_PREFIX = "_reply"
+RPC_PREFIX = "rpc"
 
 
 def command_subject(domain: str, command_type: str) -> str:
@@ -43,6 +44,12 @@ def events_of_type(event_type: str) -> str:
     """Every event of one type in any scope (what a reacting actor consumes)."""
     entity, _, verb = event_type.partition(".")
     return f"evt.*.*.{entity}.{verb}"
+
+
+def rpc_subject(actor: str, query: str) -> str:
+    """Request-reply queries an actor answers (core NATS, queue group per actor):
+    ``('currency', 'convert')`` -> ``rpc.currency.convert``."""
+    return f"{RPC_PREFIX}.{actor}.{query}"
 
 
 def reply_inbox(node_id: str) -> str:

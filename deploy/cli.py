@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Coroutine
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
     dlq_sub.add_parser("list")
     redrive = dlq_sub.add_parser("redrive")
     redrive.add_argument("ids", nargs="*", help="dead letter ids (default: all waiting)")
+
+    rates = sub.add_parser("rates", help="exchange rates: refresh, set, show")
+    rates_sub = rates.add_subparsers(dest="rates_command", required=True)
+    rates_sub.add_parser("refresh", help="fetch from the configured provider now")
+    set_rates = rates_sub.add_parser("set", help="an operator's rates for a day (per 1 EUR)")
+    set_rates.add_argument("day", type=date.fromisoformat)
+    set_rates.add_argument("rates", nargs="+", metavar="CUR=RATE")
+    set_rates.add_argument("--force", action="store_true", help="accept a large jump")
+    set_rates.add_argument("--note")
+    show_rates = rates_sub.add_parser("show", help="a day's rates against a base")
+    show_rates.add_argument("--base", default="EUR")
+    show_rates.add_argument("--date", type=date.fromisoformat)
+    show_rates.add_argument("--symbols", help="comma separated")
 
     asyncapi = sub.add_parser("asyncapi", help="print the bus's AsyncAPI document")
     asyncapi.add_argument("--out", type=Path)
@@ -121,6 +134,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.out:
                 out.close()
         return 0
+    if args.command == "rates":
+        from deploy import rates as rates_cli
+
+        if args.rates_command == "refresh":
+            return _run(rates_cli.refresh(settings, sys.stdout))
+        if args.rates_command == "set":
+            return _run(
+                rates_cli.set_rates(
+                    settings, args.day, args.rates, args.force, args.note, sys.stdout
+                )
+            )
+        symbols = args.symbols.split(",") if args.symbols else None
+        return _run(rates_cli.show(settings, args.base, args.date, symbols, sys.stdout))
     if args.command == "dlq":
         from deploy.dlq import list_letters, redrive
 

@@ -11,6 +11,7 @@ from pymongo.errors import ConnectionFailure
 
 import http_edge.routes.auth
 import http_edge.routes.catalog
+import http_edge.routes.currency
 import http_edge.routes.expenses
 import http_edge.routes.system  # noqa: F401  (modules register their routes on API)
 from bus.ratelimit import RateLimiter

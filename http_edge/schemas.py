@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bus.entities import Category, Expense, Trip, User
 from bus.limits import Day, Email, EntityId, Name, Timezone
-from bus.money import CurrencyCode
+from bus.money import Amount, CurrencyCode
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
@@ -62,6 +63,28 @@ class ExpenseQuery(Strict):
     )
     limit: int = Field(50, ge=1, le=200)
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    display: CurrencyCode | None = Field(
+        None, description="Also show each amount in this currency, at its date's rate."
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DisplayQuery(Strict):
+    display: CurrencyCode | None = Field(
+        None, description="Also show amounts in this currency, at each expense's date's rate."
+    )
+
+
+class SummaryQuery(Strict):
+    date_from: Day | None = Field(None, alias="from", description="First date (inclusive).")
+    date_to: Day | None = Field(None, alias="to", description="Last date (inclusive).")
+    category_id: EntityId | None = None
+    trip_id: EntityId | None = None
+    type: Literal["expense", "income"] = "expense"
+    display: CurrencyCode | None = Field(
+        None, description="The currency of the totals; default the caller's home currency."
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -79,9 +102,58 @@ class VersionQuery(Strict):
     expected_version: int | None = Field(None, ge=0)
 
 
+class DisplayValue(BaseModel):
+    """An amount shown in another currency: converted at the rate of the expense's own date."""
+
+    currency: str
+    amount: Amount | None = None
+    rate: Amount | None = None
+    rate_date: dt.date | None = None
+    source: str | None = None
+    stale: bool = False
+    status: Literal["ok", "missing"]
+    reason: str | None = None
+
+
+class ExpenseView(Expense):
+    display: DisplayValue | None = Field(None, description="With `?display=`: the shown value.")
+
+
 class ExpensePage(BaseModel):
-    items: list[Expense]
+    items: list[ExpenseView]
     next_cursor: str | None
+
+
+class CurrencyTotal(BaseModel):
+    currency: str
+    amount: Amount = Field(description="In this currency, as recorded.")
+    count: int
+    converted: Amount | None = Field(description="In the display currency; null if no rate.")
+
+
+class CategoryTotal(BaseModel):
+    category_id: str | None
+    amount: Amount = Field(description="In the display currency.")
+
+
+class Unconverted(BaseModel):
+    currency: str
+    date: dt.date
+    amount: Amount
+    reason: str
+
+
+class ExpenseSummary(BaseModel):
+    """Totals in one currency: each expense converted at its own date's rate and rounded
+    half-even (as lists show it), then added up."""
+
+    display_currency: str
+    total: Amount
+    count: int
+    by_currency: list[CurrencyTotal]
+    by_category: list[CategoryTotal]
+    unconverted: list[Unconverted] = Field(description="Amounts with no rate yet (not in total).")
+    stale: bool = Field(description="Some rate used is older than expected.")
 
 
 class CategoryList(BaseModel):
@@ -109,6 +181,9 @@ class TripSummary(BaseModel):
     totals: list[MoneyLine]
     income: list[MoneyLine]
     by_category: list[CategoryLine]
+    display: ExpenseSummary | None = Field(
+        None, description="With `?display=`: the trip's expenses totalled in that currency."
+    )
 
 
 class CommandStatus(BaseModel):

@@ -12,6 +12,7 @@ from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.rates import RateDayDoc, RateSourceDoc
 
 DOCUMENTS: list[type[Document]] = [
     ProcessedCommand,
@@ -26,6 +27,8 @@ DOCUMENTS: list[type[Document]] = [
     ExpenseDoc,
     CategoryDoc,
     TripDoc,
+    RateDayDoc,
+    RateSourceDoc,
 ]
 
 

@@ -32,6 +32,14 @@ class ExpenseDoc(Document):
     updated_at: datetime
     made_at: datetime | None = None
     deleted: bool = False
+    # Its value in the owner's home currency, fixed at the expense's date (rate_status "ok"),
+    # or not yet known ("missing": no rate for the pair on that day; filled when one arrives).
+    home_currency: str | None = None
+    home_amount: DecimalAnnotation | None = None
+    rate: DecimalAnnotation | None = None
+    rate_date: str | None = None
+    rate_source: str | None = None
+    rate_status: str = "missing"
 
     class Settings:
         name = "expenses"
@@ -44,6 +52,7 @@ class ExpenseDoc(Document):
                 ]
             ),
             IndexModel([("owner_id", pymongo.ASCENDING), ("trip_id", pymongo.ASCENDING)]),
+            IndexModel([("rate_status", pymongo.ASCENDING), ("currency", pymongo.ASCENDING)]),
         ]
 
 

@@ -50,10 +50,7 @@ class ExpenseFilter:
     q: str | None = None
 
 
-async def list_expenses(
-    owner: str, filters: ExpenseFilter, limit: int, cursor: str | None
-) -> tuple[list[Expense], str | None]:
-    """Newest first (date, then id), one page; the cursor continues after the last item."""
+def _expense_query(owner: str, filters: ExpenseFilter) -> dict[str, Any]:
     query: dict[str, Any] = {"owner_id": owner, "deleted": False}
     if filters.date_from or filters.date_to:
         query["date"] = {}
@@ -64,10 +61,18 @@ async def list_expenses(
     for key in ("category_id", "trip_id", "type"):
         if getattr(filters, key) is not None:
             query[key] = getattr(filters, key)
-    clauses: list[dict[str, Any]] = []
     if filters.q:
         pattern = {"$regex": re.escape(filters.q), "$options": "i"}
-        clauses.append({"$or": [{"description": pattern}, {"merchant": pattern}]})
+        query["$and"] = [{"$or": [{"description": pattern}, {"merchant": pattern}]}]
+    return query
+
+
+async def list_expenses(
+    owner: str, filters: ExpenseFilter, limit: int, cursor: str | None
+) -> tuple[list[Expense], str | None]:
+    """Newest first (date, then id), one page; the cursor continues after the last item."""
+    query = _expense_query(owner, filters)
+    clauses: list[dict[str, Any]] = query.pop("$and", [])
     if cursor:
         last_date, last_id = decode_cursor(cursor)
         clauses.append(
@@ -85,6 +90,40 @@ async def list_expenses(
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].date, rows[-1].id]) if more and rows else None
     return [expense_entity(r) for r in rows], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class AmountRow:
+    """What a summary needs of one expense."""
+
+    currency: str
+    date: date
+    category_id: str | None
+    amount: Decimal
+
+
+class TooMany(ValueError):
+    """More rows than a summary reads at once."""
+
+
+async def expense_amounts(owner: str, filters: ExpenseFilter, cap: int) -> list[AmountRow]:
+    """The amounts of every matching expense (at most ``cap``; TooMany beyond)."""
+    projection = {"currency": 1, "date": 1, "category_id": 1, "amount": 1}
+    cursor = ExpenseDoc.get_pymongo_collection().find(
+        _expense_query(owner, filters), projection, limit=cap + 1
+    )
+    rows = [
+        AmountRow(
+            raw["currency"],
+            date.fromisoformat(raw["date"]),
+            raw.get("category_id"),
+            raw["amount"].to_decimal(),
+        )
+        async for raw in cursor
+    ]
+    if len(rows) > cap:
+        raise TooMany(f"more than {cap} expenses match; narrow the dates")
+    return rows
 
 
 async def get_expense(owner: str, expense_id: str) -> Expense | None:

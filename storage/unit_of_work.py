@@ -71,8 +71,9 @@ class StagedEvent:
 class BatchWork:
     """Identity map and staged writes of one transaction."""
 
-    def __init__(self, session: AsyncClientSession) -> None:
+    def __init__(self, session: AsyncClientSession, runtime: Any = None) -> None:
         self.session = session
+        self.runtime = runtime  # the actor process's runtime (caches, clients), if it has one
         self._loaded: dict[_Key, Document | None] = {}
         self._staged: dict[_Key, Document] = {}
         self.events: list[StagedEvent] = []
@@ -90,6 +91,25 @@ class BatchWork:
         for ident in wanted:
             doc = found.get(ident)
             self._loaded[(model, ident)] = doc
+
+    async def find_ids(
+        self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
+    ) -> list[str]:
+        """Ids of documents matching ``query`` (read in the transaction); each is loaded into
+        the identity map, so handlers then read and stage them with :meth:`get` / ``put``."""
+        cursor = (
+            model.get_pymongo_collection()
+            .find(query, session=self.session)
+            .sort(sort, 1)
+            .limit(limit)
+        )
+        ids: list[str] = []
+        async for raw in cursor:
+            key = (model, raw["_id"])
+            if key not in self._loaded:
+                self._loaded[key] = model.model_validate(raw)
+            ids.append(raw["_id"])
+        return ids
 
     async def get(self, model: type[D], ident: str) -> D | None:
         """The entity as this batch sees it (staged > loaded > database), as a private copy."""
@@ -225,12 +245,23 @@ class CommandWork:
         self.events: list[StagedEvent] = []
         self.outcome: Outcome | None = None
 
+    @property
+    def runtime(self) -> Any:
+        """The actor process's runtime (``actors.kernel.runtime_of`` gives it typed)."""
+        return self._batch.runtime
+
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):
             if isinstance(doc, model) and str(doc.id) == ident:
                 found: D = doc.model_copy(deep=True)
                 return found
         return await self._batch.get(model, ident)
+
+    async def find_ids(
+        self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
+    ) -> list[str]:
+        """See :meth:`BatchWork.find_ids`."""
+        return await self._batch.find_ids(model, query, limit, sort)
 
     def put(self, doc: Document) -> None:
         """Stage the new state of an entity (insert if new, else replace at the version read)."""

@@ -47,6 +47,7 @@ def expense_entity(doc: ExpenseDoc) -> Expense:
         doc,
         date=date.fromisoformat(doc.date),
         occurred_at=with_offset(doc.occurred_at, doc.occurred_offset_min),
+        rate_date=date.fromisoformat(doc.rate_date) if doc.rate_date else None,
     )
 
 

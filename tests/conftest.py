@@ -20,6 +20,7 @@ from deploy.embedded import find_free_port
 from deploy.serve import build_web_app
 from storage.database import Database, connect
 from tests.helpers import Stack
+from tests.rates_provider import RatesProvider
 from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
 
 
@@ -56,16 +57,35 @@ def make_settings(
         "log_level": "WARNING",
         "login_max_per_address": 100_000,  # every test client is 127.0.0.1
         "register_max_per_address": 100_000,
+        "rates_refresh_interval_s": 0,  # no provider on the network in tests; they refresh by command
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
+def rates_provider() -> Iterator[RatesProvider]:
+    """The stack's rates provider: a local server speaking the ECB's XML format."""
+    provider = RatesProvider()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
 def settings(
-    nats_server: RunningNats, mongo_server: RunningMongo, tmp_path_factory: pytest.TempPathFactory
+    nats_server: RunningNats,
+    mongo_server: RunningMongo,
+    rates_provider: RatesProvider,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
-    return make_settings(nats_server, mongo_server, tmp_path_factory.mktemp("data"))
+    return make_settings(
+        nats_server,
+        mongo_server,
+        tmp_path_factory.mktemp("data"),
+        rates_provider_url=rates_provider.url,
+        rates_fetch_timeout_s=1.5,
+        rates_reload_s=0.5,
+    )
 
 
 @pytest.fixture(scope="session")

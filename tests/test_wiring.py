@@ -128,6 +128,7 @@ def test_expenses_router_declares_one_durable_consumer_per_subscription() -> Non
     assert {
         (COMMANDS_STREAM, "cmd.expenses.*", "expenses", AckPolicy.MANUAL),
         (EVENTS_STREAM, "evt.*.*.user.registered", "expenses--user-registered", AckPolicy.MANUAL),
+        (EVENTS_STREAM, "evt.*.*.rates.updated", "expenses--rates-updated", AckPolicy.MANUAL),
     } == declared
 
 

@@ -15,10 +15,18 @@ from actors.expenses.catalog import (
     seed_default_categories,
     update_trip,
 )
-from actors.expenses.expenses import create_expense, delete_expense, new_expense_id, update_expense
+from actors.expenses.expenses import (
+    create_expense,
+    delete_expense,
+    fill_home_values,
+    new_expense_id,
+    update_expense,
+)
+from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import ActorDefinition
 from bus.envelopes import Command
 from bus.ids import derived_id
+from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 
 
@@ -42,7 +50,8 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
         for key, bucket in (("category_id", categories), ("trip_id", trips)):
             if isinstance(payload.get(key), str):
                 bucket.append(payload[key])
-    return {ExpenseDoc: expenses, CategoryDoc: categories, TripDoc: trips}
+    owners = [c.actor.user_id for c in commands if c.actor.user_id is not None]
+    return {ExpenseDoc: expenses, CategoryDoc: categories, TripDoc: trips, UserDoc: owners}
 
 
 EXPENSES = ActorDefinition(
@@ -58,12 +67,14 @@ EXPENSES = ActorDefinition(
         "trip.update": update_trip,
         "trip.delete": delete_trip,
     },
-    reactions={"user.registered": seed_default_categories},
+    reactions={"user.registered": seed_default_categories, "rates.updated": fill_home_values},
     prefetch=prefetch,
+    runtime=ExpensesRuntime,
     emits=(
         "expense.created",
         "expense.updated",
         "expense.deleted",
+        "expense.converted",
         "category.created",
         "category.renamed",
         "category.archived",

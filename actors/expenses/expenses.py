@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from actors.changes import change_data, id_taken, stale
-from actors.expenses.rules import amount_fits, expense_changes
-from actors.kernel import Decision, accept, reject
+from actors.expenses.rules import amount_fits, expense_changes, home_value
+from actors.expenses.runtime import ExpensesRuntime
+from actors.kernel import Decision, accept, reject, runtime_of
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
-from bus.envelopes import Command
+from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
+from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.unit_of_work import CommandWork
 from storage.views import expense_entity, offset_minutes
@@ -47,6 +50,22 @@ def new_expense_doc(
     )
 
 
+FILL_PER_EVENT = 1000  # expenses given a home value per `rates.updated`, in one transaction
+
+
+async def _home_currency(work: CommandWork, owner: str, fallback: str) -> str:
+    """The owner's home currency now (their profile is the accounts actor's; read only)."""
+    user = await work.get(UserDoc, owner)
+    return user.home_currency if user is not None else fallback
+
+
+def _home_fields(
+    work: CommandWork, amount: Any, currency: str, home: str, on: date
+) -> dict[str, Any]:
+    book = runtime_of(work, ExpensesRuntime).reader.book
+    return home_value(book, amount, currency, home, on)
+
+
 async def _check_refs(
     work: CommandWork, owner: str, category_id: str | None, trip_id: str | None
 ) -> Decision | None:
@@ -78,6 +97,8 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
     if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
         return bad
     doc = new_expense_doc(expense_id, owner, p, work.now, made_at=command.made_at)
+    home = await _home_currency(work, owner, p.currency)
+    doc = doc.model_copy(update=_home_fields(work, p.amount, p.currency, home, p.date))
     work.put(doc)
     entity = expense_entity(doc)
     work.emit(doc.scope, "expense.created", change_data(entity))
@@ -111,6 +132,11 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     )
     if bad is not None:
         return bad
+    if {"amount", "currency", "date"} & changes.keys():
+        # Re-fixed at the (new) date, in the home currency the expense was recorded in.
+        home = doc.home_currency or await _home_currency(work, doc.owner_id, currency)
+        on = date.fromisoformat(changes.get("date", doc.date))
+        changes.update(_home_fields(work, amount, currency, home, on))
     updated = doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": work.now})
     work.put(updated)
     entity = expense_entity(updated)
@@ -131,3 +157,39 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
     tombstone = expense_entity(gone)
     work.emit(doc.scope, "expense.deleted", change_data(tombstone, expense_entity(doc)))
     return accept(tombstone)
+
+
+async def fill_home_values(event: Event, work: CommandWork) -> None:
+    """New rates arrived: give expenses still without a home value one, fixed at their own
+    date, each as an `expense.converted` event in its owner's scope."""
+    currencies = event.data.get("entity", {}).get("currencies") or []
+    if not currencies:
+        return
+    ids = await work.find_ids(
+        ExpenseDoc,
+        {
+            "rate_status": "missing",
+            "deleted": False,
+            "$or": [{"currency": {"$in": currencies}}, {"home_currency": {"$in": currencies}}],
+        },
+        FILL_PER_EVENT,
+        sort="date",
+    )
+    for expense_id in ids:
+        doc = await work.get(ExpenseDoc, expense_id)
+        if doc is None or doc.home_currency is None:
+            continue
+        fields = _home_fields(
+            work, doc.amount, doc.currency, doc.home_currency, date.fromisoformat(doc.date)
+        )
+        if fields["rate_status"] != "ok":
+            continue
+        converted = doc.model_copy(
+            update={**fields, "version": doc.version + 1, "updated_at": work.now}
+        )
+        work.put(converted)
+        work.emit(
+            doc.scope,
+            "expense.converted",
+            change_data(expense_entity(converted), expense_entity(doc)),
+        )

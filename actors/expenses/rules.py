@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bus.fx import MissingRate, RateBook
 from bus.money import MoneyError, check_precision
 
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -38,3 +40,29 @@ def expense_changes(changes: dict[str, Any]) -> dict[str, Any]:
     if "date" in mapped and mapped["date"] is not None:
         mapped["date"] = mapped["date"].isoformat()
     return mapped
+
+
+def home_value(
+    book: RateBook, amount: Decimal, currency: str, home: str, on: date
+) -> dict[str, Any]:
+    """The stored fields of an expense's value in its owner's home currency, fixed at ``on``
+    (its date): converted at that day's rate, or ``rate_status: missing`` until a rate exists."""
+    try:
+        quote = book.quote(currency, home, on)
+    except MissingRate:
+        return {
+            "home_currency": home,
+            "home_amount": None,
+            "rate": None,
+            "rate_date": None,
+            "rate_source": None,
+            "rate_status": "missing",
+        }
+    return {
+        "home_currency": home,
+        "home_amount": quote.convert(amount),
+        "rate": quote.rate,
+        "rate_date": quote.rate_date.isoformat(),
+        "rate_source": quote.source,
+        "rate_status": "ok",
+    }

@@ -8,6 +8,7 @@ from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory,
 from bus.entities import Category, Trip
 from http_edge.context import principal_of
 from http_edge.dispatch import send_as_caller
+from http_edge.display import summarize
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -16,12 +17,21 @@ from http_edge.routes.expenses import WRITE_HEADERS, path_id
 from http_edge.schemas import (
     CategoryList,
     CategoryQuery,
+    DisplayQuery,
     PageQuery,
     TripPage,
     TripSummary,
     VersionQuery,
 )
-from storage.queries import BadCursor, get_trip, list_categories, list_trips, trip_totals
+from storage.queries import (
+    BadCursor,
+    ExpenseFilter,
+    expense_amounts,
+    get_trip,
+    list_categories,
+    list_trips,
+    trip_totals,
+)
 
 
 @API.route(
@@ -169,13 +179,19 @@ async def trip_delete(request: web.Request) -> web.StreamResponse:
     "/v1/trips/{id}/summary",
     "Totals of a trip per category and per currency",
     "trips",
+    query=DisplayQuery,
     response=TripSummary,
-    errors=(404,),
+    errors=(404, 503),
 )
 async def trip_summary(request: web.Request) -> web.StreamResponse:
+    q = query(request, DisplayQuery)
     owner, trip_id = principal_of(request).user_id, path_id(request)
     trip = await get_trip(owner, trip_id)
     if trip is None:
         raise Problem(404, "not_found", "no such trip")
-    summary = TripSummary(trip=trip, **await trip_totals(owner, trip_id))
+    shown = None
+    if q.display is not None:
+        rows = await expense_amounts(owner, ExpenseFilter(trip_id=trip_id, type="expense"), 20_000)
+        shown = await summarize(request, rows, q.display)
+    summary = TripSummary(trip=trip, display=shown, **await trip_totals(owner, trip_id))
     return web.json_response(summary.model_dump(mode="json"))

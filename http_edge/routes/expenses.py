@@ -9,12 +9,31 @@ from bus.entities import Expense
 from bus.limits import EntityId
 from http_edge.context import principal_of
 from http_edge.dispatch import send_as_caller
+from http_edge.display import summarize, with_display
 from http_edge.inputs import body, expected_version, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
-from http_edge.schemas import ExpensePage, ExpenseQuery, VersionQuery
-from storage.queries import BadCursor, ExpenseFilter, get_expense, list_expenses
+from http_edge.schemas import (
+    DisplayQuery,
+    ExpensePage,
+    ExpenseQuery,
+    ExpenseSummary,
+    ExpenseView,
+    SummaryQuery,
+    VersionQuery,
+)
+from storage.accounts import UserDoc
+from storage.queries import (
+    BadCursor,
+    ExpenseFilter,
+    TooMany,
+    expense_amounts,
+    get_expense,
+    list_expenses,
+)
+
+SUMMARY_MAX_EXPENSES = 20_000
 
 WRITE_HEADERS = ("Idempotency-Key", "Prefer", "X-Device-Id")
 
@@ -68,14 +87,52 @@ async def expenses_list(request: web.Request) -> web.StreamResponse:
             "invalid cursor",
             errors=[{"loc": ["query", "cursor"], "msg": str(exc), "type": "cursor"}],
         ) from exc
-    return web.json_response(ExpensePage(items=items, next_cursor=cursor).model_dump(mode="json"))
+    shown = await with_display(request, items, q.display)
+    return web.json_response({"items": shown, "next_cursor": cursor})
 
 
-@API.route("GET", "/v1/expenses/{id}", "One expense", "expenses", response=Expense, errors=(404,))
+async def home_currency_of(user_id: str) -> str:
+    user = await UserDoc.get_pymongo_collection().find_one({"_id": user_id}, {"home_currency": 1})
+    return str(user["home_currency"]) if user else "EUR"
+
+
+@API.route(
+    "GET",
+    "/v1/expenses/summary",
+    "Totals in one currency (default: your home currency), per currency and category",
+    "expenses",
+    query=SummaryQuery,
+    response=ExpenseSummary,
+    errors=(503,),
+)
+async def expenses_summary(request: web.Request) -> web.StreamResponse:
+    q = query(request, SummaryQuery)
+    owner = principal_of(request).user_id
+    filters = ExpenseFilter(q.date_from, q.date_to, q.category_id, q.trip_id, q.type)
+    try:
+        rows = await expense_amounts(owner, filters, SUMMARY_MAX_EXPENSES)
+    except TooMany as exc:
+        raise Problem(422, "too_many", str(exc)) from exc
+    summary = await summarize(request, rows, q.display or await home_currency_of(owner))
+    return web.json_response(summary.model_dump(mode="json"))
+
+
+@API.route(
+    "GET",
+    "/v1/expenses/{id}",
+    "One expense",
+    "expenses",
+    query=DisplayQuery,
+    response=ExpenseView,
+    errors=(404,),
+)
 async def expense_get(request: web.Request) -> web.StreamResponse:
-    return entity_or_404(
-        await get_expense(principal_of(request).user_id, path_id(request)), "expense"
-    )
+    q = query(request, DisplayQuery)
+    expense = await get_expense(principal_of(request).user_id, path_id(request))
+    if expense is None or q.display is None:
+        return entity_or_404(expense, "expense")
+    [shown] = await with_display(request, [expense], q.display)
+    return web.json_response(shown)
 
 
 @API.route(

@@ -1,0 +1,240 @@
+"""What a currency actor process keeps running beside its handlers.
+
+- the rate book, following the rate store (seeded from the bundled ECB history when empty);
+- the provider fetch for ``rates.refresh`` commands, done before their transaction;
+- the refresh schedule: every process publishes the same command id per time slot, so JetStream
+  and the processed-command records make it one refresh however many processes run;
+- the request-reply responders ``rpc.currency.convert`` and ``rpc.currency.rates`` (a queue
+  group: each query is answered by one process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+
+import aiohttp
+import structlog
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from pydantic import BaseModel, ValidationError
+
+from actors.currency.provider import ProviderError, fetch_rates
+from actors.currency.rules import convert_one, rates_table
+from actors.currency.seed import reference_history
+from bus.client import CommandSender, build_command
+from bus.conversions import ConvertBatch, ConvertBatchReply, RatesQuery, SourceStatus
+from bus.envelopes import Command, utcnow
+from bus.fx import DayRates
+from bus.rpc import error_reply, ok_reply
+from bus.settings import Settings
+from bus.subjects import rpc_subject
+from storage.documents import ProcessedCommand
+from storage.outcomes import stored_outcome
+from storage.rates import RateDayDoc, RateSourceDoc, RatesReader, seed_days
+
+log = structlog.get_logger(__name__)
+
+SEED_SOURCE = "ECB"
+
+
+def today() -> datetime:
+    return datetime.now(UTC)
+
+
+class CurrencyRuntime:
+    """See the module docstring."""
+
+    KEEP_FETCHED = 64
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        self.fetched: dict[str, list[DayRates] | ProviderError] = {}
+        self._sources: list[SourceStatus] = []
+        self._sources_read: float | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._nc: NATS | None = None
+        self._subs: list[Subscription] = []
+        self._schedule: asyncio.Task[None] | None = None
+
+    async def start(self, nc: NATS) -> None:
+        self._nc = nc
+        self._http = aiohttp.ClientSession()
+        if self.settings.rates_seed:
+            await self.seed()
+        await self.reader.refresh(force=True)
+        log.info(
+            "rates_loaded",
+            days=self.reader.loaded_days,
+            first=str(self.reader.book.first_day()),
+            last=str(self.reader.book.last_day()),
+        )
+        for name, answer in (("convert", self._convert), ("rates", self._rates)):
+            self._subs.append(
+                await nc.subscribe(
+                    rpc_subject("currency", name), queue="currency", cb=self._responder(answer)
+                )
+            )
+        if self.settings.rates_refresh_interval_s > 0:
+            self._schedule = asyncio.create_task(self._refresh_on_schedule())
+
+    async def stop(self) -> None:
+        if self._schedule is not None:
+            self._schedule.cancel()
+            await asyncio.gather(self._schedule, return_exceptions=True)
+        for sub in self._subs:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        self._subs.clear()
+        if self._http is not None:
+            await self._http.close()
+
+    # -- the rate store -------------------------------------------------------------------
+
+    async def seed(self) -> int:
+        """Load the bundled ECB history into an empty store (skipped once it is there)."""
+        days = await asyncio.to_thread(reference_history, SEED_SOURCE)
+        if not days:
+            return 0
+        newest = days[-1]
+        if await RateDayDoc.find_one({"source": SEED_SOURCE, "day": newest.day.isoformat()}):
+            return 0
+        started = time.perf_counter()
+        inserted = await seed_days(days, utcnow())
+        log.info(
+            "rates_seeded",
+            days=inserted,
+            first=str(days[0].day),
+            last=str(newest.day),
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        return inserted
+
+    async def sources(self) -> list[SourceStatus]:
+        """Every rate source's health (cached like the book)."""
+        now = time.monotonic()
+        if self._sources_read is None or now - self._sources_read >= self.settings.rates_reload_s:
+            rows = await RateSourceDoc.find_all().to_list()
+            self._sources = [
+                SourceStatus(
+                    name=row.id,
+                    latest_day=date.fromisoformat(row.latest_day) if row.latest_day else None,
+                    last_success_at=row.last_success_at,
+                    last_attempt_at=row.last_attempt_at,
+                    last_error=row.last_error,
+                    stale=row.stale,
+                )
+                for row in rows
+            ]
+            self._sources_read = now
+        return self._sources
+
+    # -- before each batch ----------------------------------------------------------------
+
+    async def prepare(self, commands: Sequence[Command]) -> None:
+        """Fetch from the provider for each new ``rates.refresh`` (outside any transaction)."""
+        await self.reader.refresh()
+        refreshes = [c.command_id for c in commands if c.type == "rates.refresh"]
+        if not refreshes:
+            return
+        done = {
+            row["_id"]
+            async for row in ProcessedCommand.get_pymongo_collection().find(
+                {"_id": {"$in": refreshes}}, {"_id": 1}
+            )
+        }
+        await self.reader.refresh(force=True)  # judge new rates against the latest known
+        for command_id in refreshes:
+            if command_id not in done:
+                self.fetched[command_id] = await self._fetch()
+        while len(self.fetched) > self.KEEP_FETCHED:  # lanes run concurrently: never clear
+            del self.fetched[next(iter(self.fetched))]
+
+    async def _fetch(self) -> list[DayRates] | ProviderError:
+        if self._http is None:
+            raise RuntimeError("CurrencyRuntime.start() first")
+        try:
+            days = await fetch_rates(
+                self._http,
+                self.settings.rates_provider_url,
+                timeout_s=self.settings.rates_fetch_timeout_s,
+                source=self.settings.rates_provider_name,
+            )
+        except ProviderError as exc:
+            log.warning("rates_fetch_failed", url=self.settings.rates_provider_url, error=str(exc))
+            return exc
+        log.info("rates_fetched", days=len(days), latest=str(days[-1].day) if days else None)
+        return days
+
+    # -- the schedule ---------------------------------------------------------------------
+
+    async def _refresh_on_schedule(self) -> None:
+        interval = self.settings.rates_refresh_interval_s
+        if self._nc is None:
+            raise RuntimeError("CurrencyRuntime.start() first")
+        sender = CommandSender(self._nc, self.settings.node_id, stored_outcome)
+        while True:
+            slot = int(time.time() // interval)
+            command = build_command(
+                "rates.refresh",
+                {"trigger": "schedule"},
+                issuer=None,
+                issuer_scope="schedule",
+                idempotency_key=f"rates.refresh:{self.settings.rates_provider_name}:{slot}",
+            )
+            try:
+                await sender.publish(command)
+            except Exception as exc:  # NATS down: the next slot tries again
+                log.warning("rates_schedule_publish_failed", error=str(exc))
+            await asyncio.sleep(max(1.0, (slot + 1) * interval - time.time()))
+
+    # -- request-reply --------------------------------------------------------------------
+
+    def _responder(
+        self, answer: Callable[[bytes], Awaitable[BaseModel]]
+    ) -> Callable[[Msg], Awaitable[None]]:
+        async def respond(msg: Msg) -> None:
+            if not msg.reply:
+                return
+            try:
+                reply = ok_reply(await answer(msg.data))
+            except ValidationError as exc:
+                reply = error_reply("validation", str(exc.errors(include_url=False))[:2000])
+            except Exception as exc:
+                log.exception("rpc_failed", subject=msg.subject)
+                reply = error_reply("internal", type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await msg.respond(reply)
+
+        return respond
+
+    async def _convert(self, data: bytes) -> ConvertBatchReply:
+        batch = ConvertBatch.model_validate_json(data)
+        await self.reader.refresh()
+        failing = {s.name for s in await self.sources() if s.stale}
+        on = today().date()
+        return ConvertBatchReply(
+            results=[
+                convert_one(
+                    item, self.reader.book, on, self.settings.rates_stale_after_days, failing
+                )
+                for item in batch.items
+            ]
+        )
+
+    async def _rates(self, data: bytes) -> BaseModel:
+        query = RatesQuery.model_validate_json(data)
+        await self.reader.refresh()
+        return rates_table(
+            query.base,
+            query.symbols,
+            query.date or today().date(),
+            self.reader.book,
+            self.settings.rates_stale_after_days,
+            await self.sources(),
+        )

@@ -1,0 +1,144 @@
+"""The dated rate store (the currency actor's) and a process-local book that follows it.
+
+One document per (source, day) holds that day's rates as "units per one EUR", as decimal
+strings (exact, and a map of them stays plain BSON). Every process that converts money keeps a
+:class:`bus.fx.RateBook` in memory and tops it up from the store: the first refresh loads
+everything (about 7,100 days of ECB history), later ones only days written since, so a rate the
+currency actor commits reaches every converting process within ``rates_reload_s``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pymongo
+from beanie import Document
+from pydantic import Field
+from pymongo import IndexModel
+
+from bus.fx import BASE_CURRENCY, DayRates, RateBook
+
+
+def rate_day_id(source: str, day: date) -> str:
+    return f"{source}:{day.isoformat()}"
+
+
+class RateDayDoc(Document):
+    """One source's rates on one day, against the base currency."""
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # "<source>:<yyyy-mm-dd>"
+    source: str
+    day: str  # ISO yyyy-mm-dd
+    base: str = BASE_CURRENCY
+    rates: dict[str, str]  # currency -> plain decimal string
+    version: int
+    updated_at: datetime
+
+    class Settings:
+        name = "rate_days"
+        indexes = [
+            IndexModel([("updated_at", pymongo.ASCENDING)]),
+            IndexModel([("day", pymongo.ASCENDING)]),
+        ]
+
+    def to_day_rates(self) -> DayRates:
+        return DayRates(
+            date.fromisoformat(self.day),
+            {code: Decimal(text) for code, text in self.rates.items()},
+            self.source,
+        )
+
+
+def rate_day_doc(day_rates: DayRates, version: int, now: datetime) -> RateDayDoc:
+    return RateDayDoc(
+        id=rate_day_id(day_rates.source, day_rates.day),
+        source=day_rates.source,
+        day=day_rates.day.isoformat(),
+        rates={code: format(rate, "f") for code, rate in sorted(day_rates.rates.items())},
+        version=version,
+        updated_at=now,
+    )
+
+
+class RateSourceDoc(Document):
+    """How a rate source is doing: its last attempt, last success, last error, staleness."""
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the source name
+    url: str | None = None
+    latest_day: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    stale: bool = False
+    version: int
+    updated_at: datetime
+
+    class Settings:
+        name = "rate_sources"
+
+
+async def seed_days(days: Iterable[DayRates], now: datetime, chunk: int = 1000) -> int:
+    """Insert days that are not stored yet (idempotent: existing days, and concurrent seeders,
+    are left alone). Returns how many were inserted."""
+    collection = RateDayDoc.get_pymongo_collection()
+    inserted = 0
+    batch: list[DayRates] = []
+
+    async def flush() -> int:
+        if not batch:
+            return 0
+        ids = [rate_day_id(d.source, d.day) for d in batch]
+        have = {row["_id"] async for row in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+        fresh = [
+            rate_day_doc(d, 1, now).model_dump(by_alias=True, exclude={"revision_id"})
+            for d in batch
+            if rate_day_id(d.source, d.day) not in have
+        ]
+        batch.clear()
+        if not fresh:
+            return 0
+        try:
+            result = await collection.insert_many(fresh, ordered=False)
+            return len(result.inserted_ids)
+        except pymongo.errors.BulkWriteError as exc:  # someone else seeded some of them
+            return int(exc.details.get("nInserted", 0))
+
+    for day_rates in days:
+        batch.append(day_rates)
+        if len(batch) >= chunk:
+            inserted += await flush()
+    inserted += await flush()
+    return inserted
+
+
+class RatesReader:
+    """A :class:`RateBook` that follows the rate store (see the module docstring)."""
+
+    OVERLAP = timedelta(minutes=5)  # a transaction may commit a little after its clock reading
+
+    def __init__(self, max_age_days: int, reload_s: float) -> None:
+        self.book = RateBook(max_age_days=max_age_days)
+        self._reload_s = reload_s
+        self._seen: datetime | None = None
+        self._checked: float | None = None
+        self.loaded_days = 0
+
+    async def refresh(self, force: bool = False) -> None:
+        """Load days written since the last look, at most once per ``reload_s`` unless forced."""
+        now = time.monotonic()
+        if not force and self._checked is not None and now - self._checked < self._reload_s:
+            return
+        query = {} if self._seen is None else {"updated_at": {"$gte": self._seen - self.OVERLAP}}
+        cursor = RateDayDoc.get_pymongo_collection().find(query)
+        latest = self._seen
+        async for raw in cursor:
+            doc = RateDayDoc.model_validate(raw)
+            self.book.add(doc.to_day_rates())
+            self.loaded_days += 1
+            if latest is None or doc.updated_at > latest:
+                latest = doc.updated_at
+        self._seen = latest
+        self._checked = now
