@@ -3,6 +3,7 @@ to answer badly (malformed, slow, an error status) — the stack's rates provide
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,10 +58,8 @@ class RatesProvider:
                 self.send_header("Content-Type", "text/xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(body)
-                except OSError:
-                    pass
 
             def log_message(self, *args: object) -> None:
                 return None
