@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pymongo
@@ -52,6 +52,12 @@ class RateDayDoc(Document):
         )
 
 
+def published_at(day: date) -> datetime:
+    """The write time a seeded (historical) day is stored with: its own date, so the seed never
+    looks like a recent write to readers that follow recent writes."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def rate_day_doc(day_rates: DayRates, version: int, now: datetime) -> RateDayDoc:
     return RateDayDoc(
         id=rate_day_id(day_rates.source, day_rates.day),
@@ -80,9 +86,9 @@ class RateSourceDoc(Document):
         name = "rate_sources"
 
 
-async def seed_days(days: Iterable[DayRates], now: datetime, chunk: int = 1000) -> int:
+async def seed_days(days: Iterable[DayRates], chunk: int = 1000) -> int:
     """Insert days that are not stored yet (idempotent: existing days, and concurrent seeders,
-    are left alone). Returns how many were inserted."""
+    are left alone), each stamped :func:`published_at`. Returns how many were inserted."""
     collection = RateDayDoc.get_pymongo_collection()
     inserted = 0
     batch: list[DayRates] = []
@@ -93,7 +99,9 @@ async def seed_days(days: Iterable[DayRates], now: datetime, chunk: int = 1000) 
         ids = [rate_day_id(d.source, d.day) for d in batch]
         have = {row["_id"] async for row in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
         fresh = [
-            rate_day_doc(d, 1, now).model_dump(by_alias=True, exclude={"revision_id"})
+            rate_day_doc(d, 1, published_at(d.day)).model_dump(
+                by_alias=True, exclude={"revision_id"}
+            )
             for d in batch
             if rate_day_id(d.source, d.day) not in have
         ]
@@ -118,12 +126,14 @@ class RatesReader:
     """A :class:`RateBook` that follows the rate store (see the module docstring)."""
 
     OVERLAP = timedelta(minutes=5)  # a transaction may commit a little after its clock reading
+    FULL_RELOAD_S = 600.0  # and now and then everything, should a write have slipped past
 
     def __init__(self, max_age_days: int, reload_s: float) -> None:
         self.book = RateBook(max_age_days=max_age_days)
         self._reload_s = reload_s
         self._seen: datetime | None = None
         self._checked: float | None = None
+        self._full: float | None = None
         self.loaded_days = 0
 
     async def refresh(self, force: bool = False) -> None:
@@ -131,6 +141,8 @@ class RatesReader:
         now = time.monotonic()
         if not force and self._checked is not None and now - self._checked < self._reload_s:
             return
+        if self._full is None or now - self._full >= self.FULL_RELOAD_S:
+            self._seen, self._full = None, now
         query = {} if self._seen is None else {"updated_at": {"$gte": self._seen - self.OVERLAP}}
         cursor = RateDayDoc.get_pymongo_collection().find(query)
         latest = self._seen

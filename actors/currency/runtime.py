@@ -28,7 +28,7 @@ from actors.currency.rules import convert_one, rates_table
 from actors.currency.seed import reference_history
 from bus.client import CommandSender, build_command
 from bus.conversions import ConvertBatch, ConvertBatchReply, RatesQuery, SourceStatus
-from bus.envelopes import Command, utcnow
+from bus.envelopes import Command
 from bus.fx import DayRates
 from bus.rpc import error_reply, ok_reply
 from bus.settings import Settings
@@ -105,7 +105,7 @@ class CurrencyRuntime:
         if await RateDayDoc.find_one({"source": SEED_SOURCE, "day": newest.day.isoformat()}):
             return 0
         started = time.perf_counter()
-        inserted = await seed_days(days, utcnow())
+        inserted = await seed_days(days)
         log.info(
             "rates_seeded",
             days=inserted,
