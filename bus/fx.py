@@ -14,8 +14,9 @@ home value inside their own transaction read the same book (``storage.rates``).
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from bus.money import convert, cross_rate
 BASE_CURRENCY = "EUR"
 MANUAL_SOURCE = "manual"
 IDENTITY_SOURCE = "identity"
+_ONE = Decimal(1)
 
 
 class MissingRate(LookupError):
@@ -78,27 +80,33 @@ def _priority(source: str) -> int:
     return 1 if source == MANUAL_SOURCE else 0
 
 
-@dataclass
 class _Series:
-    """One currency's rates by day (ordinal), sorted."""
+    """One currency's rates by day, sorted: parallel lists (day ordinals, rates, sources), so a
+    book of the whole ECB history stays small and a lookup is one bisect."""
 
-    days: list[int] = field(default_factory=list)
-    legs: list[Leg] = field(default_factory=list)
+    __slots__ = ("days", "rates", "sources")
 
-    def put(self, leg: Leg) -> None:
-        ordinal = leg.day.toordinal()
+    def __init__(self) -> None:
+        self.days: list[int] = []
+        self.rates: list[Decimal] = []
+        self.sources: list[str] = []
+
+    def put(self, ordinal: int, rate: Decimal, source: str) -> None:
         at = bisect.bisect_left(self.days, ordinal)
         if at < len(self.days) and self.days[at] == ordinal:
-            current = self.legs[at]
-            if _priority(leg.source) >= _priority(current.source):
-                self.legs[at] = leg
+            if _priority(source) >= _priority(self.sources[at]):
+                self.rates[at], self.sources[at] = rate, source
             return
         self.days.insert(at, ordinal)
-        self.legs.insert(at, leg)
+        self.rates.insert(at, rate)
+        self.sources.insert(at, source)
 
-    def on_or_before(self, day: date) -> Leg | None:
-        at = bisect.bisect_right(self.days, day.toordinal())
-        return self.legs[at - 1] if at else None
+    def index_on_or_before(self, ordinal: int) -> int:
+        """The index of the latest day on or before ``ordinal``; -1 if none."""
+        return bisect.bisect_right(self.days, ordinal) - 1
+
+    def leg_at(self, index: int) -> Leg:
+        return Leg(self.rates[index], date.fromordinal(self.days[index]), self.sources[index])
 
 
 class RateBook:
@@ -111,11 +119,15 @@ class RateBook:
 
     def add(self, day_rates: DayRates) -> None:
         """Record a day's rates (idempotent; on the same day ``manual`` wins over a provider)."""
+        ordinal = day_rates.day.toordinal()
+        source = sys.intern(day_rates.source)
         for currency, rate in day_rates.rates.items():
             if currency == self.base:
                 continue
-            series = self._series.setdefault(currency, _Series())
-            series.put(Leg(rate, day_rates.day, day_rates.source))
+            series = self._series.get(currency)
+            if series is None:
+                series = self._series[sys.intern(currency)] = _Series()
+            series.put(ordinal, rate, source)
 
     def add_all(self, days: Iterable[DayRates]) -> None:
         for day_rates in days:
@@ -125,6 +137,11 @@ class RateBook:
         """Every currency the book has ever had a rate for, and the base."""
         return sorted({self.base, *self._series})
 
+    def rates_on(self, currency: str) -> int:
+        """How many days ``currency`` has a rate on."""
+        series = self._series.get(currency)
+        return len(series.days) if series is not None else 0
+
     def first_day(self) -> date | None:
         firsts = [s.days[0] for s in self._series.values() if s.days]
         return date.fromordinal(min(firsts)) if firsts else None
@@ -133,49 +150,61 @@ class RateBook:
         lasts = [s.days[-1] for s in self._series.values() if s.days]
         return date.fromordinal(max(lasts)) if lasts else None
 
-    def leg(self, currency: str, on: date) -> Leg | None:
-        """``currency``'s rate against the base for ``on`` (the base itself is 1 on any day)."""
-        if currency == self.base:
-            return Leg(Decimal(1), on, IDENTITY_SOURCE)
+    def _index(self, currency: str, ordinal: int) -> tuple[_Series, int] | None:
         series = self._series.get(currency)
         if series is None:
             return None
-        found = series.on_or_before(on)
-        if found is None or (on - found.day).days > self.max_age_days:
+        at = series.index_on_or_before(ordinal)
+        if at < 0 or ordinal - series.days[at] > self.max_age_days:
             return None
-        return found
+        return series, at
 
-    def _leg_or_raise(self, currency: str, frm: str, to: str, on: date) -> Leg:
-        found = self.leg(currency, on)
-        if found is not None:
-            return found
+    def leg(self, currency: str, on: date) -> Leg | None:
+        """``currency``'s rate against the base for ``on`` (the base itself is 1 on any day)."""
+        if currency == self.base:
+            return Leg(_ONE, on, IDENTITY_SOURCE)
+        found = self._index(currency, on.toordinal())
+        return found[0].leg_at(found[1]) if found is not None else None
+
+    def _missing(self, currency: str, frm: str, to: str, on: date) -> MissingRate:
         series = self._series.get(currency)
-        latest = series.on_or_before(on) if series is not None else None
+        at = series.index_on_or_before(on.toordinal()) if series is not None else -1
         if series is None or not series.days:
             reason = f"there is no {currency} rate at all"
-        elif latest is None:
+        elif at < 0:
             reason = f"{currency} rates start on {date.fromordinal(series.days[0]).isoformat()}"
         else:
             reason = (
-                f"the latest {currency} rate is from {latest.day.isoformat()}, more than "
-                f"{self.max_age_days} days earlier"
+                f"the latest {currency} rate is from {date.fromordinal(series.days[at])}, "
+                f"more than {self.max_age_days} days earlier"
             )
-        raise MissingRate(frm, to, on, reason)
+        return MissingRate(frm, to, on, reason)
 
     def quote(self, from_currency: str, to_currency: str, on: date) -> Quote:
         """The rate from ``from_currency`` to ``to_currency`` for ``on``; MissingRate if none."""
         if from_currency == to_currency:
-            return Quote(from_currency, to_currency, on, Decimal(1), on, IDENTITY_SOURCE)
-        src = self._leg_or_raise(from_currency, from_currency, to_currency, on)
-        dst = self._leg_or_raise(to_currency, from_currency, to_currency, on)
-        legs = [leg for leg in (src, dst) if leg.source != IDENTITY_SOURCE]
-        sources = "+".join(sorted({leg.source for leg in legs}))
-        rate_date = min(leg.day for leg in legs)
+            return Quote(from_currency, to_currency, on, _ONE, on, IDENTITY_SOURCE)
+        ordinal = on.toordinal()
+        rates: list[Decimal] = []
+        days: list[int] = []
+        sources: list[str] = []
+        for currency in (from_currency, to_currency):
+            if currency == self.base:
+                rates.append(_ONE)
+                continue
+            found = self._index(currency, ordinal)
+            if found is None:
+                raise self._missing(currency, from_currency, to_currency, on)
+            series, at = found
+            rates.append(series.rates[at])
+            days.append(series.days[at])
+            if series.sources[at] not in sources:
+                sources.append(series.sources[at])
         return Quote(
             from_currency,
             to_currency,
             on,
-            cross_rate(src.rate, dst.rate),
-            rate_date,
-            sources,
+            cross_rate(rates[0], rates[1]),
+            date.fromordinal(min(days)),
+            sources[0] if len(sources) == 1 else "+".join(sorted(sources)),
         )

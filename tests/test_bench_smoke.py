@@ -7,6 +7,7 @@ No speed is asserted: the benchmark reports, it does not judge. The run starts i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,32 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert machine["cores_logical"] >= 1
     assert machine["ram_gib"] > 0
     assert figures["database"].startswith("SecantusDB")
+
+
+@pytest.mark.timeout(240)
+def test_money_benchmark_prints_in_process_and_endpoint_figures(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deploy.cli",
+            "bench",
+            "money",
+            "--conversions",
+            "5000",
+            "--clients",
+            "2",
+            "--duration",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=230,
+        env={**os.environ, "LEDGERBUS_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "days of ECB history" in out
+    for line in ("convert (multiply", "quote + convert", "rates endpoint", "convert endpoint"):
+        assert line in out, out
+    assert "errors 0" in out.rsplit("rates endpoint", 1)[1].splitlines()[0], out

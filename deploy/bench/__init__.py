@@ -29,11 +29,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "memory, and raw-database and naive-REST baselines",
     )
     add_arguments(expenses)
+    money = which.add_parser(
+        "money",
+        help="conversions per second in process, and the rates/convert endpoints over HTTP",
+    )
+    money.add_argument("--conversions", type=int, default=300_000)
+    money.add_argument("--clients", type=int, default=16)
+    money.add_argument("--duration", type=float, default=15.0, help="seconds per endpoint")
+    money.add_argument("--no-http", action="store_true", help="only the in-process figures")
     return bench
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen benchmark; 0 when it completed (speed is reported, never judged)."""
+    if args.bench_command == "money":
+        from deploy.bench.money import MoneyBenchOptions, run_money
+
+        money = MoneyBenchOptions(
+            conversions=args.conversions, clients=args.clients, duration_s=args.duration
+        )
+        print(uvloop.run(run_money(settings, money, not args.no_http, sys.stdout)), flush=True)
+        return 0
     from deploy.bench.report import render
     from deploy.bench.runner import Run
 

@@ -63,7 +63,12 @@ class BenchStack:
     """Start, use and stop the stack; see the module docstring."""
 
     def __init__(
-        self, settings: Settings, options: BenchOptions, data_dir: Path, log: TextIO
+        self,
+        settings: Settings,
+        options: BenchOptions,
+        data_dir: Path,
+        log: TextIO,
+        actors: list[str] | None = None,
     ) -> None:
         self.layout = make_layout(
             settings,
@@ -78,8 +83,13 @@ class BenchStack:
         self.env = bench_environment(
             os.environ, self.layout, ensure_jwt_secret(self.layout.data_dir), options
         )
+        specs = (
+            child_specs(self.layout, actors, self.env)
+            if actors is not None
+            else stack_specs(self.layout, self.env, options.expenses_actors)
+        )
         self._main = Supervisor(
-            stack_specs(self.layout, self.env, options.expenses_actors),
+            specs,
             grace_s=self._grace_s,
             out=log,
         )
