@@ -134,6 +134,7 @@ class RatesReader:
         self._seen: datetime | None = None
         self._checked: float | None = None
         self._full: float | None = None
+        self._ids: set[str] = set()
         self.loaded_days = 0
 
     async def refresh(self, force: bool = False) -> None:
@@ -141,14 +142,19 @@ class RatesReader:
         now = time.monotonic()
         if not force and self._checked is not None and now - self._checked < self._reload_s:
             return
-        if self._full is None or now - self._full >= self.FULL_RELOAD_S:
+        collection = RateDayDoc.get_pymongo_collection()
+        stored = await collection.estimated_document_count()
+        if self._full is None or now - self._full >= self.FULL_RELOAD_S or stored != len(self._ids):
+            # First load, now and then, or days appeared that were not written as recent
+            # (a seed running while this process started): read everything again.
             self._seen, self._full = None, now
         query = {} if self._seen is None else {"updated_at": {"$gte": self._seen - self.OVERLAP}}
-        cursor = RateDayDoc.get_pymongo_collection().find(query)
+        cursor = collection.find(query)
         latest = self._seen
         async for raw in cursor:
             doc = RateDayDoc.model_validate(raw)
             self.book.add(doc.to_day_rates())
+            self._ids.add(doc.id)
             self.loaded_days += 1
             if latest is None or doc.updated_at > latest:
                 latest = doc.updated_at
