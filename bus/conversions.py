@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -110,11 +109,6 @@ class RatesTable(Wire):
     sources: list[SourceStatus]
 
 
-def rate_text(rate: Decimal) -> str:
-    """A rate as shown: plain decimal notation, no exponent."""
-    return format(rate.normalize(), "f")
-
-
 class RatesRefresh(Wire):
     """The outcome of ``rates.refresh``: what the provider gave and what was kept."""
 
@@ -128,6 +122,14 @@ class RatesRefresh(Wire):
     )
     latest_day: date | None = None
     stale: bool
+
+
+class RatesChanged(Wire):
+    """The entity of `rates.updated`: which source changed which days and currencies."""
+
+    source: str
+    days: list[date]
+    currencies: list[str]
 
 
 class RatesSet(Wire):

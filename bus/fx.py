@@ -137,11 +137,6 @@ class RateBook:
         """Every currency the book has ever had a rate for, and the base."""
         return sorted({self.base, *self._series})
 
-    def rates_on(self, currency: str) -> int:
-        """How many days ``currency`` has a rate on."""
-        series = self._series.get(currency)
-        return len(series.days) if series is not None else 0
-
     def first_day(self) -> date | None:
         firsts = [s.days[0] for s in self._series.values() if s.days]
         return date.fromordinal(min(firsts)) if firsts else None

@@ -115,7 +115,7 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": _ref(op.response.__name__)}}
         responses: dict[str, Any] = {str(op.status): ok}
-        if op.status in (200, 201) and op.body is not None and op.method != "GET":
+        if "Idempotency-Key" in op.headers:  # a command: 202 while its outcome is pending
             responses["202"] = {
                 "description": "Accepted; the outcome is at /v1/commands/{command_id}"
             }

@@ -34,7 +34,7 @@ from http_edge.schemas import (
     ExpenseSummary,
     Unconverted,
 )
-from storage.queries import AmountRow
+from storage.queries import AmountRow, ExpenseFilter, TooMany, expense_amounts
 
 CONVERT = rpc_subject("currency", "convert")
 M = TypeVar("M", bound=BaseModel)
@@ -105,7 +105,22 @@ async def with_display(
     return items
 
 
-async def summarize(request: web.Request, rows: Sequence[AmountRow], to: str) -> ExpenseSummary:
+SUMMARY_MAX_EXPENSES = 20_000
+
+
+async def summarize(
+    request: web.Request, owner: str, filters: ExpenseFilter, to: str
+) -> ExpenseSummary:
+    """Totals of the owner's matching expenses in ``to`` (422 ``too_many`` past
+    :data:`SUMMARY_MAX_EXPENSES`)."""
+    try:
+        rows = await expense_amounts(owner, filters, SUMMARY_MAX_EXPENSES)
+    except TooMany as exc:
+        raise Problem(422, "too_many", str(exc)) from exc
+    return await totals(request, rows, to)
+
+
+async def totals(request: web.Request, rows: Sequence[AmountRow], to: str) -> ExpenseSummary:
     """Totals of ``rows`` in ``to``: each expense converted at its own date's rate (exactly as
     a list shows it), then added up, so a total is always the sum of the values shown."""
     answers = await convert_many(

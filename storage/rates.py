@@ -9,6 +9,7 @@ currency actor commits reaches every converting process within ``rates_reload_s`
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from bus.fx import BASE_CURRENCY, DayRates, RateBook
+from storage.unit_of_work import to_bson
 
 
 def rate_day_id(source: str, day: date) -> str:
@@ -99,9 +101,7 @@ async def seed_days(days: Iterable[DayRates], chunk: int = 1000) -> int:
         ids = [rate_day_id(d.source, d.day) for d in batch]
         have = {row["_id"] async for row in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
         fresh = [
-            rate_day_doc(d, 1, published_at(d.day)).model_dump(
-                by_alias=True, exclude={"revision_id"}
-            )
+            to_bson(rate_day_doc(d, 1, published_at(d.day)))
             for d in batch
             if rate_day_id(d.source, d.day) not in have
         ]
@@ -135,13 +135,24 @@ class RatesReader:
         self._checked: float | None = None
         self._full: float | None = None
         self._ids: set[str] = set()
-        self.loaded_days = 0
+        self._lock = asyncio.Lock()  # concurrent batches (lanes) share one load
+
+    @property
+    def loaded_days(self) -> int:
+        """How many (source, day) documents the book holds."""
+        return len(self._ids)
 
     async def refresh(self, force: bool = False) -> None:
         """Load days written since the last look, at most once per ``reload_s`` unless forced."""
-        now = time.monotonic()
-        if not force and self._checked is not None and now - self._checked < self._reload_s:
-            return
+        asked = time.monotonic()
+        async with self._lock:
+            if self._checked is not None and (
+                self._checked >= asked or (not force and asked - self._checked < self._reload_s)
+            ):
+                return  # loaded meanwhile by a concurrent caller, or recently enough
+            await self._load(asked)
+
+    async def _load(self, now: float) -> None:
         collection = RateDayDoc.get_pymongo_collection()
         stored = await collection.estimated_document_count()
         if self._full is None or now - self._full >= self.FULL_RELOAD_S or stored != len(self._ids):
@@ -155,7 +166,6 @@ class RatesReader:
             doc = RateDayDoc.model_validate(raw)
             self.book.add(doc.to_day_rates())
             self._ids.add(doc.id)
-            self.loaded_days += 1
             if latest is None or doc.updated_at > latest:
                 latest = doc.updated_at
         self._seen = latest

@@ -276,6 +276,20 @@ async def test_openapi_lists_every_route(stack: Stack) -> None:
     assert {"get", "patch", "delete"} <= set(document["paths"]["/v1/expenses/{id}"])
 
 
+async def test_openapi_promises_202_only_where_a_command_can_be_pending(stack: Stack) -> None:
+    _, document = await stack.call("GET", "/v1/openapi.json")
+    paths = document["paths"]
+    for path, method in (
+        ("/v1/expenses", "post"),
+        ("/v1/expenses/{id}", "patch"),
+        ("/v1/expenses/{id}", "delete"),
+        ("/v1/auth/register", "post"),
+    ):
+        assert "202" in paths[path][method]["responses"], (path, method)
+    assert "202" not in paths["/v1/currency/convert"]["post"]["responses"]
+    assert "202" not in paths["/v1/auth/login"]["post"]["responses"]
+
+
 @pytest.mark.parametrize(
     ("path", "method", "model", "fields"),
     [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from actors.changes import change_data
 from actors.currency.rules import judge_day, judge_rate
 from actors.currency.runtime import CurrencyRuntime
 from actors.kernel import Decision, accept, runtime_of
 from bus.commands import RefreshRates, SetRates
-from bus.conversions import RatesRefresh, RatesSet
+from bus.conversions import RatesChanged, RatesRefresh, RatesSet
 from bus.envelopes import Command, FieldError
 from bus.fx import MANUAL_SOURCE, DayRates
 from bus.ids import system_scope
@@ -32,19 +33,8 @@ async def _stage_day(work: CommandWork, day_rates: DayRates, merge: bool) -> boo
 
 
 def _rates_updated(work: CommandWork, source: str, days: list[date], currencies: set[str]) -> None:
-    work.emit(
-        RATES_SCOPE,
-        "rates.updated",
-        {
-            "entity": {
-                "source": source,
-                "days": [d.isoformat() for d in sorted(days)],
-                "currencies": sorted(currencies),
-            },
-            "version": None,
-            "before": None,
-        },
-    )
+    changed = RatesChanged(source=source, days=sorted(days), currencies=sorted(currencies))
+    work.emit(RATES_SCOPE, "rates.updated", change_data(changed))
 
 
 async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) -> Decision:
@@ -65,15 +55,12 @@ async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) ->
     if not isinstance(fetched, list):
         error = str(fetched) if fetched is not None else "the provider was not asked"
         work.put(status.model_copy(update={**update, "stale": True, "last_error": error}))
-        work.emit(
-            RATES_SCOPE,
-            "rates.refresh_failed",
-            {"entity": {"source": source, "error": error}, "version": None, "before": None},
-        )
         latest = date.fromisoformat(status.latest_day) if status.latest_day else None
-        return accept(
-            RatesRefresh(source=source, status="failed", error=error, latest_day=latest, stale=True)
+        failed = RatesRefresh(
+            source=source, status="failed", error=error, latest_day=latest, stale=True
         )
+        work.emit(RATES_SCOPE, "rates.refresh_failed", change_data(failed))
+        return accept(failed)
     changed: list[date] = []
     currencies: set[str] = set()
     refused: dict[str, str] = {}

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from actors.currency.provider import ProviderError, fetch_rates
 from actors.currency.rules import convert_one, rates_table
-from actors.currency.seed import reference_history
+from actors.currency.seed import reference_history, reference_history_path
 from bus.client import CommandSender, build_command
 from bus.conversions import ConvertBatch, ConvertBatchReply, RatesQuery, SourceStatus
 from bus.envelopes import Command
@@ -42,8 +42,8 @@ log = structlog.get_logger(__name__)
 SEED_SOURCE = "ECB"
 
 
-def today() -> datetime:
-    return datetime.now(UTC)
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 class CurrencyRuntime:
@@ -108,6 +108,7 @@ class CurrencyRuntime:
         inserted = await seed_days(days)
         log.info(
             "rates_seeded",
+            origin=reference_history_path(),
             days=inserted,
             first=str(days[0].day),
             last=str(newest.day),
@@ -138,8 +139,9 @@ class CurrencyRuntime:
 
     async def prepare(self, commands: Sequence[Command]) -> None:
         """Fetch from the provider for each new ``rates.refresh`` (outside any transaction)."""
-        await self.reader.refresh()
         refreshes = [c.command_id for c in commands if c.type == "rates.refresh"]
+        # New rates are judged against the latest known: then the book is read at once.
+        await self.reader.refresh(force=bool(refreshes))
         if not refreshes:
             return
         done = {
@@ -148,7 +150,6 @@ class CurrencyRuntime:
                 {"_id": {"$in": refreshes}}, {"_id": 1}
             )
         }
-        await self.reader.refresh(force=True)  # judge new rates against the latest known
         for command_id in refreshes:
             if command_id not in done:
                 self.fetched[command_id] = await self._fetch()
@@ -217,7 +218,7 @@ class CurrencyRuntime:
         batch = ConvertBatch.model_validate_json(data)
         await self.reader.refresh()
         failing = {s.name for s in await self.sources() if s.stale}
-        on = today().date()
+        on = today()
         return ConvertBatchReply(
             results=[
                 convert_one(
@@ -233,7 +234,7 @@ class CurrencyRuntime:
         return rates_table(
             query.base,
             query.symbols,
-            query.date or today().date(),
+            query.date or today(),
             self.reader.book,
             self.settings.rates_stale_after_days,
             await self.sources(),

@@ -26,7 +26,6 @@ from http_edge.schemas import (
 from storage.queries import (
     BadCursor,
     ExpenseFilter,
-    expense_amounts,
     get_trip,
     list_categories,
     list_trips,
@@ -191,7 +190,7 @@ async def trip_summary(request: web.Request) -> web.StreamResponse:
         raise Problem(404, "not_found", "no such trip")
     shown = None
     if q.display is not None:
-        rows = await expense_amounts(owner, ExpenseFilter(trip_id=trip_id, type="expense"), 20_000)
-        shown = await summarize(request, rows, q.display)
+        filters = ExpenseFilter(trip_id=trip_id, type="expense")
+        shown = await summarize(request, owner, filters, q.display)
     summary = TripSummary(trip=trip, display=shown, **await trip_totals(owner, trip_id))
     return web.json_response(summary.model_dump(mode="json"))

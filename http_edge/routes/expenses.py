@@ -24,16 +24,7 @@ from http_edge.schemas import (
     VersionQuery,
 )
 from storage.accounts import UserDoc
-from storage.queries import (
-    BadCursor,
-    ExpenseFilter,
-    TooMany,
-    expense_amounts,
-    get_expense,
-    list_expenses,
-)
-
-SUMMARY_MAX_EXPENSES = 20_000
+from storage.queries import BadCursor, ExpenseFilter, get_expense, list_expenses
 
 WRITE_HEADERS = ("Idempotency-Key", "Prefer", "X-Device-Id")
 
@@ -91,11 +82,6 @@ async def expenses_list(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": shown, "next_cursor": cursor})
 
 
-async def home_currency_of(user_id: str) -> str:
-    user = await UserDoc.get_pymongo_collection().find_one({"_id": user_id}, {"home_currency": 1})
-    return str(user["home_currency"]) if user else "EUR"
-
-
 @API.route(
     "GET",
     "/v1/expenses/summary",
@@ -109,11 +95,12 @@ async def expenses_summary(request: web.Request) -> web.StreamResponse:
     q = query(request, SummaryQuery)
     owner = principal_of(request).user_id
     filters = ExpenseFilter(q.date_from, q.date_to, q.category_id, q.trip_id, q.type)
-    try:
-        rows = await expense_amounts(owner, filters, SUMMARY_MAX_EXPENSES)
-    except TooMany as exc:
-        raise Problem(422, "too_many", str(exc)) from exc
-    summary = await summarize(request, rows, q.display or await home_currency_of(owner))
+    if q.display is None:
+        user = await UserDoc.get(owner)
+        display = user.home_currency if user is not None else "EUR"
+    else:
+        display = q.display
+    summary = await summarize(request, owner, filters, display)
     return web.json_response(summary.model_dump(mode="json"))
 
 
