@@ -121,7 +121,9 @@ class CommandSender:
         return bool(ack.duplicate)
 
     async def send(self, command: Command, wait_s: float) -> Outcome | None:
-        """Publish ``command`` and return its outcome, or None if it did not come within ``wait_s``."""
+        """Publish ``command`` (its ``reply_to`` set to this node's inbox) and return its outcome,
+        or None if it did not come within ``wait_s``."""
+        command = command.model_copy(update={"reply_to": self.reply_to(command.command_id)})
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(command.command_id, []).append(fut)
         try:

@@ -27,7 +27,6 @@ async def _send(
     await sender.start()
     try:
         command = build_command(command_type, payload, issuer=None, issuer_scope="operator")
-        command = command.model_copy(update={"reply_to": sender.reply_to(command.command_id)})
         return await sender.send(command, wait_s)
     finally:
         await sender.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+COMMAND_HEADERS = ("Idempotency-Key", "Prefer", "X-Device-Id")
+"""What every route that sends a command honours (see ``http_edge.dispatch``)."""
 PRINCIPAL: web.RequestKey[Any] = web.RequestKey("principal", object)
 
 
@@ -32,6 +35,8 @@ class Operation:
     auth: bool = True
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = ()
+    command: bool = False  # sends a command: COMMAND_HEADERS, and 202 / 429 / 503 answers
+    pending: bool = False  # may answer 202 while something is not done yet
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Api:
         self, method: str, path: str, summary: str, tag: str, **meta: Any
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
+            if meta.get("command"):
+                meta["headers"] = (*meta.get("headers", ()), *COMMAND_HEADERS)
             self.operations.append(Operation(method, path, handler, summary, tag, **meta))
             return handler
 
@@ -115,14 +122,19 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": _ref(op.response.__name__)}}
         responses: dict[str, Any] = {str(op.status): ok}
-        if "Idempotency-Key" in op.headers:  # a command: 202 while its outcome is pending
+        if op.command or op.pending:
             responses["202"] = {
                 "description": "Accepted; the outcome is at /v1/commands/{command_id}"
             }
         problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
-        for code in sorted(
-            {*op.errors, *((401,) if op.auth else ()), *((400, 413, 415, 422) if op.body else ())}
-        ):
+        codes = {
+            *op.errors,
+            *((401,) if op.auth else ()),
+            *((400, 413, 415, 422) if op.body else ()),
+            *((422,) if op.query else ()),
+            *((429, 503) if op.command else ()),
+        }
+        for code in sorted(codes):
             responses[str(code)] = {"description": "Problem", **problem}
         if op.auth:
             entry["security"] = [{"bearer": []}]
@@ -178,7 +190,7 @@ def docs_page(document: dict[str, Any]) -> str:
                 .get("application/json", {})
                 .get("schema", {})
             )
-            ref = body.get("$ref") or (body.get("allOf") or [{}])[0].get("$ref", "")
+            ref = body.get("$ref", "")
             codes = ", ".join(op["responses"])
             rows.append(
                 f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
@@ -203,6 +215,4 @@ def docs_page(document: dict[str, Any]) -> str:
 
 
 def _pretty(schema: Any) -> str:
-    import json
-
     return json.dumps(schema, indent=2)

@@ -23,6 +23,7 @@ from http_edge.problems import Problem
 from http_edge.routes import API
 from http_edge.routes.system import ASYNCAPI
 from http_edge.security import SessionGate, authenticate
+from storage.queries import BadCursor
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +36,13 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except Problem as problem:
         return problem.response(request.path)
+    except BadCursor as exc:  # every paged list: a cursor this server did not make
+        return Problem(
+            422,
+            "validation",
+            "invalid cursor",
+            errors=[{"loc": ["query", "cursor"], "msg": str(exc), "type": "cursor"}],
+        ).response(request.path)
     except web.HTTPRequestEntityTooLarge:
         return Problem(
             413, "too_large", f"the body is over {request.app[SETTINGS].max_body_bytes} bytes"

@@ -12,11 +12,13 @@ from nats.errors import Error as NatsError
 from pydantic import BaseModel
 
 from bus.client import build_command
-from bus.commands import spec_for
+from bus.commands import DeleteById, spec_for
 from bus.envelopes import Outcome
 from bus.ratelimit import RateLimiter
 from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.inputs import expected_version, path_id, query
 from http_edge.problems import Problem
+from http_edge.schemas import VersionQuery
 from storage.documents import ProcessedCommand
 
 log = structlog.get_logger(__name__)
@@ -76,6 +78,16 @@ def pending_response(command_id: str) -> web.Response:
         {"command_id": command_id, "status": "pending", "href": f"/v1/commands/{command_id}"},
         status=202,
         headers={"Location": f"/v1/commands/{command_id}"},
+    )
+
+
+async def delete_by_id(request: web.Request, command_type: str) -> web.Response:
+    """``DELETE /v1/<things>/{id}``: the id from the path, the version from If-Match or
+    ``?expected_version=`` (no other query parameter accepted)."""
+    entity_id = path_id(request)
+    query(request, VersionQuery)
+    return await send_as_caller(
+        request, command_type, DeleteById(id=entity_id), expected_version(request)
     )
 
 
@@ -147,7 +159,6 @@ async def dispatch(
                     "this Idempotency-Key was already used for a different request",
                 )
             return outcome_response(Outcome.model_validate(prior["outcome"]), created, location)
-    command = command.model_copy(update={"reply_to": sender.reply_to(command.command_id)})
     structlog.contextvars.bind_contextvars(command_id=command.command_id, user_id=issuer)
     try:
         if "respond-async" in request.headers.get("Prefer", ""):

@@ -7,12 +7,22 @@ import re
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from bus.limits import EntityId
 from http_edge.problems import Problem, invalid
 
 M = TypeVar("M", bound=BaseModel)
 _VERSION = re.compile(r"[0-9]{1,18}")
+_ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
+
+
+def path_id(request: web.Request, name: str = "id") -> str:
+    """A path id that must be a UUID; anything else cannot exist (404)."""
+    try:
+        return _ENTITY_ID.validate_python(request.match_info[name])
+    except ValidationError as exc:
+        raise Problem(404, "not_found", "no such resource") from exc
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
@@ -26,7 +36,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
             413, "too_large", f"the body is over {request.client_max_size} bytes"
         ) from exc
     try:
-        data = json.loads(raw, parse_float=lambda text: float(text)) if raw else None
+        data = json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Problem(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
@@ -41,11 +51,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 async def body(request: web.Request, model: type[M], **extra: Any) -> M:
     """Validate the JSON body (plus ``extra`` fields such as a path id) against ``model``."""
-    data = await json_object(request)
-    try:
-        return model.model_validate({**data, **extra})
-    except ValidationError as exc:
-        raise invalid(exc) from exc
+    return validate(model, {**await json_object(request), **extra})
 
 
 def query(request: web.Request, model: type[M]) -> M:
@@ -54,10 +60,7 @@ def query(request: web.Request, model: type[M]) -> M:
     for key in request.query:
         values = request.query.getall(key)
         params[key] = values if len(values) > 1 else values[0]
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        raise invalid(exc, "query") from exc
+    return validate(model, params, "query")
 
 
 def expected_version(request: web.Request, data: dict[str, Any] | None = None) -> int | None:

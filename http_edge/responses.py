@@ -15,10 +15,14 @@ class Versioned(Protocol):
     def model_dump(self, *, mode: str) -> dict[str, object]: ...
 
 
-def entity_or_404(entity: Versioned | None, what: str) -> web.Response:
-    """The entity as JSON with its version as `ETag`, or a 404 problem naming ``what``."""
+def entity_or_404(
+    entity: Versioned | None, what: str, shown: dict[str, object] | None = None
+) -> web.Response:
+    """The entity as JSON (or ``shown``, a view of it) with its version as `ETag`, or a 404
+    problem naming ``what``."""
     if entity is None:
         raise Problem(404, "not_found", f"no such {what}")
     return web.json_response(
-        entity.model_dump(mode="json"), headers={"ETag": f'"{entity.version}"'}
+        shown if shown is not None else entity.model_dump(mode="json"),
+        headers={"ETag": f'"{entity.version}"'},
     )

@@ -235,8 +235,7 @@ class RealtimeServer:
         if isinstance(parsed, Rejection):
             log.info("socket_command_invalid", user_id=identity.user_id, reason=parsed.message)
             return parsed.ack()
-        sender = self._resources.sender
-        command = parsed.model_copy(update={"reply_to": sender.reply_to(parsed.command_id)})
+        sender, command = self._resources.sender, parsed
         with structlog.contextvars.bound_contextvars(
             user_id=identity.user_id, command_id=command.command_id, command_type=command.type
         ):

@@ -358,9 +358,6 @@ class FakeSender:
         self.fail = fail
         self.sent: list[Command] = []
 
-    def reply_to(self, command_id: str) -> str:
-        return f"_reply.fake.{command_id}"
-
     async def send(self, command: Command, wait_s: float) -> None:
         self.sent.append(command)
         if self.fail:
@@ -397,7 +394,6 @@ async def test_socket_command_acks_unavailable_or_pending_when_the_bus_cannot_an
         assert {key: ack[key] for key in expected} == expected, ack
         [command] = sender.sent
         assert command.actor.model_dump() == {"user_id": account.id, "device_id": "ph-1"}
-        assert command.reply_to == f"_reply.fake.{command.command_id}"
         assert command.payload == LUNCH
         if not fail:
             assert ack["command_id"] == command.command_id

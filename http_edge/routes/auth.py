@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import structlog
 from aiohttp import web
+from nats.errors import Error as NatsError
 from pymongo.errors import DuplicateKeyError
 
 from bus.client import build_command
 from bus.commands import RegisterUser, RevokeSession
 from bus.entities import User
 from bus.envelopes import utcnow
-from bus.ids import derived_id
+from bus.ids import derived_id, new_id, scoped_command_id
 from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
 from http_edge.dispatch import check_idempotency_key, dispatch, send_as_caller
 from http_edge.inputs import body, versioned_body
@@ -53,7 +53,7 @@ ABANDONED_SIGNUP = timedelta(minutes=5)
     status=201,
     auth=False,
     errors=(409,),
-    headers=("Idempotency-Key",),
+    command=True,
 )
 async def register(request: web.Request) -> web.StreamResponse:
     req = await body(request, RegisterRequest)
@@ -73,10 +73,10 @@ async def register(request: web.Request) -> web.StreamResponse:
             "too many sign-ups from this address",
             headers={"Retry-After": str(wait)},
         )
-    probe = build_command(
-        "user.register", {}, issuer=None, idempotency_key=key, issuer_scope=f"signup:{email_lower}"
+    # A retried sign-up (same key) names the same account; without a key each is new.
+    user_id = derived_id(
+        "user", scoped_command_id(f"signup:{email_lower}", key) if key else new_id()
     )
-    user_id = derived_id("user", probe.command_id)
     existing = await Credential.find_one(Credential.email_lower == email_lower)
     if existing is not None and existing.id != user_id:
         if existing.status == "active" or utcnow() - existing.created_at < ABANDONED_SIGNUP:
@@ -196,18 +196,27 @@ async def refresh(request: web.Request) -> web.StreamResponse:
             "refresh_token_reused", user_id=rotation.session.user_id, session_id=rotation.session.id
         )
         session_gate_of(request).forget(rotation.session.id)
+        # The revocation must reach the accounts actor: one id per session (a retried reuse
+        # sends the same command), and if the bus cannot take it the client hears 503. Once
+        # JetStream has it, it is applied even if the outcome is slower than the wait.
         command = build_command(
             "session.revoke",
             RevokeSession(session_id=rotation.session.id, reason="refresh_reuse").model_dump(
                 mode="json"
             ),
             issuer=rotation.session.user_id,
+            idempotency_key=f"refresh_reuse:{rotation.session.id}",
         )
-        command = command.model_copy(
-            update={"reply_to": resources.sender.reply_to(command.command_id)}
-        )
-        with contextlib.suppress(Exception):
+        try:
             await resources.sender.send(command, settings.outcome_wait_s)
+        except (NatsError, TimeoutError) as exc:
+            log.error("refresh_reuse_revoke_failed", session_id=rotation.session.id, error=str(exc))
+            raise Problem(
+                503,
+                "unavailable",
+                "this refresh token was already used; retry shortly to finish revoking the session",
+                headers={"Retry-After": "2"},
+            ) from exc
         raise Problem(
             401, "refresh_reused", "this refresh token was already used; the session is revoked"
         )
@@ -232,6 +241,7 @@ async def refresh(request: web.Request) -> web.StreamResponse:
     "Sign out this device (revokes its session and closes its sockets)",
     "auth",
     status=204,
+    errors=(429, 503),
 )
 async def logout(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
@@ -256,7 +266,8 @@ async def me(request: web.Request) -> web.StreamResponse:
     versioned=True,
     response=User,
     errors=(409,),
-    headers=("If-Match", "Idempotency-Key"),
+    command=True,
+    headers=("If-Match",),
 )
 async def update_me(request: web.Request) -> web.StreamResponse:
     patch, version = await versioned_body(request, ProfilePatch)

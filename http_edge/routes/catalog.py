@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
+from bus.commands import CreateCategory, CreateTrip, RenameCategory, UpdateTrip
 from bus.entities import Category, Trip
 from http_edge.context import principal_of
-from http_edge.dispatch import send_as_caller
+from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize
-from http_edge.inputs import body, expected_version, query, versioned_body
+from http_edge.inputs import body, path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
-from http_edge.routes.expenses import WRITE_HEADERS, path_id
 from http_edge.schemas import (
     CategoryList,
     CategoryQuery,
@@ -24,7 +23,6 @@ from http_edge.schemas import (
     VersionQuery,
 )
 from storage.queries import (
-    BadCursor,
     ExpenseFilter,
     get_trip,
     list_categories,
@@ -56,7 +54,7 @@ async def categories_list(request: web.Request) -> web.StreamResponse:
     response=Category,
     status=201,
     errors=(409,),
-    headers=WRITE_HEADERS,
+    command=True,
 )
 async def category_create(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(
@@ -74,7 +72,8 @@ async def category_create(request: web.Request) -> web.StreamResponse:
     versioned=True,
     response=Category,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def category_rename(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, RenameCategory, id=path_id(request))
@@ -89,14 +88,11 @@ async def category_rename(request: web.Request) -> web.StreamResponse:
     query=VersionQuery,
     response=Category,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def category_archive(request: web.Request) -> web.StreamResponse:
-    category_id = path_id(request)
-    query(request, VersionQuery)
-    return await send_as_caller(
-        request, "category.archive", DeleteById(id=category_id), expected_version(request)
-    )
+    return await delete_by_id(request, "category.archive")
 
 
 @API.route(
@@ -109,10 +105,7 @@ async def category_archive(request: web.Request) -> web.StreamResponse:
 )
 async def trips_list(request: web.Request) -> web.StreamResponse:
     q = query(request, PageQuery)
-    try:
-        items, cursor = await list_trips(principal_of(request).user_id, q.limit, q.cursor)
-    except BadCursor as exc:
-        raise Problem(422, "validation", "invalid cursor") from exc
+    items, cursor = await list_trips(principal_of(request).user_id, q.limit, q.cursor)
     return web.json_response(TripPage(items=items, next_cursor=cursor).model_dump(mode="json"))
 
 
@@ -125,7 +118,7 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     response=Trip,
     status=201,
     errors=(409,),
-    headers=WRITE_HEADERS,
+    command=True,
 )
 async def trip_create(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(
@@ -148,7 +141,8 @@ async def trip_get(request: web.Request) -> web.StreamResponse:
     versioned=True,
     response=Trip,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def trip_update(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateTrip, id=path_id(request))
@@ -163,14 +157,11 @@ async def trip_update(request: web.Request) -> web.StreamResponse:
     query=VersionQuery,
     response=Trip,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def trip_delete(request: web.Request) -> web.StreamResponse:
-    trip_id = path_id(request)
-    query(request, VersionQuery)
-    return await send_as_caller(
-        request, "trip.delete", DeleteById(id=trip_id), expected_version(request)
-    )
+    return await delete_by_id(request, "trip.delete")
 
 
 @API.route(

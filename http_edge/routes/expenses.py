@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import CreateExpense, DeleteById, UpdateExpense
+from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Expense
-from bus.limits import EntityId
 from http_edge.context import principal_of
-from http_edge.dispatch import send_as_caller
+from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize, with_display
-from http_edge.inputs import body, expected_version, query, versioned_body
-from http_edge.problems import Problem
+from http_edge.inputs import body, path_id, query, versioned_body
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.schemas import (
@@ -24,20 +22,7 @@ from http_edge.schemas import (
     VersionQuery,
 )
 from storage.accounts import UserDoc
-from storage.queries import BadCursor, ExpenseFilter, get_expense, list_expenses
-
-WRITE_HEADERS = ("Idempotency-Key", "Prefer", "X-Device-Id")
-
-
-def path_id(request: web.Request, name: str = "id") -> str:
-    """A path id that must be a UUID; anything else cannot exist (404)."""
-    from pydantic import TypeAdapter, ValidationError
-
-    value = request.match_info[name]
-    try:
-        return TypeAdapter(EntityId).validate_python(value)
-    except ValidationError as exc:
-        raise Problem(404, "not_found", "no such resource") from exc
+from storage.queries import ExpenseFilter, get_expense, list_expenses
 
 
 @API.route(
@@ -49,7 +34,7 @@ def path_id(request: web.Request, name: str = "id") -> str:
     response=Expense,
     status=201,
     errors=(409,),
-    headers=WRITE_HEADERS,
+    command=True,
 )
 async def create_expense(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateExpense)
@@ -67,17 +52,7 @@ async def create_expense(request: web.Request) -> web.StreamResponse:
 async def expenses_list(request: web.Request) -> web.StreamResponse:
     q = query(request, ExpenseQuery)
     filters = ExpenseFilter(q.date_from, q.date_to, q.category_id, q.trip_id, q.type, q.q)
-    try:
-        items, cursor = await list_expenses(
-            principal_of(request).user_id, filters, q.limit, q.cursor
-        )
-    except BadCursor as exc:
-        raise Problem(
-            422,
-            "validation",
-            "invalid cursor",
-            errors=[{"loc": ["query", "cursor"], "msg": str(exc), "type": "cursor"}],
-        ) from exc
+    items, cursor = await list_expenses(principal_of(request).user_id, filters, q.limit, q.cursor)
     shown = await with_display(request, items, q.display)
     return web.json_response({"items": shown, "next_cursor": cursor})
 
@@ -119,7 +94,7 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
     if expense is None or q.display is None:
         return entity_or_404(expense, "expense")
     [shown] = await with_display(request, [expense], q.display)
-    return web.json_response(shown)
+    return entity_or_404(expense, "expense", shown)
 
 
 @API.route(
@@ -132,7 +107,8 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
     versioned=True,
     response=Expense,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def expense_update(request: web.Request) -> web.StreamResponse:
     expense_id = path_id(request)
@@ -148,15 +124,8 @@ async def expense_update(request: web.Request) -> web.StreamResponse:
     query=VersionQuery,
     response=Expense,
     errors=(404, 409),
-    headers=("If-Match", *WRITE_HEADERS),
+    command=True,
+    headers=("If-Match",),
 )
 async def expense_delete(request: web.Request) -> web.StreamResponse:
-    expense_id = path_id(request)
-    query(request, VersionQuery)
-    payload = DeleteById(id=expense_id)
-    return await send_as_caller(
-        request,
-        "expense.delete",
-        payload,
-        expected_version(request),
-    )
+    return await delete_by_id(request, "expense.delete")

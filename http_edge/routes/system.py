@@ -53,7 +53,7 @@ async def readyz(request: web.Request) -> web.StreamResponse:
     "The outcome of a command you sent",
     "system",
     response=CommandStatus,
-    errors=(404,),
+    pending=True,
 )
 async def command_status(request: web.Request) -> web.StreamResponse:
     command_id = request.match_info["id"][:64]
