@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from beanie import Document
 
-from actors.changes import change_data, stale
+from actors.changes import change_data, next_version, stale
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from bus.commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.envelopes import Command
@@ -49,9 +49,7 @@ async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) 
     if (conflict := stale(command, user_entity(user))) is not None:
         return conflict
     changes = p.model_dump(exclude_unset=True, exclude_none=True)
-    updated = user.model_copy(
-        update={**changes, "version": user.version + 1, "updated_at": work.now}
-    )
+    updated = next_version(user, work.now, **changes)
     work.put(updated)
     entity = user_entity(updated)
     work.emit(user_scope(user_id), "user.updated", change_data(entity, user_entity(user)))

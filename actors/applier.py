@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from actors.inbound import Inbound, Undecodable, decode, partition_key
 from actors.kernel import ActorDefinition, Runtime
@@ -30,7 +31,7 @@ from bus.settings import Settings
 from storage.database import Database
 from storage.dead_letters import DeadLetterStore
 from storage.documents import ProcessedCommand
-from storage.transactions import StaleWrite, in_transaction
+from storage.transactions import in_transaction
 from storage.unit_of_work import BatchWork
 
 log = structlog.get_logger(__name__)
@@ -124,9 +125,9 @@ class BatchApplier:
             while len(taken) < self._settings.batch_max and not lane.empty():
                 taken.append(lane.get_nowait())
             try:
-                if self._runtime is not None:
-                    await self._runtime.prepare([item.command for item in taken])
-                await self._apply(taken)
+                prepared = await self._prepare(taken)
+                if prepared is not None:
+                    await self._apply(taken, prepared)
             except Exception:
                 log.exception("batch_crashed", actor=self.actor.name, size=len(taken))
                 for item in taken:
@@ -135,19 +136,32 @@ class BatchApplier:
                 for _ in taken:
                     lane.task_done()
 
-    async def _apply(self, items: list[Inbound]) -> None:
+    async def _prepare(self, items: list[Inbound]) -> Mapping[str, Any] | None:
+        """The runtime's work before the transaction; if it fails, the batch is retried later
+        like any failure (backoff, dead letters), not applied without it."""
+        if self._runtime is None:
+            return {}
+        try:
+            return await self._runtime.prepare([item.command for item in items])
+        except Exception as exc:
+            log.warning("batch_prepare_failed", actor=self.actor.name, error=repr(exc)[:300])
+            for item in items:
+                await self._fail(item, exc)
+            return None
+
+    async def _apply(self, items: list[Inbound], prepared: Mapping[str, Any]) -> None:
         try:
             results, events, outbox_id = await in_transaction(
-                self._db.client, lambda session: self._attempt(session, items)
+                self._db.client, lambda session: self._attempt(session, items, prepared)
             )
-        except (PyMongoError, StaleWrite) as exc:
+        except Exception as exc:  # the database's, or a command that cannot be written
             if len(items) > 1 and not is_outage(exc):
                 half = len(items) // 2
                 log.warning(
                     "batch_split", actor=self.actor.name, size=len(items), error=str(exc)[:200]
                 )
-                await self._apply(items[:half])
-                await self._apply(items[half:])
+                await self._apply(items[:half], prepared)
+                await self._apply(items[half:], prepared)
                 return
             for item in items:
                 await self._fail(item, exc)
@@ -155,9 +169,9 @@ class BatchApplier:
         await self._after_commit(results, events, outbox_id)
 
     async def _attempt(
-        self, session: object, items: list[Inbound]
+        self, session: object, items: list[Inbound], prepared: Mapping[str, Any]
     ) -> tuple[list[Result], list[Event], str | None]:
-        batch = BatchWork(session, self._runtime)  # type: ignore[arg-type]
+        batch = BatchWork(session, self._runtime, prepared)  # type: ignore[arg-type]
         ids = [item.command.command_id for item in items]
         cursor = ProcessedCommand.get_pymongo_collection().find(
             {"_id": {"$in": ids}}, {"body_hash": 1, "outcome": 1}, session=session

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
 
 from pydantic import BaseModel
 
@@ -12,6 +14,22 @@ from bus.envelopes import Command
 
 class Owned(Protocol):
     owner_id: str
+
+
+class Versioned(Protocol):
+    version: int
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def next_version(doc: V, now: datetime, **changes: Any) -> V:
+    """``doc`` with ``changes``, its version moved on by one and ``updated_at`` set to ``now``."""
+    return doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": now})
 
 
 def change_data(entity: BaseModel, before: BaseModel | None = None) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from nats.aio.msg import Msg
 
+from bus.commands import COMMANDS
 from bus.envelopes import ActorRef, Command, Event
-from bus.ids import derived_id
+from bus.ids import derived_id, group_scope, user_scope
 
 
 class Undecodable(Exception):
@@ -50,8 +52,13 @@ def decode(msg: Msg, actor: str) -> Inbound:
 
 
 def partition_key(command: Command) -> str:
-    """What a command's effects are serialised on: its group, else its issuer's own scope."""
+    """The scope a command's effects are serialised on: the one its spec names, its group,
+    else its issuer's own."""
+    spec = COMMANDS.get(command.type)
+    if spec is not None and spec.writes_to is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # a bad payload: any lane
+            return spec.writes_to(command.payload)
     group = command.payload.get("group_id")
     if isinstance(group, str):
-        return f"group:{group}"
-    return f"user:{command.actor.user_id or command.command_id}"
+        return group_scope(group)
+    return user_scope(command.actor.user_id or command.command_id)

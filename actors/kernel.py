@@ -36,10 +36,16 @@ def accept(entity: BaseModel | None = None, version: int | None = None) -> Decis
 
 
 def reject(
-    code: ErrorCode, message: str, entity: BaseModel | None = None, **field_errors: str
+    code: ErrorCode,
+    message: str,
+    entity: BaseModel | None = None,
+    fields: Mapping[str, str] | None = None,
+    **field_errors: str,
 ) -> Decision:
-    """Rejected with a stable ``code``; for ``conflict`` pass the current entity."""
-    errors = tuple(FieldError(loc=[name], msg=msg) for name, msg in field_errors.items())
+    """Rejected with a stable ``code``; for ``conflict`` pass the current entity. Field errors
+    by name (``fields`` takes dotted paths such as ``rates.USD``)."""
+    named = {**(fields or {}), **field_errors}
+    errors = tuple(FieldError(loc=name.split("."), msg=msg) for name, msg in named.items())
     data = entity.model_dump(mode="json") if entity is not None else None
     return Decision(False, data, data.get("version") if data else None, code, message, errors)
 
@@ -61,9 +67,11 @@ class Runtime(Protocol):
     async def start(self, nc: NATS) -> None:
         """Connect what it needs (the process's NATS connection is given) and start its tasks."""
 
-    async def prepare(self, commands: Sequence[Command]) -> None:
+    async def prepare(self, commands: Sequence[Command]) -> Mapping[str, Any]:
         """Called before each batch's transaction with its commands (reactions included): I/O
-        that must not happen inside a transaction (an HTTP fetch, refreshing a cache)."""
+        that must not happen inside a transaction (an HTTP fetch, refreshing a cache). What it
+        returns, by command id, is that batch's alone: handlers read it as ``work.prepared``
+        (the same on every retry of the transaction)."""
 
     async def stop(self) -> None:
         """Stop its tasks and close what it opened."""

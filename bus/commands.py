@@ -7,13 +7,15 @@ payload. The edge and the socket server validate against these; actors re-check 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bus.entities import ExpenseType
+from bus.ids import RATES_SCOPE, user_scope
 from bus.limits import (
     AwareDatetime,
     Day,
@@ -205,6 +207,10 @@ class SetRates(Payload):
 # ---- registry -----------------------------------------------------------------------------
 
 
+def _rates_scope(payload: Mapping[str, Any]) -> str:
+    return RATES_SCOPE
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """What the bus knows about one command type."""
@@ -216,6 +222,9 @@ class CommandSpec:
     versioned: bool = False
     client_allowed: bool = True
     verb: str | None = None  # the subject's last token, when it is not the type's own
+    writes_to: Callable[[Mapping[str, Any]], str] | None = None
+    """The scope the command's effects go to, from its payload, when it is not the issuer's
+    own (actors serialise a scope's commands in one lane)."""
 
     @property
     def subject(self) -> str:
@@ -226,7 +235,14 @@ class CommandSpec:
 COMMANDS: dict[str, CommandSpec] = {
     spec.type: spec
     for spec in (
-        CommandSpec("user.register", "accounts", RegisterUser, creates=True, client_allowed=False),
+        CommandSpec(
+            "user.register",
+            "accounts",
+            RegisterUser,
+            creates=True,
+            client_allowed=False,
+            writes_to=lambda payload: user_scope(str(payload["user_id"])),
+        ),
         CommandSpec("user.update", "accounts", UpdateProfile, versioned=True),
         CommandSpec("session.revoke", "accounts", RevokeSession, client_allowed=False),
         CommandSpec("expense.create", "expenses", CreateExpense, creates=True),
@@ -239,9 +255,21 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("trip.update", "expenses", UpdateTrip, versioned=True),
         CommandSpec("trip.delete", "expenses", DeleteById, versioned=True),
         CommandSpec(
-            "rates.refresh", "currency", RefreshRates, client_allowed=False, verb="refresh_rates"
+            "rates.refresh",
+            "currency",
+            RefreshRates,
+            client_allowed=False,
+            verb="refresh_rates",
+            writes_to=_rates_scope,
         ),
-        CommandSpec("rates.set", "currency", SetRates, client_allowed=False, verb="set_rates"),
+        CommandSpec(
+            "rates.set",
+            "currency",
+            SetRates,
+            client_allowed=False,
+            verb="set_rates",
+            writes_to=_rates_scope,
+        ),
     )
 }
 

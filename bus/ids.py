@@ -45,6 +45,10 @@ def system_scope(name: str) -> str:
     return f"system:{name}"
 
 
+RATES_SCOPE = system_scope("rates")
+"""Where the currency actor's events live (rates.updated, rates.refresh_failed)."""
+
+
 def split_scope(scope: str) -> tuple[str, str]:
     """``'user:abc'`` -> ``('user', 'abc')``; raises ValueError on anything else."""
     kind, sep, ident = scope.partition(":")

@@ -12,7 +12,7 @@ from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
-from storage.rates import RateDayDoc, RateSourceDoc
+from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
 
 DOCUMENTS: list[type[Document]] = [
     ProcessedCommand,
@@ -29,6 +29,7 @@ DOCUMENTS: list[type[Document]] = [
     TripDoc,
     RateDayDoc,
     RateSourceDoc,
+    RateSeedDoc,
 ]
 
 

@@ -16,12 +16,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pymongo
+import structlog
 from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel
 
 from bus.fx import BASE_CURRENCY, DayRates, RateBook
 from storage.unit_of_work import to_bson
+
+log = structlog.get_logger(__name__)
 
 
 def rate_day_id(source: str, day: date) -> str:
@@ -122,51 +125,92 @@ async def seed_days(days: Iterable[DayRates], chunk: int = 1000) -> int:
     return inserted
 
 
+class RateSeedDoc(Document):
+    """A seed that was loaded in full: skip it next time, and tell readers to read everything
+    (seeded days carry their own old dates, so a reader following recent writes never sees them)."""
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # what was seeded, e.g. its file
+    days: int
+    seeded_at: datetime
+
+    class Settings:
+        name = "rate_seeds"
+
+
 class RatesReader:
-    """A :class:`RateBook` that follows the rate store (see the module docstring)."""
+    """A :class:`RateBook` that follows the rate store (see the module docstring).
+
+    :meth:`follow` keeps it current in the background; callers read :attr:`book` and force a
+    :meth:`refresh` only when they know rates just changed. A full read builds a new book and
+    swaps it in, so a reader never sees half of one.
+    """
 
     OVERLAP = timedelta(minutes=5)  # a transaction may commit a little after its clock reading
     FULL_RELOAD_S = 600.0  # and now and then everything, should a write have slipped past
+    SEED_SKEW = timedelta(seconds=30)  # clocks of the seeding and the reading process
 
     def __init__(self, max_age_days: int, reload_s: float) -> None:
+        self._max_age_days = max_age_days
         self.book = RateBook(max_age_days=max_age_days)
         self._reload_s = reload_s
-        self._seen: datetime | None = None
+        self._seen: datetime | None = None  # newest `updated_at` read
+        self._full_at: datetime | None = None  # when the last full read began (wall clock)
+        self._full_mono: float | None = None
         self._checked: float | None = None
-        self._full: float | None = None
-        self._ids: set[str] = set()
-        self._lock = asyncio.Lock()  # concurrent batches (lanes) share one load
-
-    @property
-    def loaded_days(self) -> int:
-        """How many (source, day) documents the book holds."""
-        return len(self._ids)
+        self._lock = asyncio.Lock()  # one read at a time; concurrent callers share it
+        self.loaded_days = 0
 
     async def refresh(self, force: bool = False) -> None:
-        """Load days written since the last look, at most once per ``reload_s`` unless forced."""
+        """Read days written since the last look (everything when due), at most once per
+        ``reload_s`` unless forced."""
         asked = time.monotonic()
         async with self._lock:
             if self._checked is not None and (
                 self._checked >= asked or (not force and asked - self._checked < self._reload_s)
             ):
-                return  # loaded meanwhile by a concurrent caller, or recently enough
-            await self._load(asked)
+                return  # read meanwhile by a concurrent caller, or recently enough
+            if await self._full_read_due(asked):
+                await self._read_all(asked)
+            else:
+                await self._read_since()
+            self._checked = asked
 
-    async def _load(self, now: float) -> None:
-        collection = RateDayDoc.get_pymongo_collection()
-        stored = await collection.estimated_document_count()
-        if self._full is None or now - self._full >= self.FULL_RELOAD_S or stored != len(self._ids):
-            # First load, now and then, or days appeared that were not written as recent
-            # (a seed running while this process started): read everything again.
-            self._seen, self._full = None, now
+    async def follow(self) -> None:
+        """Refresh every ``reload_s`` until cancelled; a failed read is retried next time."""
+        while True:
+            try:
+                await self.refresh(force=True)
+            except Exception as exc:
+                log.warning("rates_refresh_failed", error=repr(exc)[:300])
+            await asyncio.sleep(self._reload_s)
+
+    async def _full_read_due(self, now: float) -> bool:
+        if self._full_at is None or self._full_mono is None:
+            return True
+        if now - self._full_mono >= self.FULL_RELOAD_S:
+            return True
+        seed = await RateSeedDoc.get_pymongo_collection().find_one(
+            {"seeded_at": {"$gte": self._full_at - self.SEED_SKEW}}, {"_id": 1}
+        )
+        return seed is not None
+
+    async def _read_all(self, now: float) -> None:
+        began = datetime.now(UTC)
+        book = RateBook(max_age_days=self._max_age_days)
+        seen: datetime | None = None
+        count = 0
+        async for raw in RateDayDoc.get_pymongo_collection().find({}):
+            doc = RateDayDoc.model_validate(raw)
+            book.add(doc.to_day_rates())
+            count += 1
+            seen = doc.updated_at if seen is None or doc.updated_at > seen else seen
+        self.book, self.loaded_days = book, count
+        self._seen, self._full_at, self._full_mono = seen, began, now
+
+    async def _read_since(self) -> None:
         query = {} if self._seen is None else {"updated_at": {"$gte": self._seen - self.OVERLAP}}
-        cursor = collection.find(query)
-        latest = self._seen
-        async for raw in cursor:
+        async for raw in RateDayDoc.get_pymongo_collection().find(query):
             doc = RateDayDoc.model_validate(raw)
             self.book.add(doc.to_day_rates())
-            self._ids.add(doc.id)
-            if latest is None or doc.updated_at > latest:
-                latest = doc.updated_at
-        self._seen = latest
-        self._checked = now
+            if self._seen is None or doc.updated_at > self._seen:
+                self._seen = doc.updated_at

@@ -11,6 +11,7 @@ events go in with ``insert_many`` — all inside the caller's transaction.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -71,9 +72,15 @@ class StagedEvent:
 class BatchWork:
     """Identity map and staged writes of one transaction."""
 
-    def __init__(self, session: AsyncClientSession, runtime: Any = None) -> None:
+    def __init__(
+        self,
+        session: AsyncClientSession,
+        runtime: Any = None,
+        prepared: Mapping[str, Any] | None = None,
+    ) -> None:
         self.session = session
         self.runtime = runtime  # the actor process's runtime (caches, clients), if it has one
+        self.prepared: Mapping[str, Any] = prepared or {}  # by command id, from Runtime.prepare
         self._loaded: dict[_Key, Document | None] = {}
         self._staged: dict[_Key, Document] = {}
         self.events: list[StagedEvent] = []
@@ -249,6 +256,11 @@ class CommandWork:
     def runtime(self) -> Any:
         """The actor process's runtime (``actors.kernel.runtime_of`` gives it typed)."""
         return self._batch.runtime
+
+    @property
+    def prepared(self) -> Any:
+        """What the runtime prepared for this command before the transaction (None if nothing)."""
+        return self._batch.prepared.get(self.command_id)
 
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):

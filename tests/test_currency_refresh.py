@@ -93,7 +93,7 @@ async def test_refresh_good_then_malformed_slow_failing_and_absurd(
     async def stale() -> dict[str, Any] | None:
         body = await rates_on(stack, ada, DAY)
         source = {s["name"]: s for s in body["sources"]}.get("ECB", {})
-        return body if source.get("stale") else None
+        return body if source.get("stale") and "HTTP 500" in source["last_error"] else None
 
     body = await eventually(stale)
     assert body["rates"]["JPY"]["rate"] == "178.35"  # last known rates kept
@@ -121,3 +121,16 @@ async def test_refresh_good_then_malformed_slow_failing_and_absurd(
     body = await eventually(recovered)
     assert body["rates"]["USD"]["rate_date"] == DAY  # the refused USD falls back a day
     assert body["rates"]["JPY"]["rate_date"] == "2026-11-21"
+
+    # A stored day sent again with one absurd rate: the others change, the refused one keeps
+    # its stored value (it is not dropped from the day).
+    rates_provider.state.serve(ecb_document(DAY, {**GOOD, "USD": "1156.0", "JPY": "178.40"}))
+    code, result = await refresh(stack)
+    assert code == 0, result
+    assert isinstance(result, dict)
+    assert result["days_changed"] == [DAY]
+    assert f"{DAY} USD" in result["refused"]
+    redone = await RateDayDoc.get(f"ECB:{DAY}")
+    assert redone is not None
+    assert redone.rates["USD"] == "1.1560"
+    assert redone.rates["JPY"] == "178.40"

@@ -343,3 +343,19 @@ def test_token_without_a_session_claim_is_refused() -> None:
     token = jwt.encode(claims, SECRET, algorithm="HS256")
     with pytest.raises(InvalidToken, match="sid"):
         verify_access_token(token, secret=SECRET, issuer=ISSUER)
+
+
+def test_commands_are_serialised_on_the_scope_they_write() -> None:
+    from actors.inbound import partition_key
+    from bus.client import build_command
+
+    rates = build_command("rates.set", {"day": "2026-11-03", "rates": {"ARS": "1250"}}, issuer=None)
+    refresh = build_command("rates.refresh", {}, issuer=None)
+    assert partition_key(rates) == partition_key(refresh) == "system:rates"
+    user_id = "6f1c2c9e-7d7a-4a53-9b8e-2f0d0c4b1a21"
+    register = build_command("user.register", {"user_id": user_id}, issuer=None)
+    assert partition_key(register) == f"user:{user_id}"
+    expense = build_command("expense.create", {}, issuer="u1")
+    assert partition_key(expense) == "user:u1"
+    broken = build_command("user.register", {}, issuer=None)  # no user_id: still some lane
+    assert partition_key(broken) == f"user:{broken.command_id}"

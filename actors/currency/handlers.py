@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from actors.changes import change_data
+from actors.currency.provider import ProviderError
 from actors.currency.rules import judge_day, judge_rate
 from actors.currency.runtime import CurrencyRuntime
-from actors.kernel import Decision, accept, runtime_of
+from actors.kernel import Decision, accept, reject, runtime_of
 from bus.commands import RefreshRates, SetRates
 from bus.conversions import RatesChanged, RatesRefresh, RatesSet
-from bus.envelopes import Command, FieldError
+from bus.envelopes import Command
 from bus.fx import MANUAL_SOURCE, DayRates
-from bus.ids import system_scope
+from bus.ids import RATES_SCOPE
 from storage.rates import RateDayDoc, RateSourceDoc, rate_day_doc, rate_day_id
 from storage.unit_of_work import CommandWork
 
-RATES_SCOPE = system_scope("rates")
 
-
-async def _stage_day(work: CommandWork, day_rates: DayRates, merge: bool) -> bool:
-    """Stage one source's day; True if it changed anything. ``merge`` keeps the day's other
-    currencies (an operator sets a few); otherwise the provider's day replaces the stored one."""
+async def _stage_day(
+    work: CommandWork, day_rates: DayRates, keep_stored: Callable[[str], bool]
+) -> RateDayDoc | None:
+    """Stage one source's day over the stored one, keeping the stored rates of the currencies
+    ``keep_stored`` names (all of them for an operator, who sets a few; the refused ones for a
+    provider, whose answer otherwise replaces the day). The staged day, or None if unchanged."""
     current = await work.get(RateDayDoc, rate_day_id(day_rates.source, day_rates.day))
     new = rate_day_doc(day_rates, (current.version + 1) if current else 1, work.now)
-    if current is not None and merge:
-        new.rates = dict(sorted({**current.rates, **new.rates}.items()))
-    if current is not None and current.rates == new.rates:
-        return False
+    if current is not None:
+        kept = {code: rate for code, rate in current.rates.items() if keep_stored(code)}
+        new.rates = dict(sorted({**kept, **new.rates}.items()))
+        if current.rates == new.rates:
+            return None
     work.put(new)
+    return new
+
+
+def _all(code: str) -> bool:
     return True
 
 
@@ -42,7 +50,9 @@ async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) ->
     last known rates and mark the source stale."""
     runtime = runtime_of(work, CurrencyRuntime)
     source = runtime.settings.rates_provider_name
-    fetched = runtime.fetched.get(command.command_id)
+    fetched: list[DayRates] | ProviderError | None = work.prepared
+    if fetched is None:  # prepare did not run for it: retry the command rather than guess
+        raise RuntimeError("rates.refresh reached its handler without a provider answer")
     status = await work.get(RateSourceDoc, source) or RateSourceDoc(
         id=source, version=0, updated_at=work.now
     )
@@ -52,8 +62,8 @@ async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) ->
         "version": status.version + 1,
         "updated_at": work.now,
     }
-    if not isinstance(fetched, list):
-        error = str(fetched) if fetched is not None else "the provider was not asked"
+    if isinstance(fetched, ProviderError):
+        error = str(fetched)
         work.put(status.model_copy(update={**update, "stale": True, "last_error": error}))
         latest = date.fromisoformat(status.latest_day) if status.latest_day else None
         failed = RatesRefresh(
@@ -66,11 +76,9 @@ async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) ->
     refused: dict[str, str] = {}
     book = runtime.reader.book
     for day_rates in fetched:
-        kept, refused_today = judge_day(
-            DayRates(day_rates.day, day_rates.rates, source), book, runtime.settings.rates_max_jump
-        )
+        kept, refused_today = judge_day(day_rates, book, runtime.settings.rates_max_jump)
         refused.update({f"{day_rates.day} {code}": why for code, why in refused_today.items()})
-        if kept is not None and await _stage_day(work, kept, merge=False):
+        if kept is not None and await _stage_day(work, kept, refused_today.__contains__):
             changed.append(kept.day)
             currencies.update(kept.rates)
     latest = max((d.day for d in fetched), default=None)
@@ -120,17 +128,15 @@ async def set_rates(command: Command, p: SetRates, work: CommandWork) -> Decisio
     if errors:
         first = next(iter(errors.values()))
         hint = "" if p.force else " (send force: true if it is right)"
-        return Decision(
-            False,
-            code="validation",
-            message=f"rate refused: {first}{hint}",
-            errors=tuple(FieldError(loc=["rates", code], msg=why) for code, why in errors.items()),
+        return reject(
+            "validation",
+            f"rate refused: {first}{hint}",
+            fields={f"rates.{code}": why for code, why in errors.items()},
         )
-    day_rates = DayRates(p.day, dict(p.rates), MANUAL_SOURCE)
-    changed = await _stage_day(work, day_rates, merge=True)
-    stored = await work.get(RateDayDoc, rate_day_id(MANUAL_SOURCE, p.day))
-    if changed:
+    staged = await _stage_day(work, DayRates(p.day, dict(p.rates), MANUAL_SOURCE), _all)
+    if staged is not None:
         _rates_updated(work, MANUAL_SOURCE, [p.day], set(p.rates))
+    stored = staged or await work.get(RateDayDoc, rate_day_id(MANUAL_SOURCE, p.day))
     return accept(
         RatesSet(
             day=p.day,

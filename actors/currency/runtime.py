@@ -15,6 +15,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import aiohttp
 import structlog
@@ -28,14 +29,14 @@ from actors.currency.rules import convert_one, rates_table
 from actors.currency.seed import reference_history, reference_history_path
 from bus.client import CommandSender, build_command
 from bus.conversions import ConvertBatch, ConvertBatchReply, RatesQuery, SourceStatus
-from bus.envelopes import Command
+from bus.envelopes import Command, utcnow
 from bus.fx import DayRates
 from bus.rpc import error_reply, ok_reply
 from bus.settings import Settings
 from bus.subjects import rpc_subject
 from storage.documents import ProcessedCommand
 from storage.outcomes import stored_outcome
-from storage.rates import RateDayDoc, RateSourceDoc, RatesReader, seed_days
+from storage.rates import RateSeedDoc, RateSourceDoc, RatesReader, seed_days
 
 log = structlog.get_logger(__name__)
 
@@ -49,25 +50,21 @@ def today() -> date:
 class CurrencyRuntime:
     """See the module docstring."""
 
-    KEEP_FETCHED = 64
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
-        self.fetched: dict[str, list[DayRates] | ProviderError] = {}
-        self._sources: list[SourceStatus] = []
-        self._sources_read: float | None = None
+        self.sources: list[SourceStatus] = []  # every rate source's health, kept current
         self._http: aiohttp.ClientSession | None = None
         self._nc: NATS | None = None
         self._subs: list[Subscription] = []
-        self._schedule: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, nc: NATS) -> None:
         self._nc = nc
         self._http = aiohttp.ClientSession()
         if self.settings.rates_seed:
             await self.seed()
-        await self.reader.refresh(force=True)
+        await self._read_store()
         log.info(
             "rates_loaded",
             days=self.reader.loaded_days,
@@ -80,13 +77,14 @@ class CurrencyRuntime:
                     rpc_subject("currency", name), queue="currency", cb=self._responder(answer)
                 )
             )
+        self._tasks.append(asyncio.create_task(self._follow_store()))
         if self.settings.rates_refresh_interval_s > 0:
-            self._schedule = asyncio.create_task(self._refresh_on_schedule())
+            self._tasks.append(asyncio.create_task(self._refresh_on_schedule()))
 
     async def stop(self) -> None:
-        if self._schedule is not None:
-            self._schedule.cancel()
-            await asyncio.gather(self._schedule, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for sub in self._subs:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -97,64 +95,69 @@ class CurrencyRuntime:
     # -- the rate store -------------------------------------------------------------------
 
     async def seed(self) -> int:
-        """Load the bundled ECB history into an empty store (skipped once it is there)."""
-        days = await asyncio.to_thread(reference_history, SEED_SOURCE)
-        if not days:
-            return 0
-        newest = days[-1]
-        if await RateDayDoc.find_one({"source": SEED_SOURCE, "day": newest.day.isoformat()}):
+        """Load the bundled ECB history once (recorded, so later starts skip even parsing it)."""
+        origin = reference_history_path()
+        if await RateSeedDoc.get(origin) is not None:
             return 0
         started = time.perf_counter()
+        days = await asyncio.to_thread(reference_history, SEED_SOURCE)
         inserted = await seed_days(days)
+        await RateSeedDoc(id=origin, days=len(days), seeded_at=utcnow()).save()
         log.info(
             "rates_seeded",
-            origin=reference_history_path(),
+            origin=origin,
             days=inserted,
-            first=str(days[0].day),
-            last=str(newest.day),
+            first=str(days[0].day) if days else None,
+            last=str(days[-1].day) if days else None,
             seconds=round(time.perf_counter() - started, 2),
         )
         return inserted
 
-    async def sources(self) -> list[SourceStatus]:
-        """Every rate source's health (cached like the book)."""
-        now = time.monotonic()
-        if self._sources_read is None or now - self._sources_read >= self.settings.rates_reload_s:
-            rows = await RateSourceDoc.find_all().to_list()
-            self._sources = [
-                SourceStatus(
-                    name=row.id,
-                    latest_day=date.fromisoformat(row.latest_day) if row.latest_day else None,
-                    last_success_at=row.last_success_at,
-                    last_attempt_at=row.last_attempt_at,
-                    last_error=row.last_error,
-                    stale=row.stale,
-                )
-                for row in rows
-            ]
-            self._sources_read = now
-        return self._sources
+    async def _read_store(self, force: bool = True) -> None:
+        await self.reader.refresh(force=force)
+        rows = await RateSourceDoc.find_all().to_list()
+        self.sources = [
+            SourceStatus(
+                name=row.id,
+                latest_day=date.fromisoformat(row.latest_day) if row.latest_day else None,
+                last_success_at=row.last_success_at,
+                last_attempt_at=row.last_attempt_at,
+                last_error=row.last_error,
+                stale=row.stale,
+            )
+            for row in rows
+        ]
+
+    async def _follow_store(self) -> None:
+        """Keep the book and the sources' health current, off the path of every query."""
+        while True:
+            await asyncio.sleep(self.settings.rates_reload_s)
+            try:
+                await self._read_store()
+            except Exception as exc:  # the database is away: answer from what is known
+                log.warning("rates_read_failed", error=repr(exc)[:300])
 
     # -- before each batch ----------------------------------------------------------------
 
-    async def prepare(self, commands: Sequence[Command]) -> None:
-        """Fetch from the provider for each new ``rates.refresh`` (outside any transaction)."""
+    async def prepare(self, commands: Sequence[Command]) -> dict[str, Any]:
+        """For a batch with new ``rates.refresh`` commands: the book read at once (new rates are
+        judged against the latest known) and one provider fetch, outside any transaction."""
         refreshes = [c.command_id for c in commands if c.type == "rates.refresh"]
-        # New rates are judged against the latest known: then the book is read at once.
-        await self.reader.refresh(force=bool(refreshes))
+        if refreshes or any(c.type == "rates.set" for c in commands):
+            await self.reader.refresh(force=True)
         if not refreshes:
-            return
+            return {}
         done = {
             row["_id"]
             async for row in ProcessedCommand.get_pymongo_collection().find(
                 {"_id": {"$in": refreshes}}, {"_id": 1}
             )
         }
-        for command_id in refreshes:
-            if command_id not in done:
-                self.fetched[command_id] = await self._fetch()
-        while len(self.fetched) > self.KEEP_FETCHED:  # lanes run concurrently: never clear
-            del self.fetched[next(iter(self.fetched))]
+        fresh = [command_id for command_id in refreshes if command_id not in done]
+        if not fresh:
+            return {}
+        fetched = await self._fetch()
+        return dict.fromkeys(fresh, fetched)
 
     async def _fetch(self) -> list[DayRates] | ProviderError:
         if self._http is None:
@@ -216,8 +219,7 @@ class CurrencyRuntime:
 
     async def _convert(self, data: bytes) -> ConvertBatchReply:
         batch = ConvertBatch.model_validate_json(data)
-        await self.reader.refresh()
-        failing = {s.name for s in await self.sources() if s.stale}
+        failing = {s.name for s in self.sources if s.stale}
         on = today()
         return ConvertBatchReply(
             results=[
@@ -230,12 +232,11 @@ class CurrencyRuntime:
 
     async def _rates(self, data: bytes) -> BaseModel:
         query = RatesQuery.model_validate_json(data)
-        await self.reader.refresh()
         return rates_table(
             query.base,
             query.symbols,
             query.date or today(),
             self.reader.book,
             self.settings.rates_stale_after_days,
-            await self.sources(),
+            self.sources,
         )

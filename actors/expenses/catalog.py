@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.changes import change_data, id_taken, stale
+from actors.changes import change_data, id_taken, next_version, stale
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
@@ -94,9 +94,7 @@ async def rename_category(command: Command, p: RenameCategory, work: CommandWork
         return reject("not_found", "no such category")
     if (conflict := stale(command, category_entity(doc))) is not None:
         return conflict
-    renamed = doc.model_copy(
-        update={"name": p.name, "version": doc.version + 1, "updated_at": work.now}
-    )
+    renamed = next_version(doc, work.now, name=p.name)
     work.put(renamed)
     entity = category_entity(renamed)
     work.emit(
@@ -111,9 +109,7 @@ async def archive_category(command: Command, p: DeleteById, work: CommandWork) -
         return reject("not_found", "no such category")
     if (conflict := stale(command, category_entity(doc))) is not None:
         return conflict
-    archived = doc.model_copy(
-        update={"archived": True, "version": doc.version + 1, "updated_at": work.now}
-    )
+    archived = next_version(doc, work.now, archived=True)
     work.put(archived)
     entity = category_entity(archived)
     work.emit(
@@ -164,7 +160,7 @@ async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Dec
     for key in ("start_date", "end_date"):
         if key in changes:
             changes[key] = changes[key].isoformat()
-    updated = doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": work.now})
+    updated = next_version(doc, work.now, **changes)
     if updated.end_date < updated.start_date:
         return reject("validation", "end_date is before start_date", end_date="before start_date")
     work.put(updated)
@@ -179,9 +175,7 @@ async def delete_trip(command: Command, p: DeleteById, work: CommandWork) -> Dec
         return reject("not_found", "no such trip")
     if (conflict := stale(command, trip_entity(doc))) is not None:
         return conflict
-    gone = doc.model_copy(
-        update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
-    )
+    gone = next_version(doc, work.now, deleted=True)
     work.put(gone)
     work.emit(
         user_scope(doc.owner_id), "trip.deleted", change_data(trip_entity(gone), trip_entity(doc))

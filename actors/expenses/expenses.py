@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from actors.changes import change_data, id_taken, stale
+from actors.changes import change_data, id_taken, next_version, stale
 from actors.expenses.rules import amount_fits, expense_changes, home_value
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
+from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from storage.accounts import UserDoc
@@ -124,12 +125,7 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     amount, currency = changes.get("amount", doc.amount), changes.get("currency", doc.currency)
     if (reason := amount_fits(amount, currency)) is not None:
         return reject("validation", reason, amount=reason)
-    bad = await _check_refs(
-        work,
-        doc.owner_id,
-        changes.get("category_id") if "category_id" in changes else None,
-        changes.get("trip_id") if "trip_id" in changes else None,
-    )
+    bad = await _check_refs(work, doc.owner_id, changes.get("category_id"), changes.get("trip_id"))
     if bad is not None:
         return bad
     if {"amount", "currency", "date"} & changes.keys():
@@ -137,7 +133,7 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
         home = doc.home_currency or await _home_currency(work, doc.owner_id, currency)
         on = date.fromisoformat(changes.get("date", doc.date))
         changes.update(_home_fields(work, amount, currency, home, on))
-    updated = doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": work.now})
+    updated = next_version(doc, work.now, **changes)
     work.put(updated)
     entity = expense_entity(updated)
     work.emit(doc.scope, "expense.updated", change_data(entity, expense_entity(doc)))
@@ -150,9 +146,7 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
         return reject("not_found", "no such expense")
     if (conflict := stale(command, expense_entity(doc))) is not None:
         return conflict
-    gone = doc.model_copy(
-        update={"deleted": True, "version": doc.version + 1, "updated_at": work.now}
-    )
+    gone = next_version(doc, work.now, deleted=True)
     work.put(gone)
     tombstone = expense_entity(gone)
     work.emit(doc.scope, "expense.deleted", change_data(tombstone, expense_entity(doc)))
@@ -161,16 +155,26 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
 
 async def fill_home_values(event: Event, work: CommandWork) -> None:
     """New rates arrived: give expenses still without a home value one, fixed at their own
-    date, each as an `expense.converted` event in its owner's scope."""
-    currencies = event.data.get("entity", {}).get("currencies") or []
-    if not currencies:
+    date, each as an `expense.converted` event in its owner's scope. Only expenses the new days
+    can serve are looked at: dated from the first new day to the last plus the longest a rate
+    is used for (so ones that can never be filled — before 1999, say — do not crowd them out)."""
+    change = RatesChanged.model_validate(event.data["entity"])
+    if not change.currencies or not change.days:
         return
+    reach = timedelta(days=runtime_of(work, ExpensesRuntime).reader.book.max_age_days)
     ids = await work.find_ids(
         ExpenseDoc,
         {
             "rate_status": "missing",
             "deleted": False,
-            "$or": [{"currency": {"$in": currencies}}, {"home_currency": {"$in": currencies}}],
+            "date": {
+                "$gte": min(change.days).isoformat(),
+                "$lte": (max(change.days) + reach).isoformat(),
+            },
+            "$or": [
+                {"currency": {"$in": change.currencies}},
+                {"home_currency": {"$in": change.currencies}},
+            ],
         },
         FILL_PER_EVENT,
         sort="date",
@@ -184,9 +188,7 @@ async def fill_home_values(event: Event, work: CommandWork) -> None:
         )
         if fields["rate_status"] != "ok":
             continue
-        converted = doc.model_copy(
-            update={**fields, "version": doc.version + 1, "updated_at": work.now}
-        )
+        converted = next_version(doc, work.now, **fields)
         work.put(converted)
         work.emit(
             doc.scope,
