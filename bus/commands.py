@@ -9,12 +9,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bus.entities import ExpenseType
+from bus.fx import BASE_CURRENCY
 from bus.ids import RATES_SCOPE, user_scope
 from bus.limits import (
     AwareDatetime,
@@ -195,10 +195,10 @@ class SetRates(Payload):
     @model_validator(mode="after")
     def _sane_rates(self) -> Self:
         for code, rate in self.rates.items():
-            if code == "EUR":
-                raise ValueError("EUR is the base; its rate is always 1")
+            if code == BASE_CURRENCY:
+                raise ValueError(f"{BASE_CURRENCY} is the base; its rate is always 1")
             try:
-                check_rate(Decimal(rate))
+                check_rate(rate)
             except MoneyError as exc:
                 raise ValueError(f"{code}: {exc}") from exc
         return self
@@ -277,8 +277,3 @@ COMMANDS: dict[str, CommandSpec] = {
 def spec_for(command_type: str) -> CommandSpec:
     """The spec of ``command_type``; KeyError if no actor owns it."""
     return COMMANDS[command_type]
-
-
-def domains() -> list[str]:
-    """Every domain that owns at least one command type."""
-    return sorted({spec.domain for spec in COMMANDS.values()})

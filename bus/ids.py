@@ -55,11 +55,3 @@ def split_scope(scope: str) -> tuple[str, str]:
     if not sep or kind not in ("user", "group", "system") or not ident:
         raise ValueError(f"not a scope: {scope!r}")
     return kind, ident
-
-
-def is_uuid(value: str) -> bool:
-    """True if ``value`` is a canonical UUID string."""
-    try:
-        return str(uuid.UUID(value)) == value.lower()
-    except ValueError:
-        return False

@@ -52,6 +52,10 @@ def rpc_subject(actor: str, query: str) -> str:
     return f"{RPC_PREFIX}.{actor}.{query}"
 
 
+CONVERT_RPC = rpc_subject("currency", "convert")
+RATES_RPC = rpc_subject("currency", "rates")
+
+
 def reply_inbox(node_id: str) -> str:
     """Wildcard a waiting node subscribes to once for all its outcomes."""
     return f"{REPLY_PREFIX}.{node_id}.*"

@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "up", help="start NATS, SecantusDB, the edge with Socket.IO and every actor"
     )
     up.add_argument("--data-dir", type=Path, default=None, help="default ./.ledgerbus")
-    up.add_argument("--http-port", type=int, default=8080)
+    up.add_argument(
+        "--http-port", type=int, default=None, help="default LEDGERBUS_HTTP_PORT (8080)"
+    )
     up.add_argument("--nats-port", type=int, default=4222)
     up.add_argument("--nats-monitor-port", type=int, default=8222)
     up.add_argument("--mongo-port", type=int, default=27017)
@@ -51,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--stream", choices=["commands", "events"], required=True)
     start = replay.add_mutually_exclusive_group()
     start.add_argument(
-        "--since", type=datetime.fromisoformat, help="ISO time, e.g. 2026-11-20T00:00:00+00:00"
+        "--since",
+        type=datetime.fromisoformat,
+        help="ISO time, e.g. 2026-11-20T00:00:00+00:00 (UTC if no offset)",
     )
     start.add_argument("--from-seq", type=int)
     replay.add_argument("--subject", help="filter, e.g. 'evt.user.*.expense.>'")

@@ -20,7 +20,9 @@ async def list_letters(settings: Settings, out: IO[str], limit: int = 100) -> in
                 f"{letter.id}\t{letter.created_at.isoformat()}\t{letter.subject}\t"
                 f"deliveries={letter.deliveries}\tcommand={letter.command_id or '-'}\t{letter.reason}\n"
             )
-        out.write(f"{len(letters)} dead letter(s) waiting\n")
+        waiting = await DeadLetterStore().count_pending()
+        shown = f" (the oldest {len(letters)} shown)" if waiting > len(letters) else ""
+        out.write(f"{waiting} dead letter(s) waiting{shown}\n")
         return len(letters)
     finally:
         await database.close()
@@ -38,9 +40,10 @@ async def redrive(settings: Settings, ids: list[str], out: IO[str]) -> int:
     count = 0
     try:
         js = nc.jetstream()
-        for letter in await store.pending(10_000):
-            if ids and letter.id not in ids:
-                continue
+        letters = await store.pending(10_000, ids or None)
+        for missing in sorted(set(ids) - {letter.id for letter in letters}):
+            out.write(f"not waiting (unknown or already redriven): {missing}\n")
+        for letter in letters:
             await js.publish(
                 letter.subject,
                 letter.data.encode(),

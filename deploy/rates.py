@@ -16,7 +16,7 @@ from bus.envelopes import Outcome
 from bus.nats_conn import connect_nats
 from bus.rpc import QueryFailed, QueryUnavailable, ask
 from bus.settings import Settings
-from bus.subjects import rpc_subject
+from bus.subjects import RATES_RPC
 
 
 async def _send(
@@ -81,9 +81,7 @@ async def show(
     nc = await connect_nats(settings, "rates-cli")
     try:
         query = RatesQuery.model_validate({"base": base, "date": on, "symbols": symbols})
-        table = await ask(
-            nc, rpc_subject("currency", "rates"), query, RatesTable, settings.rpc_timeout_s
-        )
+        table = await ask(nc, RATES_RPC, query, RatesTable, settings.rpc_timeout_s)
     except (QueryFailed, QueryUnavailable, ValueError) as exc:
         out.write(f"{exc}\n")
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -27,7 +27,8 @@ def consumer_for(
         config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
     elif since is not None:
         config.deliver_policy = DeliverPolicy.BY_START_TIME
-        config.opt_start_time = since.isoformat()  # type: ignore[assignment]
+        moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)  # naive: UTC
+        config.opt_start_time = moment.isoformat()  # type: ignore[assignment]
     if subject:
         config.filter_subject = subject
     return config

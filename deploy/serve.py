@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from collections.abc import AsyncIterator
+from typing import Any
 
 import structlog
 from aiohttp import web
 
-from actors.app import ActorProcess
-from actors.registry import ACTORS
 from bus.settings import Settings
-from deploy.asyncapi import asyncapi_document
 from deploy.resources import Resources
 from http_edge.app import create_edge
 from realtime.server import attach_realtime
 from storage.database import Database, connect
 
 log = structlog.get_logger(__name__)
+
+
+def asyncapi_of(settings: Settings) -> dict[str, Any]:
+    """The bus's AsyncAPI document (imports every actor: only when someone asks for it)."""
+    from deploy.asyncapi import asyncapi_document
+
+    return asyncapi_document(settings)
 
 
 def build_web_app(
@@ -31,7 +37,10 @@ def build_web_app(
     """The web process: HTTP edge and/or Socket.IO on one aiohttp app sharing one set of connections."""
     resources = Resources(settings, "edge" if edge else "realtime", database)
     app = create_edge(
-        settings, resources, routes=edge, asyncapi=asyncapi_document(settings) if edge else None
+        settings,
+        resources,
+        routes=edge,
+        asyncapi=functools.partial(asyncapi_of, settings) if edge else None,
     )
 
     async def connections(_app: web.Application) -> AsyncIterator[None]:
@@ -78,6 +87,9 @@ async def run_web(settings: Settings, *, edge: bool, realtime: bool) -> None:
 
 async def run_actor(settings: Settings, name: str) -> None:
     """Run one actor until SIGINT/SIGTERM, then drain it (finish and ack what is in hand)."""
+    from actors.app import ActorProcess
+    from actors.registry import ACTORS
+
     database = await connect(settings)
     process = ActorProcess(ACTORS[name], settings, database)
     try:

@@ -197,7 +197,12 @@ async def run_up(
 
     layout.nats.store_dir.mkdir(parents=True, exist_ok=True)
     layout.mongo.storage_dir.mkdir(parents=True, exist_ok=True)
-    secret = ensure_jwt_secret(layout.data_dir)
+    # An operator's LEDGERBUS_JWT_SECRET wins; otherwise the one kept in the data directory.
+    secret = (
+        settings.jwt_secret.get_secret_value()
+        if settings.jwt_secret is not None
+        else ensure_jwt_secret(layout.data_dir)
+    )
     env = child_environment(os.environ, layout, secret)
     supervisor = Supervisor(
         child_specs(layout, actors, env), grace_s=settings.drain_timeout_s + STOP_MARGIN_S

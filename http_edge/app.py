@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 import structlog
 from aiohttp import web
@@ -21,9 +21,9 @@ from http_edge.context import RESOURCES, SESSION_GATE, SETTINGS, EdgeResources
 from http_edge.dispatch import WRITE_LIMITER
 from http_edge.problems import Problem
 from http_edge.routes import API
-from http_edge.routes.system import ASYNCAPI
+from http_edge.routes.system import ASYNCAPI, AsyncApiSource
 from http_edge.security import SessionGate, authenticate
-from storage.queries import BadCursor
+from storage.queries import BadCursor, TooMany
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +36,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except Problem as problem:
         return problem.response(request.path)
+    except TooMany as exc:  # a summary over more expenses than it reads at once
+        return Problem(422, "too_many", str(exc)).response(request.path)
     except BadCursor as exc:  # every paged list: a cursor this server did not make
         return Problem(
             422,
@@ -87,7 +89,7 @@ def create_edge(
     resources: EdgeResources,
     *,
     routes: bool = True,
-    asyncapi: dict[str, Any] | None = None,
+    asyncapi: AsyncApiSource | None = None,
 ) -> web.Application:
     """The aiohttp app; with ``routes=False`` only health and readiness (a realtime-only node)."""
     app = web.Application(middlewares=[problems], client_max_size=settings.max_body_bytes)
@@ -95,8 +97,9 @@ def create_edge(
     app[RESOURCES] = resources
     app[SESSION_GATE] = SessionGate()
     app[WRITE_LIMITER] = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
-    if asyncapi is not None:
-        app[ASYNCAPI] = asyncapi
+    if asyncapi is not None:  # built on first request, once: it imports every actor
+        cached: AsyncApiSource = functools.cache(asyncapi)
+        app[ASYNCAPI] = cached
     for op in API.operations:
         if not routes and op.path not in ("/healthz", "/readyz"):
             continue

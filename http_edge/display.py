@@ -24,7 +24,7 @@ from bus.conversions import (
 from bus.entities import Expense
 from bus.money import round_to_currency
 from bus.rpc import QueryFailed, QueryUnavailable, ask
-from bus.subjects import rpc_subject
+from bus.subjects import CONVERT_RPC
 from http_edge.context import resources_of, settings_of
 from http_edge.problems import Problem
 from http_edge.schemas import (
@@ -34,9 +34,8 @@ from http_edge.schemas import (
     ExpenseSummary,
     Unconverted,
 )
-from storage.queries import AmountRow, ExpenseFilter, TooMany, expense_amounts
+from storage.queries import AmountRow
 
-CONVERT = rpc_subject("currency", "convert")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -64,7 +63,10 @@ async def convert_many(
     unique = list(dict.fromkeys(wanted))
     chunks = [unique[i : i + MAX_CONVERSIONS] for i in range(0, len(unique), MAX_CONVERSIONS)]
     replies = await asyncio.gather(
-        *(ask_currency(request, CONVERT, ConvertBatch(items=c), ConvertBatchReply) for c in chunks)
+        *(
+            ask_currency(request, CONVERT_RPC, ConvertBatch(items=c), ConvertBatchReply)
+            for c in chunks
+        )
     )
     answers: dict[ConvertRequest, Conversion | RateProblem] = {}
     for chunk, reply in zip(chunks, replies, strict=True):
@@ -105,22 +107,7 @@ async def with_display(
     return items
 
 
-SUMMARY_MAX_EXPENSES = 20_000
-
-
-async def summarize(
-    request: web.Request, owner: str, filters: ExpenseFilter, to: str
-) -> ExpenseSummary:
-    """Totals of the owner's matching expenses in ``to`` (422 ``too_many`` past
-    :data:`SUMMARY_MAX_EXPENSES`)."""
-    try:
-        rows = await expense_amounts(owner, filters, SUMMARY_MAX_EXPENSES)
-    except TooMany as exc:
-        raise Problem(422, "too_many", str(exc)) from exc
-    return await totals(request, rows, to)
-
-
-async def totals(request: web.Request, rows: Sequence[AmountRow], to: str) -> ExpenseSummary:
+async def summarize(request: web.Request, rows: Sequence[AmountRow], to: str) -> ExpenseSummary:
     """Totals of ``rows`` in ``to``: each expense converted at its own date's rate (exactly as
     a list shows it), then added up, so a total is always the sum of the values shown."""
     answers = await convert_many(

@@ -6,6 +6,7 @@ from nats.aio.msg import Msg
 
 from bus.envelopes import utcnow
 from storage.documents import DeadLetter
+from storage.unit_of_work import to_bson
 
 
 class DeadLetterStore:
@@ -44,14 +45,19 @@ class DeadLetterStore:
             created_at=utcnow(),
         )
         await DeadLetter.get_pymongo_collection().replace_one(
-            {"_id": letter.id}, letter.model_dump(by_alias=True), upsert=True
+            {"_id": letter.id}, to_bson(letter), upsert=True
         )
         return letter
 
-    async def pending(self, limit: int = 100) -> list[DeadLetter]:
-        return (
-            await DeadLetter.find({"redriven_at": None}).sort("created_at").limit(limit).to_list()
-        )
+    async def pending(self, limit: int = 100, ids: list[str] | None = None) -> list[DeadLetter]:
+        """Letters not redriven yet, oldest first (only ``ids`` when given)."""
+        query: dict[str, object] = {"redriven_at": None}
+        if ids:
+            query["_id"] = {"$in": ids}
+        return await DeadLetter.find(query).sort("created_at").limit(limit).to_list()
+
+    async def count_pending(self) -> int:
+        return await DeadLetter.get_pymongo_collection().count_documents({"redriven_at": None})
 
     async def mark_redriven(self, letter_id: str) -> None:
         await DeadLetter.get_pymongo_collection().update_one(

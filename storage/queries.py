@@ -14,6 +14,7 @@ from typing import Any
 from beanie import SortDirection
 
 from bus.entities import Category, Expense, Trip
+from bus.money import format_amount
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.views import category_entity, expense_entity, trip_entity
 
@@ -100,15 +101,21 @@ class AmountRow:
     date: date
     category_id: str | None
     amount: Decimal
+    type: str = "expense"
 
 
 class TooMany(ValueError):
     """More rows than a summary reads at once."""
 
 
-async def expense_amounts(owner: str, filters: ExpenseFilter, cap: int) -> list[AmountRow]:
+SUMMARY_MAX_EXPENSES = 20_000
+
+
+async def expense_amounts(
+    owner: str, filters: ExpenseFilter, cap: int = SUMMARY_MAX_EXPENSES
+) -> list[AmountRow]:
     """The amounts of every matching expense (at most ``cap``; TooMany beyond)."""
-    projection = {"currency": 1, "date": 1, "category_id": 1, "amount": 1}
+    projection = {"currency": 1, "date": 1, "category_id": 1, "amount": 1, "type": 1}
     cursor = ExpenseDoc.get_pymongo_collection().find(
         _expense_query(owner, filters), projection, limit=cap + 1
     )
@@ -118,6 +125,7 @@ async def expense_amounts(owner: str, filters: ExpenseFilter, cap: int) -> list[
             date.fromisoformat(raw["date"]),
             raw.get("category_id"),
             raw["amount"].to_decimal(),
+            raw["type"],
         )
         async for raw in cursor
     ]
@@ -164,11 +172,8 @@ async def get_trip(owner: str, trip_id: str) -> Trip | None:
     return trip_entity(doc) if doc else None
 
 
-async def trip_totals(owner: str, trip_id: str) -> dict[str, Any]:
+def trip_totals(rows: list[AmountRow]) -> dict[str, Any]:
     """Expense totals of a trip per currency and per (category, currency); income apart."""
-    rows = await ExpenseDoc.find(
-        {"owner_id": owner, "trip_id": trip_id, "deleted": False}
-    ).to_list()
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     income: dict[str, Decimal] = defaultdict(Decimal)
     per_category: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
@@ -180,10 +185,12 @@ async def trip_totals(owner: str, trip_id: str) -> dict[str, Any]:
         per_category[(row.category_id, row.currency)] += row.amount
     return {
         "expense_count": sum(1 for r in rows if r.type == "expense"),
-        "totals": [{"currency": c, "amount": str(a)} for c, a in sorted(per_currency.items())],
-        "income": [{"currency": c, "amount": str(a)} for c, a in sorted(income.items())],
+        "totals": [
+            {"currency": c, "amount": format_amount(a)} for c, a in sorted(per_currency.items())
+        ],
+        "income": [{"currency": c, "amount": format_amount(a)} for c, a in sorted(income.items())],
         "by_category": [
-            {"category_id": cat, "currency": cur, "amount": str(a)}
+            {"category_id": cat, "currency": cur, "amount": format_amount(a)}
             for (cat, cur), a in sorted(
                 per_category.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
             )

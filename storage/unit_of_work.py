@@ -23,7 +23,7 @@ from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError
 
-from bus.envelopes import Outcome
+from bus.envelopes import Outcome, utcnow
 from bus.ids import new_id
 from storage.documents import EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.transactions import StaleWrite
@@ -156,7 +156,7 @@ class BatchWork:
                 OutboxEntry(
                     id=self.outbox_id,
                     event_ids=[e.event_id for e in self.events],
-                    created_at=self.events[0].occurred_at,
+                    created_at=utcnow(),  # the relay waits from here, not from when it was applied
                 )
             )
         if counter_ops:

@@ -33,7 +33,7 @@ from bus.envelopes import Command, utcnow
 from bus.fx import DayRates
 from bus.rpc import error_reply, ok_reply
 from bus.settings import Settings
-from bus.subjects import rpc_subject
+from bus.subjects import CONVERT_RPC, RATES_RPC
 from storage.documents import ProcessedCommand
 from storage.outcomes import stored_outcome
 from storage.rates import RateSeedDoc, RateSourceDoc, RatesReader, seed_days
@@ -71,11 +71,9 @@ class CurrencyRuntime:
             first=str(self.reader.book.first_day()),
             last=str(self.reader.book.last_day()),
         )
-        for name, answer in (("convert", self._convert), ("rates", self._rates)):
+        for subject, answer in ((CONVERT_RPC, self._convert), (RATES_RPC, self._rates)):
             self._subs.append(
-                await nc.subscribe(
-                    rpc_subject("currency", name), queue="currency", cb=self._responder(answer)
-                )
+                await nc.subscribe(subject, queue="currency", cb=self._responder(answer))
             )
         self._tasks.append(asyncio.create_task(self._follow_store()))
         if self.settings.rates_refresh_interval_s > 0:

@@ -24,6 +24,7 @@ from http_edge.schemas import (
 )
 from storage.queries import (
     ExpenseFilter,
+    expense_amounts,
     get_trip,
     list_categories,
     list_trips,
@@ -179,9 +180,10 @@ async def trip_summary(request: web.Request) -> web.StreamResponse:
     trip = await get_trip(owner, trip_id)
     if trip is None:
         raise Problem(404, "not_found", "no such trip")
+    rows = await expense_amounts(owner, ExpenseFilter(trip_id=trip_id))
     shown = None
     if q.display is not None:
-        filters = ExpenseFilter(trip_id=trip_id, type="expense")
-        shown = await summarize(request, owner, filters, q.display)
-    summary = TripSummary(trip=trip, display=shown, **await trip_totals(owner, trip_id))
+        spent = [row for row in rows if row.type == "expense"]
+        shown = await summarize(request, spent, q.display)
+    summary = TripSummary(trip=trip, display=shown, **trip_totals(rows))
     return web.json_response(summary.model_dump(mode="json"))

@@ -11,13 +11,11 @@ from bus.conversions import (
     RatesQuery,
     RatesTable,
 )
-from bus.subjects import rpc_subject
+from bus.subjects import RATES_RPC
 from http_edge.display import ask_currency, convert_many
 from http_edge.inputs import body, query
 from http_edge.problems import Problem
 from http_edge.routes import API
-
-RATES = rpc_subject("currency", "rates")
 
 
 @API.route(
@@ -31,7 +29,7 @@ RATES = rpc_subject("currency", "rates")
 )
 async def currency_rates(request: web.Request) -> web.StreamResponse:
     wanted = query(request, RatesQuery)
-    table = await ask_currency(request, RATES, wanted, RatesTable)
+    table = await ask_currency(request, RATES_RPC, wanted, RatesTable)
     return web.json_response(table.model_dump(mode="json"))
 
 

@@ -22,7 +22,7 @@ from http_edge.schemas import (
     VersionQuery,
 )
 from storage.accounts import UserDoc
-from storage.queries import ExpenseFilter, get_expense, list_expenses
+from storage.queries import ExpenseFilter, expense_amounts, get_expense, list_expenses
 
 
 @API.route(
@@ -75,7 +75,7 @@ async def expenses_summary(request: web.Request) -> web.StreamResponse:
         display = user.home_currency if user is not None else "EUR"
     else:
         display = q.display
-    summary = await summarize(request, owner, filters, display)
+    summary = await summarize(request, await expense_amounts(owner, filters), display)
     return web.json_response(summary.model_dump(mode="json"))
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from aiohttp import web
 
@@ -13,8 +16,20 @@ from http_edge.routes import API
 from http_edge.schemas import CommandStatus, Health
 from storage.outcomes import dead_letter_of, stored_outcome
 
-ASYNCAPI = web.AppKey("asyncapi", dict)
+AsyncApiSource = Callable[[], dict[str, Any]]
+ASYNCAPI: web.AppKey[AsyncApiSource] = web.AppKey("asyncapi")
 VERSION = "0.1.0"
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    """The OpenAPI document, built once: the routes are fixed when the modules are imported."""
+    return openapi_document(API.operations, "ledgerbus", VERSION)
+
+
+@cache
+def _docs() -> str:
+    return docs_page(_openapi())
 
 
 @API.route("GET", "/healthz", "Liveness: the process is up", "system", response=Health, auth=False)
@@ -75,13 +90,12 @@ async def command_status(request: web.Request) -> web.StreamResponse:
 
 @API.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
 async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.json_response(openapi_document(API.operations, "ledgerbus", VERSION))
+    return web.json_response(_openapi())
 
 
 @API.route("GET", "/v1/docs", "Human-readable API reference", "system", auth=False)
 async def docs(request: web.Request) -> web.StreamResponse:
-    page = docs_page(openapi_document(API.operations, "ledgerbus", VERSION))
-    return web.Response(text=page, content_type="text/html")
+    return web.Response(text=_docs(), content_type="text/html")
 
 
 @API.route(
@@ -93,7 +107,7 @@ async def docs(request: web.Request) -> web.StreamResponse:
     errors=(404,),
 )
 async def asyncapi(request: web.Request) -> web.StreamResponse:
-    document = request.app.get(ASYNCAPI)
-    if document is None:
+    source = request.app.get(ASYNCAPI)
+    if source is None:
         raise Problem(404, "not_found", "this process was started without the AsyncAPI document")
-    return web.json_response(document)
+    return web.json_response(await asyncio.to_thread(source))
