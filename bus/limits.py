@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -53,6 +54,14 @@ def _check_uuid(value: str) -> str:
     except ValueError as exc:
         raise ValueError("must be a UUID") from exc
     return str(parsed)
+
+
+_DEVICE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # printable, no spaces: safe in logs
+
+
+def device_id_or_none(value: object) -> str | None:
+    """A device id a client sent (header or socket auth), if it is a plain token; else None."""
+    return value if isinstance(value, str) and _DEVICE_ID.fullmatch(value) else None
 
 
 Day = Annotated[date, AfterValidator(_check_date)]

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from deploy.resources import Resources
 from http_edge.app import create_edge
@@ -36,11 +37,14 @@ def build_web_app(
 ) -> web.Application:
     """The web process: HTTP edge and/or Socket.IO on one aiohttp app sharing one set of connections."""
     resources = Resources(settings, "edge" if edge else "realtime", database)
+    # One write allowance per person on this node, whether they write over HTTP or a socket.
+    limiter = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
     app = create_edge(
         settings,
         resources,
         routes=edge,
         asyncapi=functools.partial(asyncapi_of, settings) if edge else None,
+        limiter=limiter,
     )
 
     async def connections(_app: web.Application) -> AsyncIterator[None]:
@@ -50,7 +54,7 @@ def build_web_app(
 
     app.cleanup_ctx.insert(0, connections)
     if realtime:
-        attach_realtime(app, settings, resources)
+        attach_realtime(app, settings, resources, limiter)
     return app
 
 

@@ -90,13 +90,14 @@ def create_edge(
     *,
     routes: bool = True,
     asyncapi: AsyncApiSource | None = None,
+    limiter: RateLimiter | None = None,
 ) -> web.Application:
     """The aiohttp app; with ``routes=False`` only health and readiness (a realtime-only node)."""
     app = web.Application(middlewares=[problems], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[RESOURCES] = resources
     app[SESSION_GATE] = SessionGate()
-    app[WRITE_LIMITER] = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
+    app[WRITE_LIMITER] = limiter or RateLimiter(settings.writes_per_user_s, settings.writes_burst)
     if asyncapi is not None:  # built on first request, once: it imports every actor
         cached: AsyncApiSource = functools.cache(asyncapi)
         app[ASYNCAPI] = cached

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel
 from bus.client import build_command
 from bus.commands import DeleteById, spec_for
 from bus.envelopes import Outcome
+from bus.limits import device_id_or_none
 from bus.ratelimit import RateLimiter
 from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.inputs import expected_version, path_id, query
@@ -35,13 +35,11 @@ MAX_KEY_LENGTH = 200
 
 
 WRITE_LIMITER = web.AppKey("write_limiter", RateLimiter)
-_DEVICE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def device_of(request: web.Request) -> str | None:
     """The `X-Device-Id` a client sent, if it is a plain token (it ends up in logs and events)."""
-    device = request.headers.get("X-Device-Id", "")
-    return device if _DEVICE.fullmatch(device) else None
+    return device_id_or_none(request.headers.get("X-Device-Id"))
 
 
 def check_idempotency_key(key: str | None) -> None:
@@ -128,8 +126,7 @@ async def dispatch(
     )
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
-    limiter: RateLimiter | None = request.app.get(WRITE_LIMITER)
-    wait = limiter.take(issuer) if limiter is not None and issuer is not None else 0.0
+    wait = request.app[WRITE_LIMITER].take(issuer) if issuer is not None else 0.0
     if wait > 0:
         raise Problem(
             429,

@@ -22,7 +22,7 @@ from bus.envelopes import utcnow
 from bus.settings import Settings
 from bus.tokens import AccessClaims, InvalidToken, issue_access_token, verify_access_token
 from http_edge.problems import Problem
-from storage.accounts import LoginThrottle, SessionDoc
+from storage.accounts import LoginThrottle, SessionDoc, session_ended
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # argon2id takes ~64 MiB and a core for a quarter second: bound how many run at once.
@@ -203,13 +203,7 @@ class SessionGate:
         now = time.monotonic()
         if self._live.get(principal.session_id, 0.0) > now:
             return
-        session = await SessionDoc.get(principal.session_id)
-        if (
-            session is None
-            or session.user_id != principal.user_id
-            or session.revoked
-            or session.expires_at <= utcnow()
-        ):
+        if await session_ended(principal.session_id, principal.user_id) is not None:
             self.forget(principal.session_id)
             raise Problem(
                 401,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from bus.limits import device_id_or_none
 from bus.settings import Settings
 from bus.tokens import AccessClaims, InvalidToken, verify_access_token
-from storage.accounts import SessionDoc
-
-MAX_DEVICE_ID = 128
+from storage.accounts import session_ended
 
 
 class Unauthorized(Exception):
@@ -57,15 +54,10 @@ def token_from(auth: object) -> str:
     return token
 
 
-_DEVICE = re.compile(r"[A-Za-z0-9._:-]+")  # printable, no spaces: safe in logs
-
-
 def device_from(auth: object, default: str) -> str:
     """The ``device_id`` a client named in its connect ``auth``, else ``default`` (the sid)."""
-    device = auth.get("device_id") if isinstance(auth, dict) else None
-    if isinstance(device, str) and 0 < len(device) <= MAX_DEVICE_ID and _DEVICE.fullmatch(device):
-        return device
-    return default
+    named = device_id_or_none(auth.get("device_id") if isinstance(auth, dict) else None)
+    return named if named is not None else default
 
 
 async def authenticate(token: str, settings: Settings) -> AccessClaims:
@@ -81,15 +73,7 @@ async def authenticate(token: str, settings: Settings) -> AccessClaims:
         )
     except InvalidToken as exc:
         raise Unauthorized(f"invalid access token: {exc}") from exc
-    session = await SessionDoc.get(claims.session_id)
-    if session is None or session.user_id != claims.user_id:
-        raise Unauthorized("the token's sign-in session does not exist")
-    if session.revoked:
-        raise Unauthorized("the token's sign-in session has been revoked")
-    if _as_utc(session.expires_at) <= datetime.now(UTC):
-        raise Unauthorized("the token's sign-in session has expired")
+    ended = await session_ended(claims.session_id, claims.user_id)
+    if ended is not None:
+        raise Unauthorized(f"the token's {ended}")
     return claims
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -8,7 +8,8 @@ connected to it (never ``evt.>``). A JetStream publish is delivered to these cor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -37,23 +38,34 @@ class InterestRegistry:
         self._on_message = on_message
         self._nc: NATS | None = None
         self._interests: dict[str, _Interest] = {}
-        # Serialises subscribe/unsubscribe so a connect and a disconnect of one person never race.
-        self._lock = asyncio.Lock()
+        # One lock per scope in use: a connect and a disconnect of one person never race, and
+        # sockets of different people never wait on each other's subscribe round trip.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def bind(self, nc: NATS) -> None:
         """Use ``nc`` from now on (called once the process's connections are up)."""
         self._nc = nc
 
-    def counts(self) -> dict[str, int]:
-        """Sockets counted per subscribed scope (for health checks and tests)."""
-        return {scope: interest.sockets for scope, interest in self._interests.items()}
+    @contextlib.asynccontextmanager
+    async def _locked(self, scope: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(scope, (asyncio.Lock(), 0))
+        self._locks[scope] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[scope]
+            if users == 1:
+                del self._locks[scope]
+            else:
+                self._locks[scope] = (lock, users - 1)
 
     async def acquire(self, scope: str) -> None:
         """Count one more socket of ``scope``; subscribe if it is the first.
 
         Returns once the server has the subscription, so nothing published after is missed.
         """
-        async with self._lock:
+        async with self._locked(scope):
             interest = self._interests.get(scope)
             if interest is not None:
                 interest.sockets += 1
@@ -75,7 +87,7 @@ class InterestRegistry:
 
     async def release(self, scope: str) -> None:
         """Count one socket fewer; unsubscribe when none of ``scope`` is left."""
-        async with self._lock:
+        async with self._locked(scope):
             interest = self._interests.get(scope)
             if interest is None:
                 return
@@ -87,10 +99,9 @@ class InterestRegistry:
 
     async def close(self) -> None:
         """Drop every subscription (at shutdown, before the NATS connection drains)."""
-        async with self._lock:
-            interests, self._interests = self._interests, {}
-            for scope, interest in interests.items():
-                await self._unsubscribe(scope, interest.subscription)
+        interests, self._interests = self._interests, {}
+        for scope, interest in interests.items():
+            await self._unsubscribe(scope, interest.subscription)
 
     def _require_nc(self) -> NATS:
         if self._nc is None:

@@ -62,9 +62,11 @@ def failure(code: str, message: str) -> dict[str, Any]:
 class RealtimeServer:
     """One node's Socket.IO server; see DESIGN.md (Socket.IO) for what clients can rely on."""
 
-    def __init__(self, settings: Settings, resources: RealtimeResources) -> None:
+    def __init__(
+        self, settings: Settings, resources: RealtimeResources, limiter: RateLimiter | None = None
+    ) -> None:
         self._settings = settings
-        self._limiter = RateLimiter(settings.writes_per_user_s, settings.writes_burst)
+        self._limiter = limiter or RateLimiter(settings.writes_per_user_s, settings.writes_burst)
         self._resources = resources
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
@@ -255,10 +257,14 @@ REALTIME_KEY = web.AppKey("realtime", RealtimeServer)
 
 
 def attach_realtime(
-    app: web.Application, settings: Settings, resources: RealtimeResources
+    app: web.Application,
+    settings: Settings,
+    resources: RealtimeResources,
+    limiter: RateLimiter | None = None,
 ) -> RealtimeServer:
-    """Mount the Socket.IO server at ``/socket.io`` on ``app``; it starts and stops with the app."""
-    server = RealtimeServer(settings, resources)
+    """Mount the Socket.IO server at ``/socket.io`` on ``app``; it starts and stops with the app.
+    ``limiter``: the node's write limiter, when HTTP writes share it (one allowance per person)."""
+    server = RealtimeServer(settings, resources, limiter)
     server.attach(app)
     app[REALTIME_KEY] = server
     return server

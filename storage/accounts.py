@@ -14,6 +14,8 @@ from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel
 
+from bus.envelopes import utcnow
+
 
 class UserDoc(Document):
     id: str = Field(alias="_id")  # type: ignore[assignment]
@@ -63,6 +65,19 @@ class SessionDoc(Document):
     class Settings:
         name = "sessions"
         indexes = [IndexModel([("user_id", pymongo.ASCENDING)])]
+
+
+async def session_ended(session_id: str, user_id: str) -> str | None:
+    """Why a sign-in session no longer lets ``user_id`` in (missing, someone else's, revoked or
+    expired), or None while it does."""
+    session = await SessionDoc.get(session_id)
+    if session is None or session.user_id != user_id:
+        return "sign-in session does not exist"
+    if session.revoked:
+        return "sign-in session has been revoked"
+    if session.expires_at <= utcnow():
+        return "sign-in session has expired"
+    return None
 
 
 class LoginThrottle(Document):

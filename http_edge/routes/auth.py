@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import structlog
@@ -173,8 +174,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not valid or credential is None or credential.status != "active":
         log.info("login_failed")
         raise Problem(401, "unauthorized", "wrong email or password")
-    for key in reserved:
-        await release_attempt(key, settings.login_window_s)
+    await asyncio.gather(*(release_attempt(key, settings.login_window_s) for key in reserved))
     return await _tokens(request, credential.id, req.device_id)
 
 
