@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, Self, TypeVar
 
 from pydantic import BaseModel
 
 from actors.kernel import Decision, reject
 from bus.envelopes import Command
+from bus.ids import derived_id
 
 
 class Owned(Protocol):
@@ -30,6 +31,22 @@ V = TypeVar("V", bound=Versioned)
 def next_version(doc: V, now: datetime, **changes: Any) -> V:
     """``doc`` with ``changes``, its version moved on by one and ``updated_at`` set to ``now``."""
     return doc.model_copy(update={**changes, "version": doc.version + 1, "updated_at": now})
+
+
+def new_entity_id(kind: str, command_id: str, given: str | None) -> str:
+    """A created entity's id: the client's own, or one derived from the command, so a replayed
+    command cannot create two (the handler and the batch's prefetch both use this)."""
+    return given or derived_id(kind, command_id)
+
+
+def stored_changes(payload: BaseModel) -> dict[str, Any]:
+    """The fields an update payload sets, as the document stores them (days as ISO text),
+    without its ``id``."""
+    changes: dict[str, Any] = {}
+    for name in payload.model_fields_set - {"id"}:
+        value = getattr(payload, name)
+        changes[name] = value.isoformat() if type(value) is date else value
+    return changes
 
 
 def change_data(entity: BaseModel, before: BaseModel | None = None) -> dict[str, Any]:

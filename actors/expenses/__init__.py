@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from beanie import Document
 
+from actors.changes import new_entity_id
 from actors.expenses.catalog import (
     archive_category,
     create_category,
@@ -19,13 +20,11 @@ from actors.expenses.expenses import (
     create_expense,
     delete_expense,
     fill_home_values,
-    new_expense_id,
     update_expense,
 )
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import ActorDefinition
 from bus.envelopes import Command
-from bus.ids import derived_id
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 
@@ -40,13 +39,13 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
         given = payload.get("id") if isinstance(payload.get("id"), str) else None
         entity = command.type.partition(".")[0]
         if command.type == "expense.create":
-            expenses.append(new_expense_id(command, given))
+            expenses.append(new_entity_id("expense", command.command_id, given))
         elif entity == "expense" and given:
             expenses.append(given)
         elif entity == "category":
-            categories.append(given or derived_id("category", command.command_id))
+            categories.append(new_entity_id("category", command.command_id, given))
         elif entity == "trip":
-            trips.append(given or derived_id("trip", command.command_id))
+            trips.append(new_entity_id("trip", command.command_id, given))
         for key, bucket in (("category_id", categories), ("trip_id", trips)):
             if isinstance(payload.get(key), str):
                 bucket.append(payload[key])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.changes import change_data, id_taken, next_version, stale
+from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
@@ -57,7 +57,7 @@ async def seed_default_categories(event: Event, work: CommandWork) -> None:
 
 async def create_category(command: Command, p: CreateCategory, work: CommandWork) -> Decision:
     owner = command.actor.user_id or ""
-    category_id = p.id or derived_id("category", command.command_id)
+    category_id = new_entity_id("category", command.command_id, p.id)
     existing = await work.get(CategoryDoc, category_id)
     if (
         taken := id_taken(
@@ -120,7 +120,7 @@ async def archive_category(command: Command, p: DeleteById, work: CommandWork) -
 
 async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Decision:
     owner = command.actor.user_id or ""
-    trip_id = p.id or derived_id("trip", command.command_id)
+    trip_id = new_entity_id("trip", command.command_id, p.id)
     existing = await work.get(TripDoc, trip_id)
     if (
         taken := id_taken(existing, owner, trip_entity(existing) if existing else None, "a trip")
@@ -156,11 +156,7 @@ async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Dec
         return reject("not_found", "no such trip")
     if (conflict := stale(command, trip_entity(doc))) is not None:
         return conflict
-    changes = {name: getattr(p, name) for name in p.model_fields_set if name != "id"}
-    for key in ("start_date", "end_date"):
-        if key in changes:
-            changes[key] = changes[key].isoformat()
-    updated = next_version(doc, work.now, **changes)
+    updated = next_version(doc, work.now, **stored_changes(p))
     if updated.end_date < updated.start_date:
         return reject("validation", "end_date is before start_date", end_date="before start_date")
     work.put(updated)

@@ -5,23 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from actors.changes import change_data, id_taken, next_version, stale
-from actors.expenses.rules import amount_fits, expense_changes, home_value
+from actors.changes import (
+    change_data,
+    id_taken,
+    new_entity_id,
+    next_version,
+    stale,
+    stored_changes,
+)
+from actors.expenses.rules import amount_fits, home_value
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
-from bus.ids import derived_id, user_scope
+from bus.ids import user_scope
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.unit_of_work import CommandWork
 from storage.views import expense_entity, offset_minutes
-
-
-def new_expense_id(command: Command, given: str | None) -> str:
-    """The client's id, or one derived from the command so a replay cannot create two."""
-    return given or derived_id("expense", command.command_id)
 
 
 def new_expense_doc(
@@ -87,7 +89,7 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
-    expense_id = new_expense_id(command, p.id)
+    expense_id = new_entity_id("expense", command.command_id, p.id)
     existing = await work.get(ExpenseDoc, expense_id)
     if (
         taken := id_taken(
@@ -119,7 +121,7 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
         return reject("not_found", "no such expense")
     if (conflict := stale(command, expense_entity(doc))) is not None:
         return conflict
-    changes = expense_changes({name: getattr(p, name) for name in p.model_fields_set})
+    changes = stored_changes(p)
     if "occurred_at" in changes:
         changes["occurred_offset_min"] = offset_minutes(changes["occurred_at"])
     amount, currency = changes.get("amount", doc.amount), changes.get("currency", doc.currency)

@@ -33,15 +33,6 @@ def amount_fits(amount: Decimal, currency: str) -> str | None:
     return None
 
 
-def expense_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """Map an UpdateExpense's set fields onto stored-document fields (dates as ISO text)."""
-    mapped = dict(changes)
-    mapped.pop("id", None)
-    if "date" in mapped and mapped["date"] is not None:
-        mapped["date"] = mapped["date"].isoformat()
-    return mapped
-
-
 def home_value(
     book: RateBook, amount: Decimal, currency: str, home: str, on: date
 ) -> dict[str, Any]:

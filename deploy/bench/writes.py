@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from actors.changes import change_data
+from actors.changes import change_data, new_entity_id
 from actors.expenses.expenses import new_expense_doc
 from bus.client import body_hash
 from bus.commands import CreateExpense
 from bus.entities import Expense
 from bus.envelopes import Outcome, utcnow
-from bus.ids import derived_id, new_id
+from bus.ids import new_id
 from storage.database import Database
 from storage.documents import EventRecord, ProcessedCommand, ScopeCounter
 from storage.ledger import ExpenseDoc
@@ -40,7 +40,7 @@ class Written:
 
 def _expense_doc(owner: str, p: CreateExpense, command_id: str) -> ExpenseDoc:
     """The same stored expense the bus path writes (built by the expenses actor's own function)."""
-    return new_expense_doc(p.id or derived_id("expense", command_id), owner, p, utcnow())
+    return new_expense_doc(new_entity_id("expense", command_id, p.id), owner, p, utcnow())
 
 
 async def write_expense(database: Database, owner: str, payload: CreateExpense) -> Written:
