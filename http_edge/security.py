@@ -152,35 +152,34 @@ def access_token_for(session: SessionDoc, settings: Settings) -> tuple[str, int]
     )
 
 
-def _window(key: str, window_s: int) -> tuple[str, int]:
-    """The counter of ``key`` for the current fixed window, and the seconds until it ends."""
-    now = utcnow().timestamp()
-    number = int(now // window_s)
-    return f"{key}@{number}", max(1, int((number + 1) * window_s - now))
-
-
 async def reserve_attempt(key: str, limit: int, window_s: int) -> int | None:
     """Count an attempt under ``key`` atomically; the seconds to wait if that exceeds ``limit``.
 
-    Counting first (one atomic upsert) means concurrent attempts cannot all slip under the limit;
-    a successful attempt gives its count back with :func:`release_attempt`.
+    A sliding window: each key keeps the times of its latest ``limit + 1`` attempts, pushed in one
+    atomic update, so concurrent attempts cannot all slip under the limit, and there is no window
+    boundary at which twice the limit gets through. A successful attempt gives its count back with
+    :func:`release_attempt`.
     """
-    counter_id, remaining = _window(key, window_s)
+    now = utcnow().timestamp()
     row = await LoginThrottle.get_pymongo_collection().find_one_and_update(
-        {"_id": counter_id},
-        {"$inc": {"attempts": 1}, "$setOnInsert": {"window_start": utcnow()}},
+        {"_id": key},
+        {
+            "$push": {"attempts": {"$each": [now], "$slice": -(limit + 1)}},
+            "$set": {"last_at": utcnow()},
+        },
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
-    attempts = row["attempts"] if row is not None else 1  # an upsert returns the document
-    return remaining if attempts > limit else None
+    recent = [t for t in (row or {}).get("attempts", [now]) if t > now - window_s]
+    if len(recent) <= limit:
+        return None
+    return max(1, int(min(recent) + window_s - now) + 1)
 
 
-async def release_attempt(key: str, window_s: int) -> None:
+async def release_attempt(key: str) -> None:
     """Give back an attempt that succeeded (only failures count against a limit)."""
-    counter_id, _ = _window(key, window_s)
     await LoginThrottle.get_pymongo_collection().update_one(
-        {"_id": counter_id, "attempts": {"$gt": 0}}, {"$inc": {"attempts": -1}}
+        {"_id": key, "attempts.0": {"$exists": True}}, {"$pop": {"attempts": 1}}
     )
 
 

@@ -81,11 +81,11 @@ async def session_ended(session_id: str, user_id: str) -> str | None:
 
 
 class LoginThrottle(Document):
-    """Fixed-window counter of login attempts per account or per client address."""
+    """The times of the latest attempts per account or per client address (a sliding window)."""
 
     id: str = Field(alias="_id")  # type: ignore[assignment]  # "acct:<email>" or "addr:<ip>"
-    window_start: datetime
-    attempts: int
+    attempts: list[float]  # epoch seconds, oldest first, at most limit + 1
+    last_at: datetime
 
     class Settings:
         name = "login_throttle"

@@ -174,7 +174,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not valid or credential is None or credential.status != "active":
         log.info("login_failed")
         raise Problem(401, "unauthorized", "wrong email or password")
-    await asyncio.gather(*(release_attempt(key, settings.login_window_s) for key in reserved))
+    await asyncio.gather(*(release_attempt(key) for key in reserved))
     return await _tokens(request, credential.id, req.device_id)
 
 
