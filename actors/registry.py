@@ -6,5 +6,6 @@ from actors.accounts import ACCOUNTS
 from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
 from actors.kernel import ActorDefinition
+from actors.splits import SPLITS
 
-ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY)}
+ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS)}

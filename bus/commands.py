@@ -11,10 +11,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bus.entities import ExpenseType
 from bus.fx import BASE_CURRENCY
+from bus.groups import (
+    AcceptInvite,
+    AddMember,
+    CreateGroup,
+    CreateGroupExpense,
+    CreateInvite,
+    CreateSettlement,
+    GroupEntryRef,
+    GroupRef,
+    LeaveGroup,
+    Remind,
+    RemoveMember,
+    RevokeInvite,
+    SetRole,
+    UpdateGroup,
+    UpdateGroupExpense,
+)
 from bus.ids import RATES_SCOPE, user_scope
 from bus.limits import (
     AwareDatetime,
@@ -33,28 +50,10 @@ from bus.money import (
     CurrencyCode,
     MoneyError,
     PositiveAmount,
-    check_precision,
     check_rate,
 )
+from bus.payload import Payload, fit_precision
 from bus.subjects import command_subject
-
-
-class Payload(BaseModel):
-    """Base of command payloads: frozen, unknown fields refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _precision(payload: BaseModel) -> None:
-    """Reject more decimals than the currency has; show exactly its minor units (7.5 USD -> 7.50)."""
-    amount = getattr(payload, "amount", None)
-    currency = getattr(payload, "currency", None)
-    if amount is not None and currency is not None:
-        try:
-            object.__setattr__(payload, "amount", check_precision(amount, currency))
-        except MoneyError as exc:
-            raise ValueError(str(exc)) from exc
-
 
 # ---- accounts -----------------------------------------------------------------------------
 
@@ -97,7 +96,7 @@ class CreateExpense(Payload):
 
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
-        _precision(self)
+        fit_precision(self)
         return self
 
 
@@ -119,7 +118,7 @@ class UpdateExpense(Payload):
 
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
-        _precision(self)
+        fit_precision(self)
         for required in ("type", "amount", "currency", "date", "description", "tags"):
             if required in self.model_fields_set and getattr(self, required) is None:
                 raise ValueError(f"{required} cannot be null")
@@ -254,6 +253,22 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("trip.create", "expenses", CreateTrip, creates=True),
         CommandSpec("trip.update", "expenses", UpdateTrip, versioned=True),
         CommandSpec("trip.delete", "expenses", DeleteById, versioned=True),
+        CommandSpec("group.create", "splits", CreateGroup, creates=True),
+        CommandSpec("group.update", "splits", UpdateGroup, versioned=True),
+        CommandSpec("group.archive", "splits", GroupRef, versioned=True),
+        CommandSpec("group.add_member", "splits", AddMember),
+        CommandSpec("group.remove_member", "splits", RemoveMember),
+        CommandSpec("group.leave", "splits", LeaveGroup),
+        CommandSpec("group.set_role", "splits", SetRole),
+        CommandSpec("group.remind", "splits", Remind),
+        CommandSpec("invite.create", "splits", CreateInvite, creates=True),
+        CommandSpec("invite.accept", "splits", AcceptInvite),
+        CommandSpec("invite.revoke", "splits", RevokeInvite),
+        CommandSpec("group_expense.create", "splits", CreateGroupExpense, creates=True),
+        CommandSpec("group_expense.update", "splits", UpdateGroupExpense, versioned=True),
+        CommandSpec("group_expense.delete", "splits", GroupEntryRef, versioned=True),
+        CommandSpec("settlement.create", "splits", CreateSettlement, creates=True),
+        CommandSpec("settlement.delete", "splits", GroupEntryRef, versioned=True),
         CommandSpec(
             "rates.refresh",
             "currency",

@@ -91,3 +91,137 @@ class Session(Entity):
     revoked: bool
     reason: str | None = None
     version: int
+
+
+# ---- shared groups (the splits actor's) -----------------------------------------------------
+
+GroupRole = Literal["owner", "admin", "member"]
+EntryKind = Literal["expense", "settlement", "write_off"]
+
+
+class GroupMember(Entity):
+    user_id: str
+    role: GroupRole
+    name: str | None = None
+    joined_at: datetime
+
+
+class Group(Entity):
+    id: str
+    name: str
+    description: str = ""
+    currency: str
+    timezone: str
+    settings: dict[str, object]
+    members: list[GroupMember]
+    archived: bool = False
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Invite(Entity):
+    """An invite link's record; the token itself is shown once, to its creator."""
+
+    id: str = Field(description="SHA-256 of the token, hex.")
+    group_id: str
+    created_by: str
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool = False
+    version: int
+    created_at: datetime
+
+
+class EntryShare(Entity):
+    user_id: str
+    paid_share: Amount
+    owed_share: Amount
+
+
+class GroupEntry(Entity):
+    """What every entry of a group's ledger shows: its effect on the balances.
+
+    ``balance_shares`` are in ``balance_currency``: the group's currency, or the entry's own
+    currency while no rate converts it (it is then its own balance line)."""
+
+    id: str
+    group_id: str
+    kind: EntryKind
+    date: date
+    group_currency: str
+    group_amount: Amount | None = Field(None, description="Null while no rate exists yet.")
+    rate: Amount | None = None
+    rate_date: dt.date | None = None
+    rate_source: str | None = None
+    rate_status: RateStatus = "ok"
+    balance_currency: str
+    balance_shares: list[EntryShare]
+    created_by: str
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupPayer(Entity):
+    user_id: str
+    amount: Amount
+
+
+class GroupExpense(GroupEntry):
+    kind: EntryKind = "expense"
+    amount: Amount
+    currency: str
+    description: str = ""
+    category: str | None = None
+    notes: str | None = None
+    paid_by: list[GroupPayer]
+    split: dict[str, object]
+    shares: list[EntryShare] = Field(description="paid_share and owed_share in `currency`.")
+
+
+class Settlement(GroupEntry):
+    kind: EntryKind = "settlement"
+    from_user: str
+    to_user: str
+    amount: Amount
+    currency: str
+    note: str | None = None
+    expense_id: str | None = Field(None, description="The bill whose share this pays, if any.")
+
+
+class WriteOff(GroupEntry):
+    """A leaving or removed member's balance spread over the others, by decision."""
+
+    kind: EntryKind = "write_off"
+    user_id: str
+    reason: Literal["left", "removed"]
+
+
+class MemberNet(Entity):
+    user_id: str
+    currency: str
+    net: Amount = Field(description="Positive: is owed money; negative: owes.")
+
+
+class Debt(Entity):
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True)
+
+    from_user: str = Field(alias="from")
+    to_user: str = Field(alias="to")
+    amount: Amount
+    currency: str
+
+
+class GroupBalances(Entity):
+    group_id: str
+    currency: str
+    members: list[MemberNet]
+    debts: list[Debt] = Field(description="Who owes whom, pair by pair, from the bills.")
+    plan: list[Debt] = Field(description="The fewest transfers that settle everyone.")
+    simplify_debts: bool
+    version: int = Field(description="Moves on with every entry that changes balances.")
+    as_of: datetime | None = None
+    updated_at: datetime | None = None

@@ -17,18 +17,23 @@ from realtime.rooms import scope_room
 log = structlog.get_logger(__name__)
 
 SESSION_REVOKED = "session.revoked"
+JOINED = "group.member_added"
+LEFT = ("group.member_removed", "group.member_left")
 RECENT_EVENTS = 4096
 
 # (user_id, session_id) of a revoked session; must not block (it runs in the NATS callback).
 OnRevoked = Callable[[str, str], None]
+# (user_id, group_id, joined): a person joined or left a group; must not block either.
+OnMembership = Callable[[str, str, bool], None]
 
 
 class EventFanOut:
     """Decodes event messages and emits each once to its scope's room, under its type."""
 
-    def __init__(self, sio: Any, on_revoked: OnRevoked) -> None:
+    def __init__(self, sio: Any, on_revoked: OnRevoked, on_membership: OnMembership) -> None:
         self._sio = sio
         self._on_revoked = on_revoked
+        self._on_membership = on_membership
         # The outbox relay may republish an event; core subscribers see every copy.
         self._recent: OrderedDict[str, None] = OrderedDict()
 
@@ -48,6 +53,8 @@ class EventFanOut:
         log.debug("event_emitted", type=event.type, scope=scope, seq=event.seq)
         if event.type == SESSION_REVOKED:
             self._revoke(event)
+        elif event.type == JOINED or event.type in LEFT:
+            self._membership(event)
 
     def _seen(self, event_id: str) -> bool:
         if event_id in self._recent:
@@ -65,3 +72,12 @@ class EventFanOut:
             log.warning("session_revoked_unreadable", event_id=event.event_id)
             return
         self._on_revoked(user_id, session_id)
+
+    def _membership(self, event: Event) -> None:
+        """A membership change in a person's own scope: their sockets follow the group's room."""
+        kind, user_id = split_scope(event.scope)
+        group = event.data.get("entity")
+        group_id = group.get("id") if isinstance(group, dict) else None
+        if kind != "user" or event.data.get("user_id") != user_id or not isinstance(group_id, str):
+            return  # the group's own copy of the event, or not for this person
+        self._on_membership(user_id, group_id, event.type == JOINED)

@@ -20,7 +20,7 @@ from nats.errors import Error as NatsError
 from pymongo.errors import PyMongoError
 
 from bus.client import CommandSender
-from bus.ids import user_scope
+from bus.ids import group_scope, user_scope
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
@@ -28,7 +28,8 @@ from realtime.commands import Rejection, parse_command
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
 from realtime.interest import InterestRegistry
-from realtime.rooms import user_room
+from realtime.rooms import scope_room, user_room
+from storage.group_reads import group_ids_of
 
 log = structlog.get_logger(__name__)
 
@@ -71,9 +72,11 @@ class RealtimeServer:
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
         )
-        self.interest = InterestRegistry(EventFanOut(self.sio, self._session_revoked).deliver)
+        fanout = EventFanOut(self.sio, self._session_revoked, self._membership_changed)
+        self.interest = InterestRegistry(fanout.deliver)
         self._expiry = ExpiryTimers(self._expire)
         self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
+        self._groups: dict[str, set[str]] = {}  # sid -> the groups whose rooms it is in
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
         self.sio.on("connect", self._on_connect)
@@ -136,13 +139,21 @@ class RealtimeServer:
             claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
         )
         try:
+            groups = await group_ids_of(identity.user_id)
+        except PyMongoError as exc:
+            log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
+            raise refusal("unavailable", SIGN_IN_UNAVAILABLE) from None
+        try:
             await self.interest.acquire(user_scope(identity.user_id))
         except BusDown as exc:
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
             raise refusal("unavailable", BUS_UNAVAILABLE) from None
         self._sockets[sid] = identity.user_id
+        self._groups[sid] = set()
         await self.sio.save_session(sid, identity.as_session())
         await self.sio.enter_room(sid, user_room(identity.user_id))
+        for group_id in groups:
+            await self._enter_group(sid, group_id)
         self._expiry.schedule(sid, identity.expires_at)
         if not self._transport_open(sid):  # the client left while it was being checked
             await self._forget(sid)
@@ -160,9 +171,51 @@ class RealtimeServer:
     async def _forget(self, sid: str) -> str | None:
         self._expiry.cancel(sid)
         user_id = self._sockets.pop(sid, None)
+        for group_id in self._groups.pop(sid, set()):
+            await self.interest.release(group_scope(group_id))
         if user_id is not None:
             await self.interest.release(user_scope(user_id))
         return user_id
+
+    # ---- group rooms -----------------------------------------------------------------------
+
+    async def _enter_group(self, sid: str, group_id: str) -> None:
+        groups = self._groups.get(sid)
+        if groups is None or group_id in groups:
+            return
+        try:
+            await self.interest.acquire(group_scope(group_id))
+        except BusDown as exc:  # the socket still gets its own scope's events
+            log.warning("group_follow_failed", sid=sid, group_id=group_id, error=str(exc)[:200])
+            return
+        if sid not in self._groups:  # disconnected meanwhile
+            await self.interest.release(group_scope(group_id))
+            return
+        groups.add(group_id)
+        await self.sio.enter_room(sid, scope_room(group_scope(group_id)))
+
+    async def _leave_group(self, sid: str, group_id: str) -> None:
+        groups = self._groups.get(sid)
+        if groups is None or group_id not in groups:
+            return
+        groups.discard(group_id)
+        await self.sio.leave_room(sid, scope_room(group_scope(group_id)))
+        await self.interest.release(group_scope(group_id))
+
+    def _membership_changed(self, user_id: str, group_id: str, joined: bool) -> None:
+        # Runs inside the NATS callback: the room changes happen in a task of their own.
+        task = asyncio.create_task(self._follow_membership(user_id, group_id, joined))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow_membership(self, user_id: str, group_id: str, joined: bool) -> None:
+        """Every socket of ``user_id`` on this node joins (or leaves, at once) the group's room."""
+        for sid, _eio_sid in list(self.sio.manager.get_participants(NAMESPACE, user_room(user_id))):
+            if joined:
+                await self._enter_group(sid, group_id)
+            else:
+                await self._leave_group(sid, group_id)
+        log.info("socket_groups_followed", user_id=user_id, group_id=group_id, joined=joined)
 
     def _transport_open(self, sid: str) -> bool:
         eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)

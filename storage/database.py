@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
+from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
 
@@ -30,6 +31,10 @@ DOCUMENTS: list[type[Document]] = [
     RateDayDoc,
     RateSourceDoc,
     RateSeedDoc,
+    GroupDoc,
+    InviteDoc,
+    GroupEntryDoc,
+    GroupBalanceDoc,
 ]
 
 

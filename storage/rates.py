@@ -147,7 +147,6 @@ class RatesReader:
 
     OVERLAP = timedelta(minutes=5)  # a transaction may commit a little after its clock reading
     FULL_RELOAD_S = 600.0  # and now and then everything, should a write have slipped past
-    SEED_SKEW = timedelta(seconds=30)  # clocks of the seeding and the reading process
 
     def __init__(self, max_age_days: int, reload_s: float) -> None:
         self._max_age_days = max_age_days
@@ -156,6 +155,7 @@ class RatesReader:
         self._seen: datetime | None = None  # newest `updated_at` read
         self._full_at: datetime | None = None  # when the last full read began (wall clock)
         self._full_mono: float | None = None
+        self._seeds_read: list[str] = []  # seeds finished before the last full read began
         self._checked: float | None = None
         self._lock = asyncio.Lock()  # one read at a time; concurrent callers share it
         self.loaded_days = 0
@@ -190,12 +190,15 @@ class RatesReader:
         if now - self._full_mono >= self.FULL_RELOAD_S:
             return True
         seed = await RateSeedDoc.get_pymongo_collection().find_one(
-            {"seeded_at": {"$gte": self._full_at - self.SEED_SKEW}}, {"_id": 1}
+            {"_id": {"$nin": self._seeds_read}}, {"_id": 1}
         )
-        return seed is not None
+        return seed is not None  # a seed finished since: its old days were never followed
 
     async def _read_all(self, now: float) -> None:
         began = datetime.now(UTC)
+        seeds = [
+            row["_id"] async for row in RateSeedDoc.get_pymongo_collection().find({}, {"_id": 1})
+        ]
         book = RateBook(max_age_days=self._max_age_days)
         seen: datetime | None = None
         count = 0
@@ -206,6 +209,7 @@ class RatesReader:
             seen = doc.updated_at if seen is None or doc.updated_at > seen else seen
         self.book, self.loaded_days = book, count
         self._seen, self._full_at, self._full_mono = seen, began, now
+        self._seeds_read = seeds
 
     async def _read_since(self) -> None:
         query = {} if self._seen is None else {"updated_at": {"$gte": self._seen - self.OVERLAP}}

@@ -7,8 +7,21 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from bus.entities import Category, Expense, Session, Trip, User
+from bus.entities import (
+    Category,
+    Expense,
+    Group,
+    GroupEntry,
+    GroupExpense,
+    Invite,
+    Session,
+    Settlement,
+    Trip,
+    User,
+    WriteOff,
+)
 from storage.accounts import SessionDoc, UserDoc
+from storage.groups import GroupDoc, GroupEntryDoc, InviteDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 
 
@@ -66,3 +79,28 @@ def trip_entity(doc: TripDoc) -> Trip:
 
 def session_entity(doc: SessionDoc) -> Session:
     return _project(Session, doc, reason=doc.revoked_reason)
+
+
+def group_entity(doc: GroupDoc) -> Group:
+    return _project(Group, doc)
+
+
+def invite_entity(doc: InviteDoc) -> Invite:
+    return _project(Invite, doc)
+
+
+_ENTRY_KINDS: dict[str, type[GroupEntry]] = {
+    "expense": GroupExpense,
+    "settlement": Settlement,
+    "write_off": WriteOff,
+}
+
+
+def entry_entity(doc: GroupEntryDoc) -> GroupEntry:
+    """A ledger entry as its kind's entity (a group expense, a settlement or a write-off)."""
+    return _project(
+        _ENTRY_KINDS[doc.kind],
+        doc,
+        date=date.fromisoformat(doc.date),
+        rate_date=date.fromisoformat(doc.rate_date) if doc.rate_date else None,
+    )

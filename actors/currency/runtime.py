@@ -13,25 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import aiohttp
 import structlog
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from actors.currency.provider import ProviderError, fetch_rates
 from actors.currency.rules import convert_one, rates_table
 from actors.currency.seed import reference_history, reference_history_path
+from actors.responders import responder
 from bus.client import CommandSender, build_command
 from bus.conversions import ConvertBatch, ConvertBatchReply, RatesQuery, SourceStatus
 from bus.envelopes import Command, utcnow
 from bus.fx import DayRates
-from bus.rpc import error_reply, ok_reply
 from bus.settings import Settings
 from bus.subjects import CONVERT_RPC, RATES_RPC
 from storage.documents import ProcessedCommand
@@ -73,7 +72,7 @@ class CurrencyRuntime:
         )
         for subject, answer in ((CONVERT_RPC, self._convert), (RATES_RPC, self._rates)):
             self._subs.append(
-                await nc.subscribe(subject, queue="currency", cb=self._responder(answer))
+                await nc.subscribe(subject, queue="currency", cb=responder(answer))
             )
         self._tasks.append(asyncio.create_task(self._follow_store()))
         if self.settings.rates_refresh_interval_s > 0:
@@ -196,24 +195,6 @@ class CurrencyRuntime:
             await asyncio.sleep(max(1.0, (slot + 1) * interval - time.time()))
 
     # -- request-reply --------------------------------------------------------------------
-
-    def _responder(
-        self, answer: Callable[[bytes], Awaitable[BaseModel]]
-    ) -> Callable[[Msg], Awaitable[None]]:
-        async def respond(msg: Msg) -> None:
-            if not msg.reply:
-                return
-            try:
-                reply = ok_reply(await answer(msg.data))
-            except ValidationError as exc:
-                reply = error_reply("validation", str(exc.errors(include_url=False))[:2000])
-            except Exception as exc:
-                log.exception("rpc_failed", subject=msg.subject)
-                reply = error_reply("internal", type(exc).__name__)
-            with contextlib.suppress(Exception):
-                await msg.respond(reply)
-
-        return respond
 
     async def _convert(self, data: bytes) -> ConvertBatchReply:
         batch = ConvertBatch.model_validate_json(data)

@@ -1,0 +1,110 @@
+"""The splits actor: shared groups, their members and invites, group expenses, settlements and
+balances (pure rules in ``shares``, ``balances``, ``bills`` and ``history``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from beanie import Document
+
+from actors.changes import new_entity_id
+from actors.kernel import ActorDefinition
+from actors.splits.entries import (
+    create_group_expense,
+    create_settlement,
+    delete_group_expense,
+    delete_settlement,
+    fill_group_values,
+    update_group_expense,
+)
+from actors.splits.groups import (
+    accept_invite,
+    add_member,
+    archive_group,
+    create_group,
+    create_invite,
+    leave_group,
+    remind,
+    remove_member,
+    revoke_invite,
+    set_role,
+    update_group,
+)
+from actors.splits.runtime import SplitsRuntime
+from bus.envelopes import Command
+from storage.accounts import UserDoc
+from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
+
+
+def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
+    """Load the groups, balances, entries and invites a batch touches, a query per kind."""
+    groups: list[str] = []
+    entries: list[str] = []
+    invites: list[str] = []
+    for command in commands:
+        payload = command.payload
+        if isinstance(payload.get("group_id"), str):
+            groups.append(payload["group_id"])
+        given = payload.get("id") if isinstance(payload.get("id"), str) else None
+        entity = command.type.partition(".")[0]
+        if entity in ("group_expense", "settlement"):
+            entries.append(new_entity_id(entity, command.command_id, given))
+        if isinstance(payload.get("expense_id"), str):
+            entries.append(payload["expense_id"])
+        for key in ("token_hash", "invite_id"):
+            if isinstance(payload.get(key), str):
+                invites.append(payload[key])
+    users = [c.actor.user_id for c in commands if c.actor.user_id is not None]
+    return {
+        GroupDoc: groups,
+        GroupBalanceDoc: groups,
+        GroupEntryDoc: entries,
+        InviteDoc: invites,
+        UserDoc: users,
+    }
+
+
+SPLITS = ActorDefinition(
+    name="splits",
+    handlers={
+        "group.create": create_group,
+        "group.update": update_group,
+        "group.archive": archive_group,
+        "group.add_member": add_member,
+        "group.remove_member": remove_member,
+        "group.leave": leave_group,
+        "group.set_role": set_role,
+        "group.remind": remind,
+        "invite.create": create_invite,
+        "invite.accept": accept_invite,
+        "invite.revoke": revoke_invite,
+        "group_expense.create": create_group_expense,
+        "group_expense.update": update_group_expense,
+        "group_expense.delete": delete_group_expense,
+        "settlement.create": create_settlement,
+        "settlement.delete": delete_settlement,
+    },
+    reactions={"rates.updated": fill_group_values},
+    prefetch=prefetch,
+    runtime=SplitsRuntime,
+    emits=(
+        "group.created",
+        "group.updated",
+        "group.archived",
+        "group.member_added",
+        "group.member_removed",
+        "group.member_left",
+        "group.role_changed",
+        "invite.created",
+        "invite.revoked",
+        "reminder.sent",
+        "group_expense.created",
+        "group_expense.updated",
+        "group_expense.deleted",
+        "group_expense.converted",
+        "settlement.created",
+        "settlement.deleted",
+        "settlement.converted",
+        "write_off.created",
+    ),
+)

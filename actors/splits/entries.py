@@ -1,0 +1,367 @@
+"""Handlers of a group's ledger: group expenses and settlements (create, update, delete), and
+converting entries that waited for a rate.
+
+Every change moves the group's balances in the same transaction (``books.move_balances``), so
+the balances never disagree with the entries, and the sum of the nets stays exactly zero.
+Payers and participants must be members when they are put on a bill; a bill that keeps a
+former member (one who left with a write-off) can still be edited without re-adding them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from actors.changes import change_data, new_entity_id, next_version, stale
+from actors.kernel import Decision, accept, reject, runtime_of
+from actors.splits.balances import bill_debts
+from actors.splits.bills import group_value, involved, parts_of, shares_data
+from actors.splits.books import move_balances
+from actors.splits.groups import member_group
+from actors.splits.runtime import SplitsRuntime
+from actors.splits.shares import Part, SplitError, parts, settlement_parts
+from bus.conversions import RatesChanged
+from bus.envelopes import Command, Event
+from bus.groups import (
+    CreateGroupExpense,
+    CreateSettlement,
+    GroupEntryRef,
+    Split,
+    UpdateGroupExpense,
+)
+from bus.money import MoneyError, check_precision
+from storage.groups import GroupDoc, GroupEntryDoc
+from storage.unit_of_work import CommandWork
+from storage.views import entry_entity
+
+FILL_PER_EVENT = 1000  # entries given a group value per `rates.updated`, in one transaction
+
+
+def _split_data(split: Split) -> dict[str, Any]:
+    return split.model_dump(mode="json", exclude_none=True)
+
+
+def _bill_parts(
+    amount: Decimal, currency: str, paid_by: Sequence[dict[str, Any]], split: dict[str, Any]
+) -> list[Part]:
+    shares = split.get("shares")
+    return parts(
+        amount,
+        currency,
+        [(p["user_id"], Decimal(str(p["amount"]))) for p in paid_by],
+        split["method"],
+        split.get("members"),
+        [(s["user_id"], Decimal(str(s["value"]))) for s in shares] if shares else None,
+    )
+
+
+def _strangers(
+    group: GroupDoc, paid_by: Sequence[dict[str, Any]], split: dict[str, Any], known: set[str]
+) -> dict[str, str]:
+    """Field errors for payers or participants who are not members (``known``: people the
+    bill already had, who may have left since)."""
+    allowed = set(group.member_ids) | known
+    errors: dict[str, str] = {}
+    for n, payer in enumerate(paid_by):
+        if payer["user_id"] not in allowed:
+            errors[f"paid_by.{n}.user_id"] = "not a member of this group"
+    for n, member in enumerate(split.get("members") or []):
+        if member not in allowed:
+            errors[f"split.members.{n}"] = "not a member of this group"
+    for n, share in enumerate(split.get("shares") or []):
+        if share["user_id"] not in allowed:
+            errors[f"split.shares.{n}.user_id"] = "not a member of this group"
+    return errors
+
+
+def _valued(
+    work: CommandWork, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
+) -> dict[str, Any]:
+    book = runtime_of(work, SplitsRuntime).reader.book
+    fields = group_value(book, bill, amount, currency, group.currency, on)
+    fields["involved"] = involved(parts_of(fields["balance_shares"]))
+    return fields
+
+
+async def _writable_group(
+    work: CommandWork, command: Command, group_id: str
+) -> tuple[GroupDoc | None, Decision | None]:
+    group, refused = await member_group(work, command, group_id)
+    if group is not None and group.archived:
+        return None, reject("validation", "the group is archived")
+    return group, refused
+
+
+async def _entry(
+    work: CommandWork, group: GroupDoc, entry_id: str, kind: str
+) -> GroupEntryDoc | None:
+    entry = await work.get(GroupEntryDoc, entry_id)
+    if entry is None or entry.group_id != group.id or entry.kind != kind or entry.deleted:
+        return None
+    return entry
+
+
+def _taken(existing: GroupEntryDoc | None, group: GroupDoc) -> Decision | None:
+    if existing is None:
+        return None
+    if existing.group_id != group.id:
+        return reject("validation", "this id is already taken", id="choose another UUID")
+    return reject("conflict", "an entry with this id exists", entry_entity(existing))
+
+
+# ---- group expenses --------------------------------------------------------------------------
+
+
+async def create_group_expense(
+    command: Command, p: CreateGroupExpense, work: CommandWork
+) -> Decision:
+    group, refused = await _writable_group(work, command, p.group_id)
+    if group is None or command.actor.user_id is None:
+        return refused or reject("not_found", "no such group")
+    entry_id = new_entity_id("group_expense", command.command_id, p.id)
+    if (taken := _taken(await work.get(GroupEntryDoc, entry_id), group)) is not None:
+        return taken
+    paid_by = [x.model_dump(mode="json") for x in p.paid_by]
+    split = _split_data(p.split)
+    if errors := _strangers(group, paid_by, split, set()):
+        return reject("validation", "payers and participants must be members", fields=errors)
+    try:
+        bill = _bill_parts(p.amount, p.currency, paid_by, split)
+    except SplitError as exc:
+        return reject("validation", exc.message, fields={exc.field: exc.message})
+    doc = GroupEntryDoc(
+        id=entry_id,
+        group_id=group.id,
+        scope=group.scope,
+        kind="expense",
+        date=p.date.isoformat(),
+        amount=p.amount,
+        currency=p.currency,
+        description=p.description,
+        category=p.category,
+        notes=p.notes,
+        paid_by=paid_by,
+        split=split,
+        created_by=command.actor.user_id,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
+        **_entry_values(work, group, bill, p.amount, p.currency, p.date),
+    )
+    work.put(doc)
+    await move_balances(work, group.id, added=doc)
+    entity = entry_entity(doc)
+    work.emit(group.scope, "group_expense.created", change_data(entity))
+    return accept(entity)
+
+
+def _entry_values(
+    work: CommandWork, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
+) -> dict[str, Any]:
+    return {
+        "shares": shares_data(bill),
+        **_valued(work, group, bill, amount, currency, on),
+    }
+
+
+async def update_group_expense(
+    command: Command, p: UpdateGroupExpense, work: CommandWork
+) -> Decision:
+    group, refused = await _writable_group(work, command, p.group_id)
+    if group is None:
+        return refused or reject("not_found", "no such group")
+    doc = await _entry(work, group, p.id, "expense")
+    if doc is None:
+        return reject("not_found", "no such expense")
+    if (conflict := stale(command, entry_entity(doc))) is not None:
+        return conflict
+    changes: dict[str, Any] = {}
+    for name in p.model_fields_set - {"id", "group_id", "paid_by", "split"}:
+        value = getattr(p, name)
+        changes[name] = value.isoformat() if isinstance(value, date) else value
+    if p.paid_by is not None:
+        changes["paid_by"] = [x.model_dump(mode="json") for x in p.paid_by]
+    if p.split is not None:
+        changes["split"] = _split_data(p.split)
+    amount = changes.get("amount", doc.amount)
+    currency = changes.get("currency", doc.currency)
+    paid_by = changes.get("paid_by", doc.paid_by)
+    split = changes.get("split", doc.split)
+    assert amount is not None
+    assert currency is not None
+    try:
+        amount = check_precision(amount, currency)
+    except MoneyError as exc:
+        return reject("validation", str(exc), amount=str(exc))
+    known = set(doc.involved) | {x["user_id"] for x in doc.paid_by}
+    if errors := _strangers(group, paid_by, split, known):
+        return reject("validation", "payers and participants must be members", fields=errors)
+    try:
+        bill = _bill_parts(amount, currency, paid_by, split)
+    except SplitError as exc:
+        return reject("validation", exc.message, fields={exc.field: exc.message})
+    on = date.fromisoformat(changes.get("date", doc.date))
+    changes.update(_entry_values(work, group, bill, amount, currency, on))
+    changes["amount"] = amount
+    updated = next_version(doc, work.now, **changes)
+    work.put(updated)
+    await move_balances(work, group.id, removed=doc, added=updated)
+    entity = entry_entity(updated)
+    work.emit(group.scope, "group_expense.updated", change_data(entity, entry_entity(doc)))
+    return accept(entity)
+
+
+async def _delete_entry(
+    command: Command, p: GroupEntryRef, work: CommandWork, kind: str, event: str
+) -> Decision:
+    group, refused = await _writable_group(work, command, p.group_id)
+    if group is None:
+        return refused or reject("not_found", "no such group")
+    doc = await _entry(work, group, p.id, kind)
+    if doc is None:
+        return reject("not_found", f"no such {kind}")
+    if (conflict := stale(command, entry_entity(doc))) is not None:
+        return conflict
+    gone = next_version(doc, work.now, deleted=True)
+    work.put(gone)
+    await move_balances(work, group.id, removed=doc, added=gone)
+    work.emit(group.scope, event, change_data(entry_entity(gone), entry_entity(doc)))
+    return accept(entry_entity(gone))
+
+
+async def delete_group_expense(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
+    return await _delete_entry(command, p, work, "expense", "group_expense.deleted")
+
+
+# ---- settlements -----------------------------------------------------------------------------
+
+
+async def _share_owed(
+    work: CommandWork, group: GroupDoc, p: CreateSettlement
+) -> tuple[str, Decimal, str] | Decision:
+    """What ``from_user`` owes on the bill ``expense_id`` (to whom, how much, in what)."""
+    assert p.expense_id is not None
+    bill = await _entry(work, group, p.expense_id, "expense")
+    if bill is None:
+        return reject("validation", "no such expense", expense_id="no such expense in this group")
+    debts = [
+        (to, amount)
+        for debtor, to, amount in bill_debts(parts_of(bill.balance_shares), bill.balance_currency)
+        if debtor == p.from_user and (p.to_user is None or to == p.to_user)
+    ]
+    if not debts:
+        message = "this member owes nothing on that expense"
+        return reject("validation", message, from_user=message)
+    to_user, amount = max(debts, key=lambda d: (d[1], d[0]))
+    return to_user, amount, bill.balance_currency
+
+
+async def create_settlement(command: Command, p: CreateSettlement, work: CommandWork) -> Decision:
+    group, refused = await _writable_group(work, command, p.group_id)
+    if group is None or command.actor.user_id is None:
+        return refused or reject("not_found", "no such group")
+    entry_id = new_entity_id("settlement", command.command_id, p.id)
+    if (taken := _taken(await work.get(GroupEntryDoc, entry_id), group)) is not None:
+        return taken
+    to_user, amount, currency = p.to_user, p.amount, p.currency
+    if p.expense_id is not None:
+        owed = await _share_owed(work, group, p)
+        if isinstance(owed, Decision):
+            return owed
+        to_user = to_user or owed[0]
+        if amount is None:
+            amount, currency = owed[1], owed[2]
+        currency = currency or owed[2]
+    assert to_user is not None
+    assert amount is not None
+    assert currency is not None
+    errors = {
+        name: "not a member of this group"
+        for name, user in (("from_user", p.from_user), ("to_user", to_user))
+        if user not in group.member_ids
+    }
+    if errors:
+        return reject("validation", "both sides of a settlement must be members", fields=errors)
+    if to_user == p.from_user:
+        return reject("validation", "a member cannot pay themselves", to_user="same as from_user")
+    on = p.date or work.now.date()
+    payment = settlement_parts(p.from_user, to_user, amount)
+    doc = GroupEntryDoc(
+        id=entry_id,
+        group_id=group.id,
+        scope=group.scope,
+        kind="settlement",
+        date=on.isoformat(),
+        amount=amount,
+        currency=currency,
+        from_user=p.from_user,
+        to_user=to_user,
+        note=p.note,
+        expense_id=p.expense_id,
+        created_by=command.actor.user_id,
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
+        **_valued(work, group, payment, amount, currency, on),
+    )
+    work.put(doc)
+    await move_balances(work, group.id, added=doc)
+    entity = entry_entity(doc)
+    work.emit(group.scope, "settlement.created", change_data(entity))
+    return accept(entity)
+
+
+async def delete_settlement(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
+    return await _delete_entry(command, p, work, "settlement", "settlement.deleted")
+
+
+# ---- entries that waited for a rate ----------------------------------------------------------
+
+
+async def fill_group_values(event: Event, work: CommandWork) -> None:
+    """New rates arrived: entries still counted in their own currency get their value in the
+    group's currency, and move to the group currency's balance line (``<kind>.converted``)."""
+    change = RatesChanged.model_validate(event.data["entity"])
+    if not change.currencies or not change.days:
+        return
+    runtime = runtime_of(work, SplitsRuntime)
+    reach = timedelta(days=runtime.reader.book.max_age_days)
+    ids = await work.find_ids(
+        GroupEntryDoc,
+        {
+            "rate_status": "missing",
+            "deleted": False,
+            "date": {
+                "$gte": min(change.days).isoformat(),
+                "$lte": (max(change.days) + reach).isoformat(),
+            },
+            "$or": [
+                {"currency": {"$in": change.currencies}},
+                {"group_currency": {"$in": change.currencies}},
+            ],
+        },
+        FILL_PER_EVENT,
+        sort="date",
+    )
+    for entry_id in ids:
+        doc = await work.get(GroupEntryDoc, entry_id)
+        if doc is None or doc.amount is None or doc.currency is None:
+            continue
+        group = await work.get(GroupDoc, doc.group_id)
+        if group is None:
+            continue
+        bill = parts_of(doc.shares) if doc.kind == "expense" else parts_of(doc.balance_shares)
+        fields = _valued(work, group, bill, doc.amount, doc.currency, date.fromisoformat(doc.date))
+        if fields["rate_status"] != "ok":
+            continue
+        converted = next_version(doc, work.now, **fields)
+        work.put(converted)
+        await move_balances(work, group.id, removed=doc, added=converted)
+        kind = "group_expense" if doc.kind == "expense" else doc.kind
+        work.emit(
+            doc.scope,
+            f"{kind}.converted",
+            change_data(entry_entity(converted), entry_entity(doc)),
+        )

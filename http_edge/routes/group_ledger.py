@@ -1,0 +1,320 @@
+"""A group's money: expenses, settlements, balances (now or at any past moment), the entries
+behind one member's balance, statistics, the activity feed and reminders."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bus.entities import GroupBalances, GroupExpense, Settlement
+from bus.groups import (
+    BalancesQuery as BalancesAsOf,
+)
+from bus.groups import (
+    CreateGroupExpense,
+    CreateSettlement,
+    GroupEntryRef,
+    Remind,
+    UpdateGroupExpense,
+)
+from bus.rpc import QueryFailed, QueryUnavailable, ask
+from bus.subjects import BALANCES_RPC
+from http_edge.context import resources_of, settings_of
+from http_edge.dispatch import send_as_caller
+from http_edge.group_schemas import (
+    ActivityPage,
+    ActivityQuery,
+    BalancesQuery,
+    ExplainPage,
+    ExplainQuery,
+    GroupExpensePage,
+    GroupStats,
+    Reminder,
+    ReminderBody,
+    SettlementPage,
+    StatsQuery,
+)
+from http_edge.inputs import body, expected_version, path_id, query, versioned_body
+from http_edge.problems import Problem
+from http_edge.responses import entity_or_404
+from http_edge.routes import API
+from http_edge.routes.groups import member_group
+from http_edge.schemas import PageQuery, VersionQuery
+from storage.group_reads import (
+    TooManyEntries,
+    activity,
+    balances_of,
+    explain,
+    get_entry,
+    list_entries,
+    stats,
+)
+
+# ---- group expenses --------------------------------------------------------------------------
+
+
+@API.route(
+    "POST",
+    "/v1/groups/{id}/expenses",
+    "Add a group expense: who paid (`paid_by`) and how it is split",
+    "group money",
+    body=CreateGroupExpense,
+    body_omit=("group_id",),
+    response=GroupExpense,
+    status=201,
+    errors=(404, 409),
+    command=True,
+)
+async def create_group_expense(request: web.Request) -> web.StreamResponse:
+    group_id = path_id(request)
+    payload = await body(request, CreateGroupExpense, group_id=group_id)
+    location = f"/v1/groups/{group_id}/expenses"
+    return await send_as_caller(request, "group_expense.create", payload, location=location)
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/expenses",
+    "A group's expenses, newest first",
+    "group money",
+    query=PageQuery,
+    response=GroupExpensePage,
+    errors=(404,),
+)
+async def list_group_expenses(request: web.Request) -> web.StreamResponse:
+    q = query(request, PageQuery)
+    group = await member_group(request)
+    items, cursor = await list_entries(group.id, "expense", q.limit, q.cursor)
+    return web.json_response(
+        {"items": [i.model_dump(mode="json") for i in items], "next_cursor": cursor}
+    )
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/expenses/{expense_id}",
+    "One group expense",
+    "group money",
+    response=GroupExpense,
+    errors=(404,),
+)
+async def get_group_expense(request: web.Request) -> web.StreamResponse:
+    group = await member_group(request)
+    entry = await get_entry(group.id, path_id(request, "expense_id"), "expense")
+    return entity_or_404(entry, "expense")
+
+
+@API.route(
+    "PATCH",
+    "/v1/groups/{id}/expenses/{expense_id}",
+    "Change a group expense (send `expected_version` or If-Match); balances follow",
+    "group money",
+    body=UpdateGroupExpense,
+    body_omit=("id", "group_id"),
+    versioned=True,
+    response=GroupExpense,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def update_group_expense(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(
+        request,
+        UpdateGroupExpense,
+        group_id=path_id(request),
+        id=path_id(request, "expense_id"),
+    )
+    return await send_as_caller(request, "group_expense.update", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/groups/{id}/expenses/{expense_id}",
+    "Delete a group expense",
+    "group money",
+    query=VersionQuery,
+    response=GroupExpense,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def delete_group_expense(request: web.Request) -> web.StreamResponse:
+    query(request, VersionQuery)
+    payload = GroupEntryRef(group_id=path_id(request), id=path_id(request, "expense_id"))
+    return await send_as_caller(request, "group_expense.delete", payload, expected_version(request))
+
+
+# ---- settlements -----------------------------------------------------------------------------
+
+
+@API.route(
+    "POST",
+    "/v1/groups/{id}/settlements",
+    "Record a payment between members (or, with `expense_id`, mark a share of it as paid)",
+    "group money",
+    body=CreateSettlement,
+    body_omit=("group_id",),
+    response=Settlement,
+    status=201,
+    errors=(404, 409),
+    command=True,
+)
+async def create_settlement(request: web.Request) -> web.StreamResponse:
+    group_id = path_id(request)
+    payload = await body(request, CreateSettlement, group_id=group_id)
+    location = f"/v1/groups/{group_id}/settlements"
+    return await send_as_caller(request, "settlement.create", payload, location=location)
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/settlements",
+    "A group's settlements, newest first",
+    "group money",
+    query=PageQuery,
+    response=SettlementPage,
+    errors=(404,),
+)
+async def list_settlements(request: web.Request) -> web.StreamResponse:
+    q = query(request, PageQuery)
+    group = await member_group(request)
+    items, cursor = await list_entries(group.id, "settlement", q.limit, q.cursor)
+    return web.json_response(
+        {"items": [i.model_dump(mode="json") for i in items], "next_cursor": cursor}
+    )
+
+
+@API.route(
+    "DELETE",
+    "/v1/groups/{id}/settlements/{settlement_id}",
+    "Delete a settlement",
+    "group money",
+    query=VersionQuery,
+    response=Settlement,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def delete_settlement(request: web.Request) -> web.StreamResponse:
+    query(request, VersionQuery)
+    payload = GroupEntryRef(group_id=path_id(request), id=path_id(request, "settlement_id"))
+    return await send_as_caller(request, "settlement.delete", payload, expected_version(request))
+
+
+# ---- balances --------------------------------------------------------------------------------
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/balances",
+    "Each member's net per currency, who owes whom, and the fewest transfers that settle all",
+    "group money",
+    query=BalancesQuery,
+    response=GroupBalances,
+    errors=(404, 503),
+)
+async def group_balances(request: web.Request) -> web.StreamResponse:
+    q = query(request, BalancesQuery)
+    group = await member_group(request)
+    if q.as_of is None:
+        return web.json_response((await balances_of(group)).model_dump(mode="json"))
+    try:
+        past = await ask(
+            resources_of(request).nc,
+            BALANCES_RPC,
+            BalancesAsOf(group_id=group.id, as_of=q.as_of),
+            GroupBalances,
+            settings_of(request).rpc_timeout_s * 3,
+        )
+    except QueryUnavailable as exc:
+        raise Problem(
+            503,
+            "unavailable",
+            f"past balances are unavailable right now ({exc}); retry shortly",
+            headers={"Retry-After": "2"},
+        ) from exc
+    except QueryFailed as exc:
+        raise Problem(404 if exc.code == "not_found" else 422, exc.code, exc.message) from exc
+    return web.json_response(past.model_dump(mode="json"))
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/balances/{user_id}/explain",
+    "The expenses, settlements and write-offs that make up one member's balance",
+    "group money",
+    query=ExplainQuery,
+    response=ExplainPage,
+    errors=(404,),
+)
+async def explain_balance(request: web.Request) -> web.StreamResponse:
+    q = query(request, ExplainQuery)
+    group = await member_group(request)
+    user_id = path_id(request, "user_id")
+    items, cursor = await explain(group.id, user_id, q.limit, q.cursor)
+    balances = await balances_of(group)
+    nets = [
+        {"currency": m.currency, "net": str(m.net)}
+        for m in balances.members
+        if m.user_id == user_id
+    ]
+    return web.json_response(
+        {"user_id": user_id, "nets": nets, "items": items, "next_cursor": cursor}
+    )
+
+
+# ---- statistics, activity, reminders ---------------------------------------------------------
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/stats",
+    "Spending per member, category and month",
+    "group money",
+    query=StatsQuery,
+    response=GroupStats,
+    errors=(404,),
+)
+async def group_stats(request: web.Request) -> web.StreamResponse:
+    q = query(request, StatsQuery)
+    group = await member_group(request)
+    try:
+        found = await stats(
+            group.id,
+            q.date_from.isoformat() if q.date_from else None,
+            q.date_to.isoformat() if q.date_to else None,
+        )
+    except TooManyEntries as exc:
+        raise Problem(422, "too_many", str(exc)) from exc
+    return web.json_response(found)
+
+
+@API.route(
+    "GET",
+    "/v1/groups/{id}/activity",
+    "What happened in the group, newest first (its events)",
+    "group money",
+    query=ActivityQuery,
+    response=ActivityPage,
+    errors=(404,),
+)
+async def group_activity(request: web.Request) -> web.StreamResponse:
+    q = query(request, ActivityQuery)
+    group = await member_group(request)
+    items, before = await activity(group.id, q.limit, q.before)
+    return web.json_response({"items": items, "next_before": before})
+
+
+@API.route(
+    "POST",
+    "/v1/groups/{id}/reminders",
+    "Remind a member who owes; it reaches their devices only",
+    "group money",
+    body=ReminderBody,
+    response=Reminder,
+    errors=(404,),
+    command=True,
+)
+async def send_reminder(request: web.Request) -> web.StreamResponse:
+    wanted = await body(request, ReminderBody)
+    payload = Remind(group_id=path_id(request), user_id=wanted.user_id, note=wanted.note)
+    return await send_as_caller(request, "group.remind", payload)
