@@ -57,20 +57,23 @@ async def group_ids_of(user_id: str) -> list[str]:
 
 
 def balances_entity(group: GroupDoc, doc: GroupBalanceDoc | None) -> GroupBalances:
-    """The stored running balances, as the API shows them."""
+    """The stored running balances, as the API shows them. With ``simplify_debts`` off, the
+    plan is the pairwise debts themselves (everyone pays whom the bills say)."""
     nets: Mapping[str, Mapping[str, str]] = doc.tally.get("nets", {}) if doc else {}
     members = [
         MemberNet(user_id=user, currency=currency, net=Decimal(net))
         for currency, by_user in sorted(nets.items())
         for user, net in sorted(by_user.items())
     ]
+    simplify = bool(group.settings.get("simplify_debts", True))
+    debts = [Debt.model_validate(d) for d in (doc.debts if doc else [])]
     return GroupBalances(
         group_id=group.id,
         currency=group.currency,
         members=members,
-        debts=[Debt.model_validate(d) for d in (doc.debts if doc else [])],
-        plan=[Debt.model_validate(d) for d in (doc.plan if doc else [])],
-        simplify_debts=bool(group.settings.get("simplify_debts", True)),
+        debts=debts,
+        plan=[Debt.model_validate(d) for d in (doc.plan if doc else [])] if simplify else debts,
+        simplify_debts=simplify,
         version=doc.version if doc else 0,
         updated_at=doc.updated_at if doc else None,
     )

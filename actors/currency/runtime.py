@@ -71,9 +71,7 @@ class CurrencyRuntime:
             last=str(self.reader.book.last_day()),
         )
         for subject, answer in ((CONVERT_RPC, self._convert), (RATES_RPC, self._rates)):
-            self._subs.append(
-                await nc.subscribe(subject, queue="currency", cb=responder(answer))
-            )
+            self._subs.append(await nc.subscribe(subject, queue="currency", cb=responder(answer)))
         self._tasks.append(asyncio.create_task(self._follow_store()))
         if self.settings.rates_refresh_interval_s > 0:
             self._tasks.append(asyncio.create_task(self._refresh_on_schedule()))

@@ -35,13 +35,15 @@ def tally_view(group: GroupDoc, tally: Tally, version: int, **extra: Any) -> Gro
             for t in transfers
         ]
 
+    simplify = bool(group.settings.get("simplify_debts", True))
+    pairwise = debts(tally.debts())
     return GroupBalances(
         group_id=group.id,
         currency=group.currency,
         members=[MemberNet(user_id=u, currency=c, net=n) for u, c, n in tally.member_nets()],
-        debts=debts(tally.debts()),
-        plan=debts(tally.plan()),
-        simplify_debts=bool(group.settings.get("simplify_debts", True)),
+        debts=pairwise,
+        plan=debts(tally.plan()) if simplify else pairwise,
+        simplify_debts=simplify,
         version=version,
         **extra,
     )

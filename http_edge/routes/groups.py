@@ -240,7 +240,8 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
         "token": token,
         "accept_path": f"/v1/invites/{token}/accept",
     }
-    return web.json_response(shown, status=201, headers=dict(response.headers))
+    kept = {k: v for k, v in response.headers.items() if k in ("ETag", "X-Command-Id")}
+    return web.json_response(shown, status=201, headers=kept)
 
 
 @API.route(
