@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -23,8 +23,9 @@ RECENT_EVENTS = 4096
 
 # (user_id, session_id) of a revoked session; must not block (it runs in the NATS callback).
 OnRevoked = Callable[[str, str], None]
-# (user_id, group_id, joined): a person joined or left a group; must not block either.
-OnMembership = Callable[[str, str, bool], None]
+# (user_id, group_id, joined): a person joined or left a group. Awaited before the event is
+# emitted, so a device that sees the change is already in (or out of) the group's room.
+OnMembership = Callable[[str, str, bool], Awaitable[None]]
 
 
 class EventFanOut:
@@ -49,12 +50,12 @@ class EventFanOut:
             return
         if self._seen(event.event_id):
             return
+        if event.type == JOINED or event.type in LEFT:
+            await self._membership(event)
         await self._sio.emit(event.type, event.model_dump(mode="json"), room=scope_room(scope))
         log.debug("event_emitted", type=event.type, scope=scope, seq=event.seq)
         if event.type == SESSION_REVOKED:
             self._revoke(event)
-        elif event.type == JOINED or event.type in LEFT:
-            self._membership(event)
 
     def _seen(self, event_id: str) -> bool:
         if event_id in self._recent:
@@ -73,11 +74,11 @@ class EventFanOut:
             return
         self._on_revoked(user_id, session_id)
 
-    def _membership(self, event: Event) -> None:
+    async def _membership(self, event: Event) -> None:
         """A membership change in a person's own scope: their sockets follow the group's room."""
         kind, user_id = split_scope(event.scope)
         group = event.data.get("entity")
         group_id = group.get("id") if isinstance(group, dict) else None
         if kind != "user" or event.data.get("user_id") != user_id or not isinstance(group_id, str):
             return  # the group's own copy of the event, or not for this person
-        self._on_membership(user_id, group_id, event.type == JOINED)
+        await self._on_membership(user_id, group_id, event.type == JOINED)

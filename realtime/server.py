@@ -72,7 +72,7 @@ class RealtimeServer:
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
         )
-        fanout = EventFanOut(self.sio, self._session_revoked, self._membership_changed)
+        fanout = EventFanOut(self.sio, self._session_revoked, self._follow_membership)
         self.interest = InterestRegistry(fanout.deliver)
         self._expiry = ExpiryTimers(self._expire)
         self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
@@ -201,12 +201,6 @@ class RealtimeServer:
         groups.discard(group_id)
         await self.sio.leave_room(sid, scope_room(group_scope(group_id)))
         await self.interest.release(group_scope(group_id))
-
-    def _membership_changed(self, user_id: str, group_id: str, joined: bool) -> None:
-        # Runs inside the NATS callback: the room changes happen in a task of their own.
-        task = asyncio.create_task(self._follow_membership(user_id, group_id, joined))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _follow_membership(self, user_id: str, group_id: str, joined: bool) -> None:
         """Every socket of ``user_id`` on this node joins (or leaves, at once) the group's room."""

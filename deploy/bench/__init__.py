@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -37,11 +38,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     money.add_argument("--clients", type=int, default=16)
     money.add_argument("--duration", type=float, default=15.0, help="seconds per endpoint")
     money.add_argument("--no-http", action="store_true", help="only the in-process figures")
+    groups = which.add_parser(
+        "groups",
+        help="a big group's balances: computed in process, and expenses, balances, past "
+        "balances and explain over HTTP",
+    )
+    # Unset flags take the defaults of GroupsBenchOptions (the full run, or --quick's).
+    add = groups.add_argument
+    add("--members", type=int, default=None, help="members of the group (50)")
+    add("--expenses", type=int, default=None, help="bills, in process and over HTTP (10000)")
+    add("--clients", type=int, default=None, help="concurrent clients adding expenses (50)")
+    add("--balance-reads", type=int, default=None, help="GET .../balances requests (200)")
+    add("--as-of-reads", type=int, default=None, help="GET .../balances?as_of= requests (5)")
+    add("--no-http", action="store_true", help="only the in-process figures")
+    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
+    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
+    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
+    add("--quick", action="store_true", help="a smoke run: 10 members, 300 expenses")
     return bench
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen benchmark; 0 when it completed (speed is reported, never judged)."""
+    if args.bench_command == "groups":
+        from deploy.bench.groups import run_cli
+
+        return run_cli(args, settings)
     if args.bench_command == "money":
         from deploy.bench.money import MoneyBenchOptions, run_money
 
