@@ -159,7 +159,9 @@ class CreateGroupExpense(Payload):
     date: Day
     notes: Notes | None = None
     paid_by: Annotated[list[Payer], Field(min_length=1, max_length=MAX_MEMBERS)]
-    split: Split
+    split: Split | None = Field(
+        None, description="Omitted: the group's default split, `equal` among all its members."
+    )
 
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:

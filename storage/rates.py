@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pymongo
 import structlog
@@ -218,3 +219,24 @@ class RatesReader:
             self.book.add(doc.to_day_rates())
             if self._seen is None or doc.updated_at > self._seen:
                 self._seen = doc.updated_at
+
+
+def awaiting_rates(
+    days: Sequence[date], currencies: Sequence[str], max_age_days: int, target_field: str
+) -> dict[str, Any]:
+    """The query of records still waiting for a rate that new ``days`` of ``currencies`` may
+    give them: not deleted, ``rate_status: missing``, dated from the first new day to the last
+    plus the longest a rate is used for (so ones that can never be filled, before 1999 say, do
+    not crowd them out), in one of the currencies either as their own or as ``target_field``."""
+    return {
+        "rate_status": "missing",
+        "deleted": False,
+        "date": {
+            "$gte": min(days).isoformat(),
+            "$lte": (max(days) + timedelta(days=max_age_days)).isoformat(),
+        },
+        "$or": [
+            {"currency": {"$in": list(currencies)}},
+            {target_field: {"$in": list(currencies)}},
+        ],
+    }

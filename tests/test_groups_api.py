@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from tests.group_helpers import add_bill, balances, equal_bill, make_group, nets, zero_sum
-from tests.helpers import Stack
+from tests.helpers import Stack, eventually
+from tests.test_currency_api import operator_sets
 
 pytestmark = pytest.mark.integration
 
@@ -274,13 +275,15 @@ async def test_a_bill_in_another_currency_records_its_rate_and_one_without_a_rat
     assert Decimal(dollars["group_amount"]) == (Decimal("100.00") * rate).quantize(Decimal("0.01"))
     assert dollars["rate_date"] == "2024-03-15"
     assert dollars["shares"][0]["owed_share"] == "50.00"  # the original stays as it was
-    pesos = await add_bill(stack, ada, gid, equal_bill("5000.00", ada, [ada, bob], currency="ARS"))
+    pesos = await add_bill(
+        stack, ada, gid, equal_bill("5000", ada, [ada, bob], currency="CLP", date="2026-11-04")
+    )
     assert (pesos["rate_status"], pesos["group_amount"]) == ("missing", None)
-    assert pesos["balance_currency"] == "ARS"
+    assert pesos["balance_currency"] == "CLP"
     body = await balances(stack, bob, gid)
     assert zero_sum(body)
-    assert nets(body)[(bob.id, "ARS")] == Decimal("-2500.00")
-    assert (bob.id, "EUR") in nets(body)
+    assert nets(body)[(bob.id, "CLP")] == Decimal("-2500")
+    euros_before = nets(body)[(bob.id, "EUR")]
     status, payment = await stack.call(
         "POST",
         f"/v1/groups/{gid}/settlements",
@@ -295,6 +298,21 @@ async def test_a_bill_in_another_currency_records_its_rate_and_one_without_a_rat
     )
     assert status == 201, payment
     assert (payment["rate"], payment["balance_currency"]) == (dollars["rate"], "EUR")
+    # A rate arrives: the waiting bill moves to the group currency's line.
+    code, out = await operator_sets(stack, "2026-11-04", "CLP=1000")
+    assert code == 0, out
+
+    async def converted() -> dict[str, object] | None:
+        _, bill = await stack.call("GET", f"/v1/groups/{gid}/expenses/{pesos['id']}", ada)
+        return bill if bill["rate_status"] == "ok" else None  # type: ignore[no-any-return]
+
+    bill = await eventually(converted)
+    assert (bill["group_amount"], bill["balance_currency"]) == ("5.00", "EUR")
+    after = await balances(stack, bob, gid)
+    assert zero_sum(after)
+    assert (bob.id, "CLP") not in nets(after)
+    paid = Decimal(payment["group_amount"])
+    assert nets(after)[(bob.id, "EUR")] == euros_before + paid - Decimal("2.50")
 
 
 async def test_a_member_with_a_balance_leaves_only_by_an_explicit_decision(stack: Stack) -> None:
@@ -409,3 +427,26 @@ async def test_stats_and_activity(stack: Stack) -> None:
         "GET", f"/v1/groups/{gid}/activity", bob, params={"before": str(page["next_before"])}
     )
     assert [e["type"] for e in rest["items"]][-1] == "group.created"
+
+
+async def test_a_bill_without_a_split_uses_the_groups_default(stack: Stack) -> None:
+    ada, bob, cy = await stack.signup("Ada"), await stack.signup("Bob"), await stack.signup("Cy")
+    group = await make_group(stack, ada, bob, cy)
+    bill = equal_bill("9.00", bob, [])
+    del bill["split"]
+    expense = await add_bill(stack, bob, group["id"], bill)
+    assert expense["split"] == {"method": "equal", "members": [ada.id, bob.id, cy.id]}
+    assert {s["owed_share"] for s in expense["shares"]} == {"3.00"}
+    status, changed = await stack.call(
+        "PATCH",
+        f"/v1/groups/{group['id']}",
+        ada,
+        json={"settings": {"default_split": "percent", "simplify_debts": False}},
+    )
+    assert status == 200, changed
+    status, body = await stack.call("POST", f"/v1/groups/{group['id']}/expenses", bob, json=bill)
+    assert status == 422
+    assert "default split is percent" in body["detail"]
+    shown = await balances(stack, ada, group["id"])
+    assert shown["simplify_debts"] is False
+    assert shown["plan"] == shown["debts"]

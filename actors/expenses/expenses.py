@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from actors.changes import (
@@ -22,6 +22,7 @@ from bus.envelopes import Command, Event
 from bus.ids import user_scope
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.rates import awaiting_rates
 from storage.unit_of_work import CommandWork
 from storage.views import expense_entity, offset_minutes
 
@@ -157,30 +158,14 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
 
 async def fill_home_values(event: Event, work: CommandWork) -> None:
     """New rates arrived: give expenses still without a home value one, fixed at their own
-    date, each as an `expense.converted` event in its owner's scope. Only expenses the new days
-    can serve are looked at: dated from the first new day to the last plus the longest a rate
-    is used for (so ones that can never be filled — before 1999, say — do not crowd them out)."""
+    date, each as an `expense.converted` event in its owner's scope (only those the new days can
+    serve: see ``storage.rates.awaiting_rates``)."""
     change = RatesChanged.model_validate(event.data["entity"])
     if not change.currencies or not change.days:
         return
-    reach = timedelta(days=runtime_of(work, ExpensesRuntime).reader.book.max_age_days)
-    ids = await work.find_ids(
-        ExpenseDoc,
-        {
-            "rate_status": "missing",
-            "deleted": False,
-            "date": {
-                "$gte": min(change.days).isoformat(),
-                "$lte": (max(change.days) + reach).isoformat(),
-            },
-            "$or": [
-                {"currency": {"$in": change.currencies}},
-                {"home_currency": {"$in": change.currencies}},
-            ],
-        },
-        FILL_PER_EVENT,
-        sort="date",
-    )
+    max_age = runtime_of(work, ExpensesRuntime).reader.book.max_age_days
+    query = awaiting_rates(change.days, change.currencies, max_age, "home_currency")
+    ids = await work.find_ids(ExpenseDoc, query, FILL_PER_EVENT, sort="date")
     for expense_id in ids:
         doc = await work.get(ExpenseDoc, expense_id)
         if doc is None or doc.home_currency is None:

@@ -33,6 +33,7 @@ from actors.splits.groups import (
 from actors.splits.runtime import SplitsRuntime
 from bus.envelopes import Command
 from storage.accounts import UserDoc
+from storage.group_reads import ENTRY_EVENTS
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
 
 
@@ -98,13 +99,6 @@ SPLITS = ActorDefinition(
         "invite.created",
         "invite.revoked",
         "reminder.sent",
-        "group_expense.created",
-        "group_expense.updated",
-        "group_expense.deleted",
-        "group_expense.converted",
-        "settlement.created",
-        "settlement.deleted",
-        "settlement.converted",
-        "write_off.created",
+        *ENTRY_EVENTS,
     ),
 )

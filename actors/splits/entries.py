@@ -10,7 +10,7 @@ former member (one who left with a write-off) can still be edited without re-add
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from actors.kernel import Decision, accept, reject, runtime_of
 from actors.splits.balances import bill_debts
 from actors.splits.bills import group_value, involved, parts_of, shares_data
 from actors.splits.books import move_balances
-from actors.splits.groups import member_group
+from actors.splits.groups import local_day, member_group
 from actors.splits.runtime import SplitsRuntime
 from actors.splits.shares import Part, SplitError, parts, settlement_parts
 from bus.conversions import RatesChanged
@@ -33,6 +33,7 @@ from bus.groups import (
 )
 from bus.money import MoneyError, check_precision
 from storage.groups import GroupDoc, GroupEntryDoc
+from storage.rates import awaiting_rates
 from storage.unit_of_work import CommandWork
 from storage.views import entry_entity
 
@@ -124,7 +125,14 @@ async def create_group_expense(
     if (taken := _taken(await work.get(GroupEntryDoc, entry_id), group)) is not None:
         return taken
     paid_by = [x.model_dump(mode="json") for x in p.paid_by]
-    split = _split_data(p.split)
+    if p.split is None:
+        method = group.settings.get("default_split", "equal")
+        if method != "equal":
+            message = f"this group's default split is {method}: send `split` with its shares"
+            return reject("validation", message, split=message)
+        split = {"method": "equal", "members": list(group.member_ids)}
+    else:
+        split = _split_data(p.split)
     if errors := _strangers(group, paid_by, split, set()):
         return reject("validation", "payers and participants must be members", fields=errors)
     try:
@@ -286,7 +294,7 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Command
         return reject("validation", "both sides of a settlement must be members", fields=errors)
     if to_user == p.from_user:
         return reject("validation", "a member cannot pay themselves", to_user="same as from_user")
-    on = p.date or work.now.date()
+    on = p.date or local_day(work.now, group.timezone)
     payment = settlement_parts(p.from_user, to_user, amount)
     doc = GroupEntryDoc(
         id=entry_id,
@@ -326,25 +334,9 @@ async def fill_group_values(event: Event, work: CommandWork) -> None:
     change = RatesChanged.model_validate(event.data["entity"])
     if not change.currencies or not change.days:
         return
-    runtime = runtime_of(work, SplitsRuntime)
-    reach = timedelta(days=runtime.reader.book.max_age_days)
-    ids = await work.find_ids(
-        GroupEntryDoc,
-        {
-            "rate_status": "missing",
-            "deleted": False,
-            "date": {
-                "$gte": min(change.days).isoformat(),
-                "$lte": (max(change.days) + reach).isoformat(),
-            },
-            "$or": [
-                {"currency": {"$in": change.currencies}},
-                {"group_currency": {"$in": change.currencies}},
-            ],
-        },
-        FILL_PER_EVENT,
-        sort="date",
-    )
+    max_age = runtime_of(work, SplitsRuntime).reader.book.max_age_days
+    query = awaiting_rates(change.days, change.currencies, max_age, "group_currency")
+    ids = await work.find_ids(GroupEntryDoc, query, FILL_PER_EVENT, sort="date")
     for entry_id in ids:
         doc = await work.get(GroupEntryDoc, entry_id)
         if doc is None or doc.amount is None or doc.currency is None:

@@ -10,9 +10,10 @@ Membership changes are events in the group's scope and in the affected person's 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from actors.changes import change_data, new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject
@@ -42,6 +43,12 @@ from storage.unit_of_work import CommandWork
 from storage.views import entry_entity, group_entity, invite_entity
 
 ADMINS = ("owner", "admin")
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The day ``moment`` falls on in the group's timezone (a settlement made at 00:30 in Tokyo
+    is dated that Tokyo day)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 async def member_group(
@@ -226,7 +233,7 @@ async def _settle_departure(
             group_id=group.id,
             scope=group.scope,
             kind="write_off",
-            date=work.now.date().isoformat(),
+            date=local_day(work.now, group.timezone).isoformat(),
             amount=abs(net),
             currency=currency,
             user_id=user_id,

@@ -49,6 +49,16 @@ from storage.group_reads import (
     stats,
 )
 
+
+async def _entry_page(request: web.Request, kind: str) -> web.Response:
+    q = query(request, PageQuery)
+    group = await member_group(request)
+    items, cursor = await list_entries(group.id, kind, q.limit, q.cursor)
+    return web.json_response(
+        {"items": [i.model_dump(mode="json") for i in items], "next_cursor": cursor}
+    )
+
+
 # ---- group expenses --------------------------------------------------------------------------
 
 
@@ -81,12 +91,7 @@ async def create_group_expense(request: web.Request) -> web.StreamResponse:
     errors=(404,),
 )
 async def list_group_expenses(request: web.Request) -> web.StreamResponse:
-    q = query(request, PageQuery)
-    group = await member_group(request)
-    items, cursor = await list_entries(group.id, "expense", q.limit, q.cursor)
-    return web.json_response(
-        {"items": [i.model_dump(mode="json") for i in items], "next_cursor": cursor}
-    )
+    return await _entry_page(request, "expense")
 
 
 @API.route(
@@ -175,12 +180,7 @@ async def create_settlement(request: web.Request) -> web.StreamResponse:
     errors=(404,),
 )
 async def list_settlements(request: web.Request) -> web.StreamResponse:
-    q = query(request, PageQuery)
-    group = await member_group(request)
-    items, cursor = await list_entries(group.id, "settlement", q.limit, q.cursor)
-    return web.json_response(
-        {"items": [i.model_dump(mode="json") for i in items], "next_cursor": cursor}
-    )
+    return await _entry_page(request, "settlement")
 
 
 @API.route(
