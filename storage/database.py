@@ -11,7 +11,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
-from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
+from storage.groups import (
+    GroupBalanceDoc,
+    GroupBalanceSnapshotDoc,
+    GroupDoc,
+    GroupEntryDoc,
+    InviteDoc,
+)
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
 
@@ -35,6 +41,7 @@ DOCUMENTS: list[type[Document]] = [
     InviteDoc,
     GroupEntryDoc,
     GroupBalanceDoc,
+    GroupBalanceSnapshotDoc,
 ]
 
 

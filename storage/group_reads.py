@@ -17,7 +17,7 @@ from beanie import SortDirection
 from bus.entities import Debt, GroupBalances, GroupEntry, MemberNet
 from bus.ids import group_scope
 from storage.documents import EventRecord
-from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
+from storage.groups import GroupBalanceDoc, GroupBalanceSnapshotDoc, GroupDoc, GroupEntryDoc
 from storage.queries import decode_cursor, encode_cursor
 from storage.views import entry_entity
 
@@ -35,6 +35,7 @@ ENTRY_EVENTS = (
 
 STATS_MAX_ENTRIES = 50_000
 ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
+EXPLAIN_INDEX = [("group_id", 1), ("involved", 1), ("date", 1), ("_id", 1)]
 
 
 async def group_for(user_id: str, group_id: str) -> GroupDoc | None:
@@ -66,7 +67,7 @@ def balances_entity(group: GroupDoc, doc: GroupBalanceDoc | None) -> GroupBalanc
         for user, net in sorted(by_user.items())
     ]
     simplify = bool(group.settings.get("simplify_debts", True))
-    debts = [Debt.model_validate(d) for d in (doc.debts if doc else [])]
+    debts = _debts(doc.tally.get("pairs", {}) if doc else {})
     return GroupBalances(
         group_id=group.id,
         currency=group.currency,
@@ -77,6 +78,21 @@ def balances_entity(group: GroupDoc, doc: GroupBalanceDoc | None) -> GroupBalanc
         version=doc.version if doc else 0,
         updated_at=doc.updated_at if doc else None,
     )
+
+
+def _debts(pairs: Mapping[str, Mapping[str, str]]) -> list[Debt]:
+    """The stored netted pairs (``"a|b": amount``, what a owes b; negative: b owes a) as debts
+    from the debtor to the creditor, ordered by currency, debtor, creditor."""
+    debts = []
+    for currency, by_pair in pairs.items():
+        for key, text in by_pair.items():
+            a, _, b = key.partition("|")
+            amount = Decimal(text)
+            debtor, creditor = (a, b) if amount > 0 else (b, a)
+            debts.append(
+                Debt(from_user=debtor, to_user=creditor, amount=abs(amount), currency=currency)
+            )
+    return sorted(debts, key=lambda d: (d.currency, d.from_user, d.to_user))
 
 
 async def balances_of(group: GroupDoc) -> GroupBalances:
@@ -119,12 +135,14 @@ async def explain(
     if cursor is not None:
         day, ident = decode_cursor(cursor)
         query["$or"] = [{"date": {"$gt": day}}, {"date": day, "_id": {"$gt": ident}}]
-    docs = (
-        await GroupEntryDoc.find(query)
-        .sort([("date", ASC), ("_id", ASC)])
+    cursor_rows = (
+        GroupEntryDoc.get_pymongo_collection()
+        .find(query)
+        .sort([("date", 1), ("_id", 1)])
+        .hint(EXPLAIN_INDEX)  # the planner may otherwise scan the group's entries and sort
         .limit(limit + 1)
-        .to_list()
     )
+    docs = [GroupEntryDoc.model_validate(raw) async for raw in cursor_rows]
     more = len(docs) > limit
     docs = docs[:limit]
     items = []
@@ -215,20 +233,32 @@ async def activity(
     return items, (docs[-1].seq if more and docs else None)
 
 
+async def latest_snapshot(group_id: str, at: datetime) -> GroupBalanceSnapshotDoc | None:
+    """The group's most recent balance snapshot taken at or before ``at``."""
+    found = (
+        await GroupBalanceSnapshotDoc.find({"group_id": group_id, "at": {"$lte": at}})
+        .sort([("at", DESC)])
+        .limit(1)
+        .to_list()
+    )
+    return found[0] if found else None
+
+
 async def entry_changes(
-    group_id: str, until: datetime
+    group_id: str, until: datetime, after_version: int = 0
 ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-    """Every balance-moving event of a group up to ``until``, in order: (before, after)."""
+    """The balance-moving events of a group up to ``until`` that made balances versions after
+    ``after_version``, in order: (before, after)."""
+    query: dict[str, Any] = {
+        "scope": group_scope(group_id),
+        "type": {"$in": list(ENTRY_EVENTS)},
+        "occurred_at": {"$lte": until},
+    }
+    if after_version:
+        query["data.balances_version"] = {"$gt": after_version}
     cursor = (
         EventRecord.get_pymongo_collection()
-        .find(
-            {
-                "scope": group_scope(group_id),
-                "type": {"$in": list(ENTRY_EVENTS)},
-                "occurred_at": {"$lte": until},
-            },
-            {"seq": 1, "data.entity": 1, "data.before": 1},
-        )
+        .find(query, {"seq": 1, "data.entity": 1, "data.before": 1})
         .sort("seq", 1)
     )
     return [(row["data"].get("before"), row["data"].get("entity")) async for row in cursor]

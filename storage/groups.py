@@ -133,12 +133,27 @@ class GroupBalanceDoc(Document):
     """A group's running balances, changed in the same transaction as every entry."""
 
     id: str = Field(alias="_id")  # type: ignore[assignment]  # the group id
-    tally: dict[str, Any]  # actors.splits.balances.Tally.to_data()
-    debts: list[dict[str, str]] = Field(default_factory=list)
+    tally: dict[str, Any]  # actors.splits.balances.Tally.to_data(): nets and netted pairs
     plan: list[dict[str, str]] = Field(default_factory=list)
     entries: int = 0  # live entries (the group's currency cannot change once there are any)
     version: int
+    changed_by: str | None = None  # the command that made this version
     updated_at: datetime
 
     class Settings:
         name = "group_balances"
+
+
+class GroupBalanceSnapshotDoc(Document):
+    """A group's balances as they were at one version (every few hundred), where past balances
+    start folding the event log from."""
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # "<group id>:<version>"
+    group_id: str
+    version: int
+    at: datetime
+    tally: dict[str, Any]
+
+    class Settings:
+        name = "group_balance_snapshots"
+        indexes = [IndexModel([("group_id", pymongo.ASCENDING), ("at", pymongo.DESCENDING)])]

@@ -87,6 +87,9 @@ class BatchWork:
         self.processed: list[ProcessedCommand] = []
         self.outbox_id: str | None = None
         self.records: list[EventRecord] = []  # the events as written, once flushed
+        # What handlers derived from staged state and may reuse within this attempt (a parsed
+        # form of a document, say); keyed so that a rejected command's entries are never hit.
+        self.memo: dict[Any, Any] = {}
 
     async def load(self, model: type[Document], ids: list[str]) -> None:
         """Fetch many entities in one query (prefetch), remembering the ones that do not exist."""
@@ -261,6 +264,11 @@ class CommandWork:
     def prepared(self) -> Any:
         """What the runtime prepared for this command before the transaction (None if nothing)."""
         return self._batch.prepared.get(self.command_id)
+
+    @property
+    def memo(self) -> dict[Any, Any]:
+        """The batch attempt's memo (see :class:`BatchWork`)."""
+        return self._batch.memo
 
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):

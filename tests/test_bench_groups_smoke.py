@@ -103,6 +103,13 @@ def _http(figures: dict[str, Any]) -> None:
     assert past["events_folded"] == 300
     assert past["zero_sum"] is True
     assert past["matches_current"] is True
+    folded = [point["events_folded"] for point in figures["balances_as_of_earlier"]]
+    assert len(folded) == 2, figures["balances_as_of_earlier"]
+    for point in figures["balances_as_of_earlier"]:
+        _latency(f"balances as of {point['fraction']}", point["latency_ms"])
+        assert point["errors"] == 0, point
+        assert point["zero_sum"] is True
+    assert 0 < folded[0] <= folded[1] <= 300, folded
 
     explain = figures["explain"]
     assert explain["status"] == 200, explain

@@ -450,3 +450,33 @@ async def test_a_bill_without_a_split_uses_the_groups_default(stack: Stack) -> N
     shown = await balances(stack, ada, group["id"])
     assert shown["simplify_debts"] is False
     assert shown["plan"] == shown["debts"]
+
+
+async def test_past_balances_start_from_a_snapshot_and_fold_the_rest(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from actors.splits import books
+    from actors.splits.history import replay
+    from storage.group_reads import entry_changes
+    from storage.groups import GroupBalanceSnapshotDoc
+
+    monkeypatch.setattr(books, "SNAPSHOT_EVERY", 3)
+    ada, bob = await stack.signup("Ada"), await stack.signup("Bob")
+    group = await make_group(stack, ada, bob)
+    gid = group["id"]
+    moments = []
+    for n in range(1, 8):
+        await add_bill(stack, ada if n % 2 else bob, gid, equal_bill(f"{n}0.00", ada, [ada, bob]))
+        moments.append((await balances(stack, ada, gid))["updated_at"])
+    snapshots = await GroupBalanceSnapshotDoc.find({"group_id": gid}).to_list()
+    assert sorted(s.version for s in snapshots) == [3, 6]
+    for n, moment in enumerate(moments, start=1):
+        past = await balances(stack, ada, gid, as_of=moment)
+        assert past["version"] == n
+        folded = replay(await entry_changes(gid, datetime.fromisoformat(moment)))
+        assert nets(past) == {(u, c): v for u, c, v in folded.member_nets()}
+    # Ada paid all seven bills (10 + 20 + ... + 70 = 280), half of each is Bob's.
+    assert nets(await balances(stack, ada, gid))[(bob.id, "EUR")] == Decimal("-140.00")
+    assert datetime.fromisoformat(moments[-1]) <= datetime.now(UTC)

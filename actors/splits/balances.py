@@ -68,6 +68,9 @@ def bill_debts(parts: Sequence[Part], currency: str) -> list[tuple[str, str, Dec
     nets = _net_units(parts, currency)
     capacity = {user: net for user, net in sorted(nets.items()) if net > 0}
     debtors = [(user, -net) for user, net in sorted(nets.items()) if net < 0]
+    if len(capacity) == 1:  # one creditor (most bills: one payer): each debtor owes it all
+        [creditor] = capacity
+        return [(debtor, creditor, from_units(debt, currency)) for debtor, debt in debtors]
     debts: list[tuple[str, str, Decimal]] = []
     for index, (debtor, debt) in enumerate(debtors):
         if index == len(debtors) - 1:
@@ -125,6 +128,12 @@ class Tally:
             if not table[currency]:
                 del table[currency]
 
+    def copy(self) -> Tally:
+        """An independent copy (amounts are immutable, so the tables are copied one level)."""
+        return Tally(
+            {c: dict(n) for c, n in self.nets.items()}, {c: dict(p) for c, p in self.pairs.items()}
+        )
+
     def debts(self) -> list[Transfer]:
         """The netted pairwise debts, one per pair that owes something, from the debtor to the
         creditor; ordered by currency, debtor, creditor."""
@@ -178,17 +187,27 @@ class Tally:
         tally = cls()
         for currency, nets in _mapping(data.get("nets", {}), "nets").items():
             for user, net in _mapping(nets, f"nets.{currency}").items():
-                _add_into(tally.nets.setdefault(currency, {}), user, parse_amount(net))
+                _add_into(tally.nets.setdefault(currency, {}), user, _amount(net))
         for currency, pairs in _mapping(data.get("pairs", {}), "pairs").items():
             for key, amount in _mapping(pairs, f"pairs.{currency}").items():
                 a, sep, b = str(key).partition(PAIR_SEPARATOR)
                 if not sep or not a or not b or not a < b:
                     raise ValueError(f"not a pair key 'a{PAIR_SEPARATOR}b' with a < b: {key!r}")
-                _add_into(tally.pairs.setdefault(currency, {}), (a, b), parse_amount(amount))
+                _add_into(tally.pairs.setdefault(currency, {}), (a, b), _amount(amount))
         for table in (tally.nets, tally.pairs):
             for currency in [c for c, entries in table.items() if not entries]:
                 del table[currency]
         return tally
+
+
+def _amount(value: object) -> Decimal:
+    """A stored amount: the decimal string :meth:`Tally.to_data` wrote (no float, no NaN)."""
+    if not isinstance(value, str):
+        return parse_amount(value)  # refuses what is not a decimal string, with the reason
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return amount
 
 
 def _mapping(value: object, where: str) -> Mapping[str, Any]:

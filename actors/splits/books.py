@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from actors.changes import change_data
 from actors.splits.balances import Tally, Transfer
 from actors.splits.bills import parts_of
-from storage.groups import GroupBalanceDoc, GroupEntryDoc
+from bus.entities import GroupEntry
+from storage.groups import GroupBalanceDoc, GroupBalanceSnapshotDoc, GroupEntryDoc
 from storage.unit_of_work import CommandWork
+from storage.views import entry_entity
+
+SNAPSHOT_EVERY = 200
+"""Versions between snapshots of a group's balances: past balances fold at most this many
+events after the latest snapshot before the moment asked."""
 
 
 def counts(entry: GroupEntryDoc | None) -> bool:
@@ -26,11 +33,17 @@ def empty_balances(group_id: str, work: CommandWork) -> GroupBalanceDoc:
 
 
 async def tally_of(work: CommandWork, group_id: str) -> tuple[GroupBalanceDoc, Tally]:
-    """The group's balance document as this batch sees it, and its tally."""
+    """The group's balance document as this batch sees it, and its tally (parsed once per
+    version within a batch: later commands of the batch reuse it)."""
     doc = await work.get(GroupBalanceDoc, group_id)
     if doc is None:  # created with the group; absent only for a group made before balances
         doc = empty_balances(group_id, work)
-    return doc, Tally.from_data(doc.tally)
+    parsed = work.memo.get(_memo_key(doc))
+    return doc, parsed.copy() if parsed is not None else Tally.from_data(doc.tally)
+
+
+def _memo_key(doc: GroupBalanceDoc) -> tuple[str, str, int, str | None]:
+    return ("tally", doc.id, doc.version, doc.changed_by)
 
 
 async def move_balances(
@@ -38,24 +51,54 @@ async def move_balances(
     group_id: str,
     removed: GroupEntryDoc | None = None,
     added: GroupEntryDoc | None = None,
-) -> Tally:
+) -> int:
     """Take ``removed``'s effect out of the group's balances and put ``added``'s in (an edit is
-    both); stage the new balances with their debts and plan. Returns the new tally."""
+    both); stage the new balances with their plan (and every ``SNAPSHOT_EVERY`` versions a
+    snapshot of them). Returns the balances' new version."""
     doc, tally = await tally_of(work, group_id)
     if removed is not None and counts(removed):
         tally.add(removed.balance_currency, parts_of(removed.balance_shares), sign=-1)
     if added is not None and counts(added):
         tally.add(added.balance_currency, parts_of(added.balance_shares))
-    work.put(
-        doc.model_copy(
-            update={
-                "tally": tally.to_data(),
-                "debts": debt_data(tally.debts()),
-                "plan": debt_data(tally.plan()),
-                "entries": doc.entries + counts(added) - counts(removed),
-                "version": doc.version + 1,
-                "updated_at": work.now,
-            }
-        )
+    moved = doc.model_copy(
+        update={
+            "tally": tally.to_data(),
+            "plan": debt_data(tally.plan()),
+            "entries": doc.entries + counts(added) - counts(removed),
+            "version": doc.version + 1,
+            "changed_by": work.command_id,
+            "updated_at": work.now,
+        }
     )
-    return tally
+    work.put(moved)
+    work.memo[_memo_key(moved)] = tally.copy()
+    if moved.version % SNAPSHOT_EVERY == 0:
+        work.put(
+            GroupBalanceSnapshotDoc(
+                id=f"{group_id}:{moved.version}",
+                group_id=group_id,
+                version=moved.version,
+                at=work.now,
+                tally=moved.tally,
+            )
+        )
+    version: int = moved.version
+    return version
+
+
+async def record_entry(
+    work: CommandWork,
+    group_id: str,
+    event_type: str,
+    entry: GroupEntryDoc,
+    before: GroupEntryDoc | None = None,
+) -> GroupEntry:
+    """Stage an entry's new state, move the balances, and emit its event in the group's scope
+    (carrying ``balances_version``, the balances' version it made, so past balances can start
+    from a snapshot and fold only what came after). Returns the entry as clients see it."""
+    work.put(entry)
+    version = await move_balances(work, group_id, removed=before, added=entry)
+    entity = entry_entity(entry)
+    data = change_data(entity, entry_entity(before) if before is not None else None)
+    work.emit(entry.scope, event_type, {**data, "balances_version": version})
+    return entity

@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from actors.changes import change_data, new_entity_id, next_version, stale
+from actors.changes import new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject, runtime_of
 from actors.splits.balances import bill_debts
 from actors.splits.bills import group_value, involved, parts_of, shares_data
-from actors.splits.books import move_balances
+from actors.splits.books import record_entry
 from actors.splits.groups import local_day, member_group
 from actors.splits.runtime import SplitsRuntime
 from actors.splits.shares import Part, SplitError, parts, settlement_parts
@@ -158,11 +158,7 @@ async def create_group_expense(
         updated_at=work.now,
         **_entry_values(work, group, bill, p.amount, p.currency, p.date),
     )
-    work.put(doc)
-    await move_balances(work, group.id, added=doc)
-    entity = entry_entity(doc)
-    work.emit(group.scope, "group_expense.created", change_data(entity))
-    return accept(entity)
+    return accept(await record_entry(work, group.id, "group_expense.created", doc))
 
 
 def _entry_values(
@@ -214,11 +210,7 @@ async def update_group_expense(
     changes.update(_entry_values(work, group, bill, amount, currency, on))
     changes["amount"] = amount
     updated = next_version(doc, work.now, **changes)
-    work.put(updated)
-    await move_balances(work, group.id, removed=doc, added=updated)
-    entity = entry_entity(updated)
-    work.emit(group.scope, "group_expense.updated", change_data(entity, entry_entity(doc)))
-    return accept(entity)
+    return accept(await record_entry(work, group.id, "group_expense.updated", updated, doc))
 
 
 async def _delete_entry(
@@ -233,10 +225,7 @@ async def _delete_entry(
     if (conflict := stale(command, entry_entity(doc))) is not None:
         return conflict
     gone = next_version(doc, work.now, deleted=True)
-    work.put(gone)
-    await move_balances(work, group.id, removed=doc, added=gone)
-    work.emit(group.scope, event, change_data(entry_entity(gone), entry_entity(doc)))
-    return accept(entry_entity(gone))
+    return accept(await record_entry(work, group.id, event, gone, doc))
 
 
 async def delete_group_expense(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
@@ -314,11 +303,7 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Command
         updated_at=work.now,
         **_valued(work, group, payment, amount, currency, on),
     )
-    work.put(doc)
-    await move_balances(work, group.id, added=doc)
-    entity = entry_entity(doc)
-    work.emit(group.scope, "settlement.created", change_data(entity))
-    return accept(entity)
+    return accept(await record_entry(work, group.id, "settlement.created", doc))
 
 
 async def delete_settlement(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
@@ -349,11 +334,5 @@ async def fill_group_values(event: Event, work: CommandWork) -> None:
         if fields["rate_status"] != "ok":
             continue
         converted = next_version(doc, work.now, **fields)
-        work.put(converted)
-        await move_balances(work, group.id, removed=doc, added=converted)
         kind = "group_expense" if doc.kind == "expense" else doc.kind
-        work.emit(
-            doc.scope,
-            f"{kind}.converted",
-            change_data(entry_entity(converted), entry_entity(doc)),
-        )
+        await record_entry(work, group.id, f"{kind}.converted", converted, doc)

@@ -19,7 +19,7 @@ from actors.changes import change_data, new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject
 from actors.splits.balances import Tally
 from actors.splits.bills import involved, shares_data
-from actors.splits.books import empty_balances, move_balances, tally_of
+from actors.splits.books import empty_balances, record_entry, tally_of
 from actors.splits.shares import Part, allocate
 from bus.envelopes import Command
 from bus.groups import (
@@ -40,7 +40,7 @@ from bus.ids import group_scope, user_scope
 from storage.accounts import UserDoc
 from storage.groups import GroupDoc, GroupEntryDoc, InviteDoc
 from storage.unit_of_work import CommandWork
-from storage.views import entry_entity, group_entity, invite_entity
+from storage.views import group_entity, invite_entity
 
 ADMINS = ("owner", "admin")
 
@@ -247,9 +247,7 @@ async def _settle_departure(
             created_at=work.now,
             updated_at=work.now,
         )
-        work.put(entry)
-        await move_balances(work, group.id, added=entry)
-        work.emit(group.scope, "write_off.created", change_data(entry_entity(entry)))
+        await record_entry(work, group.id, "write_off.created", entry)
     return None
 
 

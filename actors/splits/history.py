@@ -16,10 +16,11 @@ def _counts(state: Mapping[str, Any] | None) -> bool:
     return state is not None and not state.get("deleted", False) and "balance_shares" in state
 
 
-def replay(changes: Iterable[Change]) -> Tally:
-    """The tally after applying, in order, every entry change: each takes its state before out
-    (when it counted) and puts its state after in (unless it is a tombstone)."""
-    tally = Tally()
+def replay(changes: Iterable[Change], start: Tally | None = None) -> Tally:
+    """The tally after applying, in order, every entry change to ``start`` (a snapshot; empty if
+    none): each takes its state before out (when it counted) and puts its state after in
+    (unless it is a tombstone)."""
+    tally = start.copy() if start is not None else Tally()
     for before, after in changes:
         if before is not None and _counts(before):
             tally.add(before["balance_currency"], parts_of(before["balance_shares"]), sign=-1)

@@ -21,7 +21,7 @@ from bus.groups import BalancesQuery
 from bus.rpc import QueryFailed
 from bus.settings import Settings
 from bus.subjects import BALANCES_RPC
-from storage.group_reads import entry_changes
+from storage.group_reads import entry_changes, latest_snapshot
 from storage.groups import GroupDoc
 from storage.rates import RatesReader
 
@@ -77,11 +77,14 @@ class SplitsRuntime:
             await asyncio.gather(self._follow, return_exceptions=True)
 
     async def balances_at(self, data: bytes) -> GroupBalances:
-        """The group's balances at ``as_of``: its entry events up to then, folded in order
-        (the caller checked that the asker is a member)."""
+        """The group's balances at ``as_of``: the latest snapshot before then, and the entry
+        events after it up to then, folded in order (the caller checked membership)."""
         query = BalancesQuery.model_validate_json(data)
         group = await GroupDoc.get(query.group_id)
         if group is None:
             raise QueryFailed("not_found", "no such group")
-        changes = await entry_changes(group.id, query.as_of)
-        return tally_view(group, replay(changes), len(changes), as_of=query.as_of)
+        snapshot = await latest_snapshot(group.id, query.as_of)
+        start = Tally.from_data(snapshot.tally) if snapshot is not None else None
+        since = snapshot.version if snapshot is not None else 0
+        changes = await entry_changes(group.id, query.as_of, since)
+        return tally_view(group, replay(changes, start), since + len(changes), as_of=query.as_of)

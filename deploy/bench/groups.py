@@ -71,6 +71,10 @@ SHARES_EVERY = 4
 EXACT_LIMIT = 10
 """``Tally.plan``'s default: up to this many members owing or owed, the plan is exact."""
 
+AS_OF_FRACTIONS = (0.1, 0.5)
+"""Past balances are also asked for at the moments these shares of the expenses had been
+answered: how the fold's time grows with the number of events."""
+
 REQUEST_TIMEOUT_S = 60.0
 PENDING_WAIT_S = 600.0
 FIRST_DAY = date(2026, 1, 1)
@@ -470,6 +474,8 @@ class Sent:
     sample: Sample
     user: int
     bill: int
+    answered_at: float
+    """Epoch seconds of the answer (to ask for the balances as they were at that moment)."""
     detail: str = ""
 
 
@@ -512,7 +518,7 @@ async def load_expenses(
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 detail = f"{type(exc).__name__}: {exc}"
             sample = Sample(start, time.perf_counter(), status, command_id)
-            run.sent.append(Sent(sample, index % len(users), bill, detail))
+            run.sent.append(Sent(sample, index % len(users), bill, time.time(), detail))
 
     run.started = time.perf_counter()
     try:
@@ -545,10 +551,12 @@ async def settle_pending(base_url: str, users: list[BenchUser], run: LoadRun) ->
 
 
 async def timed_gets(
-    http: aiohttp.ClientSession, path: str, count: int
+    http: aiohttp.ClientSession, path: str, count: int, stop_on_error: bool = False
 ) -> tuple[list[float], list[Any], int, str | None, int]:
     """``count`` GETs one after another: latencies of the 200s, their bodies (first and last
-    kept), errors, the first error and the size of a 200 answer."""
+    kept), errors, the first error and the size of a 200 answer. With ``stop_on_error``, the
+    first error ends the series (a timed-out fold may still be running on the server, and
+    asking again would only queue more behind it)."""
     latencies: list[float] = []
     kept: list[Any] = []
     errors, first_error, size = 0, None, 0
@@ -566,6 +574,8 @@ async def timed_gets(
         else:
             errors += 1
             first_error = first_error or f"{status} {raw.decode(errors='replace')[:500]}"
+            if stop_on_error:
+                break
     return latencies, kept, errors, first_error, size
 
 
@@ -584,6 +594,35 @@ def zero_sum(balances: dict[str, Any]) -> bool:
 def local_nets(bills: Sequence[Bill]) -> dict[tuple[str, str], Decimal]:
     tally = _fold([b.parts() for b in bills])
     return {(user, currency): net for user, currency, net in tally.member_nets()}
+
+
+async def balances_as_of(
+    http: aiohttp.ClientSession,
+    path: str,
+    moment: datetime,
+    reads: int,
+    current: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``reads`` GETs of the balances at ``moment`` (ISO 8601 with its offset, URL-encoded):
+    the splits actor folds the group's events up to then for each."""
+    as_of = moment.astimezone().isoformat()
+    lat, kept, errors, first_error, size = await timed_gets(
+        http, f"{path}?as_of={quote(as_of, safe='')}", reads, stop_on_error=True
+    )
+    past = kept[-1] if kept else None
+    return {
+        "as_of": as_of,
+        "requests": len(lat) + errors,
+        "latency_ms": latency_summary(lat),
+        "errors": errors,
+        "first_error": first_error,
+        "bytes": size,
+        "events_folded": int(past["version"]) if past else None,
+        "zero_sum": zero_sum(past) if past else None,
+        "matches_current": (
+            nets_of(past) == nets_of(current) if past is not None and current is not None else None
+        ),
+    }
 
 
 def _load_figures(run: LoadRun, final: dict[int, str], applied_at: float) -> dict[str, Any]:
@@ -661,12 +700,12 @@ async def _end_to_end(
     accepted |= {bill for bill, status in final.items() if status == "accepted"}
 
     owner, member = users[0], users[-1]
+    path = f"/v1/groups/{group_id}/balances"
     async with _session(base, owner.token) as http:
         status, stats, _ = await _call(http, "GET", f"/v1/groups/{group_id}/stats")
         in_group = int(stats["expenses"]) if status == 200 and isinstance(stats, dict) else -1
 
         say(f"reading the group's balances {o.balance_reads} times")
-        path = f"/v1/groups/{group_id}/balances"
         latencies, kept, errors, first_error, size = await timed_gets(http, path, o.balance_reads)
         if not kept:
             raise RequestFailedError(f"GET {path} never answered 200: {first_error}")
@@ -686,27 +725,9 @@ async def _end_to_end(
             "matches_local": nets_of(current) == expected,
         }
 
-        say(f"balances as of now, folded from the event log, {o.as_of_reads} times")
-        as_of = datetime.now(UTC).astimezone().isoformat()
-        past_path = f"{path}?as_of={quote(as_of, safe='')}"
-        past_lat, past_kept, past_errors, past_first, past_size = await timed_gets(
-            http, past_path, o.as_of_reads
-        )
-        past = past_kept[-1] if past_kept else None
-        as_of_figures = {
-            "requests": o.as_of_reads,
-            "as_of": as_of,
-            "latency_ms": latency_summary(past_lat),
-            "errors": past_errors,
-            "first_error": past_first,
-            "bytes": past_size,
-            "events_folded": int(past["version"]) if past else None,
-            "zero_sum": zero_sum(past) if past else None,
-            "matches_current": nets_of(past) == nets_of(current) if past else None,
-        }
-
+    say("explaining one member's balance")
     async with _session(base, member.token) as http:
-        explain_path = f"/v1/groups/{group_id}/balances/{member.id}/explain?limit=200"
+        explain_path = f"{path}/{member.id}/explain?limit=200"
         t0 = time.perf_counter()
         status, explained, _ = await _call(http, "GET", explain_path)
         explain = {
@@ -717,6 +738,20 @@ async def _end_to_end(
             else 0,
             "error": None if status == 200 else f"{status} {str(explained)[:500]}",
         }
+
+    # Last: a fold that outlives the edge's wait keeps the splits actor busy after the 503.
+    answered = sorted(s.answered_at for s in run.sent if s.sample.status == 201)
+    earlier: list[dict[str, Any]] = []
+    async with _session(base, owner.token) as http:
+        for fraction in AS_OF_FRACTIONS:
+            if len(answered) < 10:
+                break
+            moment = datetime.fromtimestamp(answered[int(fraction * len(answered)) - 1], UTC)
+            say(f"balances as of {fraction:.0%} of the load, {o.as_of_reads} times")
+            point = await balances_as_of(http, path, moment, o.as_of_reads)
+            earlier.append({"fraction": fraction, **point})
+        say(f"balances as of now, folded from the event log, {o.as_of_reads} times")
+        as_of_now = await balances_as_of(http, path, datetime.now(UTC), o.as_of_reads, current)
 
     return {
         "members": o.members,
@@ -729,7 +764,8 @@ async def _end_to_end(
         "expenses_created": load["expenses_created"],
         "expenses_in_group": in_group,
         "balances": balances,
-        "balances_as_of": as_of_figures,
+        "balances_as_of": as_of_now,
+        "balances_as_of_earlier": earlier,
         "explain": explain,
         "memory_peak_mb": sampler.peak_mb(),
         "memory_peak_under_load_mb": sampler.peak_mb(under_load=True),
@@ -889,6 +925,17 @@ def _render_http(f: dict[str, Any]) -> list[str]:
     ]
     if past.get("first_error"):
         lines.append(f"    first error: {past['first_error']}")
+    for point in h.get("balances_as_of_earlier", []):
+        lines.append(
+            _row(
+                f"  as_of at {point['fraction']:.0%} of the load ({point['requests']} reads)",
+                _pct(point["latency_ms"], "p50"),
+                f"{_pct(point['latency_ms'], 'p99')}  errors {point['errors']}  "
+                f"{point['events_folded']} events folded  ({db})",
+            )
+        )
+        if point.get("first_error"):
+            lines.append(f"      first error: {point['first_error']}")
     lines.append(
         _row(
             "GET balances/{user}/explain?limit=200 (once)",
