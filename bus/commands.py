@@ -261,8 +261,10 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("group.leave", "splits", LeaveGroup),
         CommandSpec("group.set_role", "splits", SetRole),
         CommandSpec("group.remind", "splits", Remind),
-        CommandSpec("invite.create", "splits", CreateInvite, creates=True),
-        CommandSpec("invite.accept", "splits", AcceptInvite),
+        # The edge makes invite tokens and hashes them: these two come over HTTP only (a
+        # socket could otherwise choose a weak token, or accept with a hash instead of one).
+        CommandSpec("invite.create", "splits", CreateInvite, creates=True, client_allowed=False),
+        CommandSpec("invite.accept", "splits", AcceptInvite, client_allowed=False),
         CommandSpec("invite.revoke", "splits", RevokeInvite),
         CommandSpec("group_expense.create", "splits", CreateGroupExpense, creates=True),
         CommandSpec("group_expense.update", "splits", UpdateGroupExpense, versioned=True),

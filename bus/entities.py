@@ -123,7 +123,7 @@ class Group(Entity):
 class Invite(Entity):
     """An invite link's record; the token itself is shown once, to its creator."""
 
-    id: str = Field(description="SHA-256 of the token, hex.")
+    id: str
     group_id: str
     created_by: str
     expires_at: datetime

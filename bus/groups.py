@@ -8,12 +8,13 @@ add up is a rule of the actor (it answers with a field error saying by how much)
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bus.limits import Day, Description, Email, EntityId, Name, Notes, ShortText, Timezone
-from bus.money import Amount, CurrencyCode, PositiveAmount
+from bus.money import MAX_AMOUNT, Amount, CurrencyCode, PositiveAmount
 from bus.payload import Payload, fit_precision
 
 MAX_MEMBERS = 200
@@ -43,9 +44,15 @@ class Payer(_Strict):
     amount: PositiveAmount
 
 
+def _bounded(value: Decimal) -> Decimal:
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError(f"at most {MAX_AMOUNT} in size")
+    return value
+
+
 class ShareValue(_Strict):
     user_id: EntityId
-    value: Amount = Field(
+    value: Annotated[Amount, AfterValidator(_bounded)] = Field(
         description="exact: the amount; percent: the percentage; shares: the weight; "
         "adjustment: the +/- on an equal part."
     )
@@ -137,7 +144,7 @@ class AcceptInvite(Payload):
 
 class RevokeInvite(Payload):
     group_id: EntityId
-    invite_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    invite_id: EntityId
 
 
 class Remind(Payload):

@@ -90,12 +90,14 @@ def check_positive(amount: Decimal) -> Decimal:
 def check_precision(amount: Decimal, currency: str) -> Decimal:
     """Reject more decimal places than ``currency`` has; normalise to exactly its minor units."""
     digits = minor_units(currency)
-    exponent = amount.normalize().as_tuple().exponent
+    exponent = amount.normalize(_WIDE).as_tuple().exponent
     if isinstance(exponent, int) and -exponent > digits:
         raise MoneyError(
             f"{currency} has {digits} decimal place{'s' if digits != 1 else ''}; got {amount}"
         )
-    return amount.quantize(Decimal(1).scaleb(-digits))
+    if abs(amount) > MAX_AMOUNT:
+        raise MoneyError(f"amounts are at most {MAX_AMOUNT} in any currency")
+    return amount.quantize(Decimal(1).scaleb(-digits), context=_WIDE)
 
 
 @cache

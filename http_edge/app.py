@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import structlog
 from aiohttp import web
@@ -62,7 +63,7 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             headers={k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")},
         ).response(request.path)
     except (ConnectionFailure, NatsError, TimeoutError) as exc:
-        log.warning("dependency_unavailable", path=request.path, error=type(exc).__name__)
+        log.warning("dependency_unavailable", path=loggable(request.path), error=type(exc).__name__)
         return Problem(
             503,
             "unavailable",
@@ -70,8 +71,16 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             headers={"Retry-After": "2"},
         ).response(request.path)
     except Exception:
-        log.exception("request_failed", path=request.path)
+        log.exception("request_failed", path=loggable(request.path))
         return Problem(500, "internal", "unexpected error").response(request.path)
+
+
+_SECRET_IN_PATH = re.compile(r"^(/v1/invites/)[^/]+")
+
+
+def loggable(path: str) -> str:
+    """A request path fit for logs: an invite token in it is a secret."""
+    return _SECRET_IN_PATH.sub(r"\1<token>", path)
 
 
 def _protected(op: Operation, settings: Settings) -> Handler:

@@ -75,10 +75,15 @@ class EventFanOut:
         self._on_revoked(user_id, session_id)
 
     async def _membership(self, event: Event) -> None:
-        """A membership change in a person's own scope: their sockets follow the group's room."""
-        kind, user_id = split_scope(event.scope)
+        """A membership change: the person's sockets follow the group's room. Both copies of
+        the event act (the group's and the person's own), whichever comes first; the second
+        finds it done. So no copy reaches a removed member's socket through the group's room."""
+        kind, scope_id = split_scope(event.scope)
         group = event.data.get("entity")
         group_id = group.get("id") if isinstance(group, dict) else None
-        if kind != "user" or event.data.get("user_id") != user_id or not isinstance(group_id, str):
-            return  # the group's own copy of the event, or not for this person
+        user_id = event.data.get("user_id")
+        if not isinstance(group_id, str) or not isinstance(user_id, str):
+            return
+        if (kind, scope_id) not in (("user", user_id), ("group", group_id)):
+            return
         await self._on_membership(user_id, group_id, event.type == JOINED)

@@ -139,11 +139,6 @@ class RealtimeServer:
             claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
         )
         try:
-            groups = await group_ids_of(identity.user_id)
-        except PyMongoError as exc:
-            log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
-            raise refusal("unavailable", SIGN_IN_UNAVAILABLE) from None
-        try:
             await self.interest.acquire(user_scope(identity.user_id))
         except BusDown as exc:
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
@@ -152,8 +147,12 @@ class RealtimeServer:
         self._groups[sid] = set()
         await self.sio.save_session(sid, identity.as_session())
         await self.sio.enter_room(sid, user_room(identity.user_id))
-        for group_id in groups:
-            await self._enter_group(sid, group_id)
+        try:
+            await self._follow_groups(sid, identity.user_id)
+        except PyMongoError as exc:
+            await self._forget(sid)
+            log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
+            raise refusal("unavailable", SIGN_IN_UNAVAILABLE) from None
         self._expiry.schedule(sid, identity.expires_at)
         if not self._transport_open(sid):  # the client left while it was being checked
             await self._forget(sid)
@@ -178,6 +177,17 @@ class RealtimeServer:
         return user_id
 
     # ---- group rooms -----------------------------------------------------------------------
+
+    async def _follow_groups(self, sid: str, user_id: str) -> None:
+        """Enter the rooms of the person's groups. Their own scope is followed first, so a
+        change during this is either in what is read or arrives as an event; a second read
+        then drops a group left meanwhile (its event may have come before the room was
+        entered)."""
+        for group_id in await group_ids_of(user_id):
+            await self._enter_group(sid, group_id)
+        still = set(await group_ids_of(user_id))
+        for group_id in set(self._groups.get(sid, set())) - still:
+            await self._leave_group(sid, group_id)
 
     async def _enter_group(self, sid: str, group_id: str) -> None:
         groups = self._groups.get(sid)

@@ -56,10 +56,6 @@ class EventRecord(Document):
         name = "events"
         indexes = [
             IndexModel([("scope", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
-            # past group balances fold only the entry events after a snapshot's version
-            IndexModel(
-                [("scope", pymongo.ASCENDING), ("data.balances_version", pymongo.ASCENDING)]
-            ),
         ]
 
 

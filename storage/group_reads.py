@@ -245,20 +245,20 @@ async def latest_snapshot(group_id: str, at: datetime) -> GroupBalanceSnapshotDo
 
 
 async def entry_changes(
-    group_id: str, until: datetime, after_version: int = 0
+    group_id: str, until: datetime, after: GroupBalanceSnapshotDoc | None = None
 ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-    """The balance-moving events of a group up to ``until`` that made balances versions after
-    ``after_version``, in order: (before, after)."""
-    query: dict[str, Any] = {
-        "scope": group_scope(group_id),
-        "type": {"$in": list(ENTRY_EVENTS)},
-        "occurred_at": {"$lte": until},
-    }
-    if after_version:
-        query["data.balances_version"] = {"$gt": after_version}
+    """The balance-moving events of a group up to ``until``, in order, as (before, after); with
+    a snapshot ``after``, only the events after the one that made it."""
+    query: dict[str, Any] = {"scope": group_scope(group_id), "occurred_at": {"$lte": until}}
+    if after is not None:
+        query["seq"] = {"$gt": after.seq}
     cursor = (
         EventRecord.get_pymongo_collection()
-        .find(query, {"seq": 1, "data.entity": 1, "data.before": 1})
+        .find(query, {"seq": 1, "type": 1, "data.entity": 1, "data.before": 1})
         .sort("seq", 1)
     )
-    return [(row["data"].get("before"), row["data"].get("entity")) async for row in cursor]
+    return [
+        (row["data"].get("before"), row["data"].get("entity"))
+        async for row in cursor
+        if row["type"] in ENTRY_EVENTS
+    ]

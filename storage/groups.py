@@ -49,7 +49,8 @@ class GroupDoc(Document):
 
 
 class InviteDoc(Document):
-    id: str = Field(alias="_id")  # type: ignore[assignment]  # sha256 of the token, hex
+    id: str = Field(alias="_id")  # type: ignore[assignment]
+    token_hash: str  # SHA-256 of the token, hex: never shown, never in an event
     group_id: str
     created_by: str
     expires_at: datetime
@@ -63,7 +64,10 @@ class InviteDoc(Document):
 
     class Settings:
         name = "group_invites"
-        indexes = [IndexModel([("group_id", pymongo.ASCENDING)])]
+        indexes = [
+            IndexModel([("token_hash", pymongo.ASCENDING)], unique=True),
+            IndexModel([("group_id", pymongo.ASCENDING)]),
+        ]
 
 
 class GroupEntryDoc(Document):
@@ -151,6 +155,7 @@ class GroupBalanceSnapshotDoc(Document):
     id: str = Field(alias="_id")  # type: ignore[assignment]  # "<group id>:<version>"
     group_id: str
     version: int
+    seq: int = 0  # the group scope's `seq` of the event that made this version
     at: datetime
     tally: dict[str, Any]
 

@@ -11,7 +11,7 @@ events go in with ``insert_many`` — all inside the caller's transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -90,6 +90,7 @@ class BatchWork:
         # What handlers derived from staged state and may reuse within this attempt (a parsed
         # form of a document, say); keyed so that a rejected command's entries are never hit.
         self.memo: dict[Any, Any] = {}
+        self._numbered: list[Callable[[], None]] = []  # run once the events have their seq
 
     async def load(self, model: type[Document], ids: list[str]) -> None:
         """Fetch many entities in one query (prefetch), remembering the ones that do not exist."""
@@ -139,6 +140,7 @@ class BatchWork:
         for doc in work.staged:
             self._staged[(type(doc), str(doc.id))] = doc
         self.events.extend(work.events)
+        self._numbered.extend(work.numbered)
         self.processed.append(work.processed_record())
 
     async def flush(self) -> None:
@@ -148,6 +150,8 @@ class BatchWork:
         back to back, so the transaction holds its writes as briefly as it can.
         """
         counter_ops = await self._assign_seqs()
+        for numbered in self._numbered:  # before anything is encoded: they may change documents
+            numbered()
         state_ops, replaces = self._state_ops()
         processed = [to_bson(p) for p in self.processed]
         self.records = [e.to_record() for e in self.events]
@@ -253,6 +257,7 @@ class CommandWork:
         self.now = now
         self.staged: list[Document] = []
         self.events: list[StagedEvent] = []
+        self.numbered: list[Callable[[], None]] = []
         self.outcome: Outcome | None = None
 
     @property
@@ -293,6 +298,11 @@ class CommandWork:
         event = StagedEvent(scope, event_type, data, self.command_id, self.now)
         self.events.append(event)
         return event
+
+    def when_numbered(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` at flush once events have their `seq` and before documents are
+        written (to record an event's `seq` in a staged document); kept only if accepted."""
+        self.numbered.append(callback)
 
     def processed_record(self) -> ProcessedCommand:
         assert self.outcome is not None, "a command is recorded with its outcome"

@@ -480,3 +480,80 @@ async def test_past_balances_start_from_a_snapshot_and_fold_the_rest(
     # Ada paid all seven bills (10 + 20 + ... + 70 = 280), half of each is Bob's.
     assert nets(await balances(stack, ada, gid))[(bob.id, "EUR")] == Decimal("-140.00")
     assert datetime.fromisoformat(moments[-1]) <= datetime.now(UTC)
+
+
+async def test_what_a_departed_member_was_part_of_stays_as_it_was(stack: Stack) -> None:
+    ada, bob, cy = await stack.signup("Ada"), await stack.signup("Bob"), await stack.signup("Cy")
+    group = await make_group(stack, ada, bob, cy)
+    gid = group["id"]
+    bill = await add_bill(stack, ada, gid, equal_bill("30.00", ada, [ada, bob, cy]))
+    status, _ = await stack.call(
+        "POST", f"/v1/groups/{gid}/leave", cy, json={"balance": "write_off"}
+    )
+    assert status == 200
+    before = await balances(stack, ada, gid)
+    path = f"/v1/groups/{gid}/expenses/{bill['id']}"
+    status, body = await stack.call("DELETE", path, ada, headers={"If-Match": '"1"'})
+    assert status == 422
+    assert "has left the group" in body["detail"]
+    status, body = await stack.call(
+        "PATCH",
+        path,
+        ada,
+        json={"amount": "60.00", "paid_by": [{"user_id": ada.id, "amount": "60.00"}]},
+    )
+    assert status == 422
+    status, renamed = await stack.call("PATCH", path, ada, json={"description": "still fine"})
+    assert status == 200, renamed
+    after = await balances(stack, ada, gid)
+    assert (after["members"], after["debts"], after["plan"]) == (
+        before["members"],
+        before["debts"],
+        before["plan"],
+    )
+
+
+async def test_settlements_are_checked_like_bills(stack: Stack) -> None:
+    ada, bob, cy = await stack.signup("Ada"), await stack.signup("Bob"), await stack.signup("Cy")
+    group = await make_group(stack, ada, bob, cy)
+    gid = group["id"]
+    path = f"/v1/groups/{gid}/settlements"
+    two_payers = {
+        **equal_bill("90.00", ada, [ada, bob, cy]),
+        "paid_by": [{"user_id": ada.id, "amount": "50.00"}, {"user_id": bob.id, "amount": "40.00"}],
+    }
+    bill = await add_bill(stack, ada, gid, two_payers)
+    status, body = await stack.call(
+        "POST", path, cy, json={"from_user": cy.id, "expense_id": bill["id"]}
+    )
+    assert status == 422
+    assert "several payers" in body["detail"]
+    share = {"from_user": cy.id, "expense_id": bill["id"], "to_user": ada.id}
+    status, paid = await stack.call("POST", path, cy, json=share)
+    assert status == 201, paid
+    status, body = await stack.call("POST", path, cy, json=share)
+    assert status == 422
+    assert "already marked as paid" in body["detail"]
+    status, body = await stack.call(
+        "POST",
+        path,
+        cy,
+        json={"from_user": bob.id, "to_user": ada.id, "amount": "5.00", "currency": "EUR"},
+    )
+    assert status == 403  # Cy records a payment between two others: only they or an admin may
+    status, body = await stack.call(
+        "POST", path, cy, json={**share, "expense_id": None, "amount": "1.001", "currency": "EUR"}
+    )
+    assert status == 422
+    huge = {
+        **equal_bill("10.00", ada, [ada, bob]),
+        "split": {
+            "method": "exact",
+            "shares": [
+                {"user_id": ada.id, "value": "9" * 29},
+                {"user_id": bob.id, "value": "1.00"},
+            ],
+        },
+    }
+    status, body = await stack.call("POST", f"/v1/groups/{gid}/expenses", ada, json=huge)
+    assert status == 422, body

@@ -99,3 +99,18 @@ async def test_a_reminder_reaches_only_the_debtors_devices(stack: Stack) -> None
     finally:
         await ada_phone.close()
         await bob_phone.close()
+
+
+async def test_invites_are_made_and_accepted_over_http_only(stack: Stack) -> None:
+    ada, eve = await stack.signup("Ada"), await stack.signup("Eve")
+    group = await make_group(stack, ada)
+    phone = await open_device(stack.base_url, eve.access_token)
+    try:
+        for command_type, payload in (
+            ("invite.accept", {"group_id": group["id"], "token_hash": "0" * 64}),
+            ("invite.create", {"group_id": group["id"], "token_hash": "1" * 64}),
+        ):
+            ack = await phone.command({"type": command_type, "payload": payload})
+            assert ack["status"] == "rejected", ack
+    finally:
+        await phone.close()

@@ -32,8 +32,6 @@ pytestmark = pytest.mark.integration
 LUNCH = {"amount": "12.30", "currency": "EUR", "date": "2026-11-20", "description": "lunch"}
 
 
-
-
 async def refusal_of(stack: Stack, auth: dict[str, Any] | None) -> dict[str, Any]:
     """Connect with ``auth``, expect a refusal, and return what ``connect_error`` carried."""
     device = Device()

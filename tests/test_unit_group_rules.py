@@ -36,8 +36,12 @@ class FakeWork:
         return doc.model_copy(deep=True) if doc is not None else None
 
     async def find_ids(self, model: type[Document], query: dict[str, Any], limit: int) -> list[str]:
-        email = query["email_lower"]
-        return [i for (m, i), d in self.docs.items() if m is model and d.email_lower == email]  # type: ignore[attr-defined]
+        """Ids of ``model`` documents whose fields equal every value of ``query``."""
+        return [
+            ident
+            for (kind, ident), doc in self.docs.items()
+            if kind is model and all(getattr(doc, k) == v for k, v in query.items())
+        ][:limit]
 
     def put(self, doc: Document) -> None:
         self.docs[(type(doc), str(doc.id))] = doc
@@ -82,7 +86,8 @@ def _group(owner: UserDoc, *members: tuple[UserDoc, str]) -> GroupDoc:
 
 def _invite(group: GroupDoc, **fields: Any) -> InviteDoc:
     values: dict[str, Any] = {
-        "id": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
+        "id": str(uuid.uuid4()),
+        "token_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
         "group_id": group.id,
         "created_by": group.member_ids[0],
         "expires_at": NOW + timedelta(days=1),
@@ -107,7 +112,7 @@ def _command(user: UserDoc, command_type: str) -> Command:
 
 
 async def _accept(work: FakeWork, user: UserDoc, invite: InviteDoc) -> Any:
-    payload = AcceptInvite(group_id=invite.group_id, token_hash=invite.id)
+    payload = AcceptInvite(group_id=invite.group_id, token_hash=invite.token_hash)
     return await accept_invite(_command(user, "invite.accept"), payload, work)  # type: ignore[arg-type]
 
 

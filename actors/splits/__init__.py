@@ -52,9 +52,8 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
             entries.append(new_entity_id(entity, command.command_id, given))
         if isinstance(payload.get("expense_id"), str):
             entries.append(payload["expense_id"])
-        for key in ("token_hash", "invite_id"):
-            if isinstance(payload.get(key), str):
-                invites.append(payload[key])
+        if isinstance(payload.get("invite_id"), str):
+            invites.append(payload["invite_id"])
     users = [c.actor.user_id for c in commands if c.actor.user_id is not None]
     return {
         GroupDoc: groups,

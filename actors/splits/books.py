@@ -51,10 +51,10 @@ async def move_balances(
     group_id: str,
     removed: GroupEntryDoc | None = None,
     added: GroupEntryDoc | None = None,
-) -> int:
+) -> tuple[int, GroupBalanceSnapshotDoc | None]:
     """Take ``removed``'s effect out of the group's balances and put ``added``'s in (an edit is
-    both); stage the new balances with their plan (and every ``SNAPSHOT_EVERY`` versions a
-    snapshot of them). Returns the balances' new version."""
+    both); stage the new balances with their plan, and every ``SNAPSHOT_EVERY`` versions a
+    snapshot of them. Returns the balances' new version and the snapshot, if one was taken."""
     doc, tally = await tally_of(work, group_id)
     if removed is not None and counts(removed):
         tally.add(removed.balance_currency, parts_of(removed.balance_shares), sign=-1)
@@ -72,18 +72,18 @@ async def move_balances(
     )
     work.put(moved)
     work.memo[_memo_key(moved)] = tally.copy()
+    snapshot = None
     if moved.version % SNAPSHOT_EVERY == 0:
-        work.put(
-            GroupBalanceSnapshotDoc(
-                id=f"{group_id}:{moved.version}",
-                group_id=group_id,
-                version=moved.version,
-                at=work.now,
-                tally=moved.tally,
-            )
+        snapshot = GroupBalanceSnapshotDoc(
+            id=f"{group_id}:{moved.version}",
+            group_id=group_id,
+            version=moved.version,
+            at=work.now,
+            tally=moved.tally,
         )
+        work.put(snapshot)
     version: int = moved.version
-    return version
+    return version, snapshot
 
 
 async def record_entry(
@@ -94,11 +94,14 @@ async def record_entry(
     before: GroupEntryDoc | None = None,
 ) -> GroupEntry:
     """Stage an entry's new state, move the balances, and emit its event in the group's scope
-    (carrying ``balances_version``, the balances' version it made, so past balances can start
-    from a snapshot and fold only what came after). Returns the entry as clients see it."""
+    (with ``balances_version``, the balances' version it made). A snapshot taken here records
+    that event's `seq`, so past balances start from it and read only the events after it.
+    Returns the entry as clients see it."""
     work.put(entry)
-    version = await move_balances(work, group_id, removed=before, added=entry)
+    version, snapshot = await move_balances(work, group_id, removed=before, added=entry)
     entity = entry_entity(entry)
     data = change_data(entity, entry_entity(before) if before is not None else None)
-    work.emit(entry.scope, event_type, {**data, "balances_version": version})
+    event = work.emit(entry.scope, event_type, {**data, "balances_version": version})
+    if snapshot is not None:
+        work.when_numbered(lambda: setattr(snapshot, "seq", event.seq))
     return entity

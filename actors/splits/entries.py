@@ -19,7 +19,7 @@ from actors.kernel import Decision, accept, reject, runtime_of
 from actors.splits.balances import bill_debts
 from actors.splits.bills import group_value, involved, parts_of, shares_data
 from actors.splits.books import record_entry
-from actors.splits.groups import local_day, member_group
+from actors.splits.groups import ADMINS, local_day, member_group
 from actors.splits.runtime import SplitsRuntime
 from actors.splits.shares import Part, SplitError, parts, settlement_parts
 from bus.conversions import RatesChanged
@@ -102,6 +102,27 @@ async def _entry(
     if entry is None or entry.group_id != group.id or entry.kind != kind or entry.deleted:
         return None
     return entry
+
+
+def _former_moved(group: GroupDoc, before: GroupEntryDoc, after: GroupEntryDoc) -> Decision | None:
+    """A refusal if the change moves the balance of someone who has left the group: their
+    balance was settled or written off when they left, and no one could settle it again."""
+
+    def effects(entry: GroupEntryDoc) -> dict[str, tuple[str, Decimal, Decimal]]:
+        if entry.deleted:
+            return {}
+        return {
+            p.user_id: (entry.balance_currency, p.paid, p.owed)
+            for p in parts_of(entry.balance_shares)
+            if p.paid or p.owed
+        }
+
+    old, new = effects(before), effects(after)
+    for user in sorted(set(old) | set(new)):
+        if user not in group.member_ids and old.get(user) != new.get(user):
+            message = f"{user} has left the group: their share of this bill cannot change"
+            return reject("validation", message)
+    return None
 
 
 def _taken(existing: GroupEntryDoc | None, group: GroupDoc) -> Decision | None:
@@ -210,6 +231,8 @@ async def update_group_expense(
     changes.update(_entry_values(work, group, bill, amount, currency, on))
     changes["amount"] = amount
     updated = next_version(doc, work.now, **changes)
+    if (refused := _former_moved(group, doc, updated)) is not None:
+        return refused
     return accept(await record_entry(work, group.id, "group_expense.updated", updated, doc))
 
 
@@ -225,6 +248,8 @@ async def _delete_entry(
     if (conflict := stale(command, entry_entity(doc))) is not None:
         return conflict
     gone = next_version(doc, work.now, deleted=True)
+    if (refused := _former_moved(group, doc, gone)) is not None:
+        return refused
     return accept(await record_entry(work, group.id, event, gone, doc))
 
 
@@ -251,7 +276,25 @@ async def _share_owed(
     if not debts:
         message = "this member owes nothing on that expense"
         return reject("validation", message, from_user=message)
-    to_user, amount = max(debts, key=lambda d: (d[1], d[0]))
+    if len(debts) > 1:
+        message = "this bill has several payers: say which one this pays (to_user)"
+        return reject("validation", message, to_user=message)
+    [(to_user, amount)] = debts
+    paid = await work.find_ids(
+        GroupEntryDoc,
+        {
+            "group_id": group.id,
+            "kind": "settlement",
+            "expense_id": p.expense_id,
+            "from_user": p.from_user,
+            "to_user": to_user,
+            "deleted": False,
+        },
+        1,
+    )
+    if paid:
+        message = f"this share is already marked as paid (settlement {paid[0]})"
+        return reject("validation", message, expense_id=message)
     return to_user, amount, bill.balance_currency
 
 
@@ -274,6 +317,13 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Command
     assert to_user is not None
     assert amount is not None
     assert currency is not None
+    me = command.actor.user_id
+    if me not in (p.from_user, to_user) and group.role_of(me) not in ADMINS:
+        return reject("forbidden", "only the two members involved, or an admin, record a payment")
+    try:
+        amount = check_precision(amount, currency)
+    except MoneyError as exc:
+        return reject("validation", str(exc), amount=str(exc))
     errors = {
         name: "not a member of this group"
         for name, user in (("from_user", p.from_user), ("to_user", to_user))

@@ -213,6 +213,17 @@ async def _settle_departure(
 ) -> Decision | None:
     """A member with a non-zero balance leaves only by an explicit decision: ``block`` refuses,
     ``write_off`` records one entry per currency spreading it over the others."""
+    waiting = await work.find_ids(
+        GroupEntryDoc,
+        {"group_id": group.id, "involved": user_id, "rate_status": "missing", "deleted": False},
+        1,
+    )
+    if waiting:
+        message = (
+            "an entry of this member still waits for an exchange rate; they can leave once "
+            "it is converted (or the entry is changed)"
+        )
+        return reject("validation", message, balance=message)
     _, tally = await tally_of(work, group.id)
     nets = _nets_of(tally, user_id)
     if not nets:
@@ -286,8 +297,14 @@ async def leave_group(command: Command, p: LeaveGroup, work: CommandWork) -> Dec
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
     me = command.actor.user_id
-    if group.role_of(me) == "owner" and len(group.members) > 1:
-        message = "the owner hands ownership to another member before leaving"
+    if group.archived:
+        return reject("validation", "the group is archived")
+    if group.role_of(me) == "owner":
+        message = (
+            "the owner hands ownership to another member before leaving"
+            if len(group.members) > 1
+            else "the last member does not leave a group: archive it"
+        )
         return reject("validation", message, role=message)
     return await _depart(work, command, group, me, p.balance, "left")
 
@@ -328,10 +345,11 @@ async def create_invite(command: Command, p: CreateInvite, work: CommandWork) ->
     group, refused = await admin_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
-    if await work.get(InviteDoc, p.token_hash) is not None:
+    if await work.find_ids(InviteDoc, {"token_hash": p.token_hash}, 1):
         return reject("validation", "this invite exists", token_hash="already used")
     invite = InviteDoc(
-        id=p.token_hash,
+        id=new_entity_id("invite", command.command_id, None),
+        token_hash=p.token_hash,
         group_id=group.id,
         created_by=command.actor.user_id,
         expires_at=work.now + timedelta(seconds=p.expires_in_s),
@@ -347,7 +365,8 @@ async def create_invite(command: Command, p: CreateInvite, work: CommandWork) ->
 
 
 async def accept_invite(command: Command, p: AcceptInvite, work: CommandWork) -> Decision:
-    invite = await work.get(InviteDoc, p.token_hash)
+    found = await work.find_ids(InviteDoc, {"token_hash": p.token_hash}, 1)
+    invite = await work.get(InviteDoc, found[0]) if found else None
     me = command.actor.user_id
     if invite is None or invite.group_id != p.group_id or me is None:
         return reject("not_found", "no such invite")

@@ -86,5 +86,5 @@ class SplitsRuntime:
         snapshot = await latest_snapshot(group.id, query.as_of)
         start = Tally.from_data(snapshot.tally) if snapshot is not None else None
         since = snapshot.version if snapshot is not None else 0
-        changes = await entry_changes(group.id, query.as_of, since)
+        changes = await entry_changes(group.id, query.as_of, snapshot)
         return tally_view(group, replay(changes, start), since + len(changes), as_of=query.as_of)

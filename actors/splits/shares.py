@@ -29,11 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Literal, get_args
 
 from bus.money import MoneyError, check_precision, minor_units
+
+_WIDE = Context(prec=60)  # normalising never rounds an input here
 
 SplitMethod = Literal["equal", "exact", "percent", "shares", "adjustment"]
 SPLIT_METHODS: tuple[SplitMethod, ...] = get_args(SplitMethod)
@@ -101,7 +103,7 @@ def format_units(units: int, currency: str) -> str:
 
 def _format_plain(value: Decimal) -> str:
     """A decimal without trailing zeros and never in exponent form (``99.5``, ``100``)."""
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(_WIDE), "f")
     return "0" if text in ("-0", "0") else text
 
 
@@ -200,7 +202,7 @@ def _weight(value: Decimal, field: str) -> Decimal:
 
 def _percent(value: Decimal, field: str) -> Decimal:
     _weight(value, field)
-    exponent = value.normalize().as_tuple().exponent
+    exponent = value.normalize(_WIDE).as_tuple().exponent
     if isinstance(exponent, int) and -exponent > PERCENT_DIGITS:
         raise SplitError(
             f"a percentage has at most {PERCENT_DIGITS} decimal places; got {value}", field

@@ -39,7 +39,7 @@ from http_edge.group_schemas import (
     RemoveQuery,
     RoleBody,
 )
-from http_edge.inputs import body, expected_version, path_id, query, validate, versioned_body
+from http_edge.inputs import body, expected_version, path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
@@ -253,8 +253,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def revoke_invite(request: web.Request) -> web.StreamResponse:
-    invite_id = request.match_info["invite_id"]
-    payload = validate(RevokeInvite, {"group_id": path_id(request), "invite_id": invite_id})
+    payload = RevokeInvite(group_id=path_id(request), invite_id=path_id(request, "invite_id"))
     return await send_as_caller(request, "invite.revoke", payload)
 
 
@@ -269,8 +268,9 @@ async def revoke_invite(request: web.Request) -> web.StreamResponse:
 )
 async def accept_invite(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
-    invite = await InviteDoc.get(_digest(token)) if _TOKEN.fullmatch(token) else None
-    if invite is None:
+    digest = _digest(token) if _TOKEN.fullmatch(token) else None
+    invite = await InviteDoc.find_one({"token_hash": digest}) if digest else None
+    if invite is None or digest is None:
         raise Problem(404, "not_found", "no such invite")
-    payload = AcceptInvite(group_id=invite.group_id, token_hash=invite.id)
+    payload = AcceptInvite(group_id=invite.group_id, token_hash=digest)
     return await send_as_caller(request, "invite.accept", payload)
