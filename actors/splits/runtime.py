@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from nats.aio.client import Client as NATS
 from nats.aio.subscription import Subscription
 
@@ -21,7 +23,7 @@ from bus.groups import BalancesQuery
 from bus.rpc import QueryFailed
 from bus.settings import Settings
 from bus.subjects import BALANCES_RPC
-from storage.group_reads import entry_changes, latest_snapshot
+from storage.group_reads import entry_changes, snapshots_around
 from storage.groups import GroupDoc
 from storage.rates import RatesReader
 
@@ -47,6 +49,9 @@ def tally_view(group: GroupDoc, tally: Tally, version: int, **extra: Any) -> Gro
         version=version,
         **extra,
     )
+
+
+log = structlog.get_logger(__name__)
 
 
 class SplitsRuntime:
@@ -78,13 +83,28 @@ class SplitsRuntime:
 
     async def balances_at(self, data: bytes) -> GroupBalances:
         """The group's balances at ``as_of``: the latest snapshot before then, and the entry
-        events after it up to then, folded in order (the caller checked membership)."""
+        events after it up to then (read by `seq` up to the next snapshot), folded in order
+        (the caller checked membership)."""
         query = BalancesQuery.model_validate_json(data)
         group = await GroupDoc.get(query.group_id)
         if group is None:
             raise QueryFailed("not_found", "no such group")
-        snapshot = await latest_snapshot(group.id, query.as_of)
+        began = time.perf_counter()
+        snapshot, later = await snapshots_around(group.id, query.as_of)
+        found = time.perf_counter()
         start = Tally.from_data(snapshot.tally) if snapshot is not None else None
         since = snapshot.version if snapshot is not None else 0
-        changes = await entry_changes(group.id, query.as_of, snapshot)
-        return tally_view(group, replay(changes, start), since + len(changes), as_of=query.as_of)
+        changes = await entry_changes(group.id, query.as_of, snapshot, later)
+        read = time.perf_counter()
+        tally = replay(changes, start)
+        view = tally_view(group, tally, since + len(changes), as_of=query.as_of)
+        log.info(
+            "past_balances",
+            group_id=group.id,
+            snapshot_version=since,
+            events=len(changes),
+            snapshot_ms=round((found - began) * 1000, 1),
+            read_ms=round((read - found) * 1000, 1),
+            fold_ms=round((time.perf_counter() - read) * 1000, 1),
+        )
+        return view
