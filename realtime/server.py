@@ -20,16 +20,18 @@ from nats.errors import Error as NatsError
 from pymongo.errors import PyMongoError
 
 from bus.client import CommandSender
+from bus.client_commands import Rejection, parse_command
 from bus.ids import group_scope, user_scope
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
+from bus.sync import MAX_BATCH, apply_batch
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
-from realtime.commands import Rejection, parse_command
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
 from realtime.interest import InterestRegistry
 from realtime.rooms import scope_room, user_room
 from storage.group_reads import group_ids_of
+from storage.outcomes import stored_outcomes
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +85,7 @@ class RealtimeServer:
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("command", self._on_command)
         self.sio.on("auth.refresh", self._on_refresh)
+        self.sio.on("sync.commands", self._on_sync_commands)
 
     def attach(self, app: web.Application) -> None:
         """Mount on ``app`` and tie start/stop to its lifecycle."""
@@ -308,6 +311,37 @@ class RealtimeServer:
                 return {"status": "pending", "command_id": command.command_id}
             log.info("socket_command_done", status=outcome.status)
             return outcome.model_dump(mode="json")
+
+    async def _on_sync_commands(
+        self, sid: str, data: object = None, *extra: object
+    ) -> dict[str, Any]:
+        """``emit("sync.commands", [...], ack)``: a batch of offline commands, as
+        ``POST /v1/sync/commands`` (one result each, in order)."""
+        identity = await self._identity(sid)
+        if identity is None or identity.expires_at <= time.time():
+            return Rejection("this socket is not signed in", code="unauthorized").ack()
+        if extra or not isinstance(data, list):
+            return Rejection("send the commands as one list").ack()
+        if len(data) > MAX_BATCH:
+            return Rejection(f"a sync batch holds at most {MAX_BATCH} commands").ack()
+        wait = self._limiter.take(identity.user_id, cost=max(1, len(data)) / 10)
+        if wait > 0:
+            return Rejection(
+                f"too many changes too fast; retry in {wait:.1f}s", code="too_many_writes"
+            ).ack()
+        try:
+            results = await apply_batch(
+                data,
+                issuer=identity.user_id,
+                device_id=identity.device_id,
+                sender=self._resources.sender,
+                prior=stored_outcomes,
+                wait_s=self._settings.outcome_wait_s,
+            )
+        except (*BusDown, PyMongoError) as exc:
+            log.warning("socket_sync_unavailable", error=str(exc)[:200])
+            return Rejection(BUS_UNAVAILABLE, code="unavailable").ack()
+        return {"status": "done", "results": results}
 
 
 REALTIME_KEY = web.AppKey("realtime", RealtimeServer)

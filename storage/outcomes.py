@@ -14,6 +14,18 @@ async def stored_outcome(command_id: str) -> Outcome | None:
     return Outcome.model_validate(row["outcome"]) if row else None
 
 
+async def stored_outcomes(command_ids: list[str]) -> dict[str, tuple[str, Outcome]]:
+    """``{command id: (body hash, outcome)}`` of those of ``command_ids`` already applied."""
+    if not command_ids:
+        return {}
+    rows = ProcessedCommand.get_pymongo_collection().find(
+        {"_id": {"$in": command_ids}}, {"outcome": 1, "body_hash": 1}
+    )
+    return {
+        row["_id"]: (row["body_hash"], Outcome.model_validate(row["outcome"])) async for row in rows
+    }
+
+
 async def dead_letter_of(command_id: str) -> DeadLetter | None:
     """The dead letter of ``command_id``, if it could not be applied."""
     return await DeadLetter.find_one(DeadLetter.command_id == command_id)

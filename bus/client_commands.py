@@ -1,7 +1,8 @@
-"""Commands sent over a socket: strict validation into a bus Command, and the acks it answers.
+"""Commands a client sends as objects (a socket ``command``, an item of a sync batch): strict
+validation into a bus Command, and the rejection it answers when it cannot be one.
 
-``emit("command", {type, payload, command_id?, expected_version?, made_at?}, ack)``: anything
-malformed is answered ``rejected``/``validation`` with field errors and never reaches the bus.
+``{type, payload, command_id?, expected_version?, made_at?}``: anything malformed is answered
+``rejected``/``validation`` with field errors and never reaches the bus.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from bus.envelopes import Command, FieldError
 MAX_COMMAND_ID = 128
 
 
-class SocketCommandRequest(BaseModel):
-    """The body of a socket ``command`` event."""
+class ClientCommand(BaseModel):
+    """A command as a client sends it (a socket ``command`` event, an item of a sync batch)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,10 +62,10 @@ def field_errors(exc: PydanticValidationError, prefix: tuple[str, ...] = ()) -> 
     return [FieldError(loc=[*prefix, *error["loc"]], msg=error["msg"]) for error in exc.errors()]
 
 
-def parse_command(data: object, *, issuer: str, device_id: str) -> Command | Rejection:
-    """Validate a socket command body and build the bus Command for ``issuer``."""
+def parse_command(data: object, *, issuer: str, device_id: str | None) -> Command | Rejection:
+    """Validate a client's command object and build the bus Command for ``issuer``."""
     try:
-        request = SocketCommandRequest.model_validate(data)
+        request = ClientCommand.model_validate(data)
     except PydanticValidationError as exc:
         return Rejection("the command is malformed", field_errors(exc))
     spec = COMMANDS.get(request.type)
