@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bus.envelopes import Event
 from bus.ids import split_scope
+from realtime.resume import Gates
 from realtime.rooms import scope_room
 
 log = structlog.get_logger(__name__)
@@ -35,6 +36,7 @@ class EventFanOut:
         self._sio = sio
         self._on_revoked = on_revoked
         self._on_membership = on_membership
+        self.gates = Gates()  # sockets catching up after a reconnect (realtime.resume)
         # The outbox relay may republish an event; core subscribers see every copy.
         self._recent: OrderedDict[str, None] = OrderedDict()
 
@@ -52,7 +54,9 @@ class EventFanOut:
             return
         if event.type == JOINED or event.type in LEFT:
             await self._membership(event)
-        await self._sio.emit(event.type, event.model_dump(mode="json"), room=scope_room(scope))
+        shown = event.model_dump(mode="json")
+        skip = self.gates.skipped(scope, shown)
+        await self._sio.emit(event.type, shown, room=scope_room(scope), skip_sid=skip or None)
         log.debug("event_emitted", type=event.type, scope=scope, seq=event.seq)
         if event.type == SESSION_REVOKED:
             self._revoke(event)

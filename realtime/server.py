@@ -10,17 +10,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import socketio
 import structlog
 from aiohttp import web
 from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pymongo.errors import PyMongoError
 
 from bus.client import CommandSender
-from bus.client_commands import Rejection, parse_command
+from bus.client_commands import Rejection, field_errors, parse_command
 from bus.ids import group_scope, user_scope
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
@@ -29,9 +30,11 @@ from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_fro
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
 from realtime.interest import InterestRegistry
+from realtime.resume import catch_up
 from realtime.rooms import scope_room, user_room
 from storage.group_reads import group_ids_of
 from storage.outcomes import stored_outcomes
+from storage.sync_reads import changes
 
 log = structlog.get_logger(__name__)
 
@@ -62,6 +65,16 @@ def failure(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "code": code, "message": message}
 
 
+class _Gone(Exception):
+    """The socket left during its catch-up."""
+
+
+class ResumeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: dict[str, Annotated[int, Field(ge=0)]] = Field(max_length=200)
+
+
 class RealtimeServer:
     """One node's Socket.IO server; see DESIGN.md (Socket.IO) for what clients can rely on."""
 
@@ -74,8 +87,8 @@ class RealtimeServer:
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
         )
-        fanout = EventFanOut(self.sio, self._session_revoked, self._follow_membership)
-        self.interest = InterestRegistry(fanout.deliver)
+        self._fanout = EventFanOut(self.sio, self._session_revoked, self._follow_membership)
+        self.interest = InterestRegistry(self._fanout.deliver)
         self._expiry = ExpiryTimers(self._expire)
         self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
         self._groups: dict[str, set[str]] = {}  # sid -> the groups whose rooms it is in
@@ -86,6 +99,7 @@ class RealtimeServer:
         self.sio.on("command", self._on_command)
         self.sio.on("auth.refresh", self._on_refresh)
         self.sio.on("sync.commands", self._on_sync_commands)
+        self.sio.on("sync.resume", self._on_sync_resume)
 
     def attach(self, app: web.Application) -> None:
         """Mount on ``app`` and tie start/stop to its lifecycle."""
@@ -172,6 +186,7 @@ class RealtimeServer:
 
     async def _forget(self, sid: str) -> str | None:
         self._expiry.cancel(sid)
+        self._fanout.gates.forget(sid)
         user_id = self._sockets.pop(sid, None)
         for group_id in self._groups.pop(sid, set()):
             await self.interest.release(group_scope(group_id))
@@ -342,6 +357,47 @@ class RealtimeServer:
             log.warning("socket_sync_unavailable", error=str(exc)[:200])
             return Rejection(BUS_UNAVAILABLE, code="unavailable").ack()
         return {"status": "done", "results": results}
+
+    async def _on_sync_resume(
+        self, sid: str, data: object = None, *extra: object
+    ) -> dict[str, Any]:
+        """``emit("sync.resume", {scopes: {scope: seq}}, ack)``: every event of those scopes
+        after each `seq`, then the live ones, with no gap or duplicate between (see
+        ``realtime.resume``). The ack comes once the catch-up is sent: ``{status, scopes:
+        {scope: last seq sent}, errors: {scope: why}}``."""
+        identity = await self._identity(sid)
+        if identity is None or identity.expires_at <= time.time():
+            return Rejection("this socket is not signed in", code="unauthorized").ack()
+        try:
+            request = ResumeRequest.model_validate(data)
+        except ValidationError as exc:
+            return Rejection("send {scopes: {scope: seq}}", field_errors(exc)).ack()
+        if extra:
+            return Rejection("send the scopes as one object").ack()
+        followed = {user_scope(identity.user_id), *map(group_scope, self._groups.get(sid, ()))}
+        done: dict[str, int] = {}
+        errors: dict[str, str] = {}
+        for scope, after in request.scopes.items():
+            if scope not in followed:
+                errors[scope] = "not a scope this socket follows"
+                continue
+            gate = self._fanout.gates.open(scope, sid)
+
+            async def send(event: dict[str, Any]) -> None:
+                if sid not in self._sockets:
+                    raise _Gone
+                await self.sio.emit(event["type"], event, to=sid)
+
+            try:
+                done[scope] = await catch_up(gate, scope, after, changes, send)
+            except _Gone:
+                return {"status": "gone"}
+            except PyMongoError as exc:
+                self._fanout.gates.forget(sid)
+                log.warning("socket_resume_unavailable", error=str(exc)[:200])
+                return Rejection(SIGN_IN_UNAVAILABLE, code="unavailable").ack()
+        log.info("socket_resumed", sid=sid, user_id=identity.user_id, scopes=done)
+        return {"status": "done", "scopes": done, "errors": errors}
 
 
 REALTIME_KEY = web.AppKey("realtime", RealtimeServer)
