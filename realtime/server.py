@@ -34,7 +34,7 @@ from realtime.resume import catch_up
 from realtime.rooms import scope_room, user_room
 from storage.group_reads import group_ids_of
 from storage.outcomes import stored_outcomes
-from storage.sync_reads import changes
+from storage.sync_reads import changes, heads
 
 log = structlog.get_logger(__name__)
 
@@ -382,6 +382,9 @@ class RealtimeServer:
                 errors[scope] = "not a scope this socket follows"
                 continue
             gate = self._fanout.gates.open(scope, sid)
+            # A device ahead of the log (a reset server, a bad client) starts from the head:
+            # otherwise the gate's floor would hold back live events it never had.
+            after = min(after, (await heads([scope]))[scope])
 
             async def send(event: dict[str, Any]) -> None:
                 if sid not in self._sockets:

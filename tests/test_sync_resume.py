@@ -79,6 +79,18 @@ async def test_resume_sends_what_was_missed_then_live_events(stack: Stack) -> No
         assert refused["errors"]  # someone else's scope is not followed
         bad = await device.client.call("sync.resume", {"scopes": {scope: -1}}, timeout=20)
         assert bad["status"] == "rejected"
+        ahead = await open_device(stack.base_url, ada.access_token)
+        try:
+            ack = await _resume(ahead, scope, head + 1000)  # a device ahead of the log
+            assert ack["scopes"][scope] == head + 3
+            await _fill(stack, ada, 1)
+
+            async def still_live() -> bool:
+                return _seqs(ahead, scope) == [head + 4]
+
+            await eventually(still_live)
+        finally:
+            await ahead.close()
     finally:
         await device.close()
 
