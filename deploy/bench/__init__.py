@@ -55,6 +55,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
     add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
     add("--quick", action="store_true", help="a smoke run: 10 members, 300 expenses")
+    sync = which.add_parser(
+        "sync",
+        help="offline sync: batches of commands, the change feed, and a device's catch-up "
+        "over Socket.IO",
+    )
+    # Unset flags take the defaults of SyncBenchOptions (the full run, or --quick's).
+    add = sync.add_argument
+    add("--users", type=int, default=None, help="users sending batches at once (20)")
+    add("--commands", type=int, default=None, help="commands they send in all (10000)")
+    add("--batch", type=int, default=None, help="commands in a batch (100, the most)")
+    add("--single-commands", type=int, default=None, help="commands of the lone device (10000)")
+    add("--readers", type=int, default=None, help="concurrent change-feed readers (8)")
+    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
+    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
+    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
+    add("--quick", action="store_true", help="a smoke run: 5 users, 500 commands each way")
     return bench
 
 
@@ -64,6 +80,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from deploy.bench.groups import run_cli
 
         return run_cli(args, settings)
+    if args.bench_command == "sync":
+        from deploy.bench.sync import run_cli as run_sync_cli
+
+        return run_sync_cli(args, settings)
     if args.bench_command == "money":
         from deploy.bench.money import MoneyBenchOptions, run_money
 
