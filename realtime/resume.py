@@ -43,9 +43,21 @@ class Gates:
         self._by_scope: dict[str, dict[str, Gate]] = {}
 
     def open(self, scope: str, sid: str) -> Gate:
-        gate = Gate()
-        self._by_scope.setdefault(scope, {})[sid] = gate
+        """A gate holding ``scope``'s live events for ``sid`` from now on (a socket already
+        holding them keeps its gate and what it buffered)."""
+        gates = self._by_scope.setdefault(scope, {})
+        gate = gates.get(sid)
+        if gate is None or not gate.catching_up:
+            gate = gates[sid] = Gate()
         return gate
+
+    def holding(self, sid: str) -> list[tuple[str, Gate]]:
+        """The scopes whose live events are held for ``sid``, with their gates."""
+        return [
+            (scope, gates[sid])
+            for scope, gates in self._by_scope.items()
+            if sid in gates and gates[sid].catching_up
+        ]
 
     def skipped(self, scope: str, event: dict[str, Any]) -> list[str]:
         """The sockets the room must skip for ``event``; catching-up ones keep it."""
@@ -66,6 +78,21 @@ class Gates:
             gates.pop(sid, None)
             if not gates:
                 del self._by_scope[scope]
+
+
+async def release(gate: Gate, emit: Emit) -> None:
+    """Hand a held scope to the live stream without a catch-up (the device did not ask for
+    one): what was held goes out in `seq` order first."""
+    last = 0
+    while gate.buffer:
+        pending = sorted(gate.buffer, key=lambda e: e["seq"])
+        gate.buffer.clear()
+        for event in pending:
+            if event["seq"] > last:
+                await emit(event)
+                last = event["seq"]
+    gate.catching_up = False
+    gate.floor = last
 
 
 async def catch_up(gate: Gate, scope: str, after: int, read: ReadAfter, emit: Emit) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Annotated, Any, Protocol
 
@@ -30,7 +30,7 @@ from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_fro
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
 from realtime.interest import InterestRegistry
-from realtime.resume import catch_up
+from realtime.resume import catch_up, release
 from realtime.rooms import scope_room, user_room
 from storage.group_reads import group_ids_of
 from storage.outcomes import stored_outcomes
@@ -92,6 +92,7 @@ class RealtimeServer:
         self._expiry = ExpiryTimers(self._expire)
         self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
         self._groups: dict[str, set[str]] = {}  # sid -> the groups whose rooms it is in
+        self._holding: set[str] = set()  # sockets that connected to resume (auth.resume)
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
         self.sio.on("connect", self._on_connect)
@@ -155,6 +156,10 @@ class RealtimeServer:
         identity = SocketIdentity(
             claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
         )
+        if isinstance(auth, dict) and auth.get("resume") is True:
+            # It will send sync.resume: hold its live events from now on (realtime.resume).
+            self._holding.add(sid)
+            self._fanout.gates.open(user_scope(identity.user_id), sid)
         try:
             await self.interest.acquire(user_scope(identity.user_id))
         except BusDown as exc:
@@ -187,6 +192,7 @@ class RealtimeServer:
     async def _forget(self, sid: str) -> str | None:
         self._expiry.cancel(sid)
         self._fanout.gates.forget(sid)
+        self._holding.discard(sid)
         user_id = self._sockets.pop(sid, None)
         for group_id in self._groups.pop(sid, set()):
             await self.interest.release(group_scope(group_id))
@@ -211,6 +217,8 @@ class RealtimeServer:
         groups = self._groups.get(sid)
         if groups is None or group_id in groups:
             return
+        if sid in self._holding:
+            self._fanout.gates.open(group_scope(group_id), sid)
         try:
             await self.interest.acquire(group_scope(group_id))
         except BusDown as exc:  # the socket still gets its own scope's events
@@ -358,6 +366,16 @@ class RealtimeServer:
             return Rejection(BUS_UNAVAILABLE, code="unavailable").ack()
         return {"status": "done", "results": results}
 
+    def _sender(self, sid: str) -> Callable[[dict[str, Any]], Awaitable[None]]:
+        """Send events to one socket; :class:`_Gone` once it has left."""
+
+        async def send(event: dict[str, Any]) -> None:
+            if sid not in self._sockets:
+                raise _Gone
+            await self.sio.emit(event["type"], event, to=sid)
+
+        return send
+
     async def _on_sync_resume(
         self, sid: str, data: object = None, *extra: object
     ) -> dict[str, Any]:
@@ -386,19 +404,20 @@ class RealtimeServer:
             # otherwise the gate's floor would hold back live events it never had.
             after = min(after, (await heads([scope]))[scope])
 
-            async def send(event: dict[str, Any]) -> None:
-                if sid not in self._sockets:
-                    raise _Gone
-                await self.sio.emit(event["type"], event, to=sid)
-
             try:
-                done[scope] = await catch_up(gate, scope, after, changes, send)
+                done[scope] = await catch_up(gate, scope, after, changes, self._sender(sid))
             except _Gone:
                 return {"status": "gone"}
             except PyMongoError as exc:
                 self._fanout.gates.forget(sid)
                 log.warning("socket_resume_unavailable", error=str(exc)[:200])
                 return Rejection(SIGN_IN_UNAVAILABLE, code="unavailable").ack()
+        for _scope, gate in self._fanout.gates.holding(sid):  # held but not asked for
+            try:
+                await release(gate, self._sender(sid))
+            except _Gone:
+                return {"status": "gone"}
+        self._holding.discard(sid)
         log.info("socket_resumed", sid=sid, user_id=identity.user_id, scopes=done)
         return {"status": "done", "scopes": done, "errors": errors}
 

@@ -60,7 +60,7 @@ async def test_resume_sends_what_was_missed_then_live_events(stack: Stack) -> No
     ada = await stack.signup()
     scope = f"user:{ada.id}"
     await _fill(stack, ada, 20)
-    device = await open_device(stack.base_url, ada.access_token)
+    device = await open_device(stack.base_url, ada.access_token, resume=True)
     try:
         ack = await _resume(device, scope, 5)
         assert ack["status"] == "done", ack
@@ -79,7 +79,7 @@ async def test_resume_sends_what_was_missed_then_live_events(stack: Stack) -> No
         assert refused["errors"]  # someone else's scope is not followed
         bad = await device.client.call("sync.resume", {"scopes": {scope: -1}}, timeout=20)
         assert bad["status"] == "rejected"
-        ahead = await open_device(stack.base_url, ada.access_token)
+        ahead = await open_device(stack.base_url, ada.access_token, resume=True)
         try:
             ack = await _resume(ahead, scope, head + 1000)  # a device ahead of the log
             assert ack["scopes"][scope] == head + 3
@@ -115,7 +115,7 @@ async def test_a_socket_killed_mid_catch_up_resumes_without_gaps_or_duplicates(
 
     writing = asyncio.create_task(writer())
     try:
-        first = await open_device(stack.base_url, ada.access_token)
+        first = await open_device(stack.base_url, ada.access_token, resume=True)
         resumed = asyncio.create_task(_resume(first, scope, 0))
 
         async def some() -> bool:
@@ -126,7 +126,7 @@ async def test_a_socket_killed_mid_catch_up_resumes_without_gaps_or_duplicates(
         await asyncio.gather(resumed, return_exceptions=True)
         got = _seqs(first, scope)
         assert got == list(range(1, len(got) + 1))  # what arrived did so in order
-        second = await open_device(stack.base_url, ada.access_token)
+        second = await open_device(stack.base_url, ada.access_token, resume=True)
         ack = await _resume(second, scope, got[-1])
         assert ack["status"] == "done", ack
         await eventually(lambda: _more_written(written, 10))

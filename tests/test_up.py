@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psutil
@@ -43,6 +44,21 @@ async def _banner_printed(log: Path) -> bool:
     return "Ctrl-C" in await asyncio.to_thread(log.read_text)
 
 
+async def _applied(
+    http: aiohttp.ClientSession, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """POST a write until it is applied: a 202 (just after start, the actors may still be
+    loading) is retried with the same Idempotency-Key, which answers the stored outcome."""
+    key = {"Idempotency-Key": str(uuid.uuid4()), **headers}
+
+    async def attempt() -> dict[str, Any] | None:
+        async with http.post(path, json=body, headers=key) as resp:
+            assert resp.status in (201, 202), await resp.text()
+            return await resp.json() if resp.status == 201 else None  # type: ignore[no-any-return]
+
+    return await eventually(attempt, timeout_s=60, every_s=0.5)
+
+
 async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
     tmp_path: Path,
 ) -> None:
@@ -66,8 +82,7 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
                 "home_currency": "EUR",
                 "timezone": "UTC",
             }
-            async with http.post("/v1/auth/register", json=body) as resp:
-                assert resp.status == 201, await resp.text()
+            await _applied(http, "/v1/auth/register", body, {})
             async with http.post(
                 "/v1/auth/login", json={"email": email, "password": PASSWORD}
             ) as resp:
@@ -78,11 +93,9 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
                 "date": "2026-11-20",
                 "description": "coffee",
             }
-            async with http.post(
-                "/v1/expenses", json=expense, headers={"Authorization": f"Bearer {token}"}
-            ) as resp:
-                assert resp.status == 201, await resp.text()
-                created = await resp.json()
+            created = await _applied(
+                http, "/v1/expenses", expense, {"Authorization": f"Bearer {token}"}
+            )
         children = psutil.Process(up.pid).children(recursive=True)
         assert len(children) >= 5  # nats, mongo, edge, and one process per actor
         up.send_signal(signal.SIGINT)
