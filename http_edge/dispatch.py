@@ -71,6 +71,18 @@ def outcome_response(outcome: Outcome, created: bool, location: str | None = Non
     )
 
 
+def spend_write_allowance(request: web.Request, issuer: str, cost: float = 1.0) -> None:
+    """Draw ``cost`` writes from the person's allowance on this node; 429 when it is spent."""
+    wait = request.app[WRITE_LIMITER].take(issuer, cost)
+    if wait > 0:
+        raise Problem(
+            429,
+            "too_many_writes",
+            "too many changes too fast; slow down",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
 def pending_response(command_id: str) -> web.Response:
     return web.json_response(
         {"command_id": command_id, "status": "pending", "href": f"/v1/commands/{command_id}"},
@@ -126,14 +138,8 @@ async def dispatch(
     )
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
-    wait = request.app[WRITE_LIMITER].take(issuer) if issuer is not None else 0.0
-    if wait > 0:
-        raise Problem(
-            429,
-            "too_many_writes",
-            "too many changes too fast; slow down",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    if issuer is not None:
+        spend_write_allowance(request, issuer)
     command = build_command(
         command_type,
         data,

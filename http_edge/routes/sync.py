@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from bus.subjects import scope_events
 from bus.sync import MAX_BATCH, BatchTooLarge, apply_batch
 from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import WRITE_LIMITER, device_of
+from http_edge.dispatch import device_of, spend_write_allowance
 from http_edge.inputs import body, query
 from http_edge.problems import Problem
 from http_edge.routes import API
@@ -91,14 +91,7 @@ async def sync_commands(request: web.Request) -> web.StreamResponse:
                 {"loc": ["body", "commands"], "msg": f"at most {MAX_BATCH}", "type": "too_long"}
             ],
         )
-    wait = request.app[WRITE_LIMITER].take(user, cost=max(1, len(batch.commands)) / 10)
-    if wait > 0:
-        raise Problem(
-            429,
-            "too_many_writes",
-            "too many changes too fast; slow down",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    spend_write_allowance(request, user, cost=max(1, len(batch.commands)) / 10)
     try:
         results = await apply_batch(
             batch.commands,
