@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from bus.client import build_command
 from bus.commands import COMMANDS
 from bus.envelopes import Command, FieldError
+from bus.limits import AwareDatetime
 
 MAX_COMMAND_ID = 128
 

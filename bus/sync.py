@@ -21,8 +21,9 @@ from bus.envelopes import Command, FieldError, Outcome
 MAX_BATCH = 100
 """Commands in one sync batch."""
 
-Prior = Callable[[list[str]], Awaitable[dict[str, tuple[str, Outcome]]]]
-"""``command ids -> {id: (body hash, stored outcome)}`` for those already applied."""
+Prior = Callable[[list[str]], Awaitable[dict[str, tuple[str | None, Outcome]]]]
+"""``command ids -> {id: (body hash, stored outcome)}`` for those already applied, and for
+those that could not be applied (dead letters: ``rejected``/``internal``, no body hash)."""
 
 
 class BatchTooLarge(ValueError):
@@ -35,8 +36,9 @@ def _result(index: int, outcome: Outcome) -> dict[str, Any]:
     return {"index": index, **shown}
 
 
-def _refused(index: int, rejection: Rejection, command_id: str | None) -> dict[str, Any]:
-    return {"index": index, "command_id": command_id, **rejection.ack()}
+def _refused(index: int, rejection: Rejection, command_id: object) -> dict[str, Any]:
+    shown = command_id if isinstance(command_id, str) else None
+    return {"index": index, "command_id": shown, **rejection.ack()}
 
 
 async def apply_batch(
@@ -52,7 +54,9 @@ async def apply_batch(
     if len(items) > MAX_BATCH:
         raise BatchTooLarge(len(items))
     parsed: list[Command | Rejection] = [
-        parse_command(item, issuer=issuer, device_id=device_id)
+        Rejection("a command is an object {command_id, type, payload, ...}")
+        if not isinstance(item, dict)
+        else parse_command(item, issuer=issuer, device_id=device_id)
         if _client_id(item) is not None
         else Rejection(
             "every command of a sync batch carries the device's own command_id",
@@ -65,12 +69,12 @@ async def apply_batch(
     waiting = False
     for n, command in enumerate(parsed):
         if isinstance(command, Rejection):
-            results.append(_refused(n, command, None))
+            results.append(_refused(n, command, _client_id(items[n])))
             continue
         stored = done.get(command.command_id)
         if stored is not None:
             body_hash, outcome = stored
-            if body_hash != command.body_hash:
+            if body_hash is not None and body_hash != command.body_hash:
                 refusal = Rejection(
                     "this command_id was already used for a different command",
                     code="idempotency_mismatch",

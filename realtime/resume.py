@@ -72,6 +72,14 @@ class Gates:
                 skip.append(sid)
         return skip
 
+    def drop(self, scope: str, sid: str) -> None:
+        """Stop holding ``scope`` for ``sid`` (it left the group): what was held is dropped."""
+        gates = self._by_scope.get(scope)
+        if gates is not None:
+            gates.pop(sid, None)
+            if not gates:
+                del self._by_scope[scope]
+
     def forget(self, sid: str) -> None:
         for scope in list(self._by_scope):
             gates = self._by_scope[scope]
@@ -80,19 +88,14 @@ class Gates:
                 del self._by_scope[scope]
 
 
-async def release(gate: Gate, emit: Emit) -> None:
-    """Hand a held scope to the live stream without a catch-up (the device did not ask for
-    one): what was held goes out in `seq` order first."""
-    last = 0
-    while gate.buffer:
-        pending = sorted(gate.buffer, key=lambda e: e["seq"])
-        gate.buffer.clear()
-        for event in pending:
-            if event["seq"] > last:
-                await emit(event)
-                last = event["seq"]
-    gate.catching_up = False
-    gate.floor = last
+async def release(gate: Gate, scope: str, read: ReadAfter, emit: Emit) -> None:
+    """Hand a held scope to the live stream without being asked for a catch-up: from the first
+    event held on, in `seq` order, filling any gap from the log (as :func:`catch_up` does)."""
+    if not gate.buffer:
+        gate.catching_up = False
+        return
+    first = min(event["seq"] for event in gate.buffer)
+    await catch_up(gate, scope, first - 1, read, emit)
 
 
 async def catch_up(gate: Gate, scope: str, after: int, read: ReadAfter, emit: Emit) -> int:

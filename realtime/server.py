@@ -7,6 +7,7 @@ HTTP edge. Connections are used only between the app's startup and cleanup.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -65,6 +66,10 @@ def failure(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "code": code, "message": message}
 
 
+RESUME_HOLD_S = 30.0
+"""How long a socket that connected with ``resume: true`` has to send ``sync.resume``."""
+
+
 class _Gone(Exception):
     """The socket left during its catch-up."""
 
@@ -93,6 +98,7 @@ class RealtimeServer:
         self._sockets: dict[str, str] = {}  # sid -> user id, for sockets fully connected here
         self._groups: dict[str, set[str]] = {}  # sid -> the groups whose rooms it is in
         self._holding: set[str] = set()  # sockets that connected to resume (auth.resume)
+        self._resuming: dict[str, asyncio.Lock] = {}  # one resume at a time per socket
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
         self.sio.on("connect", self._on_connect)
@@ -156,13 +162,16 @@ class RealtimeServer:
         identity = SocketIdentity(
             claims.user_id, claims.session_id, claims.expires_at, device_from(auth, sid)
         )
-        if isinstance(auth, dict) and auth.get("resume") is True:
+        holds = isinstance(auth, dict) and auth.get("resume") is True
+        if holds:
             # It will send sync.resume: hold its live events from now on (realtime.resume).
             self._holding.add(sid)
             self._fanout.gates.open(user_scope(identity.user_id), sid)
         try:
             await self.interest.acquire(user_scope(identity.user_id))
         except BusDown as exc:
+            self._fanout.gates.forget(sid)
+            self._holding.discard(sid)
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
             raise refusal("unavailable", BUS_UNAVAILABLE) from None
         self._sockets[sid] = identity.user_id
@@ -176,6 +185,10 @@ class RealtimeServer:
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
             raise refusal("unavailable", SIGN_IN_UNAVAILABLE) from None
         self._expiry.schedule(sid, identity.expires_at)
+        if holds:
+            task = asyncio.create_task(self._release_later(sid))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         if not self._transport_open(sid):  # the client left while it was being checked
             await self._forget(sid)
             return False
@@ -193,6 +206,7 @@ class RealtimeServer:
         self._expiry.cancel(sid)
         self._fanout.gates.forget(sid)
         self._holding.discard(sid)
+        self._resuming.pop(sid, None)
         user_id = self._sockets.pop(sid, None)
         for group_id in self._groups.pop(sid, set()):
             await self.interest.release(group_scope(group_id))
@@ -235,6 +249,7 @@ class RealtimeServer:
         if groups is None or group_id not in groups:
             return
         groups.discard(group_id)
+        self._fanout.gates.drop(group_scope(group_id), sid)  # nothing held of it is sent now
         await self.sio.leave_room(sid, scope_room(group_scope(group_id)))
         await self.interest.release(group_scope(group_id))
 
@@ -347,7 +362,7 @@ class RealtimeServer:
             return Rejection("send the commands as one list").ack()
         if len(data) > MAX_BATCH:
             return Rejection(f"a sync batch holds at most {MAX_BATCH} commands").ack()
-        wait = self._limiter.take(identity.user_id, cost=max(1, len(data)) / 10)
+        wait = self._limiter.take(identity.user_id, cost=max(1, len(data)))
         if wait > 0:
             return Rejection(
                 f"too many changes too fast; retry in {wait:.1f}s", code="too_many_writes"
@@ -376,6 +391,51 @@ class RealtimeServer:
 
         return send
 
+    async def _resume(
+        self, sid: str, scopes: dict[str, int]
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        done: dict[str, int] = {}
+        errors: dict[str, str] = {}
+        user_id = self._sockets.get(sid)
+        if user_id is None:
+            raise _Gone
+        for scope, after in scopes.items():
+            if sid not in self._sockets:
+                raise _Gone
+            # Asked again per scope: a group left during an earlier scope's catch-up is not
+            # caught up on.
+            if scope not in {user_scope(user_id), *map(group_scope, self._groups.get(sid, ()))}:
+                errors[scope] = "not a scope this socket follows"
+                continue
+            gate = self._fanout.gates.open(scope, sid)
+            # A device ahead of the log (a reset server, a bad client) starts from the head:
+            # otherwise the gate's floor would hold back live events it never had.
+            start = min(after, (await heads([scope]))[scope])
+            done[scope] = await catch_up(gate, scope, start, changes, self._sender(sid))
+        await self._release_held(sid)
+        return done, errors
+
+    async def _release_held(self, sid: str) -> None:
+        """Hand every scope still held for ``sid`` to the live stream (what was held first)."""
+        self._holding.discard(sid)
+        for scope, gate in self._fanout.gates.holding(sid):
+            try:
+                await release(gate, scope, changes, self._sender(sid))
+            except PyMongoError:
+                gate.buffer.clear()  # the log is unreachable: live from here on
+                gate.catching_up = False
+
+    async def _release_later(self, sid: str) -> None:
+        """A socket that connected to resume and has not asked within ``RESUME_HOLD_S`` gets
+        what was held, then live events (its held events do not pile up forever)."""
+        await asyncio.sleep(RESUME_HOLD_S)
+        if sid in self._holding and sid in self._sockets:
+            lock = self._resuming.setdefault(sid, asyncio.Lock())
+            if not lock.locked():
+                async with lock:
+                    with contextlib.suppress(_Gone):
+                        await self._release_held(sid)
+
     async def _on_sync_resume(
         self, sid: str, data: object = None, *extra: object
     ) -> dict[str, Any]:
@@ -392,32 +452,19 @@ class RealtimeServer:
             return Rejection("send {scopes: {scope: seq}}", field_errors(exc)).ack()
         if extra:
             return Rejection("send the scopes as one object").ack()
-        followed = {user_scope(identity.user_id), *map(group_scope, self._groups.get(sid, ()))}
-        done: dict[str, int] = {}
-        errors: dict[str, str] = {}
-        for scope, after in request.scopes.items():
-            if scope not in followed:
-                errors[scope] = "not a scope this socket follows"
-                continue
-            gate = self._fanout.gates.open(scope, sid)
-            # A device ahead of the log (a reset server, a bad client) starts from the head:
-            # otherwise the gate's floor would hold back live events it never had.
-            after = min(after, (await heads([scope]))[scope])
-
+        lock = self._resuming.setdefault(sid, asyncio.Lock())
+        if lock.locked():
+            return Rejection("a resume of this socket is under way", code="conflict").ack()
+        async with lock:
             try:
-                done[scope] = await catch_up(gate, scope, after, changes, self._sender(sid))
+                done, errors = await self._resume(sid, request.scopes)
             except _Gone:
+                self._fanout.gates.forget(sid)  # anything opened after it left
                 return {"status": "gone"}
             except PyMongoError as exc:
-                self._fanout.gates.forget(sid)
                 log.warning("socket_resume_unavailable", error=str(exc)[:200])
+                await self._release_held(sid)
                 return Rejection(SIGN_IN_UNAVAILABLE, code="unavailable").ack()
-        for _scope, gate in self._fanout.gates.holding(sid):  # held but not asked for
-            try:
-                await release(gate, self._sender(sid))
-            except _Gone:
-                return {"status": "gone"}
-        self._holding.discard(sid)
         log.info("socket_resumed", sid=sid, user_id=identity.user_id, scopes=done)
         return {"status": "done", "scopes": done, "errors": errors}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bus.envelopes import Outcome
 from storage.documents import DeadLetter, ProcessedCommand
 
@@ -14,18 +16,45 @@ async def stored_outcome(command_id: str) -> Outcome | None:
     return Outcome.model_validate(row["outcome"]) if row else None
 
 
-async def stored_outcomes(command_ids: list[str]) -> dict[str, tuple[str, Outcome]]:
-    """``{command id: (body hash, outcome)}`` of those of ``command_ids`` already applied."""
+async def stored_outcomes(command_ids: list[str]) -> dict[str, tuple[str | None, Outcome]]:
+    """``{command id: (body hash, outcome)}`` of those of ``command_ids`` already applied, and
+    of those that became dead letters (``rejected``/``internal``: they will not be applied
+    unless an operator redrives them)."""
     if not command_ids:
         return {}
+    found: dict[str, tuple[str | None, Outcome]] = {}
+    dead = DeadLetter.get_pymongo_collection().find(
+        {"command_id": {"$in": command_ids}, "redriven_at": None}
+    )
+    async for row in dead:
+        found[row["command_id"]] = (
+            None,
+            Outcome(
+                command_id=row["command_id"],
+                type=_command_type(row.get("data", "")),
+                issuer=row.get("issuer"),
+                status="rejected",
+                code="internal",
+                message="this command could not be applied; it is kept for an operator",
+                completed_at=row["created_at"],
+            ),
+        )
     rows = ProcessedCommand.get_pymongo_collection().find(
         {"_id": {"$in": command_ids}}, {"outcome": 1, "body_hash": 1}
     )
-    return {
-        row["_id"]: (row["body_hash"], Outcome.model_validate(row["outcome"])) async for row in rows
-    }
+    async for row in rows:
+        found[row["_id"]] = (row["body_hash"], Outcome.model_validate(row["outcome"]))
+    return found
 
 
 async def dead_letter_of(command_id: str) -> DeadLetter | None:
     """The dead letter of ``command_id``, if it could not be applied."""
     return await DeadLetter.find_one(DeadLetter.command_id == command_id)
+
+
+def _command_type(body: str) -> str:
+    try:
+        found = json.loads(body).get("type")
+    except (ValueError, AttributeError):
+        return "unknown"
+    return found if isinstance(found, str) else "unknown"

@@ -199,3 +199,18 @@ async def test_a_batch_over_the_socket(stack: Stack) -> None:
         assert bad["status"] == "rejected"
     finally:
         await phone.close()
+
+
+async def test_odd_items_are_refused_one_by_one(stack: Stack) -> None:
+    ada = await stack.signup()
+    far = {**lunch(str(uuid.uuid4())), "made_at": "9999-12-31T23:59:00-23:00"}
+    results = await sync(stack, ada, ["not an object", far, lunch(str(uuid.uuid4()))])
+    assert [r["status"] for r in results] == ["rejected", "rejected", "accepted"]
+    assert results[1]["command_id"] == far["command_id"]
+    status, _ = await stack.call(
+        "GET",
+        "/v1/sync/changes",
+        ada,
+        params={"scope": f"user:{ada.id}", "after": str(2**63)},
+    )
+    assert status == 422

@@ -55,6 +55,6 @@ async def test_a_held_scope_not_asked_for_is_released_in_order() -> None:
     async def emit(event: dict[str, Any]) -> None:
         sent.append(event["seq"])
 
-    await release(gate, emit)
+    await release(gate, SCOPE, Log(head=0).read, emit)
     assert sent == [5, 6, 7]
     assert gates.holding("sid") == []

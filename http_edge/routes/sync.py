@@ -32,7 +32,7 @@ Scope = Annotated[str, StringConstraints(pattern=r"^(user|group):[0-9a-f-]{36}$"
 
 
 class SyncBatch(Strict):
-    commands: list[dict[str, Any]] = Field(
+    commands: list[Any] = Field(
         description=f"Up to {MAX_BATCH} commands `{{command_id, type, payload, "
         "expected_version?, made_at?}}`, applied in this order."
     )
@@ -44,7 +44,7 @@ class SyncResults(BaseModel):
 
 class ChangesQuery(Strict):
     scope: Scope
-    after: int = Field(0, ge=0, description="The last `seq` the device has; 0 for all.")
+    after: int = Field(0, ge=0, le=10**18, description="The last `seq` the device has; 0 for all.")
     limit: int = Field(100, ge=1, le=1000)
     wait: float = Field(0, ge=0, le=MAX_WAIT_S, description="Seconds to wait for a change.")
 
@@ -91,7 +91,7 @@ async def sync_commands(request: web.Request) -> web.StreamResponse:
                 {"loc": ["body", "commands"], "msg": f"at most {MAX_BATCH}", "type": "too_long"}
             ],
         )
-    spend_write_allowance(request, user, cost=max(1, len(batch.commands)) / 10)
+    spend_write_allowance(request, user, cost=max(1, len(batch.commands)))
     try:
         results = await apply_batch(
             batch.commands,
@@ -150,6 +150,7 @@ async def _wait_for_changes(request: web.Request, q: ChangesQuery) -> list[dict[
             await asyncio.wait_for(arrived.wait(), q.wait)
         except TimeoutError:
             return []
+        await _readable(request, q.scope)  # still a member after the wait?
         return await changes(q.scope, q.after, q.limit)
     finally:
         await subscription.unsubscribe()
