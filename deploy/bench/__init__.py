@@ -7,7 +7,6 @@ executes it. Nothing here connects or starts anything at import.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,22 +91,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(uvloop.run(run_money(settings, money, not args.no_http, sys.stdout)), flush=True)
         return 0
-    from deploy.bench.report import render
+    from deploy.bench.report import render, run_and_report
     from deploy.bench.runner import Run
 
     options = options_from(args)
     bench = Run(settings, options, sys.stdout)
-    try:
-        figures = uvloop.run(bench.execute())
-    except KeyboardInterrupt:
-        print("ledgerbus bench: interrupted; everything was stopped", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"ledgerbus bench: failed: {exc}", file=sys.stderr)
-        print(f"  children's output: {bench.log_path}", file=sys.stderr)
-        return 1
-    print(render(figures), flush=True)
-    if options.json_path is not None:
-        options.json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json_path}")
-    return 0
+    return run_and_report(
+        "bench", bench.execute(), render, options.json_path, lambda: bench.log_path
+    )

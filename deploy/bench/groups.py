@@ -37,7 +37,6 @@ from urllib.parse import quote
 
 import aiohttp
 import structlog
-import uvloop
 
 from actors.splits.balances import Tally
 from actors.splits.bills import shares_data
@@ -46,7 +45,7 @@ from actors.splits.shares import Part, SplitMethod, parts
 from bus.settings import Settings
 from deploy.bench.memory import ProcessSampler
 from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info
+from deploy.bench.report import database_info, machine_info, run_and_report
 from deploy.bench.stackrun import BenchStack
 from deploy.bench.stats import Sample, latency_summary, percentile, window_summary
 from deploy.bench.users import BenchUser, sign_up_many
@@ -148,20 +147,13 @@ def options_from(args: argparse.Namespace) -> GroupsBenchOptions:
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run the benchmark from parsed flags; 0 when it completed (speed is never judged)."""
     options = options_from(args)
-    try:
-        figures = uvloop.run(run_groups(settings, options, sys.stdout))
-    except KeyboardInterrupt:
-        print("ledgerbus bench groups: interrupted; everything was stopped", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"ledgerbus bench groups: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"  children's output: {log_path_of(options)}", file=sys.stderr)
-        return 1
-    print(render(figures), flush=True)
-    if options.json_path is not None:
-        options.json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json_path}")
-    return 0
+    return run_and_report(
+        "bench groups",
+        run_groups(settings, options, sys.stdout),
+        render,
+        options.json_path,
+        lambda: log_path_of(options),
+    )
 
 
 def log_path_of(o: GroupsBenchOptions) -> Path:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import platform
+import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
+import uvloop
 
 from deploy.bench.memory import MACHINE, OTHERS
 
@@ -135,3 +139,28 @@ def _process_rows(f: dict[str, Any]) -> list[str]:
 
 def _ratio(value: float | None) -> str:
     return f"{value:.2f}x" if value is not None else "-"
+
+
+def run_and_report(
+    name: str,
+    work: Coroutine[Any, Any, dict[str, Any]],
+    render_figures: Callable[[dict[str, Any]], str],
+    json_path: Path | None,
+    log_path: Callable[[], Path | None],
+) -> int:
+    """Run one benchmark to the end and print its figures (and write them to ``json_path``):
+    0 when it completed, 130 when interrupted, 1 when it failed (speed is never judged)."""
+    try:
+        figures = uvloop.run(work)
+    except KeyboardInterrupt:
+        print(f"ledgerbus {name}: interrupted; everything was stopped", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"ledgerbus {name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"  children's output: {log_path()}", file=sys.stderr)
+        return 1
+    print(render_figures(figures), flush=True)
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"figures written to {json_path}")
+    return 0

@@ -41,13 +41,12 @@ from urllib.parse import quote
 import aiohttp
 import socketio
 import structlog
-import uvloop
 
 from bus.settings import Settings
 from bus.sync import MAX_BATCH
 from deploy.bench.memory import ProcessSampler
 from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info
+from deploy.bench.report import database_info, machine_info, run_and_report
 from deploy.bench.stackrun import BenchStack
 from deploy.bench.stats import latency_summary
 from deploy.bench.users import BenchUser, sign_up_many
@@ -134,20 +133,13 @@ def options_from(args: argparse.Namespace) -> SyncBenchOptions:
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run the benchmark from parsed flags; 0 when it completed (speed is never judged)."""
     options = options_from(args)
-    try:
-        figures = uvloop.run(run_sync(settings, options, sys.stdout))
-    except KeyboardInterrupt:
-        print("ledgerbus bench sync: interrupted; everything was stopped", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"ledgerbus bench sync: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"  children's output: {log_path_of(options)}", file=sys.stderr)
-        return 1
-    print(render(figures), flush=True)
-    if options.json_path is not None:
-        options.json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json_path}")
-    return 0
+    return run_and_report(
+        "bench sync",
+        run_sync(settings, options, sys.stdout),
+        render,
+        options.json_path,
+        lambda: log_path_of(options),
+    )
 
 
 def log_path_of(o: SyncBenchOptions) -> Path:
