@@ -41,6 +41,12 @@ def _refused(index: int, rejection: Rejection, command_id: object) -> dict[str, 
     return {"index": index, "command_id": shown, **rejection.ack()}
 
 
+def check_batch_size(items: Sequence[object]) -> None:
+    """BatchTooLarge if ``items`` is over the limit (checked before anything is spent on it)."""
+    if len(items) > MAX_BATCH:
+        raise BatchTooLarge(len(items))
+
+
 async def apply_batch(
     items: Sequence[object],
     *,
@@ -51,8 +57,7 @@ async def apply_batch(
     wait_s: float,
 ) -> list[dict[str, Any]]:
     """One result per item, in order (see the module docstring)."""
-    if len(items) > MAX_BATCH:
-        raise BatchTooLarge(len(items))
+    check_batch_size(items)
     parsed: list[Command | Rejection] = [
         Rejection("a command is an object {command_id, type, payload, ...}")
         if not isinstance(item, dict)

@@ -26,7 +26,7 @@ from bus.client_commands import Rejection, field_errors, parse_command
 from bus.ids import group_scope, user_scope
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
-from bus.sync import MAX_BATCH, apply_batch
+from bus.sync import BatchTooLarge, apply_batch, check_batch_size
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
@@ -360,8 +360,10 @@ class RealtimeServer:
             return Rejection("this socket is not signed in", code="unauthorized").ack()
         if extra or not isinstance(data, list):
             return Rejection("send the commands as one list").ack()
-        if len(data) > MAX_BATCH:
-            return Rejection(f"a sync batch holds at most {MAX_BATCH} commands").ack()
+        try:
+            check_batch_size(data)
+        except BatchTooLarge as exc:
+            return Rejection(str(exc)).ack()
         wait = self._limiter.take(identity.user_id, cost=max(1, len(data)))
         if wait > 0:
             return Rejection(

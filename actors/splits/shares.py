@@ -112,6 +112,21 @@ def _gap(what: str, total: str, difference: str, short: bool, target: str) -> st
     return f"{what} add up to {total}, {difference} {'short of' if short else 'over'} {target}"
 
 
+def _must_total(what: str, total: int, units: int, currency: str, field: str) -> None:
+    """SplitError saying by how much ``total`` misses the bill's ``units`` (minor units)."""
+    if total != units:
+        raise SplitError(
+            _gap(
+                what,
+                format_units(total, currency),
+                format_units(abs(units - total), currency),
+                total < units,
+                f"the amount {format_units(units, currency)}",
+            ),
+            field,
+        )
+
+
 # --- allocation --------------------------------------------------------------------------------
 
 
@@ -239,18 +254,7 @@ def _exact(units: int, currency: str, shares: Sequence[tuple[str, Decimal]]) -> 
         user_id: _value_units(value, currency, f"split.shares.{index}.value")
         for index, (user_id, value) in enumerate(shares)
     }
-    total = sum(values.values())
-    if total != units:
-        raise SplitError(
-            _gap(
-                "exact shares",
-                format_units(total, currency),
-                format_units(abs(units - total), currency),
-                total < units,
-                f"the amount {format_units(units, currency)}",
-            ),
-            "split.shares",
-        )
+    _must_total("exact shares", sum(values.values()), units, currency, "split.shares")
     return {user_id: from_units(values[user_id], currency) for user_id in sorted(values)}
 
 
@@ -372,18 +376,7 @@ def paid_shares(
         paid[user_id] = _value_units(value, currency, field)
         if paid[user_id] == 0:
             raise SplitError(f"a payer's amount must be greater than 0; got {value}", field)
-    total = sum(paid.values())
-    if total != units:
-        raise SplitError(
-            _gap(
-                "payers",
-                format_units(total, currency),
-                format_units(abs(units - total), currency),
-                total < units,
-                f"the amount {format_units(units, currency)}",
-            ),
-            "paid_by",
-        )
+    _must_total("payers", sum(paid.values()), units, currency, "paid_by")
     return {user_id: from_units(paid[user_id], currency) for user_id in sorted(paid)}
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints
 
 from bus.subjects import scope_events
-from bus.sync import MAX_BATCH, BatchTooLarge, apply_batch
+from bus.sync import MAX_BATCH, BatchTooLarge, apply_batch, check_batch_size
 from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.dispatch import device_of, spend_write_allowance
 from http_edge.inputs import body, query
@@ -82,27 +82,26 @@ class Snapshot(BaseModel):
 async def sync_commands(request: web.Request) -> web.StreamResponse:
     batch = await body(request, SyncBatch)
     user = principal_of(request).user_id
-    if len(batch.commands) > MAX_BATCH:
+    try:
+        check_batch_size(batch.commands)
+    except BatchTooLarge as exc:
         raise Problem(
             422,
             "validation",
-            f"a sync batch holds at most {MAX_BATCH} commands; got {len(batch.commands)}",
+            str(exc),
             errors=[
                 {"loc": ["body", "commands"], "msg": f"at most {MAX_BATCH}", "type": "too_long"}
             ],
-        )
+        ) from exc
     spend_write_allowance(request, user, cost=max(1, len(batch.commands)))
-    try:
-        results = await apply_batch(
-            batch.commands,
-            issuer=user,
-            device_id=device_of(request),
-            sender=resources_of(request).sender,
-            prior=stored_outcomes,
-            wait_s=settings_of(request).outcome_wait_s,
-        )
-    except BatchTooLarge as exc:  # checked above already; kept for callers of apply_batch
-        raise Problem(422, "validation", str(exc)) from exc
+    results = await apply_batch(
+        batch.commands,
+        issuer=user,
+        device_id=device_of(request),
+        sender=resources_of(request).sender,
+        prior=stored_outcomes,
+        wait_s=settings_of(request).outcome_wait_s,
+    )
     return web.json_response({"results": results})
 
 
