@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from actors.accounts import ACCOUNTS
+from actors.budgets import BUDGETS
 from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
 from actors.kernel import ActorDefinition
 from actors.splits import SPLITS
 
-ACTORS: dict[str, ActorDefinition] = {actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS)}
+ACTORS: dict[str, ActorDefinition] = {
+    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS)
+}

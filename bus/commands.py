@@ -13,6 +13,17 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
+from bus.budgets import (
+    AdvanceRecurring,
+    CreateBudget,
+    CreateGoal,
+    CreateRecurring,
+    GoalMovement,
+    RecurringRef,
+    UpdateBudget,
+    UpdateGoal,
+    UpdateRecurring,
+)
 from bus.entities import ExpenseType
 from bus.fx import BASE_CURRENCY
 from bus.groups import (
@@ -271,6 +282,21 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("group_expense.delete", "splits", GroupEntryRef, versioned=True),
         CommandSpec("settlement.create", "splits", CreateSettlement, creates=True),
         CommandSpec("settlement.delete", "splits", GroupEntryRef, versioned=True),
+        CommandSpec("budget.create", "budgets", CreateBudget, creates=True),
+        CommandSpec("budget.update", "budgets", UpdateBudget, versioned=True),
+        CommandSpec("budget.delete", "budgets", DeleteById, versioned=True),
+        CommandSpec("goal.create", "budgets", CreateGoal, creates=True),
+        CommandSpec("goal.update", "budgets", UpdateGoal, versioned=True),
+        CommandSpec("goal.delete", "budgets", DeleteById, versioned=True),
+        CommandSpec("goal.contribute", "budgets", GoalMovement, versioned=True),
+        CommandSpec("goal.withdraw", "budgets", GoalMovement, versioned=True),
+        CommandSpec("recurring.create", "budgets", CreateRecurring, creates=True),
+        CommandSpec("recurring.update", "budgets", UpdateRecurring, versioned=True),
+        CommandSpec("recurring.delete", "budgets", DeleteById, versioned=True),
+        CommandSpec("recurring.pause", "budgets", RecurringRef, versioned=True),
+        CommandSpec("recurring.resume", "budgets", RecurringRef, versioned=True),
+        # Sent by the scheduler after each occurrence, never by a client.
+        CommandSpec("recurring.advance", "budgets", AdvanceRecurring, client_allowed=False),
         CommandSpec(
             "rates.refresh",
             "currency",

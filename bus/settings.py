@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     rates_reload_s: float = Field(
         5.0, description="How often a converting process looks for newly written rates."
     )
+    recurring_tick_s: float = Field(
+        30.0, description="How often each budgets process makes due recurring expenses; 0: never."
+    )
     rpc_timeout_s: float = Field(3.0, description="How long a request-reply query waits.")
 
     # Process

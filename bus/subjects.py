@@ -55,6 +55,7 @@ def rpc_subject(actor: str, query: str) -> str:
 CONVERT_RPC = rpc_subject("currency", "convert")
 RATES_RPC = rpc_subject("currency", "rates")
 BALANCES_RPC = rpc_subject("splits", "balances")
+BUDGET_VIEWS_RPC = rpc_subject("budgets", "views")
 
 
 def reply_inbox(node_id: str) -> str:

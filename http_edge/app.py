@@ -11,6 +11,7 @@ from nats.errors import Error as NatsError
 from pymongo.errors import ConnectionFailure
 
 import http_edge.routes.auth
+import http_edge.routes.budgets
 import http_edge.routes.catalog
 import http_edge.routes.currency
 import http_edge.routes.expenses

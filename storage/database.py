@@ -10,6 +10,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from bus.settings import Settings
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
+from storage.budgets import (
+    BudgetDoc,
+    BudgetRebuildDoc,
+    BudgetTallyDoc,
+    GoalDoc,
+    RecurringDoc,
+    SpendDoc,
+)
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.groups import (
     GroupBalanceDoc,
@@ -42,6 +50,12 @@ DOCUMENTS: list[type[Document]] = [
     GroupEntryDoc,
     GroupBalanceDoc,
     GroupBalanceSnapshotDoc,
+    BudgetDoc,
+    BudgetTallyDoc,
+    SpendDoc,
+    BudgetRebuildDoc,
+    GoalDoc,
+    RecurringDoc,
 ]
 
 

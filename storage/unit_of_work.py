@@ -136,6 +136,10 @@ class BatchWork:
         copy: D = doc.model_copy(deep=True)
         return copy
 
+    def staged_of(self, model: type[D]) -> list[D]:
+        """Documents of ``model`` staged by earlier commands of this batch (not yet written)."""
+        return [doc for (kind, _), doc in self._staged.items() if kind is model]
+
     def merge(self, work: CommandWork) -> None:
         for doc in work.staged:
             self._staged[(type(doc), str(doc.id))] = doc
@@ -169,9 +173,14 @@ class BatchWork:
         if counter_ops:
             await self._write_counters(counter_ops)
         for model, ops in state_ops.items():
-            result = await model.get_pymongo_collection().bulk_write(
-                ops, ordered=False, session=self.session
-            )
+            try:
+                result = await model.get_pymongo_collection().bulk_write(
+                    ops, ordered=False, session=self.session
+                )
+            except BulkWriteError as exc:
+                if _only_duplicates(exc):  # inserted concurrently by another process
+                    raise StaleWrite(f"{model.__name__}: a document was created since") from exc
+                raise
             if result.matched_count != replaces[model]:
                 raise StaleWrite(f"{model.__name__}: a document changed since it was read")
         if processed:
@@ -237,6 +246,11 @@ class BatchWork:
         return by_model, replaces
 
 
+def _only_duplicates(exc: BulkWriteError) -> bool:
+    errors = exc.details.get("writeErrors", [])
+    return bool(errors) and all(e.get("code") == 11000 for e in errors)
+
+
 class CommandWork:
     """What one command's handler sees and stages; merged into the batch only if accepted."""
 
@@ -259,6 +273,11 @@ class CommandWork:
         self.events: list[StagedEvent] = []
         self.numbered: list[Callable[[], None]] = []
         self.outcome: Outcome | None = None
+
+    @property
+    def session(self) -> AsyncClientSession:
+        """The batch's transaction, for reads a handler makes beyond the identity map."""
+        return self._batch.session
 
     @property
     def runtime(self) -> Any:
@@ -287,6 +306,13 @@ class CommandWork:
     ) -> list[str]:
         """See :meth:`BatchWork.find_ids`."""
         return await self._batch.find_ids(model, query, limit, sort)
+
+    def staged_of(self, model: type[D]) -> list[D]:
+        """Documents of ``model`` staged in this batch so far, this command's last (a query
+        of the database does not see them yet)."""
+        mine = {str(d.id): d for d in self.staged if isinstance(d, model)}
+        earlier = [d for d in self._batch.staged_of(model) if str(d.id) not in mine]
+        return [*earlier, *mine.values()]
 
     def put(self, doc: Document) -> None:
         """Stage the new state of an entity (insert if new, else replace at the version read)."""

@@ -58,6 +58,7 @@ def make_settings(
         "login_max_per_address": 100_000,  # every test client is 127.0.0.1
         "register_max_per_address": 100_000,
         "rates_refresh_interval_s": 0,  # no provider on the network in tests; they refresh by command
+        "recurring_tick_s": 0,  # tests run the recurring scheduler themselves, with their clock
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,379 @@
+"""Budgets: create, change and delete them, and keep their spending current from the expense
+events (personal and group), raising each alert once per threshold per period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from actors.budgets.definitions import calendar_of, rules_of
+from actors.budgets.periods import Calendar, check_calendar, first_period, local_day
+from actors.budgets.runtime import BudgetsRuntime
+from actors.budgets.spending import (
+    Alert,
+    BudgetRules,
+    Convert,
+    Spend,
+    Tally,
+    affected,
+    alerts,
+    apply,
+    contribution,
+    dump_tally,
+    load_tally,
+    recount,
+    spend_of_expense,
+    spend_of_group_expense,
+)
+from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
+from actors.kernel import Decision, accept, reject, runtime_of
+from bus.budgets import MAX_BUDGETS, CreateBudget, UpdateBudget
+from bus.commands import DeleteById
+from bus.envelopes import Command, Event
+from bus.ids import group_scope, user_scope
+from bus.money import MoneyError, check_precision
+from storage.accounts import UserDoc
+from storage.budget_reads import budget_entity, spend_rows
+from storage.budgets import BudgetDoc, BudgetTallyDoc, SpendDoc
+from storage.groups import GroupDoc
+from storage.ledger import CategoryDoc
+from storage.unit_of_work import CommandWork
+
+GROUP_EDITORS = ("owner", "admin")
+RECOUNT_FIELDS = frozenset(
+    {
+        "currency",
+        "period",
+        "starts_on",
+        "ends_on",
+        "week_start",
+        "timezone",
+        "category_ids",
+        "categories",
+    }
+)
+
+
+def _convert(work: CommandWork) -> Convert:
+    return runtime_of(work, BudgetsRuntime).convert
+
+
+# ---- spends: the expenses this actor has applied ------------------------------------------
+
+
+def spend_of_doc(doc: SpendDoc | None) -> Spend | None:
+    if doc is None:
+        return None
+    return Spend(
+        id=doc.id,
+        scope=doc.scope,
+        version=doc.version,
+        counts=doc.counts,
+        day=date.fromisoformat(doc.date),
+        occurred_at=doc.occurred_at,
+        category=doc.category,
+        amount=doc.amount,
+        currency=doc.currency,
+        value=doc.value,
+        value_currency=doc.value_currency,
+    )
+
+
+def doc_of_spend(spend: Spend) -> SpendDoc:
+    return SpendDoc(
+        id=spend.id,
+        scope=spend.scope,
+        version=spend.version,
+        counts=spend.counts,
+        date=spend.day.isoformat(),
+        occurred_at=spend.occurred_at,
+        category=spend.category,
+        amount=spend.amount,
+        currency=spend.currency,
+        value=spend.value,
+        value_currency=spend.value_currency,
+    )
+
+
+def _spend_of_row(row: dict[str, Any]) -> Spend:
+    doc = SpendDoc.model_validate(row)
+    spend = spend_of_doc(doc)
+    assert spend is not None
+    return spend
+
+
+async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
+    """Every expense of the budget's scope that may fall in its periods: as written, and as
+    staged by this batch (a day either side: a moment may fall on another local day)."""
+    calendar = rules.calendar
+    first = first_period(calendar).start - timedelta(days=1)
+    last = calendar.ends_on + timedelta(days=1) if calendar.ends_on else None
+    rows = await spend_rows(work.session, rules.scope, first, last)
+    found = {row["_id"]: _spend_of_row(row) for row in rows}
+    for doc in work.staged_of(SpendDoc):
+        if doc.scope == rules.scope:
+            spend = spend_of_doc(doc)
+            assert spend is not None
+            found[doc.id] = spend
+    return list(found.values())
+
+
+# ---- budget lookups and access ------------------------------------------------------------
+
+
+async def scope_budgets(work: CommandWork, scope: str) -> list[BudgetDoc]:
+    """The live budgets counting ``scope``'s expenses (written, or staged by this batch)."""
+    ids = await work.find_ids(BudgetDoc, {"scope": scope, "deleted": False}, MAX_BUDGETS * 2)
+    staged = [d.id for d in work.staged_of(BudgetDoc) if d.scope == scope]
+    budgets = []
+    for budget_id in dict.fromkeys([*ids, *staged]):
+        doc = await work.get(BudgetDoc, budget_id)
+        if doc is not None and not doc.deleted and doc.scope == scope:
+            budgets.append(doc)
+    return budgets
+
+
+async def _editable(work: CommandWork, command: Command, budget_id: str) -> BudgetDoc | Decision:
+    """The budget if the issuer may change it: their own, or their group's as an admin."""
+    doc = await work.get(BudgetDoc, budget_id)
+    user = command.actor.user_id
+    if doc is None or doc.deleted:
+        return reject("not_found", "no such budget")
+    if doc.group_id is None:
+        return doc if doc.owner_id == user else reject("not_found", "no such budget")
+    group = await work.get(GroupDoc, doc.group_id)
+    role = group.role_of(user) if group is not None else None
+    if role is None:
+        return reject("not_found", "no such budget")
+    if role not in GROUP_EDITORS:
+        return reject("forbidden", "only the group's admins change its budgets")
+    return doc
+
+
+async def _foreign_categories(work: CommandWork, owner: str, ids: Iterable[str]) -> Decision | None:
+    wrong = {}
+    for n, category_id in enumerate(ids):
+        category = await work.get(CategoryDoc, category_id)
+        if category is None or category.owner_id != owner:
+            wrong[f"category_ids.{n}"] = "not one of your categories"
+    if wrong:
+        return reject("validation", "unknown categories", fields=wrong)
+    return None
+
+
+# ---- tallies and alerts -------------------------------------------------------------------
+
+
+def _alert_data(doc: BudgetDoc, alert: Alert) -> dict[str, Any]:
+    return {
+        "entity": {
+            "budget_id": doc.id,
+            "name": doc.name,
+            "group_id": doc.group_id,
+            "period_start": alert.period.start.isoformat(),
+            "period_end": (alert.period.end - timedelta(days=1)).isoformat(),
+            "threshold": alert.threshold,
+            "spent": format(alert.spent, "f"),
+            "available": format(alert.available, "f"),
+            "percent_used": format(alert.percent_used, "f"),
+            "currency": doc.currency,
+        },
+        "version": None,
+    }
+
+
+def _raise(work: CommandWork, doc: BudgetDoc, raised: list[Alert]) -> None:
+    for alert in raised:
+        work.emit(doc.scope, f"budget.{alert.kind}", _alert_data(doc, alert))
+
+
+def _put_tally(
+    work: CommandWork, doc: BudgetDoc, held: BudgetTallyDoc | None, tally: Tally
+) -> None:
+    version = held.version + 1 if held is not None else 1
+    work.put(
+        BudgetTallyDoc(
+            id=doc.id,
+            scope=doc.scope,
+            periods=dump_tally(tally),
+            version=version,
+            updated_at=work.now,
+        )
+    )
+
+
+async def _recount(work: CommandWork, doc: BudgetDoc) -> None:
+    """Count the budget afresh from every expense seen (alerts already sent stay sent), and
+    raise what the result reaches in periods still running."""
+    held = await work.get(BudgetTallyDoc, doc.id)
+    rules = rules_of(doc)
+    keep = load_tally(held.periods) if held is not None else {}
+    tally = recount(rules, await spends_for(work, rules), _convert(work), keep)
+    raised = alerts(rules, tally, list(tally), work.now)
+    _put_tally(work, doc, held, tally)
+    _raise(work, doc, raised)
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+
+async def create_budget(command: Command, p: CreateBudget, work: CommandWork) -> Decision:
+    owner = command.actor.user_id
+    if owner is None:
+        return reject("forbidden", "sign in first")
+    if p.group_id is not None:
+        group = await work.get(GroupDoc, p.group_id)
+        role = group.role_of(owner) if group is not None else None
+        if group is None or role is None:
+            return reject("not_found", "no such group", group_id="no such group")
+        if role not in GROUP_EDITORS:
+            return reject("forbidden", "only the group's admins make its budgets")
+        scope, timezone = group_scope(group.id), p.timezone or group.timezone
+    else:
+        user = await work.get(UserDoc, owner)
+        scope, timezone = user_scope(owner), p.timezone or (user.timezone if user else "UTC")
+        if (bad := await _foreign_categories(work, owner, p.category_ids)) is not None:
+            return bad
+    budget_id = new_entity_id("budget", command.command_id, p.id)
+    existing = await work.get(BudgetDoc, budget_id)
+    current = budget_entity(existing) if existing is not None else None
+    if (taken := id_taken(existing, owner, current, "a budget")) is not None:
+        return taken
+    if len(await scope_budgets(work, scope)) >= MAX_BUDGETS:
+        return reject("validation", f"at most {MAX_BUDGETS} budgets each")
+    starts_on = p.starts_on or local_day(work.now, timezone)
+    calendar = Calendar(p.period, timezone, starts_on, p.ends_on, p.week_start)
+    if (reason := check_calendar(calendar)) is not None:
+        return reject("validation", reason, period=reason)
+    if p.period != "custom":
+        starts_on = first_period(calendar).start
+    doc = BudgetDoc(
+        id=budget_id,
+        scope=scope,
+        owner_id=owner,
+        group_id=p.group_id,
+        name=p.name,
+        amount=p.amount,
+        currency=p.currency,
+        period=p.period,
+        starts_on=starts_on.isoformat(),
+        ends_on=p.ends_on.isoformat() if p.ends_on else None,
+        week_start=p.week_start,
+        timezone=timezone,
+        category_ids=list(p.category_ids),
+        categories=list(p.categories),
+        rollover=p.rollover,
+        thresholds=list(p.thresholds),
+        version=1,
+        created_at=work.now,
+        updated_at=work.now,
+    )
+    work.put(doc)
+    entity = budget_entity(doc)
+    work.emit(scope, "budget.created", change_data(entity))
+    await _recount(work, doc)
+    return accept(entity)
+
+
+async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) -> Decision:
+    found = await _editable(work, command, p.id)
+    if isinstance(found, Decision):
+        return found
+    doc = found
+    if (conflict := stale(command, budget_entity(doc))) is not None:
+        return conflict
+    changes = stored_changes(p)
+    if doc.group_id is not None and changes.get("category_ids"):
+        return reject("validation", "a shared budget counts `categories`", category_ids="not here")
+    if doc.group_id is None and changes.get("categories"):
+        return reject(
+            "validation", "a personal budget counts `category_ids`", categories="not here"
+        )
+    owner_ids = changes.get("category_ids", []) if doc.group_id is None else []
+    if (bad := await _foreign_categories(work, doc.owner_id, owner_ids)) is not None:
+        return bad
+    updated = next_version(doc, work.now, **changes)
+    if updated.period != "custom":
+        updated = updated.model_copy(update={"ends_on": None})
+    calendar = calendar_of(updated)
+    if updated.period == "custom" and updated.ends_on is None:
+        return reject("validation", "a custom period needs ends_on", ends_on="required")
+    if (reason := check_calendar(calendar)) is not None:
+        return reject("validation", reason, period=reason)
+    if updated.rollover and updated.period == "custom":
+        return reject("validation", "a custom range cannot roll over", rollover="not for custom")
+    try:
+        check_precision(updated.amount, updated.currency)
+    except MoneyError as exc:
+        return reject("validation", str(exc), amount=str(exc))
+    if updated.period != "custom":
+        updated = updated.model_copy(update={"starts_on": first_period(calendar).start.isoformat()})
+    work.put(updated)
+    entity = budget_entity(updated)
+    work.emit(doc.scope, "budget.updated", change_data(entity, budget_entity(doc)))
+    if RECOUNT_FIELDS & changes.keys():
+        await _recount(work, updated)
+    else:  # a new amount, thresholds or rollover may reach thresholds at once
+        held = await work.get(BudgetTallyDoc, doc.id)
+        rules = rules_of(updated)
+        tally = load_tally(held.periods) if held is not None else {}
+        raised = alerts(rules, tally, list(tally), work.now)
+        if raised:
+            _put_tally(work, updated, held, tally)
+            _raise(work, updated, raised)
+    return accept(entity)
+
+
+async def delete_budget(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+    found = await _editable(work, command, p.id)
+    if isinstance(found, Decision):
+        return found
+    if (conflict := stale(command, budget_entity(found))) is not None:
+        return conflict
+    gone = next_version(found, work.now, deleted=True)
+    work.put(gone)
+    tombstone = budget_entity(gone)
+    work.emit(found.scope, "budget.deleted", change_data(tombstone, budget_entity(found)))
+    return accept(tombstone)
+
+
+# ---- reactions: expense events ------------------------------------------------------------
+
+
+def spend_of_event(event: Event) -> Spend | None:
+    entity = event.data.get("entity")
+    if not isinstance(entity, dict):
+        return None
+    deleted = event.type.endswith(".deleted")
+    if event.type.startswith("expense."):
+        return spend_of_expense(event.scope, entity, deleted)
+    if event.type.startswith("group_expense."):
+        return spend_of_group_expense(event.scope, entity, deleted)
+    return None
+
+
+async def apply_expense(event: Event, work: CommandWork) -> None:
+    """Apply one expense event to every budget of its scope: what its previous version applied
+    is taken away and the new one added (an event not newer than what is held changes nothing,
+    so redelivered and reordered events count once)."""
+    spend = spend_of_event(event)
+    if spend is None:
+        return
+    held = await work.get(SpendDoc, spend.id)
+    if held is not None and held.version >= spend.version:
+        return
+    before = spend_of_doc(held)
+    work.put(doc_of_spend(spend))
+    convert = _convert(work)
+    for budget in await scope_budgets(work, event.scope):
+        rules = rules_of(budget)
+        old, new = contribution(rules, before, convert), contribution(rules, spend, convert)
+        if old == new:
+            continue
+        tally_doc = await work.get(BudgetTallyDoc, budget.id)
+        tally = load_tally(tally_doc.periods) if tally_doc is not None else {}
+        touched = [apply(tally, old, -1), apply(tally, new, 1)]
+        raised = alerts(rules, tally, affected(rules, tally, touched), work.now)
+        _put_tally(work, budget, tally_doc, tally)
+        _raise(work, budget, raised)

@@ -1,0 +1,430 @@
+"""Budgets, savings goals and recurring expenses (the budgets actor's): command payloads, the
+entities clients see, and the request-reply query of their status.
+
+A budget caps spending per period (weekly, monthly, yearly or one custom range) in its own
+timezone; a personal budget counts its owner's expenses, a shared one its group's. A goal
+tracks savings towards a target. A recurring rule creates an expense on its dates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, PlainSerializer, ValidationInfo, field_validator, model_validator
+
+from bus.entities import Entity, ExpenseType
+from bus.limits import (
+    Day,
+    Description,
+    EntityId,
+    Name,
+    Notes,
+    ShortText,
+    Tags,
+    Timezone,
+)
+from bus.money import Amount, CurrencyCode, PositiveAmount, format_amount
+from bus.payload import Payload, fit_precision
+
+PeriodKind = Literal["weekly", "monthly", "yearly", "custom"]
+RepeatUnit = Literal["day", "week", "month", "year"]
+MonthEnd = Literal["clamp", "skip"]
+
+DEFAULT_THRESHOLDS = (50, 80, 100)
+MAX_THRESHOLDS = 10
+MAX_CATEGORIES = 50
+MAX_BUDGETS = 100  # per person, and per group
+MAX_GOALS = 100
+MAX_RULES = 200
+
+Threshold = Annotated[int, Field(ge=1, le=1000, description="Percent of the period's amount.")]
+Label = Annotated[ShortText, Field(min_length=1, max_length=60)]
+Percent = Annotated[
+    Decimal,
+    PlainSerializer(format_amount, return_type=str, when_used="always"),
+    Field(json_schema_extra={"type": "string", "examples": ["83.4"]}),
+]
+
+
+def _check_thresholds(value: list[int] | None) -> list[int] | None:
+    if value is None:
+        return None
+    if any(b <= a for a, b in itertools.pairwise(value)):
+        raise ValueError("thresholds must be in increasing order without duplicates")
+    return value
+
+
+def _check_unique(value: list[str] | None) -> list[str] | None:
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("listed twice")
+    return value
+
+
+def _labels(value: list[str] | None) -> list[str] | None:
+    """Group expense categories are free text: compared without case or outer spaces."""
+    if value is None:
+        return None
+    folded = [v.strip().casefold() for v in value]
+    if len(set(folded)) != len(folded):
+        raise ValueError("listed twice")
+    return folded
+
+
+# ---- budgets ------------------------------------------------------------------------------
+
+
+class CreateBudget(Payload):
+    """A personal budget, or with ``group_id`` a shared one (group admins). Without
+    ``starts_on`` it starts with the current period; ``custom`` needs both dates."""
+
+    id: EntityId | None = None
+    group_id: EntityId | None = None
+    name: Name
+    amount: PositiveAmount
+    currency: CurrencyCode
+    period: PeriodKind = "monthly"
+    starts_on: Day | None = None
+    ends_on: Day | None = Field(None, description="custom only: its last day (inclusive).")
+    week_start: int = Field(0, ge=0, le=6, description="weekly only: 0 = Monday .. 6 = Sunday.")
+    timezone: Timezone | None = Field(None, description="Default: yours, or the group's.")
+    category_ids: Annotated[list[EntityId], Field(max_length=MAX_CATEGORIES)] = Field(
+        default_factory=list, description="Personal: your categories counted; none = all."
+    )
+    categories: Annotated[list[Label], Field(max_length=MAX_CATEGORIES)] = Field(
+        default_factory=list, description="Shared: group expense categories counted; none = all."
+    )
+    rollover: bool = Field(False, description="Carry the unspent rest into the next period.")
+    thresholds: Annotated[list[Threshold], Field(min_length=1, max_length=MAX_THRESHOLDS)] = Field(
+        default_factory=lambda: list(DEFAULT_THRESHOLDS)
+    )
+
+    _thresholds = field_validator("thresholds")(_check_thresholds)
+    _unique_ids = field_validator("category_ids")(_check_unique)
+    _folded = field_validator("categories")(_labels)
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and info.data.get("period") != "custom":
+            raise ValueError("only a custom period has an end")
+        start = info.data.get("starts_on")
+        if value is not None and start is not None and value < start:
+            raise ValueError("ends_on is before starts_on")
+        return value
+
+    @field_validator("rollover")
+    @classmethod
+    def _rollover_needs_periods(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("period") == "custom":
+            raise ValueError("a custom range has no next period to roll over into")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        fit_precision(self)
+        if self.period == "custom" and (self.starts_on is None or self.ends_on is None):
+            raise ValueError("a custom period needs starts_on and ends_on")
+        if self.group_id is not None and self.category_ids:
+            raise ValueError("a shared budget counts group expense `categories`, not category_ids")
+        if self.group_id is None and self.categories:
+            raise ValueError("a personal budget counts your `category_ids`")
+        return self
+
+
+class UpdateBudget(Payload):
+    """Fields present are changed. Changing what is counted (categories, currency, period,
+    timezone, start) recounts every period from the expenses seen so far."""
+
+    id: EntityId
+    name: Name | None = None
+    amount: PositiveAmount | None = None
+    currency: CurrencyCode | None = None
+    period: PeriodKind | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
+    week_start: int | None = Field(None, ge=0, le=6)
+    timezone: Timezone | None = None
+    category_ids: Annotated[list[EntityId], Field(max_length=MAX_CATEGORIES)] | None = None
+    categories: Annotated[list[Label], Field(max_length=MAX_CATEGORIES)] | None = None
+    rollover: bool | None = None
+    thresholds: (
+        Annotated[list[Threshold], Field(min_length=1, max_length=MAX_THRESHOLDS)] | None
+    ) = None
+
+    _thresholds = field_validator("thresholds")(_check_thresholds)
+    _unique_ids = field_validator("category_ids")(_check_unique)
+    _folded = field_validator("categories")(_labels)
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("starts_on")
+        if value is not None and start is not None and value < start:
+            raise ValueError("ends_on is before starts_on")
+        return value
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Self:
+        for required in (
+            "name",
+            "amount",
+            "currency",
+            "period",
+            "starts_on",
+            "week_start",
+            "timezone",
+            "category_ids",
+            "categories",
+            "rollover",
+            "thresholds",
+        ):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be null")
+        return self
+
+
+# ---- goals --------------------------------------------------------------------------------
+
+
+class CreateGoal(Payload):
+    id: EntityId | None = None
+    name: Name
+    target_amount: PositiveAmount
+    currency: CurrencyCode
+    target_date: Day | None = None
+    timezone: Timezone | None = Field(None, description="Default: yours.")
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        fit_precision(self, "target_amount")
+        return self
+
+
+class UpdateGoal(Payload):
+    id: EntityId
+    name: Name | None = None
+    target_amount: PositiveAmount | None = None
+    target_date: Day | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Self:
+        for required in ("name", "target_amount"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be null")
+        return self
+
+
+class GoalMovement(Payload):
+    """Money put into (contribute) or taken out of (withdraw) a goal, in its currency."""
+
+    id: EntityId
+    amount: PositiveAmount
+    note: ShortText | None = None
+
+
+# ---- recurring expenses -------------------------------------------------------------------
+
+
+class ExpenseTemplate(Payload):
+    """The expense each occurrence creates (its date is the occurrence's)."""
+
+    type: ExpenseType = "expense"
+    amount: PositiveAmount
+    currency: CurrencyCode
+    category_id: EntityId | None = None
+    description: Description = ""
+    merchant: ShortText | None = None
+    notes: Notes | None = None
+    tags: Tags = Field(default_factory=list)
+    trip_id: EntityId | None = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        fit_precision(self)
+        return self
+
+
+class CreateRecurring(Payload):
+    """Every ``every`` ``unit``s from ``start_date``; for months and years on ``day_of_month``
+    (default: the start's day). A month without that day clamps to its last day, or is skipped
+    with ``month_end: skip``. It ends after ``end_date`` or ``count`` occurrences, if given."""
+
+    id: EntityId | None = None
+    template: ExpenseTemplate
+    every: int = Field(1, ge=1, le=366)
+    unit: RepeatUnit = "month"
+    day_of_month: int | None = Field(None, ge=1, le=31)
+    month_end: MonthEnd = "clamp"
+    start_date: Day
+    end_date: Day | None = None
+    count: int | None = Field(None, ge=1, le=10_000)
+    timezone: Timezone | None = Field(None, description="Default: yours.")
+
+    @field_validator("end_date")
+    @classmethod
+    def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError("end_date is before start_date")
+        return value
+
+
+class UpdateRecurring(Payload):
+    """Changes the expense made from now on, or when it ends (not the past occurrences)."""
+
+    id: EntityId
+    template: ExpenseTemplate | None = None
+    end_date: Day | None = None
+    count: int | None = Field(None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Self:
+        if "template" in self.model_fields_set and self.template is None:
+            raise ValueError("template cannot be null")
+        return self
+
+
+class RecurringRef(Payload):
+    id: EntityId
+
+
+OccurrenceResult = Literal["created", "rejected", "unknown"]
+
+
+class AdvanceRecurring(Payload):
+    """The scheduler made (or tried) the occurrence on ``occurrence``: move the rule on."""
+
+    id: EntityId
+    occurrence: Day
+    expense_id: EntityId
+    result: OccurrenceResult
+    reason: ShortText | None = None
+
+
+# ---- entities -----------------------------------------------------------------------------
+
+
+class Budget(Entity):
+    id: str
+    owner_id: str = Field(description="Who made it.")
+    group_id: str | None = None
+    name: str
+    amount: Amount
+    currency: str
+    period: PeriodKind
+    starts_on: date
+    ends_on: date | None = None
+    week_start: int = 0
+    timezone: str
+    category_ids: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    rollover: bool = False
+    thresholds: list[int]
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class BudgetStatus(Entity):
+    """Where a budget stands in one period (the current one unless asked otherwise)."""
+
+    budget_id: str
+    currency: str
+    period_start: date
+    period_end: date = Field(description="The period's last day (inclusive).")
+    amount: Amount
+    rolled_over: Amount = Field(description="Unspent rest carried in from earlier periods.")
+    available: Amount = Field(description="amount + rolled_over.")
+    spent: Amount
+    remaining: Amount = Field(description="available - spent; negative when over.")
+    percent_used: Percent = Field(description="spent / available * 100, one decimal.")
+    days_total: int
+    days_elapsed: int
+    days_left: int = Field(description="Days of the period from today on, today included.")
+    average_daily_spend: Amount = Field(description="spent / days_elapsed.")
+    projected_total: Amount
+    projection_method: str
+    expenses_counted: int
+    awaiting_rate: int = Field(description="Expenses not counted yet: no rate to convert them.")
+    thresholds_crossed: list[int]
+    exceeded: bool
+    as_of: datetime
+
+
+class BudgetView(Budget):
+    status: BudgetStatus | None = None
+
+
+class Goal(Entity):
+    id: str
+    owner_id: str
+    name: str
+    target_amount: Amount
+    currency: str
+    target_date: date | None = None
+    timezone: str
+    saved: Amount
+    achieved_at: datetime | None = None
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class GoalProgress(Entity):
+    goal_id: str
+    saved: Amount
+    remaining: Amount
+    percent: Percent
+    achieved: bool
+    days_left: int | None = None
+    needed_per_week: Amount | None = Field(None, description="To reach the target on time.")
+    needed_per_month: Amount | None = None
+    overdue: bool = False
+    as_of: datetime
+
+
+class GoalView(Goal):
+    progress: GoalProgress | None = None
+
+
+class RecurringRule(Entity):
+    id: str
+    owner_id: str
+    template: dict[str, Any]
+    every: int
+    unit: RepeatUnit
+    day_of_month: int | None = None
+    month_end: MonthEnd
+    start_date: date
+    end_date: date | None = None
+    count: int | None = None
+    timezone: str
+    made: int = Field(description="Occurrences created so far.")
+    next_date: date | None = Field(None, description="Null once it has ended.")
+    paused: bool = False
+    last_error: str | None = None
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---- request-reply: what needs the actor's rules ------------------------------------------
+
+
+class ViewsQuery(Payload):
+    """Budgets with their status and goals with their progress (the asker checked access)."""
+
+    budget_ids: Annotated[list[str], Field(max_length=200)] = Field(default_factory=list)
+    goal_ids: Annotated[list[str], Field(max_length=200)] = Field(default_factory=list)
+    on: Day | None = Field(None, description="Status of the period containing this day.")
+
+
+class Views(Entity):
+    budgets: list[BudgetView]
+    goals: list[GoalView]

@@ -1,0 +1,430 @@
+"""Budgets, savings goals and recurring expenses.
+
+Writes are commands for the budgets actor. Reads check access on every request (a budget is
+its owner's, or its group's members' while they are members) and ask the actor for what needs
+its rules: a budget's status and projection, a goal's progress.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp import web
+
+from bus.budgets import (
+    Budget,
+    BudgetStatus,
+    BudgetView,
+    CreateBudget,
+    CreateGoal,
+    CreateRecurring,
+    Goal,
+    GoalMovement,
+    GoalView,
+    RecurringRef,
+    RecurringRule,
+    UpdateBudget,
+    UpdateGoal,
+    UpdateRecurring,
+    Views,
+    ViewsQuery,
+)
+from bus.rpc import QueryFailed, QueryUnavailable, ask
+from bus.subjects import BUDGET_VIEWS_RPC
+from http_edge.budget_schemas import (
+    BudgetListQuery,
+    BudgetPage,
+    GoalPage,
+    MovementBody,
+    RuleListQuery,
+    RulePage,
+    StatusQuery,
+)
+from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.dispatch import delete_by_id, send_as_caller
+from http_edge.inputs import body, expected_version, path_id, query, versioned_body
+from http_edge.problems import Problem
+from http_edge.responses import entity_or_404
+from http_edge.routes import API
+from http_edge.schemas import PageQuery, VersionQuery
+from storage.budget_reads import (
+    budget_entity,
+    budget_for,
+    budgets_of,
+    goal_entity,
+    goal_for,
+    goals_of,
+    rule_entity,
+    rule_for,
+    rules_of,
+)
+
+
+async def views(
+    request: web.Request, budget_ids: list[str], goal_ids: list[str], on: date | None = None
+) -> Views:
+    """Status and progress from the budgets actor; 503 if none answers."""
+    try:
+        return await ask(
+            resources_of(request).nc,
+            BUDGET_VIEWS_RPC,
+            ViewsQuery(budget_ids=budget_ids, goal_ids=goal_ids, on=on),
+            Views,
+            settings_of(request).rpc_timeout_s,
+        )
+    except QueryUnavailable as exc:
+        raise Problem(
+            503,
+            "unavailable",
+            f"budget status is unavailable right now ({exc}); retry shortly",
+            headers={"Retry-After": "2"},
+        ) from exc
+    except QueryFailed as exc:
+        raise Problem(422, exc.code, exc.message) from exc
+
+
+# ---- budgets ------------------------------------------------------------------------------
+
+
+@API.route(
+    "POST",
+    "/v1/budgets",
+    "Make a budget: yours, or with group_id your group's (admins)",
+    "budgets",
+    body=CreateBudget,
+    response=Budget,
+    status=201,
+    errors=(403, 404, 409),
+    command=True,
+)
+async def create_budget(request: web.Request) -> web.StreamResponse:
+    payload = await body(request, CreateBudget)
+    return await send_as_caller(request, "budget.create", payload, location="/v1/budgets")
+
+
+@API.route(
+    "GET",
+    "/v1/budgets",
+    "Your budgets and your groups' budgets, each with its current status",
+    "budgets",
+    query=BudgetListQuery,
+    response=BudgetPage,
+    errors=(503,),
+)
+async def list_budgets(request: web.Request) -> web.StreamResponse:
+    q = query(request, BudgetListQuery)
+    docs, cursor = await budgets_of(principal_of(request).user_id, q.group_id, q.limit, q.cursor)
+    shown = await views(request, [d.id for d in docs], [], q.on)
+    items = [v.model_dump(mode="json") for v in shown.budgets]
+    return web.json_response({"items": items, "next_cursor": cursor})
+
+
+async def _visible_budget(request: web.Request) -> Budget:
+    doc = await budget_for(principal_of(request).user_id, path_id(request))
+    if doc is None:
+        raise Problem(404, "not_found", "no such budget")
+    return budget_entity(doc)
+
+
+@API.route(
+    "GET",
+    "/v1/budgets/{id}",
+    "One budget with its current status",
+    "budgets",
+    query=StatusQuery,
+    response=BudgetView,
+    errors=(404, 503),
+)
+async def get_budget(request: web.Request) -> web.StreamResponse:
+    q = query(request, StatusQuery)
+    budget = await _visible_budget(request)
+    shown = await views(request, [budget.id], [], q.on)
+    return entity_or_404(budget, "budget", shown.budgets[0].model_dump(mode="json"))
+
+
+@API.route(
+    "GET",
+    "/v1/budgets/{id}/status",
+    "Spent, remaining, percent used, days left, average per day and the projected total",
+    "budgets",
+    query=StatusQuery,
+    response=BudgetStatus,
+    errors=(404, 503),
+)
+async def budget_status(request: web.Request) -> web.StreamResponse:
+    q = query(request, StatusQuery)
+    budget = await _visible_budget(request)
+    shown = await views(request, [budget.id], [], q.on)
+    if not shown.budgets or shown.budgets[0].status is None:
+        raise Problem(404, "not_found", "no such budget")
+    return web.json_response(shown.budgets[0].status.model_dump(mode="json"))
+
+
+@API.route(
+    "PATCH",
+    "/v1/budgets/{id}",
+    "Change a budget (its owner, or the group's admins)",
+    "budgets",
+    body=UpdateBudget,
+    body_omit=("id",),
+    versioned=True,
+    response=Budget,
+    errors=(403, 404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def update_budget(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(request, UpdateBudget, id=path_id(request))
+    return await send_as_caller(request, "budget.update", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/budgets/{id}",
+    "Delete a budget",
+    "budgets",
+    query=VersionQuery,
+    response=Budget,
+    errors=(403, 404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def delete_budget(request: web.Request) -> web.StreamResponse:
+    return await delete_by_id(request, "budget.delete")
+
+
+# ---- goals --------------------------------------------------------------------------------
+
+
+@API.route(
+    "POST",
+    "/v1/goals",
+    "Make a savings goal",
+    "goals",
+    body=CreateGoal,
+    response=Goal,
+    status=201,
+    errors=(409,),
+    command=True,
+)
+async def create_goal(request: web.Request) -> web.StreamResponse:
+    payload = await body(request, CreateGoal)
+    return await send_as_caller(request, "goal.create", payload, location="/v1/goals")
+
+
+@API.route(
+    "GET",
+    "/v1/goals",
+    "Your goals with their progress",
+    "goals",
+    query=PageQuery,
+    response=GoalPage,
+)
+async def list_goals(request: web.Request) -> web.StreamResponse:
+    q = query(request, PageQuery)
+    docs, cursor = await goals_of(principal_of(request).user_id, q.limit, q.cursor)
+    shown = await views(request, [], [d.id for d in docs])
+    items = [v.model_dump(mode="json") for v in shown.goals]
+    return web.json_response({"items": items, "next_cursor": cursor})
+
+
+@API.route(
+    "GET",
+    "/v1/goals/{id}",
+    "One goal: progress, and what it needs per week and per month to be reached on time",
+    "goals",
+    response=GoalView,
+    errors=(404, 503),
+)
+async def get_goal(request: web.Request) -> web.StreamResponse:
+    doc = await goal_for(principal_of(request).user_id, path_id(request))
+    if doc is None:
+        raise Problem(404, "not_found", "no such goal")
+    shown = await views(request, [], [doc.id])
+    return entity_or_404(goal_entity(doc), "goal", shown.goals[0].model_dump(mode="json"))
+
+
+@API.route(
+    "PATCH",
+    "/v1/goals/{id}",
+    "Change a goal's name, target or date",
+    "goals",
+    body=UpdateGoal,
+    body_omit=("id",),
+    versioned=True,
+    response=Goal,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def update_goal(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(request, UpdateGoal, id=path_id(request))
+    return await send_as_caller(request, "goal.update", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/goals/{id}",
+    "Delete a goal",
+    "goals",
+    query=VersionQuery,
+    response=Goal,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def delete_goal(request: web.Request) -> web.StreamResponse:
+    return await delete_by_id(request, "goal.delete")
+
+
+async def _movement(request: web.Request, command_type: str) -> web.Response:
+    payload, version = await versioned_body(request, GoalMovement, id=path_id(request))
+    return await send_as_caller(request, command_type, payload, version)
+
+
+@API.route(
+    "POST",
+    "/v1/goals/{id}/contributions",
+    "Put money into a goal",
+    "goals",
+    body=MovementBody,
+    versioned=True,
+    response=Goal,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def contribute(request: web.Request) -> web.StreamResponse:
+    return await _movement(request, "goal.contribute")
+
+
+@API.route(
+    "POST",
+    "/v1/goals/{id}/withdrawals",
+    "Take money out of a goal (at most what is saved)",
+    "goals",
+    body=MovementBody,
+    versioned=True,
+    response=Goal,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def withdraw(request: web.Request) -> web.StreamResponse:
+    return await _movement(request, "goal.withdraw")
+
+
+# ---- recurring expenses -------------------------------------------------------------------
+
+
+@API.route(
+    "POST",
+    "/v1/recurring",
+    "Make a recurring expense rule",
+    "recurring",
+    body=CreateRecurring,
+    response=RecurringRule,
+    status=201,
+    errors=(409,),
+    command=True,
+)
+async def create_rule(request: web.Request) -> web.StreamResponse:
+    payload = await body(request, CreateRecurring)
+    return await send_as_caller(request, "recurring.create", payload, location="/v1/recurring")
+
+
+@API.route(
+    "GET",
+    "/v1/recurring",
+    "Your recurring rules with their next date",
+    "recurring",
+    query=RuleListQuery,
+    response=RulePage,
+)
+async def list_rules(request: web.Request) -> web.StreamResponse:
+    q = query(request, RuleListQuery)
+    docs, cursor = await rules_of(principal_of(request).user_id, q.active, q.limit, q.cursor)
+    items = [rule_entity(d).model_dump(mode="json") for d in docs]
+    return web.json_response({"items": items, "next_cursor": cursor})
+
+
+@API.route(
+    "GET",
+    "/v1/recurring/{id}",
+    "One recurring rule",
+    "recurring",
+    response=RecurringRule,
+    errors=(404,),
+)
+async def get_rule(request: web.Request) -> web.StreamResponse:
+    doc = await rule_for(principal_of(request).user_id, path_id(request))
+    return entity_or_404(rule_entity(doc) if doc is not None else None, "recurring rule")
+
+
+@API.route(
+    "PATCH",
+    "/v1/recurring/{id}",
+    "Change the expense it makes from now on, or when it ends",
+    "recurring",
+    body=UpdateRecurring,
+    body_omit=("id",),
+    versioned=True,
+    response=RecurringRule,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def update_rule(request: web.Request) -> web.StreamResponse:
+    payload, version = await versioned_body(request, UpdateRecurring, id=path_id(request))
+    return await send_as_caller(request, "recurring.update", payload, version)
+
+
+@API.route(
+    "DELETE",
+    "/v1/recurring/{id}",
+    "Delete a recurring rule (the expenses it made stay)",
+    "recurring",
+    query=VersionQuery,
+    response=RecurringRule,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def delete_rule(request: web.Request) -> web.StreamResponse:
+    return await delete_by_id(request, "recurring.delete")
+
+
+async def _toggle(request: web.Request, command_type: str) -> web.Response:
+    query(request, VersionQuery)
+    payload = RecurringRef(id=path_id(request))
+    return await send_as_caller(request, command_type, payload, expected_version(request))
+
+
+@API.route(
+    "POST",
+    "/v1/recurring/{id}/pause",
+    "Pause a rule: nothing is made until it is resumed",
+    "recurring",
+    query=VersionQuery,
+    response=RecurringRule,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def pause_rule(request: web.Request) -> web.StreamResponse:
+    return await _toggle(request, "recurring.pause")
+
+
+@API.route(
+    "POST",
+    "/v1/recurring/{id}/resume",
+    "Resume a rule from today (what fell in the pause is skipped)",
+    "recurring",
+    query=VersionQuery,
+    response=RecurringRule,
+    errors=(404, 409),
+    command=True,
+    headers=("If-Match",),
+)
+async def resume_rule(request: web.Request) -> web.StreamResponse:
+    return await _toggle(request, "recurring.resume")
