@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     show_rates.add_argument("--date", type=date.fromisoformat)
     show_rates.add_argument("--symbols", help="comma separated")
 
+    rebuild = sub.add_parser("rebuild", help="recount read models from the event log")
+    rebuild.add_argument(
+        "what", choices=["budgets"], help="budgets: every budget's spending, compared with live"
+    )
     asyncapi = sub.add_parser("asyncapi", help="print the bus's AsyncAPI document")
     asyncapi.add_argument("--out", type=Path)
 
@@ -159,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _run(redrive(settings, args.ids, sys.stdout))
         return 0
+    if args.command == "rebuild":
+        from deploy.rebuild import rebuild_budgets
+
+        report = _run(rebuild_budgets(settings, sys.stdout))
+        return 1 if report.differences else 0
     if args.command == "asyncapi":
         from deploy.asyncapi import asyncapi_document
 
