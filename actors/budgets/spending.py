@@ -227,18 +227,26 @@ def spending(tally: Tally) -> dict[str, tuple[Decimal, int, int]]:
     }
 
 
-def allowance(rules: BudgetRules, tally: Tally, period: Period) -> tuple[Decimal, Decimal]:
-    """(rolled over, available) for ``period``: its amount plus, with rollover, the unspent
-    rest of every earlier period carried forward (an overspent period carries nothing)."""
+def allowances(
+    rules: BudgetRules, tally: Tally, last: Period
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """(rolled over, available) of every period up to ``last``, in one pass: the amount plus,
+    with rollover, the unspent rest of every earlier period carried forward (an overspent period
+    carries nothing). Without rollover only ``last`` is given (every period has the amount)."""
     if not rules.rollover:
-        return Decimal(0), rules.amount
+        return {last.key: (Decimal(0), rules.amount)}
     carry = Decimal(0)
-    for earlier in periods_between(rules.calendar, first_period(rules.calendar), period):
-        if earlier.key == period.key:
-            break
-        spent = tally[earlier.key].spent if earlier.key in tally else Decimal(0)
+    found: dict[str, tuple[Decimal, Decimal]] = {}
+    for period in periods_between(rules.calendar, first_period(rules.calendar), last):
+        found[period.key] = (carry, rules.amount + carry)
+        spent = tally[period.key].spent if period.key in tally else Decimal(0)
         carry = max(Decimal(0), rules.amount + carry - spent)
-    return carry, rules.amount + carry
+    return found
+
+
+def allowance(rules: BudgetRules, tally: Tally, period: Period) -> tuple[Decimal, Decimal]:
+    """(rolled over, available) for ``period`` (see :func:`allowances`)."""
+    return allowances(rules, tally, period)[period.key]
 
 
 def percent(spent: Decimal, available: Decimal) -> Decimal:
@@ -272,12 +280,19 @@ def alerts(rules: BudgetRules, tally: Tally, keys: Iterable[str], now: datetime)
     tally so it is never raised again in that period — even if spending drops below and rises
     again. Periods already over at ``now`` raise nothing (no news of the past)."""
     raised: list[Alert] = []
-    for key in sorted(keys):
-        period = period_by_key(rules.calendar, key)
-        if period is None or period.end_at <= now or key not in tally:
-            continue
+    running = [
+        (key, period)
+        for key in sorted(keys)
+        if key in tally
+        and (period := period_by_key(rules.calendar, key)) is not None
+        and period.end_at > now
+    ]
+    if not running:
+        return raised
+    limits = allowances(rules, tally, running[-1][1])
+    for key, period in running:
         state = tally[key]
-        _, available = allowance(rules, tally, period)
+        available = limits[key][1] if rules.rollover else rules.amount
         used = percent(state.spent, available)
         exact = state.spent * 100
         for threshold in rules.thresholds:
