@@ -124,7 +124,11 @@ async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
 
 async def scope_budgets(work: CommandWork, scope: str) -> list[BudgetDoc]:
     """The live budgets counting ``scope``'s expenses (written, or staged by this batch)."""
-    ids = await work.find_ids(BudgetDoc, {"scope": scope, "deleted": False}, MAX_BUDGETS * 2)
+    key = ("scope_budgets", scope)  # the database's answer is the same all through the attempt
+    ids = work.memo.get(key)
+    if ids is None:
+        query = {"scope": scope, "deleted": False}
+        ids = work.memo[key] = await work.find_ids(BudgetDoc, query, MAX_BUDGETS * 2)
     staged = [d.id for d in work.staged_of(BudgetDoc) if d.scope == scope]
     budgets = []
     for budget_id in dict.fromkeys([*ids, *staged]):

@@ -165,11 +165,8 @@ async def update_rule(command: Command, p: UpdateRecurring, work: CommandWork) -
         changes["max_count"] = p.count
     updated = next_version(found, work.now, **changes)
     schedule = schedule_of(updated)
+    # The next date after the last one made (a paused rule is recomputed when resumed).
     following = next_occurrence(schedule, _after(updated))
-    if found.paused and following is not None:  # a paused rule resumes from today on
-        following = next_occurrence(
-            schedule, max(_after(updated) or following, _yesterday(work, found))
-        )
     updated = updated.model_copy(update={"next_date": following.isoformat() if following else None})
     return _save(work, found, updated, "recurring.updated")
 
