@@ -75,6 +75,7 @@ class SpendDoc(Document):
     currency: str
     value: DecimalAnnotation | None = None  # in value_currency (home or group currency)
     value_currency: str | None = None
+    conversions: dict[str, str | None] = Field(default_factory=dict)  # pinned: currency -> amount
 
     class Settings:
         name = "budget_spends"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from actors.budgets.definitions import calendar_of, rules_of
@@ -22,6 +23,7 @@ from actors.budgets.spending import (
     contribution,
     dump_tally,
     load_tally,
+    pin,
     recount,
     spend_of_expense,
     spend_of_group_expense,
@@ -77,6 +79,7 @@ def spend_of_doc(doc: SpendDoc | None) -> Spend | None:
         currency=doc.currency,
         value=doc.value,
         value_currency=doc.value_currency,
+        conversions={c: Decimal(v) if v is not None else None for c, v in doc.conversions.items()},
     )
 
 
@@ -93,6 +96,9 @@ def doc_of_spend(spend: Spend) -> SpendDoc:
         currency=spend.currency,
         value=spend.value,
         value_currency=spend.value_currency,
+        conversions={
+            c: format(v, "f") if v is not None else None for c, v in spend.conversions.items()
+        },
     )
 
 
@@ -120,6 +126,16 @@ async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
 
 
 # ---- budget lookups and access ------------------------------------------------------------
+
+
+async def _pinned(work: CommandWork, spend: Spend, currency: str, convert: Convert) -> Spend:
+    """``spend`` with its value in ``currency`` fixed, and kept with its record if that is new."""
+    pinned = pin(spend, [currency], convert)
+    if pinned is not spend:
+        record = await work.get(SpendDoc, spend.id)
+        if record is not None and record.version == spend.version:
+            work.put(doc_of_spend(pinned))
+    return pinned
 
 
 async def scope_budgets(work: CommandWork, scope: str) -> list[BudgetDoc]:
@@ -213,7 +229,11 @@ async def _recount(work: CommandWork, doc: BudgetDoc) -> None:
     held = await work.get(BudgetTallyDoc, doc.id)
     rules = rules_of(doc)
     keep = load_tally(held.periods) if held is not None else {}
-    tally = recount(rules, await spends_for(work, rules), _convert(work), keep)
+    convert = _convert(work)
+    spends = [
+        await _pinned(work, s, rules.currency, convert) for s in await spends_for(work, rules)
+    ]
+    tally = recount(rules, spends, convert, keep)
     raised = alerts(rules, tally, list(tally), work.now)
     _put_tally(work, doc, held, tally)
     _raise(work, doc, raised)
@@ -368,9 +388,11 @@ async def apply_expense(event: Event, work: CommandWork) -> None:
     if held is not None and held.version >= spend.version:
         return
     before = spend_of_doc(held)
-    work.put(doc_of_spend(spend))
     convert = _convert(work)
-    for budget in await scope_budgets(work, event.scope):
+    budgets = await scope_budgets(work, event.scope)
+    spend = pin(spend, {b.currency for b in budgets}, convert)
+    work.put(doc_of_spend(spend))
+    for budget in budgets:
         rules = rules_of(budget)
         old, new = contribution(rules, before, convert), contribution(rules, spend, convert)
         if old == new:

@@ -24,7 +24,7 @@ DAYS_PER_MONTH = Decimal("30.436875")  # 365.2425 / 12
 def progress(doc: GoalDoc, today: date, now: datetime) -> GoalProgress:
     """How far a goal is, and what it needs per week and per month to be reached on its date
     (the rest spread evenly over the days left, today included)."""
-    remaining = max(Decimal(0), doc.target_amount - doc.saved)
+    remaining = round_to_currency(max(Decimal(0), doc.target_amount - doc.saved), doc.currency)
     share = (doc.saved * 100 / doc.target_amount).quantize(_PERCENT)
     achieved = doc.achieved_at is not None or remaining == 0
     days_left: int | None = None

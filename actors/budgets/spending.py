@@ -7,7 +7,7 @@ Nothing here reads a clock or a database: the caller passes ``now`` and a ``Conv
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -48,6 +48,9 @@ class Spend:
     currency: str
     value: Decimal | None = None  # its value in value_currency (home or group currency)
     value_currency: str | None = None
+    # Its value in other budgets' currencies as first converted (None: no rate then), so what
+    # a later version takes away is exactly what this one added, whatever rates came since.
+    conversions: Mapping[str, Decimal | None] = field(default_factory=dict)
 
 
 def spend_of_expense(scope: str, entity: Mapping[str, Any], deleted: bool = False) -> Spend:
@@ -127,13 +130,31 @@ def spend_day(rules: BudgetRules, spend: Spend) -> date:
     return spend.day
 
 
+def needs_conversion(spend: Spend, currency: str) -> bool:
+    return spend.currency != currency and spend.value_currency != currency
+
+
+def pin(spend: Spend, currencies: Iterable[str], convert: Convert) -> Spend:
+    """``spend`` with its value in each of ``currencies`` it needs converting to fixed, at its
+    day's rate as known now (kept with the spend from then on)."""
+    missing = sorted(
+        {c for c in currencies if needs_conversion(spend, c) and c not in spend.conversions}
+    )
+    if not missing:
+        return spend
+    fixed = {c: convert(spend.amount, spend.currency, c, spend.day) for c in missing}
+    return replace(spend, conversions={**spend.conversions, **fixed})
+
+
 def value_in(rules: BudgetRules, spend: Spend, convert: Convert) -> Decimal | None:
     """The expense in the budget's currency: its own amount, its fixed home (or group) value,
-    or converted at its day's rate."""
+    its pinned conversion, or converted at its day's rate."""
     if spend.currency == rules.currency:
         return spend.amount
     if spend.value_currency == rules.currency:
         return spend.value
+    if rules.currency in spend.conversions:
+        return spend.conversions[rules.currency]
     return convert(spend.amount, spend.currency, rules.currency, spend.day)
 
 
@@ -314,9 +335,12 @@ FINAL = "final"
 NOT_STARTED = "not_started"
 
 
-def projection(spent: Decimal, elapsed: int, total: int, currency: str) -> tuple[Decimal, str]:
-    """The period's expected total: what was spent per elapsed day, over all its days."""
-    if elapsed >= total:
+def projection(
+    spent: Decimal, elapsed: int, total: int, currency: str, ended: bool
+) -> tuple[Decimal, str]:
+    """The period's expected total: what was spent per elapsed day (today counts), over all
+    its days; what was spent once it has ``ended``."""
+    if ended:
         return spent, FINAL
     if elapsed <= 0:
         return spent, NOT_STARTED
@@ -333,7 +357,7 @@ def status(
     spent = round_to_currency(state.spent, currency)
     tz = rules.calendar.timezone
     elapsed = days_elapsed(period, now, tz)
-    projected, method = projection(spent, elapsed, period.days, currency)
+    projected, method = projection(spent, elapsed, period.days, currency, now >= period.end_at)
     average = round_to_currency(spent / elapsed if elapsed else Decimal(0), currency)
     return BudgetStatus(
         budget_id=budget_id,
