@@ -15,6 +15,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from bus.ids import group_scope, split_scope, user_scope
 from storage.accounts import UserDoc
+from storage.budget_reads import budget_entity, goal_entity, rule_entity
+from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc
 from storage.documents import EventRecord, ScopeCounter
 from storage.group_reads import balances_entity, group_for, group_ids_of
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
@@ -85,6 +87,25 @@ async def _all(model: Any, query: dict[str, Any], session: AsyncClientSession) -
     return docs
 
 
+async def _planning(scope: str, kind: str, session: AsyncClientSession) -> dict[str, Any]:
+    """A scope's budgets (and, for a person, goals and recurring rules), as their events show
+    them; a budget's status is a read of its own (`GET /v1/budgets/{id}/status`)."""
+    live = {"scope": scope, "deleted": False}
+    found: dict[str, Any] = {
+        "budgets": [
+            budget_entity(d).model_dump(mode="json") for d in await _all(BudgetDoc, live, session)
+        ]
+    }
+    if kind == "user":
+        found["goals"] = [
+            goal_entity(d).model_dump(mode="json") for d in await _all(GoalDoc, live, session)
+        ]
+        found["recurring"] = [
+            rule_entity(d).model_dump(mode="json") for d in await _all(RecurringDoc, live, session)
+        ]
+    return found
+
+
 async def snapshot(scope: str) -> dict[str, Any]:
     """The full current state of ``scope`` and the `seq` it corresponds to, read in one
     transaction (so the state is exactly that after event `seq`)."""
@@ -143,6 +164,7 @@ async def snapshot(scope: str) -> dict[str, Any]:
                 ],
                 "balances": balances_entity(doc, balances).model_dump(mode="json"),
             }
+        state.update(await _planning(scope, kind, session))
         return {"scope": scope, "seq": seq, "state": state}
 
     return await in_transaction(client, read)

@@ -203,6 +203,11 @@ async def test_shared_budget_counts_group_bills_and_alerts_every_member(stack: S
             assert status == 404
         status, _ = await stack.call("PATCH", f"/v1/budgets/{bid}", bob, json={"amount": "1.00"})
         assert status == 403
+        status, snap = await stack.call(
+            "GET", "/v1/sync/snapshot", bob, params={"scope": f"group:{gid}"}
+        )
+        assert status == 200
+        assert [b["id"] for b in snap["state"]["budgets"]] == [bid]
     finally:
         await ada_phone.close()
         await bob_phone.close()

@@ -83,6 +83,14 @@ async def test_goal_progress_movements_and_achieved_once(stack: Stack) -> None:
         status, got = await stack.call("GET", f"/v1/goals/{gid}", ada)
         assert got["progress"]["achieved"] is True
         assert got["progress"]["percent"] == "107.1"
+        assert got["progress"]["remaining"] == "0.00"
+        status, snap = await stack.call(
+            "GET", "/v1/sync/snapshot", ada, params={"scope": f"user:{ada.id}"}
+        )
+        assert status == 200
+        assert [g["saved"] for g in snap["state"]["goals"]] == ["750.00"]
+        assert snap["state"]["budgets"] == []
+        assert snap["state"]["recurring"] == []
     finally:
         await phone.close()
 
