@@ -70,6 +70,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
     add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
     add("--quick", action="store_true", help="a smoke run: 5 users, 500 commands each way")
+    budgets = which.add_parser(
+        "budgets",
+        help="expense events applied to budgets per second, and the delay from an expense to "
+        "the budget alert on a device",
+    )
+    # Unset flags take the defaults of BudgetsBenchOptions (the full run, or --quick's).
+    add = budgets.add_argument
+    add("--users", type=int, default=None, help="users writing expenses (20)")
+    add("--budgets", type=int, default=None, help="budgets of each user, 1 to 10 (3)")
+    add("--expenses", type=int, default=None, help="expenses written in each round (2000)")
+    add("--samples", type=int, default=None, help="expenses timed to their alert (100)")
+    add("--one-process", action="store_true", help="one round only, with 1 budgets process")
+    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
+    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
+    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
+    add("--quick", action="store_true", help="a smoke run: 4 users, 120 expenses, 12 samples")
     return bench
 
 
@@ -83,6 +99,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from deploy.bench.sync import run_cli as run_sync_cli
 
         return run_sync_cli(args, settings)
+    if args.bench_command == "budgets":
+        from deploy.bench.budgets import run_cli as run_budgets_cli
+
+        return run_budgets_cli(args, settings)
     if args.bench_command == "money":
         from deploy.bench.money import MoneyBenchOptions, run_money
 
