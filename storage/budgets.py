@@ -69,17 +69,34 @@ class SpendDoc(Document):
     version: int
     counts: bool  # an expense that is not deleted (income never counts)
     date: str  # ISO day as recorded
-    occurred_at: datetime | None = None  # when given, placed in the budget's timezone
+    occurred_at: str | None = None  # ISO with the device's UTC offset, as the event gave it
     category: str | None = None  # category id (personal) or folded label (group)
     amount: DecimalAnnotation
     currency: str
     value: DecimalAnnotation | None = None  # in value_currency (home or group currency)
     value_currency: str | None = None
     conversions: dict[str, str | None] = Field(default_factory=dict)  # pinned: currency -> amount
+    awaiting: bool = False  # a pinned conversion had no rate: rates.updated looks again
 
     class Settings:
         name = "budget_spends"
-        indexes = [IndexModel([("scope", pymongo.ASCENDING), ("date", pymongo.ASCENDING)])]
+        indexes = [
+            IndexModel([("scope", pymongo.ASCENDING), ("date", pymongo.ASCENDING)]),
+            IndexModel([("awaiting", pymongo.ASCENDING), ("date", pymongo.ASCENDING)]),
+        ]
+
+
+class BudgetScopeDoc(Document):
+    """One per scope with spending: every expense event and every budget change of the scope
+    moves its version, so a budget counted afresh and an expense applied at the same moment
+    conflict (and one retries) instead of each missing the other."""
+
+    id: str = Field(alias="_id")  # type: ignore[assignment]  # the scope
+    version: int
+    updated_at: datetime
+
+    class Settings:
+        name = "budget_scopes"
 
 
 class BudgetRebuildDoc(Document):

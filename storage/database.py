@@ -13,6 +13,7 @@ from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.budgets import (
     BudgetDoc,
     BudgetRebuildDoc,
+    BudgetScopeDoc,
     BudgetTallyDoc,
     GoalDoc,
     RecurringDoc,
@@ -54,6 +55,7 @@ DOCUMENTS: list[type[Document]] = [
     BudgetTallyDoc,
     SpendDoc,
     BudgetRebuildDoc,
+    BudgetScopeDoc,
     GoalDoc,
     RecurringDoc,
 ]

@@ -4,11 +4,13 @@ threshold per period, shared budgets, and bad input."""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from deploy import rates as rates_cli
 from tests.budget_helpers import make_budget, spend, spent_is, status_of, today
 from tests.group_helpers import add_bill, equal_bill, make_group
 from tests.helpers import Stack, eventually
@@ -279,3 +281,28 @@ async def test_budgets_of_others_are_not_found_and_foreign_categories_refused(st
     )
     assert status == 409
     assert problem["current"]["version"] == 1
+
+
+async def test_an_expense_awaiting_a_rate_counts_when_the_rate_arrives(stack: Stack) -> None:
+    ada = await stack.signup("Ada")  # home currency EUR; the budget is in shillings
+    budget = await make_budget(stack, ada, "30000.00", currency="KES", thresholds=[50])
+    bid = budget["id"]
+    await spend(stack, ada, "100.00")
+    await eventually(lambda: _awaiting(stack, ada, bid, 1))
+    body = await status_of(stack, ada, bid)
+    assert body["spent"] == "0.00"
+    assert body["expenses_counted"] == 0
+    out = io.StringIO()
+    operator = stack.settings.model_copy(update={"node_id": "operator-cli"})
+    assert await rates_cli.set_rates(operator, today(), ["KES=150.00"], False, None, out) == 0, (
+        out.getvalue()
+    )
+    await eventually(lambda: spent_is(stack, ada, bid, "15000.00"))
+    body = await status_of(stack, ada, bid)
+    assert body["awaiting_rate"] == 0
+    assert body["expenses_counted"] == 1
+    assert body["thresholds_crossed"] == [50]
+
+
+async def _awaiting(stack: Stack, who: Any, budget_id: str, n: int) -> bool:
+    return bool((await status_of(stack, who, budget_id))["awaiting_rate"] == n)

@@ -1574,3 +1574,43 @@ def test_goal_progress_serialises_amounts_as_strings() -> None:
     assert found["remaining"] == "750.00"
     assert found["needed_per_week"] == "187.50"
     assert found["percent"] == "25.0"
+
+
+# ---- a day edited after the moment, and alerts kept across a changed calendar --------------
+
+
+def test_an_edited_day_wins_over_a_moment_that_no_longer_agrees_with_it() -> None:
+    rules = _rules("100.00", timezone="Europe/Berlin")
+    moment = "2026-01-31T12:00:00+01:00"
+    as_recorded = _spend(day="2026-01-31", occurred_at=moment)
+    moved = _spend(version=2, day="2026-03-05", occurred_at=moment)  # only the date edited
+
+    assert contribution(rules, as_recorded, _no_rate) == Contribution(
+        "2026-01-01", Decimal("10.00")
+    )
+    assert contribution(rules, moved, _no_rate) == Contribution("2026-03-01", Decimal("10.00"))
+
+
+def test_a_changed_calendar_keeps_only_the_alerts_of_periods_that_are_the_same_days() -> None:
+    monthly = _rules("100.00", starts_on=date(2026, 1, 1))
+    yearly = _rules("1000.00", kind="yearly", starts_on=date(2026, 1, 1))
+    sent = {
+        "2026-01-01": PeriodTally(fired=[50, 80], exceeded=True),
+        "2026-02-01": PeriodTally(fired=[50]),
+    }
+
+    # January 2026 (a month) and 2026 (a year) share a key but not their days: nothing kept.
+    assert recount(yearly, [], _no_rate, sent, monthly.calendar) == {}
+    # The same calendar keeps everything it sent.
+    kept = recount(monthly, [], _no_rate, sent, monthly.calendar)
+    assert {k: (p.fired, p.exceeded) for k, p in kept.items()} == {
+        "2026-01-01": ([50, 80], True),
+        "2026-02-01": ([50], False),
+    }
+    # Weeks starting on another day are other periods.
+    mondays = _rules("100.00", kind="weekly", starts_on=date(2026, 1, 5))
+    sundays = _rules("100.00", kind="weekly", starts_on=date(2026, 1, 4), week_start=6)
+    assert (
+        recount(sundays, [], _no_rate, {"2026-01-05": PeriodTally(fired=[50])}, mondays.calendar)
+        == {}
+    )

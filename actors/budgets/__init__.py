@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from actors.budgets.budgets import apply_expense, create_budget, delete_budget, update_budget
+from actors.budgets.budgets import (
+    apply_expense,
+    create_budget,
+    delete_budget,
+    refill_conversions,
+    update_budget,
+)
 from actors.budgets.goals import contribute, create_goal, delete_goal, update_goal, withdraw
 from actors.budgets.recurring import (
     advance_rule,
@@ -45,7 +51,10 @@ BUDGETS = ActorDefinition(
         "recurring.resume": resume_rule,
         "recurring.advance": advance_rule,
     },
-    reactions=dict.fromkeys(EXPENSE_EVENTS, apply_expense),
+    reactions={
+        **dict.fromkeys(EXPENSE_EVENTS, apply_expense),
+        "rates.updated": refill_conversions,
+    },
     runtime=BudgetsRuntime,
     emits=(
         "budget.created",

@@ -4,7 +4,8 @@ events (personal and group), raising each alert once per threshold per period.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from actors.budgets.definitions import calendar_of, rules_of
 from actors.budgets.periods import Calendar, check_calendar, first_period, local_day
 from actors.budgets.runtime import BudgetsRuntime
 from actors.budgets.spending import (
+    PLACEMENT_SLACK_DAYS,
     Alert,
     BudgetRules,
     Convert,
@@ -32,12 +34,13 @@ from actors.changes import change_data, id_taken, new_entity_id, next_version, s
 from actors.kernel import Decision, accept, reject, runtime_of
 from bus.budgets import MAX_BUDGETS, CreateBudget, UpdateBudget
 from bus.commands import DeleteById
+from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import group_scope, user_scope
 from bus.money import MoneyError, check_precision
 from storage.accounts import UserDoc
 from storage.budget_reads import budget_entity, spend_rows
-from storage.budgets import BudgetDoc, BudgetTallyDoc, SpendDoc
+from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc, SpendDoc
 from storage.groups import GroupDoc
 from storage.ledger import CategoryDoc
 from storage.unit_of_work import CommandWork
@@ -73,7 +76,7 @@ def spend_of_doc(doc: SpendDoc | None) -> Spend | None:
         version=doc.version,
         counts=doc.counts,
         day=date.fromisoformat(doc.date),
-        occurred_at=doc.occurred_at,
+        occurred_at=datetime.fromisoformat(doc.occurred_at) if doc.occurred_at else None,
         category=doc.category,
         amount=doc.amount,
         currency=doc.currency,
@@ -90,7 +93,7 @@ def doc_of_spend(spend: Spend) -> SpendDoc:
         version=spend.version,
         counts=spend.counts,
         date=spend.day.isoformat(),
-        occurred_at=spend.occurred_at,
+        occurred_at=spend.occurred_at.isoformat() if spend.occurred_at else None,
         category=spend.category,
         amount=spend.amount,
         currency=spend.currency,
@@ -99,6 +102,7 @@ def doc_of_spend(spend: Spend) -> SpendDoc:
         conversions={
             c: format(v, "f") if v is not None else None for c, v in spend.conversions.items()
         },
+        awaiting=any(v is None for v in spend.conversions.values()),
     )
 
 
@@ -113,8 +117,9 @@ async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
     """Every expense of the budget's scope that may fall in its periods: as written, and as
     staged by this batch (a day either side: a moment may fall on another local day)."""
     calendar = rules.calendar
-    first = first_period(calendar).start - timedelta(days=1)
-    last = calendar.ends_on + timedelta(days=1) if calendar.ends_on else None
+    slack = timedelta(days=PLACEMENT_SLACK_DAYS)
+    first = first_period(calendar).start - slack
+    last = calendar.ends_on + slack if calendar.ends_on else None
     rows = await spend_rows(work.session, rules.scope, first, last)
     found = {row["_id"]: _spend_of_row(row) for row in rows}
     for doc in work.staged_of(SpendDoc):
@@ -223,9 +228,18 @@ def _put_tally(
     )
 
 
-async def _recount(work: CommandWork, doc: BudgetDoc) -> None:
-    """Count the budget afresh from every expense seen (alerts already sent stay sent), and
-    raise what the result reaches in periods still running."""
+async def touch_scope(work: CommandWork, scope: str) -> None:
+    """Move the scope's version (see ``BudgetScopeDoc``): whatever reads the scope's expenses
+    or budgets at the same moment conflicts with this and retries."""
+    held = await work.get(BudgetScopeDoc, scope)
+    version = held.version + 1 if held is not None else 1
+    work.put(BudgetScopeDoc(id=scope, version=version, updated_at=work.now))
+
+
+async def _recount(work: CommandWork, doc: BudgetDoc, before: BudgetDoc | None = None) -> None:
+    """Count the budget afresh from every expense seen (alerts already sent stay sent for the
+    periods that are still the same days), and raise what the result reaches in periods still
+    running."""
     held = await work.get(BudgetTallyDoc, doc.id)
     rules = rules_of(doc)
     keep = load_tally(held.periods) if held is not None else {}
@@ -233,13 +247,24 @@ async def _recount(work: CommandWork, doc: BudgetDoc) -> None:
     spends = [
         await _pinned(work, s, rules.currency, convert) for s in await spends_for(work, rules)
     ]
-    tally = recount(rules, spends, convert, keep)
+    old_calendar = calendar_of(before) if before is not None else None
+    tally = recount(rules, spends, convert, keep, old_calendar)
     raised = alerts(rules, tally, list(tally), work.now)
     _put_tally(work, doc, held, tally)
     _raise(work, doc, raised)
 
 
 # ---- commands -----------------------------------------------------------------------------
+
+HISTORY_DAYS = 731  # a budget starts at most two years back (its recount and rollover are bounded)
+
+
+def _too_early(work: CommandWork, calendar: Calendar) -> Decision | None:
+    earliest = local_day(work.now, calendar.timezone) - timedelta(days=HISTORY_DAYS)
+    if calendar.starts_on < earliest:
+        why = f"a budget starts at most two years back (on or after {earliest})"
+        return reject("validation", why, starts_on=why)
+    return None
 
 
 async def create_budget(command: Command, p: CreateBudget, work: CommandWork) -> Decision:
@@ -270,6 +295,8 @@ async def create_budget(command: Command, p: CreateBudget, work: CommandWork) ->
     calendar = Calendar(p.period, timezone, starts_on, p.ends_on, p.week_start)
     if (reason := check_calendar(calendar)) is not None:
         return reject("validation", reason, period=reason)
+    if (late := _too_early(work, calendar)) is not None:
+        return late
     if p.period != "custom":
         starts_on = first_period(calendar).start
     doc = BudgetDoc(
@@ -294,6 +321,7 @@ async def create_budget(command: Command, p: CreateBudget, work: CommandWork) ->
         updated_at=work.now,
     )
     work.put(doc)
+    await touch_scope(work, scope)
     entity = budget_entity(doc)
     work.emit(scope, "budget.created", change_data(entity))
     await _recount(work, doc)
@@ -325,6 +353,8 @@ async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) ->
         return reject("validation", "a custom period needs ends_on", ends_on="required")
     if (reason := check_calendar(calendar)) is not None:
         return reject("validation", reason, period=reason)
+    if "starts_on" in changes and (late := _too_early(work, calendar)) is not None:
+        return late
     if updated.rollover and updated.period == "custom":
         return reject("validation", "a custom range cannot roll over", rollover="not for custom")
     try:
@@ -334,10 +364,11 @@ async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) ->
     if updated.period != "custom":
         updated = updated.model_copy(update={"starts_on": first_period(calendar).start.isoformat()})
     work.put(updated)
+    await touch_scope(work, doc.scope)
     entity = budget_entity(updated)
     work.emit(doc.scope, "budget.updated", change_data(entity, budget_entity(doc)))
     if RECOUNT_FIELDS & changes.keys():
-        await _recount(work, updated)
+        await _recount(work, updated, doc)
     else:  # a new amount, thresholds or rollover may reach thresholds at once
         held = await work.get(BudgetTallyDoc, doc.id)
         rules = rules_of(updated)
@@ -357,6 +388,7 @@ async def delete_budget(command: Command, p: DeleteById, work: CommandWork) -> D
         return conflict
     gone = next_version(found, work.now, deleted=True)
     work.put(gone)
+    await touch_scope(work, found.scope)
     tombstone = budget_entity(gone)
     work.emit(found.scope, "budget.deleted", change_data(tombstone, budget_entity(found)))
     return accept(tombstone)
@@ -377,6 +409,25 @@ def spend_of_event(event: Event) -> Spend | None:
     return None
 
 
+async def _move(
+    work: CommandWork, budgets: list[BudgetDoc], before: Spend | None, after: Spend
+) -> None:
+    """Take ``before``'s contribution out of each budget and put ``after``'s in, raising what
+    that reaches."""
+    convert = _convert(work)
+    for budget in budgets:
+        rules = rules_of(budget)
+        old, new = contribution(rules, before, convert), contribution(rules, after, convert)
+        if old == new:
+            continue
+        tally_doc = await work.get(BudgetTallyDoc, budget.id)
+        tally = load_tally(tally_doc.periods) if tally_doc is not None else {}
+        touched = [apply(tally, old, -1), apply(tally, new, 1)]
+        raised = alerts(rules, tally, affected(rules, tally, touched), work.now)
+        _put_tally(work, budget, tally_doc, tally)
+        _raise(work, budget, raised)
+
+
 async def apply_expense(event: Event, work: CommandWork) -> None:
     """Apply one expense event to every budget of its scope: what its previous version applied
     is taken away and the new one added (an event not newer than what is held changes nothing,
@@ -387,19 +438,37 @@ async def apply_expense(event: Event, work: CommandWork) -> None:
     held = await work.get(SpendDoc, spend.id)
     if held is not None and held.version >= spend.version:
         return
-    before = spend_of_doc(held)
-    convert = _convert(work)
+    await touch_scope(work, event.scope)
     budgets = await scope_budgets(work, event.scope)
-    spend = pin(spend, {b.currency for b in budgets}, convert)
+    spend = pin(spend, {b.currency for b in budgets}, _convert(work))
     work.put(doc_of_spend(spend))
-    for budget in budgets:
-        rules = rules_of(budget)
-        old, new = contribution(rules, before, convert), contribution(rules, spend, convert)
-        if old == new:
+    await _move(work, budgets, spend_of_doc(held), spend)
+
+
+REFILL_PER_EVENT = 500  # expenses given a rate they were waiting for, per `rates.updated`
+
+
+async def refill_conversions(event: Event, work: CommandWork) -> None:
+    """New rates arrived: expenses counted as awaiting a rate in some budget's currency are
+    converted now where the new days serve them, and move from awaiting to spent."""
+    change = RatesChanged.model_validate(event.data["entity"])
+    if not change.days:
+        return
+    max_age = runtime_of(work, BudgetsRuntime).reader.book.max_age_days
+    last = max(change.days) + timedelta(days=max_age)
+    query = {
+        "awaiting": True,
+        "date": {"$gte": min(change.days).isoformat(), "$lte": last.isoformat()},
+    }
+    for spend_id in await work.find_ids(SpendDoc, query, REFILL_PER_EVENT, sort="date"):
+        spend = spend_of_doc(await work.get(SpendDoc, spend_id))
+        if spend is None:
             continue
-        tally_doc = await work.get(BudgetTallyDoc, budget.id)
-        tally = load_tally(tally_doc.periods) if tally_doc is not None else {}
-        touched = [apply(tally, old, -1), apply(tally, new, 1)]
-        raised = alerts(rules, tally, affected(rules, tally, touched), work.now)
-        _put_tally(work, budget, tally_doc, tally)
-        _raise(work, budget, raised)
+        missing = [c for c, v in spend.conversions.items() if v is None]
+        known = {c: v for c, v in spend.conversions.items() if v is not None}
+        refilled = pin(replace(spend, conversions=known), missing, _convert(work))
+        if refilled.conversions == spend.conversions:
+            continue
+        work.put(doc_of_spend(refilled))
+        await touch_scope(work, spend.scope)
+        await _move(work, await scope_budgets(work, spend.scope), spend, refilled)

@@ -27,6 +27,9 @@ from storage.budgets import RecurringDoc
 from storage.ledger import CategoryDoc, TripDoc
 from storage.unit_of_work import CommandWork
 
+FIELD_NAMES = {"start": "start_date", "end": "end_date"}  # the schedule's names as the API's
+BACKFILL_DAYS = 366  # how far back a new rule may start (its past occurrences are made at once)
+
 
 def schedule_of(doc: RecurringDoc) -> Schedule:
     return Schedule(
@@ -84,7 +87,12 @@ async def create_rule(command: Command, p: CreateRecurring, work: CommandWork) -
         p.every, p.unit, p.start_date, p.day_of_month, p.end_date, p.count, p.month_end
     )
     if errors := check_schedule(schedule):
-        return reject("validation", "this rule would not work", fields=errors)
+        named = {FIELD_NAMES.get(name, name): why for name, why in errors.items()}
+        return reject("validation", "this rule would not work", fields=named)
+    earliest = local_day(work.now, p.timezone or "UTC") - timedelta(days=BACKFILL_DAYS)
+    if p.start_date < earliest:
+        why = f"a rule starts at most a year back (on or after {earliest})"
+        return reject("validation", why, start_date=why)
     if (bad := await _refs(work, owner, p.template)) is not None:
         return bad
     rule_id = new_entity_id("recurring", command.command_id, p.id)
@@ -165,8 +173,13 @@ async def update_rule(command: Command, p: UpdateRecurring, work: CommandWork) -
         changes["max_count"] = p.count
     updated = next_version(found, work.now, **changes)
     schedule = schedule_of(updated)
-    # The next date after the last one made (a paused rule is recomputed when resumed).
-    following = next_occurrence(schedule, _after(updated))
+    # The next date from where the rule stands (never back over dates a pause skipped); an
+    # ended rule goes on after its last occurrence if its new end or count allows.
+    since = _after(updated)
+    if found.next_date is not None:
+        waiting = date.fromisoformat(found.next_date) - timedelta(days=1)
+        since = max(since, waiting) if since is not None else waiting
+    following = next_occurrence(schedule, since)
     updated = updated.model_copy(update={"next_date": following.isoformat() if following else None})
     return _save(work, found, updated, "recurring.updated")
 

@@ -54,6 +54,9 @@ class BudgetsRuntime:
             return None
 
     async def prepare(self, commands: Sequence[Command]) -> dict[str, Any]:
+        """A batch reacting to new rates reads them at once."""
+        if any(c.type == "rates.updated" for c in commands):
+            await self.reader.refresh(force=True)
         return {}
 
     async def stop(self) -> None:

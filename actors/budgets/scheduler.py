@@ -25,11 +25,12 @@ from bus.envelopes import ActorRef, Command, Outcome, utcnow
 from bus.ids import derived_id
 from storage.budget_reads import due_rules
 from storage.budgets import RecurringDoc
+from storage.outcomes import stored_outcome
 
 log = structlog.get_logger(__name__)
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the furthest ahead any timezone's day runs (UTC+14)
-MADE = ("conflict", "idempotency_mismatch")  # already made by an earlier try of this occurrence
+MADE = "conflict"  # the expense exists: made by an earlier try of this occurrence
 
 
 def _command(command_type: str, command_id: str, owner: str, payload: dict[str, Any]) -> Command:
@@ -46,7 +47,7 @@ def _command(command_type: str, command_id: str, owner: str, payload: dict[str, 
 def result_of(outcome: Outcome | None) -> tuple[OccurrenceResult, str | None]:
     if outcome is None:
         return "unknown", None
-    if outcome.accepted or outcome.code in MADE:
+    if outcome.accepted or outcome.code == MADE:
         return "created", None
     return "rejected", (outcome.message or outcome.code or "refused")[:200]
 
@@ -109,7 +110,11 @@ class Scheduler:
         create = _command(
             "expense.create", command_id, rule.owner_id, expense_payload(rule, occurrence)
         )
-        result, reason = result_of(await self._sender.send(create, self._wait_s))
+        outcome = await self._sender.send(create, self._wait_s)
+        if outcome is not None and outcome.code == "idempotency_mismatch":
+            # Tried before with another template: what that try gave is what happened.
+            outcome = await stored_outcome(command_id)
+        result, reason = result_of(outcome)
         if result == "unknown":
             return  # not answered yet: the next tick sends it again (the same command)
         advance = AdvanceRecurring(

@@ -122,11 +122,16 @@ class Contribution:
     amount: Decimal | None  # in the budget's currency; None while no rate converts it
 
 
+PLACEMENT_SLACK_DAYS = 2  # a moment's day in another timezone is at most this far from its own
+
+
 def spend_day(rules: BudgetRules, spend: Spend) -> date:
     """The local day an expense falls on for this budget: its moment in the budget's timezone
-    when the device gave one, else the day recorded."""
-    if spend.occurred_at is not None:
-        return local_day(spend.occurred_at, rules.calendar.timezone)
+    when the device gave one that agrees with the recorded day (in the device's own offset),
+    else the recorded day (a day edited since wins over the moment)."""
+    moment = spend.occurred_at
+    if moment is not None and moment.date() == spend.day:
+        return local_day(moment, rules.calendar.timezone)
     return spend.day
 
 
@@ -229,10 +234,25 @@ def apply(tally: Tally, change: Contribution | None, sign: int) -> str | None:
     return change.key
 
 
-def recount(rules: BudgetRules, spends: Iterable[Spend], convert: Convert, keep: Tally) -> Tally:
-    """The tally from scratch over ``spends``, keeping the alerts ``keep`` already sent."""
+def same_period(before: Calendar, after: Calendar, key: str) -> bool:
+    """Whether ``key`` names the same days under both calendars."""
+    old, new = period_by_key(before, key), period_by_key(after, key)
+    return old is not None and new is not None and (old.start, old.end) == (new.start, new.end)
+
+
+def recount(
+    rules: BudgetRules,
+    spends: Iterable[Spend],
+    convert: Convert,
+    keep: Tally,
+    before: Calendar | None = None,
+) -> Tally:
+    """The tally from scratch over ``spends``, keeping the alerts ``keep`` already sent in the
+    periods that are still the same days (``before``: the calendar they were sent under)."""
     tally: Tally = {
-        key: PeriodTally(fired=list(p.fired), exceeded=p.exceeded) for key, p in keep.items()
+        key: PeriodTally(fired=list(p.fired), exceeded=p.exceeded)
+        for key, p in keep.items()
+        if same_period(before or rules.calendar, rules.calendar, key)
     }
     for spend in spends:
         apply(tally, contribution(rules, spend, convert), 1)

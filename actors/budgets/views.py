@@ -3,24 +3,31 @@ by the budgets actor's rules from what it holds (the asker has checked access)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from actors.budgets.definitions import rules_of
 from actors.budgets.goals import progress
 from actors.budgets.periods import local_day
 from actors.budgets.spending import load_tally, period_for_status, status
 from bus.budgets import BudgetView, GoalView, Views, ViewsQuery
 from bus.envelopes import utcnow
+from bus.rpc import QueryFailed
 from storage.budget_reads import budget_entity, goal_entity
 from storage.budgets import BudgetDoc, BudgetTallyDoc, GoalDoc
+
+FUTURE_DAYS = 400  # a status may be asked of a period up to about a year ahead
 
 
 async def answer_views(data: bytes) -> Views:
     query = ViewsQuery.model_validate_json(data)
     now = utcnow()
-    budgets = await BudgetDoc.find({"_id": {"$in": query.budget_ids}}).to_list()
+    if query.on is not None and query.on > now.date() + timedelta(days=FUTURE_DAYS):
+        raise QueryFailed("validation", f"`on` may be at most {FUTURE_DAYS} days ahead")
+    budgets = await BudgetDoc.find({"_id": {"$in": query.budget_ids}, "deleted": False}).to_list()
     tallies = {
         t.id: t for t in await BudgetTallyDoc.find({"_id": {"$in": query.budget_ids}}).to_list()
     }
-    goals = await GoalDoc.find({"_id": {"$in": query.goal_ids}}).to_list()
+    goals = await GoalDoc.find({"_id": {"$in": query.goal_ids}, "deleted": False}).to_list()
     by_id = {b.id: b for b in budgets}
     budget_views = []
     for budget_id in query.budget_ids:
