@@ -15,15 +15,13 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
-from bus.entities import Entity, ExpenseType
+from bus.entities import Entity
+from bus.expense_fields import ExpenseFields
 from bus.limits import (
     Day,
-    Description,
     EntityId,
     Name,
-    Notes,
     ShortText,
-    Tags,
     Timezone,
 )
 from bus.money import Amount, CurrencyCode, PositiveAmount, format_amount
@@ -228,23 +226,8 @@ class GoalMovement(Payload):
 # ---- recurring expenses -------------------------------------------------------------------
 
 
-class ExpenseTemplate(Payload):
+class ExpenseTemplate(ExpenseFields):
     """The expense each occurrence creates (its date is the occurrence's)."""
-
-    type: ExpenseType = "expense"
-    amount: PositiveAmount
-    currency: CurrencyCode
-    category_id: EntityId | None = None
-    description: Description = ""
-    merchant: ShortText | None = None
-    notes: Notes | None = None
-    tags: Tags = Field(default_factory=list)
-    trip_id: EntityId | None = None
-
-    @model_validator(mode="after")
-    def _fits(self) -> Self:
-        fit_precision(self)
-        return self
 
 
 class CreateRecurring(Payload):

@@ -25,6 +25,7 @@ from bus.budgets import (
     UpdateRecurring,
 )
 from bus.entities import ExpenseType
+from bus.expense_fields import ExpenseFields
 from bus.fx import BASE_CURRENCY
 from bus.groups import (
     AcceptInvite,
@@ -91,24 +92,10 @@ class RevokeSession(Payload):
 # ---- expenses -----------------------------------------------------------------------------
 
 
-class CreateExpense(Payload):
+class CreateExpense(ExpenseFields):
     id: EntityId | None = Field(None, description="Client-made UUID for offline creation.")
-    type: ExpenseType = "expense"
-    amount: PositiveAmount
-    currency: CurrencyCode
-    category_id: EntityId | None = None
-    description: Description = ""
-    merchant: ShortText | None = None
     date: Day
     occurred_at: AwareDatetime | None = None
-    notes: Notes | None = None
-    tags: Tags = Field(default_factory=list)
-    trip_id: EntityId | None = None
-
-    @model_validator(mode="after")
-    def _amount_fits_currency(self) -> Self:
-        fit_precision(self)
-        return self
 
 
 class UpdateExpense(Payload):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from actors.budgets.definitions import rules_of
+from actors.budgets.definitions import DEFINITION_FIELDS, rules_of
 from actors.budgets.spending import (
     Spend,
     Tally,
@@ -36,20 +36,6 @@ from storage.database import Database, connect
 from storage.documents import EventRecord
 from storage.rates import RatesReader
 
-DEFINITION_FIELDS = (
-    "amount",
-    "currency",
-    "period",
-    "starts_on",
-    "ends_on",
-    "week_start",
-    "timezone",
-    "category_ids",
-    "categories",
-    "rollover",
-    "thresholds",
-    "deleted",
-)
 Spending = dict[str, tuple[Decimal, int, int]]
 
 

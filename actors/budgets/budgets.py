@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from actors.budgets.definitions import calendar_of, rules_of
+from actors.budgets.definitions import COUNTING_FIELDS, calendar_of, rules_of
 from actors.budgets.periods import Calendar, check_calendar, first_period, local_day
 from actors.budgets.runtime import BudgetsRuntime
 from actors.budgets.spending import (
@@ -46,18 +46,6 @@ from storage.ledger import CategoryDoc
 from storage.unit_of_work import CommandWork
 
 GROUP_EDITORS = ("owner", "admin")
-RECOUNT_FIELDS = frozenset(
-    {
-        "currency",
-        "period",
-        "starts_on",
-        "ends_on",
-        "week_start",
-        "timezone",
-        "category_ids",
-        "categories",
-    }
-)
 
 
 def _convert(work: CommandWork) -> Convert:
@@ -367,7 +355,7 @@ async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) ->
     await touch_scope(work, doc.scope)
     entity = budget_entity(updated)
     work.emit(doc.scope, "budget.updated", change_data(entity, budget_entity(doc)))
-    if RECOUNT_FIELDS & changes.keys():
+    if COUNTING_FIELDS & changes.keys():
         await _recount(work, updated, doc)
     else:  # a new amount, thresholds or rollover may reach thresholds at once
         held = await work.get(BudgetTallyDoc, doc.id)

@@ -8,6 +8,23 @@ from actors.budgets.periods import Calendar
 from actors.budgets.spending import BudgetRules
 from storage.budgets import BudgetDoc
 
+COUNTING_FIELDS = frozenset(
+    {
+        "currency",
+        "period",
+        "starts_on",
+        "ends_on",
+        "week_start",
+        "timezone",
+        "category_ids",
+        "categories",
+    }
+)
+"""A budget's fields that decide which expenses count where: changing one recounts it."""
+
+DEFINITION_FIELDS = (*sorted(COUNTING_FIELDS), "amount", "rollover", "thresholds", "deleted")
+"""Everything of a budget's definition that its spending and alerts depend on."""
+
 
 def calendar_of(doc: BudgetDoc) -> Calendar:
     return Calendar(
