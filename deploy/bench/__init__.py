@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import uvloop
 
 from bus.settings import Settings
+from deploy.bench.flags import add_quick_flag, add_run_flags
 from deploy.bench.options import add_arguments, options_from
 
 
@@ -50,10 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--balance-reads", type=int, default=None, help="GET .../balances requests (200)")
     add("--as-of-reads", type=int, default=None, help="GET .../balances?as_of= requests (5)")
     add("--no-http", action="store_true", help="only the in-process figures")
-    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
-    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
-    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
-    add("--quick", action="store_true", help="a smoke run: 10 members, 300 expenses")
+    add_run_flags(groups)
+    add_quick_flag(groups, "10 members, 300 expenses")
     sync = which.add_parser(
         "sync",
         help="offline sync: batches of commands, the change feed, and a device's catch-up "
@@ -66,10 +64,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--batch", type=int, default=None, help="commands in a batch (100, the most)")
     add("--single-commands", type=int, default=None, help="commands of the lone device (10000)")
     add("--readers", type=int, default=None, help="concurrent change-feed readers (8)")
-    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
-    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
-    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
-    add("--quick", action="store_true", help="a smoke run: 5 users, 500 commands each way")
+    add_run_flags(sync)
+    add_quick_flag(sync, "5 users, 500 commands each way")
     budgets = which.add_parser(
         "budgets",
         help="expense events applied to budgets per second, and the delay from an expense to "
@@ -82,10 +78,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--expenses", type=int, default=None, help="expenses written in each round (2000)")
     add("--samples", type=int, default=None, help="expenses timed to their alert (100)")
     add("--one-process", action="store_true", help="one round only, with 1 budgets process")
-    add("--stack-log-level", default="WARNING", help="log level of the stack's processes")
-    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
-    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
-    add("--quick", action="store_true", help="a smoke run: 4 users, 120 expenses, 12 samples")
+    add_run_flags(budgets)
+    add_quick_flag(budgets, "4 users, 120 expenses, 12 samples")
     return bench
 
 

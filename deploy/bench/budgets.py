@@ -30,10 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -48,7 +45,6 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import nats
 import socketio
-import structlog
 from nats.js.errors import NotFoundError
 
 from actors.app import reaction_durable
@@ -56,11 +52,14 @@ from actors.budgets import BUDGETS
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from bus.settings import Settings
 from bus.subjects import EVENTS_STREAM
-from deploy.bench.memory import MACHINE, OTHERS, ProcessSampler
-from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info, run_and_report
-from deploy.bench.stackrun import BenchStack
-from deploy.bench.stats import Sample, latency_summary, window_summary
+from deploy.bench.devices import connect_device, disconnect_device
+from deploy.bench.flags import log_path_of, options_from_flags
+from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
+from deploy.bench.memory import MACHINE, OTHERS, ProcessSampler, own_peak_rss_mb
+from deploy.bench.report import progress, report_bench, run_header
+from deploy.bench.stackrun import BenchStack, sampled_stack
+from deploy.bench.stats import Sample, latency_summary, rate, window_summary
+from deploy.bench.table import machine_line, p50_p99, process_rows
 from deploy.bench.users import BenchUser, sign_up_many
 from deploy.stack import STOP_MARGIN_S
 from deploy.supervisor import ChildSpec, Supervisor
@@ -98,10 +97,8 @@ STREAM_WAIT_S = 120.0
 APPLY_WAIT_S = 1800.0
 POLL_S = 0.05
 ALERT_WAIT_S = 30.0
-CONNECT_TIMEOUT_S = 10.0
 CATEGORY_WAIT_S = 30.0
 PULLING_WAIT_S = 60.0
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -129,21 +126,14 @@ class BudgetsBenchOptions:
 
 def options_from(args: argparse.Namespace) -> BudgetsBenchOptions:
     """Options from parsed flags: ``--quick`` shrinks the defaults, given flags win."""
-    options = BudgetsBenchOptions(
-        second_process=not args.one_process,
-        stack_log_level=args.stack_log_level,
-        json_path=args.json_path,
-        log_path=args.log_path,
+    options = options_from_flags(
+        BudgetsBenchOptions(second_process=not args.one_process),
+        args,
+        "users",
+        "budgets",
+        "expenses",
+        "samples",
     )
-    if args.quick:
-        options = options.shrunk()
-    given = {
-        "users": args.users,
-        "budgets": args.budgets,
-        "expenses": args.expenses,
-        "samples": args.samples,
-    }
-    options = replace(options, **{k: v for k, v in given.items() if v is not None})
     return replace(
         options,
         users=max(1, options.users),
@@ -155,52 +145,17 @@ def options_from(args: argparse.Namespace) -> BudgetsBenchOptions:
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run the benchmark from parsed flags; 0 when it completed (speed is never judged)."""
-    options = options_from(args)
-    return run_and_report(
-        "bench budgets",
-        run_budgets(settings, options, sys.stdout),
-        render,
-        options.json_path,
-        lambda: log_path_of(options),
-    )
-
-
-def log_path_of(o: BudgetsBenchOptions) -> Path:
-    return o.log_path or Path(tempfile.gettempdir()) / "ledgerbus-bench-budgets.log"
+    return report_bench("budgets", options_from(args), run_budgets, render, settings)
 
 
 # --- HTTP --------------------------------------------------------------------------------------
-
-
-class RequestFailedError(RuntimeError):
-    """A request the benchmark cannot go on without answered something else than expected."""
-
-
-def _session(base_url: str, token: str) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        base_url,
-        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-async def _call(
-    http: aiohttp.ClientSession, method: str, path: str, body: Any = None
-) -> tuple[int, Any]:
-    async with http.request(method, path, json=body) as resp:
-        text = await resp.text()
-        try:
-            return resp.status, json.loads(text) if text else None
-        except ValueError:
-            return resp.status, text
 
 
 async def await_command(http: aiohttp.ClientSession, command_id: str) -> dict[str, Any]:
     """Poll ``/v1/commands/{id}`` (as its issuer) until it is no longer pending."""
     deadline = time.perf_counter() + PENDING_WAIT_S
     while True:
-        status, data = await _call(http, "GET", f"/v1/commands/{command_id}")
+        status, data = await call(http, "GET", f"/v1/commands/{command_id}")
         if status == 200 and isinstance(data, dict) and data.get("status") != "pending":
             return data
         if status not in (200, 202):
@@ -214,7 +169,7 @@ async def _write(
     http: aiohttp.ClientSession, method: str, path: str, body: Any = None
 ) -> dict[str, Any]:
     """A write that must succeed: its entity (waiting out a 202)."""
-    status, data = await _call(http, method, path, body)
+    status, data = await call(http, method, path, body)
     if status == 202 and isinstance(data, dict):
         done = await await_command(http, str(data["command_id"]))
         outcome = done.get("outcome") or {}
@@ -227,7 +182,7 @@ async def _write(
 
 
 async def _get(http: aiohttp.ClientSession, path: str) -> dict[str, Any]:
-    status, data = await _call(http, "GET", path)
+    status, data = await call(http, "GET", path)
     if status != 200 or not isinstance(data, dict):
         raise RequestFailedError(f"GET {path} answered {status}: {data}")
     return data
@@ -240,10 +195,6 @@ def local_today(timezone: str) -> date:
 
 def _money(cents: int) -> str:
     return str(Decimal(cents).scaleb(-2).quantize(Decimal("0.01")))
-
-
-def _rate(count: float, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else 0.0
 
 
 # --- the plan: who spends what in which category -----------------------------------------------
@@ -306,7 +257,7 @@ async def make_budgets(
 
     async def one(index: int, user: BenchUser) -> Owner:
         owner = Owner(user)
-        async with limit, _session(base_url, user.token) as http:
+        async with limit, session(base_url, user.token, REQUEST_TIMEOUT_S) as http:
             owner.categories = await categories_of(http)
             for b in range(budgets):
                 cents = sum(
@@ -346,7 +297,7 @@ async def write_expenses(
     """Every planned expense POSTed once: each user is one client writing its own expenses one
     after another, all users at once; a 202 is waited out afterwards."""
     run = WriteRun()
-    sessions = [_session(base_url, o.user.token) for o in owners]
+    sessions = [session(base_url, o.user.token, REQUEST_TIMEOUT_S) for o in owners]
     pending: list[tuple[int, Planned, str]] = []
 
     async def client(index: int) -> None:
@@ -487,7 +438,7 @@ async def check_budgets(
 
     async def one(index: int, owner: Owner) -> None:
         nonlocal matched, alerts, first_mismatch
-        async with limit, _session(base_url, owner.user.token) as http:
+        async with limit, session(base_url, owner.user.token, REQUEST_TIMEOUT_S) as http:
             for b, budget_id in enumerate(owner.budgets):
                 mine = [e for e in written if e.user == index and counts_in(b, e)]
                 want = (len(mine), _money(sum(e.cents for e in mine)))
@@ -564,9 +515,9 @@ async def apply_round(
         "events": backlog.pending,
         "events_expected": created,
         "duration_s": round(elapsed, 3),
-        "events_per_s": _rate(backlog.pending, elapsed),
+        "events_per_s": rate(backlog.pending, elapsed),
         "budget_updates": updates,
-        "budget_updates_per_s": _rate(updates, elapsed),
+        "budget_updates_per_s": rate(updates, elapsed),
         "check": check,
         "cpu_percent": cpu_with_bench(sampler.cpu_percent(began_at, ended_at), own_cpu, elapsed),
     }
@@ -617,13 +568,7 @@ class AlertDevice:
             self._awaited[1].set()
 
     async def connect(self, base_url: str, token: str) -> None:
-        await self.client.connect(
-            base_url,
-            socketio_path="socket.io",
-            transports=["websocket"],
-            auth={"token": token},
-            wait_timeout=CONNECT_TIMEOUT_S,
-        )
+        await connect_device(self.client, base_url, token)
 
     async def arrival(self, key: tuple[str, int], timeout_s: float) -> float | None:
         """When the alert ``key`` arrived (``time.perf_counter``), waiting up to ``timeout_s``."""
@@ -635,8 +580,7 @@ class AlertDevice:
         return self.arrivals.get(key)
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.client.disconnect(), 5.0)
+        await disconnect_device(self.client)
 
 
 async def alert_delays(base_url: str, user: BenchUser, samples: int, day: date) -> dict[str, Any]:
@@ -651,7 +595,7 @@ async def alert_delays(base_url: str, user: BenchUser, samples: int, day: date) 
     missing, errors, rounds = 0, 0, 0
     first_error: str | None = None
     try:
-        async with _session(base_url, user.token) as http:
+        async with session(base_url, user.token, REQUEST_TIMEOUT_S) as http:
             while len(delays) + missing + errors < samples:
                 rounds += 1
                 category = await _write(
@@ -680,7 +624,7 @@ async def alert_delays(base_url: str, user: BenchUser, samples: int, day: date) 
                     if len(delays) + missing + errors >= samples:
                         break
                     sent = time.perf_counter()
-                    status, data = await _call(http, "POST", "/v1/expenses", body)
+                    status, data = await call(http, "POST", "/v1/expenses", body)
                     answered = time.perf_counter()
                     if status != 201:
                         errors += 1
@@ -730,7 +674,7 @@ async def prepare(base: str, o: BudgetsBenchOptions, say: Callable[[str], None])
     t0 = time.perf_counter()
     users = await sign_up_many(base, o.users + 1)
     sign_up_s = time.perf_counter() - t0
-    async with _session(base, users[0].token) as http:
+    async with session(base, users[0].token, REQUEST_TIMEOUT_S) as http:
         timezone = str((await _get(http, "/v1/me"))["timezone"])
     day = local_today(timezone)
     rng = Random(o.seed)
@@ -758,111 +702,81 @@ async def over_http(
     settings: Settings, o: BudgetsBenchOptions, say: Callable[[str], None], log: TextIO
 ) -> dict[str, Any]:
     """Every figure, on a stack of its own that is stopped whatever happens."""
-    data_dir = Path(tempfile.mkdtemp(prefix="ledgerbus-bench-budgets-"))
-    stack = BenchStack(
-        settings, BenchOptions(stack_log_level=o.stack_log_level), data_dir, log, actors=ACTORS
-    )
-    stack.env.update(WRITE_LIMITS)
     second: Supervisor | None = None
 
-    def pids() -> dict[str, int]:
-        return {**stack.pids(), **(second.pids() if second is not None else {})}
+    def second_pids() -> dict[str, int]:
+        return second.pids() if second is not None else {}
 
-    sampler = ProcessSampler()
-    sampler.add_source(pids)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(log))
     nc: Any = None
-    try:
-        say(f"starting an embedded stack (NATS, SecantusDB, edge, {', '.join(ACTORS)})")
-        await stack.start()
-        sampler.start()
-        nc = await nats.connect(stack.layout.nats.url, name="bench-budgets")
-        consumers = Consumers(nc.jetstream())
-        await consumers.wait_pulling(1, "the budgets actor")
-        setup = await prepare(stack.base_url, o, say)
-        h = setup.figures
+    own = sampled_stack(settings, "budgets", o.stack_log_level, ACTORS, log, say, WRITE_LIMITS)
+    async with own as (stack, sampler):
+        sampler.add_source(second_pids)
+        try:
+            nc = await nats.connect(stack.layout.nats.url, name="bench-budgets")
+            consumers = Consumers(nc.jetstream())
+            await consumers.wait_pulling(1, "the budgets actor")
+            setup = await prepare(stack.base_url, o, say)
+            h = setup.figures
 
-        async def round_of(processes: int) -> None:
-            rounds: list[dict[str, Any]] = h.setdefault("rounds", [])
-            n = len(rounds)
-            before = rounds[-1]["check"]["alerts_so_far"] if rounds else 0
-            rounds.append(
-                await apply_round(
-                    stack.base_url,
-                    setup.owners,
-                    consumers,
-                    sampler,
-                    setup.plans[n],
-                    processes=processes,
-                    day=setup.day,
-                    first=n * o.expenses,
-                    written=setup.written,
-                    budgets=o.budgets,
-                    say=say,
+            async def round_of(processes: int) -> None:
+                rounds: list[dict[str, Any]] = h.setdefault("rounds", [])
+                n = len(rounds)
+                before = rounds[-1]["check"]["alerts_so_far"] if rounds else 0
+                rounds.append(
+                    await apply_round(
+                        stack.base_url,
+                        setup.owners,
+                        consumers,
+                        sampler,
+                        setup.plans[n],
+                        processes=processes,
+                        day=setup.day,
+                        first=n * o.expenses,
+                        written=setup.written,
+                        budgets=o.budgets,
+                        say=say,
+                    )
                 )
-            )
-            rounds[-1]["alerts_raised"] = rounds[-1]["check"]["alerts_so_far"] - before
+                rounds[-1]["alerts_raised"] = rounds[-1]["check"]["alerts_so_far"] - before
 
-        await round_of(1)
-        if o.second_process:
-            say("starting a second budgets process on the same consumers")
-            second = await start_second(stack, settings, log)
-            ready = await consumers.wait_pulling(2, SECOND)
-            h["second_pulling"] = ready.waiting
-            await round_of(2)
-            await second.stop()
-            second = None
-            say("the second budgets process stopped: the first round again, with one")
             await round_of(1)
-        say(f"{o.samples} expenses one at a time, each crossing a threshold of a budget")
-        h["alerts"] = await alert_delays(stack.base_url, setup.alert_user, o.samples, setup.day)
-        sampler.sample()
-        h["memory_peak_mb"] = sampler.peak_mb()
-        h["memory_peak_applying_mb"] = sampler.peak_mb(under_load=True)
-        return h
-    finally:
-        if nc is not None:
-            with contextlib.suppress(Exception):
-                await nc.close()
-        await sampler.stop()
-        if second is not None:
-            await second.stop()
-        await stack.stop()
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
-        shutil.rmtree(data_dir, ignore_errors=True)
+            if o.second_process:
+                say("starting a second budgets process on the same consumers")
+                second = await start_second(stack, settings, log)
+                ready = await consumers.wait_pulling(2, SECOND)
+                h["second_pulling"] = ready.waiting
+                await round_of(2)
+                await second.stop()
+                second = None
+                say("the second budgets process stopped: the first round again, with one")
+                await round_of(1)
+            say(f"{o.samples} expenses one at a time, each crossing a threshold of a budget")
+            h["alerts"] = await alert_delays(stack.base_url, setup.alert_user, o.samples, setup.day)
+            sampler.sample()
+            h["memory_peak_mb"] = sampler.peak_mb()
+            h["memory_peak_applying_mb"] = sampler.peak_mb(under_load=True)
+            return h
+        finally:
+            if nc is not None:
+                with contextlib.suppress(Exception):
+                    await nc.close()
+            await sampler.stop()
+            if second is not None:
+                await second.stop()
 
 
 async def run_budgets(settings: Settings, o: BudgetsBenchOptions, out: TextIO) -> dict[str, Any]:
     """Every figure of one run."""
     began = time.monotonic()
-
-    def say(message: str) -> None:
-        out.write(f"· {message}\n")
-        out.flush()
-
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(o).items()}
-    figures: dict[str, Any] = {
-        "benchmark": "budgets",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "database": database_info(),
-        "options": options,
-    }
-    log_path = log_path_of(o)
+    say = progress(out)
+    figures = run_header("budgets", o)
+    log_path = log_path_of("budgets", o.log_path)
     with log_path.open("w", buffering=1) as log:
         figures["http"] = await over_http(settings, o, say, log)
-    figures["process_peak_rss_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-    )
+    figures["process_peak_rss_mb"] = own_peak_rss_mb()
     figures["log_file"] = str(log_path)
     figures["elapsed_s"] = round(time.monotonic() - began, 1)
     return figures
-
-
-def _lat(latency: dict[str, float] | None) -> str:
-    if not latency:
-        return "p50 - ms  p99 - ms"
-    return f"p50 {latency['p50']:.1f} ms  p99 {latency['p99']:.1f} ms"
 
 
 def _row(label: str, figure: str, note: str = "") -> str:
@@ -896,7 +810,7 @@ def _round_lines(r: dict[str, Any], again: bool) -> list[str]:
         f"    written first, consumers paused: {w['expenses_created']:,} of {w['requests']:,} "
         f"expenses created (201: {w['created_201']:,}, 202 applied later: "
         f"{w['pending_accepted']}), errors {w['errors']}; {w['commands_per_s']:,.1f} cmd/s "
-        f"{_lat(w['latency_ms'])}",
+        f"{p50_p99(w['latency_ms'])}",
         f"    {r['events']:,} events waiting (of {r['events_expected']:,} expected) after "
         f"{r['stream_wait_s']:.2f} s; budgets as expected after: {c['matching']}/{c['budgets']}; "
         f"alerts raised: {r['alerts_raised']}",
@@ -926,8 +840,7 @@ def render(f: dict[str, Any]) -> str:
     lines = [
         "",
         "ledgerbus bench budgets" + (" (--quick)" if o["quick"] else ""),
-        f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
-        f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}",
+        machine_line(m),
         "  stack     edge (HTTP and Socket.IO on one port), NATS JetStream, accounts, expenses "
         "and budgets actors, one process each",
         f"  writes    per user {limits['LEDGERBUS_WRITES_PER_USER_S']}/s, burst "
@@ -968,11 +881,7 @@ def render(f: dict[str, Any]) -> str:
     ]
     if a.get("first_error"):
         lines.append(f"    first error: {a['first_error']}")
-    lines += ["", f"  {'process':<20} {'peak RSS MiB':>12} {'applying':>10}"]
-    applying = h["memory_peak_applying_mb"]
-    for name, mb in h["memory_peak_mb"].items():
-        busy = f"{applying[name]:.1f}" if name in applying else ""
-        lines.append(f"  {name:<20} {mb:>12.1f} {busy:>10}")
+    lines += process_rows(h["memory_peak_mb"], h["memory_peak_applying_mb"], "applying")
     lines += [
         f"  {'bench (this process)':<20} {f['process_peak_rss_mb']:>12.1f}",
         "  ('applying': while the budgets consumers worked off the paused events)",

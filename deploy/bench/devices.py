@@ -1,4 +1,5 @@
-"""Second devices: one python-socketio client per sampled user, noting when each event arrives."""
+"""Second devices: one python-socketio client per sampled user, noting when each event arrives;
+and how any benchmark's device connects and disconnects."""
 
 from __future__ import annotations
 
@@ -11,6 +12,23 @@ import socketio
 
 EVENT = "expense.created"
 CONNECT_TIMEOUT_S = 10.0
+
+
+async def connect_device(client: socketio.AsyncClient, base_url: str, token: str) -> None:
+    """Connect ``client`` over a WebSocket as a device of the user whose token is ``token``."""
+    await client.connect(
+        base_url,
+        socketio_path="socket.io",
+        transports=["websocket"],
+        auth={"token": token},
+        wait_timeout=CONNECT_TIMEOUT_S,
+    )
+
+
+async def disconnect_device(client: socketio.AsyncClient) -> None:
+    """Disconnect ``client``; an error, or no answer within 5 s, is let go."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(client.disconnect(), 5.0)
 
 
 class Devices:
@@ -52,13 +70,7 @@ class Devices:
             client.on(EVENT, self._on_event)
             async with limit:
                 try:
-                    await client.connect(
-                        self._base_url,
-                        socketio_path="socket.io",
-                        transports=["websocket"],
-                        auth={"token": token},
-                        wait_timeout=CONNECT_TIMEOUT_S,
-                    )
+                    await connect_device(client, self._base_url, token)
                 except Exception as exc:
                     self.errors.append(f"{type(exc).__name__}: {exc}"[:200])
                     return
@@ -68,8 +80,7 @@ class Devices:
 
     async def close(self) -> None:
         for client in self._clients:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.disconnect(), 5.0)
+            await disconnect_device(client)
         self._clients.clear()
 
     async def settle(self, command_ids: set[str], timeout_s: float) -> None:

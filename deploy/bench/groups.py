@@ -19,10 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
-import shutil
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,18 +32,19 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 import aiohttp
-import structlog
 
 from actors.splits.balances import Tally
 from actors.splits.bills import shares_data
 from actors.splits.history import Change, replay
 from actors.splits.shares import Part, SplitMethod, parts
 from bus.settings import Settings
-from deploy.bench.memory import ProcessSampler
-from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info, run_and_report
-from deploy.bench.stackrun import BenchStack
+from deploy.bench.flags import log_path_of, options_from_flags
+from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
+from deploy.bench.memory import ProcessSampler, own_peak_rss_mb
+from deploy.bench.report import progress, report_bench, run_header
+from deploy.bench.stackrun import BenchStack, sampled_stack
 from deploy.bench.stats import Sample, latency_summary, percentile, window_summary
+from deploy.bench.table import machine_line, p50_p99, process_rows, yes_no
 from deploy.bench.users import BenchUser, sign_up_many
 
 CURRENCY = "EUR"
@@ -118,22 +115,15 @@ class GroupsBenchOptions:
 
 def options_from(args: argparse.Namespace) -> GroupsBenchOptions:
     """Options from parsed flags: ``--quick`` shrinks the defaults, given flags win."""
-    options = GroupsBenchOptions(
-        http=not args.no_http,
-        stack_log_level=args.stack_log_level,
-        json_path=args.json_path,
-        log_path=args.log_path,
+    options = options_from_flags(
+        GroupsBenchOptions(http=not args.no_http),
+        args,
+        "members",
+        "expenses",
+        "clients",
+        "balance_reads",
+        "as_of_reads",
     )
-    if args.quick:
-        options = options.shrunk()
-    given = {
-        "members": args.members,
-        "expenses": args.expenses,
-        "clients": args.clients,
-        "balance_reads": args.balance_reads,
-        "as_of_reads": args.as_of_reads,
-    }
-    options = replace(options, **{k: v for k, v in given.items() if v is not None})
     return replace(
         options,
         members=max(2, options.members),
@@ -146,18 +136,7 @@ def options_from(args: argparse.Namespace) -> GroupsBenchOptions:
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run the benchmark from parsed flags; 0 when it completed (speed is never judged)."""
-    options = options_from(args)
-    return run_and_report(
-        "bench groups",
-        run_groups(settings, options, sys.stdout),
-        render,
-        options.json_path,
-        lambda: log_path_of(options),
-    )
-
-
-def log_path_of(o: GroupsBenchOptions) -> Path:
-    return o.log_path or Path(tempfile.gettempdir()) / "ledgerbus-bench-groups.log"
+    return report_bench("groups", options_from(args), run_groups, render, settings)
 
 
 # --- random bills ------------------------------------------------------------------------------
@@ -342,15 +321,11 @@ def in_process(o: GroupsBenchOptions, say: Callable[[str], None]) -> dict[str, A
         "replay_events": len(changes),
         "replay_ms": replay_ms,
         "replay_matches": replayed == tally,
-        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "process_peak_rss_mb": own_peak_rss_mb(),
     }
 
 
 # --- over HTTP ---------------------------------------------------------------------------------
-
-
-class RequestFailedError(RuntimeError):
-    """A request the benchmark cannot go on without answered something else than expected."""
 
 
 def _day(rng: Random) -> str:
@@ -388,34 +363,13 @@ def expense_body(rng: Random, ids: Sequence[str], index: int) -> tuple[dict[str,
     return body, bill
 
 
-def _session(base_url: str, token: str) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        base_url,
-        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-async def _call(
-    http: aiohttp.ClientSession, method: str, path: str, body: Any = None
-) -> tuple[int, Any, dict[str, str]]:
-    async with http.request(method, path, json=body) as resp:
-        text = await resp.text()
-        try:
-            data = json.loads(text) if text else None
-        except ValueError:
-            data = text
-        return resp.status, data, dict(resp.headers)
-
-
 async def await_command(
     http: aiohttp.ClientSession, command_id: str, timeout_s: float = PENDING_WAIT_S
 ) -> dict[str, Any]:
     """Poll ``/v1/commands/{id}`` (as its issuer) until it is no longer pending."""
     deadline = time.perf_counter() + timeout_s
     while True:
-        status, data, _ = await _call(http, "GET", f"/v1/commands/{command_id}")
+        status, data = await call(http, "GET", f"/v1/commands/{command_id}")
         if status == 200 and isinstance(data, dict) and data.get("status") != "pending":
             return data
         if status not in (200, 202):
@@ -427,7 +381,7 @@ async def await_command(
 
 async def _write(http: aiohttp.ClientSession, path: str, body: Any, wanted: int) -> dict[str, Any]:
     """A write that must succeed: its entity (waiting out a 202)."""
-    status, data, _ = await _call(http, "POST", path, body)
+    status, data = await call(http, "POST", path, body)
     if status == 202 and isinstance(data, dict):
         done = await await_command(http, str(data["command_id"]))
         outcome = done.get("outcome") or {}
@@ -442,7 +396,7 @@ async def _write(http: aiohttp.ClientSession, path: str, body: Any, wanted: int)
 async def make_group(base_url: str, users: list[BenchUser]) -> str:
     """A group owned by the first user with every other one added by email; its id."""
     owner = users[0]
-    async with _session(base_url, owner.token) as http:
+    async with session(base_url, owner.token, REQUEST_TIMEOUT_S) as http:
         group = await _write(http, "/v1/groups", {"name": "Bench group", "currency": CURRENCY}, 201)
         group_id = str(group["id"])
         for user in users[1:]:
@@ -452,8 +406,8 @@ async def make_group(base_url: str, users: list[BenchUser]) -> str:
 
 
 async def _email_of(base_url: str, user: BenchUser) -> str:
-    async with _session(base_url, user.token) as http:
-        status, data, _ = await _call(http, "GET", "/v1/me")
+    async with session(base_url, user.token, REQUEST_TIMEOUT_S) as http:
+        status, data = await call(http, "GET", "/v1/me")
         if status != 200 or not isinstance(data, dict):
             raise RequestFailedError(f"GET /v1/me answered {status}: {data}")
         return str(data["email"])
@@ -490,16 +444,17 @@ async def load_expenses(
     path = f"/v1/groups/{group_id}/expenses"
     run = LoadRun()
     upcoming = iter(range(len(bodies)))
-    sessions = [_session(base_url, users[i % len(users)].token) for i in range(clients)]
+    sessions = [
+        session(base_url, users[i % len(users)].token, REQUEST_TIMEOUT_S) for i in range(clients)
+    ]
 
     async def client(index: int) -> None:
         http = sessions[index]
-        headers = {"Content-Type": "application/json"}
         for bill in upcoming:
             start = time.perf_counter()
             status, command_id, detail = 0, None, ""
             try:
-                async with http.post(path, data=bodies[bill], headers=headers) as resp:
+                async with http.post(path, data=bodies[bill], headers=JSON_HEADERS) as resp:
                     raw = await resp.read()
                     status = resp.status
                     command_id = resp.headers.get("X-Command-Id")
@@ -527,7 +482,9 @@ async def settle_pending(base_url: str, users: list[BenchUser], run: LoadRun) ->
     final: dict[int, str] = {}
     if not pending:
         return final
-    sessions = {u: _session(base_url, users[u].token) for u in {s.user for s in pending}}
+    sessions = {
+        u: session(base_url, users[u].token, REQUEST_TIMEOUT_S) for u in {s.user for s in pending}
+    }
     limit = asyncio.Semaphore(16)
 
     async def one(sent: Sent) -> None:
@@ -642,23 +599,9 @@ async def over_http(
     settings: Settings, o: GroupsBenchOptions, say: Callable[[str], None], log: TextIO
 ) -> dict[str, Any]:
     """Every end-to-end figure, on a stack of its own that is stopped whatever happens."""
-    data_dir = Path(tempfile.mkdtemp(prefix="ledgerbus-bench-groups-"))
-    stack = BenchStack(
-        settings, BenchOptions(stack_log_level=o.stack_log_level), data_dir, log, actors=ACTORS
-    )
-    sampler = ProcessSampler()
-    sampler.add_source(stack.pids)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(log))
-    try:
-        say(f"starting an embedded stack (NATS, SecantusDB, edge, {', '.join(ACTORS)})")
-        await stack.start()
-        sampler.start()
+    own = sampled_stack(settings, "groups", o.stack_log_level, ACTORS, log, say)
+    async with own as (stack, sampler):
         return await _end_to_end(stack, o, say, sampler)
-    finally:
-        await sampler.stop()
-        await stack.stop()
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def _end_to_end(
@@ -693,8 +636,8 @@ async def _end_to_end(
 
     owner, member = users[0], users[-1]
     path = f"/v1/groups/{group_id}/balances"
-    async with _session(base, owner.token) as http:
-        status, stats, _ = await _call(http, "GET", f"/v1/groups/{group_id}/stats")
+    async with session(base, owner.token, REQUEST_TIMEOUT_S) as http:
+        status, stats = await call(http, "GET", f"/v1/groups/{group_id}/stats")
         in_group = int(stats["expenses"]) if status == 200 and isinstance(stats, dict) else -1
 
         say(f"reading the group's balances {o.balance_reads} times")
@@ -718,10 +661,10 @@ async def _end_to_end(
         }
 
     say("explaining one member's balance")
-    async with _session(base, member.token) as http:
+    async with session(base, member.token, REQUEST_TIMEOUT_S) as http:
         explain_path = f"{path}/{member.id}/explain?limit=200"
         t0 = time.perf_counter()
-        status, explained, _ = await _call(http, "GET", explain_path)
+        status, explained = await call(http, "GET", explain_path)
         explain = {
             "ms": _ms(time.perf_counter() - t0),
             "status": status,
@@ -734,7 +677,7 @@ async def _end_to_end(
     # Last: a fold that outlives the edge's wait keeps the splits actor busy after the 503.
     answered = sorted(s.answered_at for s in run.sent if s.sample.status == 201)
     earlier: list[dict[str, Any]] = []
-    async with _session(base, owner.token) as http:
+    async with session(base, owner.token, REQUEST_TIMEOUT_S) as http:
         for fraction in AS_OF_FRACTIONS:
             if len(answered) < 10:
                 break
@@ -770,22 +713,13 @@ async def _end_to_end(
 async def run_groups(settings: Settings, o: GroupsBenchOptions, out: TextIO) -> dict[str, Any]:
     """Every figure of one run."""
     began = time.monotonic()
-
-    def say(message: str) -> None:
-        out.write(f"· {message}\n")
-        out.flush()
-
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(o).items()}
+    say = progress(out)
     figures: dict[str, Any] = {
-        "benchmark": "groups",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "database": database_info(),
-        "options": options,
+        **run_header("groups", o),
         "in_process": await asyncio.to_thread(in_process, o, say),
     }
     if o.http:
-        log_path = log_path_of(o)
+        log_path = log_path_of("groups", o.log_path)
         with log_path.open("w", buffering=1) as log:
             figures["http"] = await over_http(settings, o, say, log)
         figures["zero_sum"] = figures["http"]["balances"]["zero_sum"]
@@ -794,18 +728,8 @@ async def run_groups(settings: Settings, o: GroupsBenchOptions, out: TextIO) -> 
     return figures
 
 
-def _lat(latency: dict[str, float] | None) -> str:
-    if not latency:
-        return "p50 - ms  p99 - ms"
-    return f"p50 {latency['p50']:.1f} ms  p99 {latency['p99']:.1f} ms"
-
-
 def _pct(latency: dict[str, float] | None, key: str) -> str:
     return f"{key} {latency[key]:.1f} ms" if latency else f"{key} - ms"
-
-
-def _yes(flag: object) -> str:
-    return "-" if flag is None else str(bool(flag)).lower()
 
 
 def _row(label: str, figure: str, note: str = "") -> str:
@@ -819,8 +743,7 @@ def render(f: dict[str, Any]) -> str:
     lines = [
         "",
         "ledgerbus bench groups" + (" (--quick)" if o["quick"] else ""),
-        f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
-        f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}",
+        machine_line(m),
         "",
         f"in process: {p['bills']:,} bills over {p['members']} members ({methods})",
         _row(
@@ -848,7 +771,7 @@ def render(f: dict[str, Any]) -> str:
             "to_data() + from_data() round trip",
             f"{p['round_trip_ms']:.2f} ms",
             f"{p['to_data_ms']:.2f} + {p['from_data_ms']:.2f}; {p['tally_json_bytes']:,} bytes "
-            f"of JSON; equal after: {_yes(p['round_trip_equal'])}",
+            f"of JSON; equal after: {yes_no(p['round_trip_equal'])}",
         ),
         _row(
             f"one more bill (Tally.add, {p['adds']} times)",
@@ -863,7 +786,7 @@ def render(f: dict[str, Any]) -> str:
         _row(
             f"replay {p['replay_events']:,} events (history.replay)",
             f"{p['replay_ms']:.1f} ms",
-            f"same tally as the fold: {_yes(p['replay_matches'])}",
+            f"same tally as the fold: {yes_no(p['replay_matches'])}",
         ),
         _row("peak RSS of this process", f"{p['process_peak_rss_mb']:.1f} MiB"),
     ]
@@ -885,7 +808,7 @@ def _render_http(f: dict[str, Any]) -> list[str]:
         _row(
             f"add group expenses ({load['requested']:,}, {h['clients']} clients)",
             f"{load['commands_per_s']:.1f} cmd/s",
-            f"{_lat(load['latency_ms'])}  202={load['pending_202']} err={load['errors']}  ({db})",
+            f"{p50_p99(load['latency_ms'])}  202={load['pending_202']} err={load['errors']}  ({db})",
         ),
         f"    created {h['expenses_created']:,} of {h['expenses_requested']:,} "
         f"(201: {load['created_201']}, 202 applied later: {load['pending_accepted']}, "
@@ -902,7 +825,7 @@ def _render_http(f: dict[str, Any]) -> list[str]:
             f"{bal['bytes']:,} bytes  ({db})",
         ),
         f"    {bal['members']} nets, {bal['debts']} debts, {bal['plan']} transfers in the plan; "
-        f"zero_sum: {_yes(bal['zero_sum'])}; matches a local fold: {_yes(bal['matches_local'])}",
+        f"zero_sum: {yes_no(bal['zero_sum'])}; matches a local fold: {yes_no(bal['matches_local'])}",
     ]
     if bal.get("first_error"):
         lines.append(f"    first error: {bal['first_error']}")
@@ -913,7 +836,7 @@ def _render_http(f: dict[str, Any]) -> list[str]:
             f"{_pct(past['latency_ms'], 'p99')}  errors {past['errors']}  ({db})",
         ),
         f"    {past['events_folded']} events folded by the splits actor; "
-        f"same nets as the running balances: {_yes(past['matches_current'])}",
+        f"same nets as the running balances: {yes_no(past['matches_current'])}",
     ]
     if past.get("first_error"):
         lines.append(f"    first error: {past['first_error']}")
@@ -937,14 +860,10 @@ def _render_http(f: dict[str, Any]) -> list[str]:
     )
     if ex.get("error"):
         lines.append(f"    error: {ex['error']}")
-    lines += ["", f"  {'process':<20} {'peak RSS MiB':>12} {'under load':>10}"]
-    loaded = h["memory_peak_under_load_mb"]
-    for name, mb in h["memory_peak_mb"].items():
-        busy = f"{loaded[name]:.1f}" if name in loaded else ""
-        lines.append(f"  {name:<20} {mb:>12.1f} {busy:>10}")
+    lines += process_rows(h["memory_peak_mb"], h["memory_peak_under_load_mb"], "under load")
     lines += [
         "",
-        f"  zero_sum: {_yes(f['zero_sum'])}",
+        f"  zero_sum: {yes_no(f['zero_sum'])}",
         f"  database  {f['database']}",
         f"  children's output: {f['log_file']}",
     ]

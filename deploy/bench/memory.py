@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import resource
 import time
 from collections.abc import Callable
 
@@ -18,6 +19,11 @@ MB = 1024 * 1024
 MACHINE = "(whole machine)"
 OTHERS = "(not this run)"
 PidSource = Callable[[], dict[str, int]]
+
+
+def own_peak_rss_mb() -> float:
+    """Peak RSS of this process so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _machine_busy_s() -> float:

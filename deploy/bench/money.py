@@ -29,7 +29,9 @@ from actors.currency.seed import reference_history
 from bus.fx import MissingRate, RateBook
 from bus.money import convert
 from bus.settings import Settings
+from deploy.bench.flags import log_path_of
 from deploy.bench.options import BenchOptions
+from deploy.bench.report import progress
 from deploy.bench.stackrun import BenchStack
 from deploy.bench.stats import latency_summary, percentile
 from deploy.bench.users import sign_up_many
@@ -170,7 +172,7 @@ async def _wait_for_currency_actor(base: str, token: str, timeout_s: float = 120
 
 async def over_http(settings: Settings, o: MoneyBenchOptions, say: Any) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="ledgerbus-bench-money-"))
-    log_path = o.log_path or Path(tempfile.gettempdir()) / "ledgerbus-bench-money.log"
+    log_path = log_path_of("money", o.log_path)
     with log_path.open("w") as log:
         stack = BenchStack(
             settings,
@@ -230,10 +232,7 @@ def render(figures: dict[str, Any]) -> str:
 
 
 async def run_money(settings: Settings, o: MoneyBenchOptions, http: bool, out: TextIO) -> str:
-    def say(message: str) -> None:
-        out.write(f"· {message}\n")
-        out.flush()
-
+    say = progress(out)
     say(f"in process: {o.conversions:,} conversions of each kind")
     figures: dict[str, Any] = {"in_process": await asyncio.to_thread(in_process, o)}
     if http:

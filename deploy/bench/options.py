@@ -7,6 +7,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.bench.flags import add_quick_flag, add_run_flags
+
 
 @dataclass(frozen=True)
 class BenchOptions:
@@ -70,11 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--baseline-warmup", type=float, default=d.baseline_warmup_s)
     add("--socket-users", type=int, default=d.socket_users, help="users with a Socket.IO device")
     add("--expenses-actors", type=int, default=d.expenses_actors, help="expenses processes")
-    add("--stack-log-level", default=d.stack_log_level, help="log level of the stack's processes")
-    add("--json", type=Path, default=None, dest="json_path", help="write every figure here")
-    add("--log-file", type=Path, default=None, dest="log_path", help="children's output")
+    add_run_flags(parser)
     add("--keep-data", action="store_true", help="keep the temporary data directory")
-    add("--quick", action="store_true", help="a smoke run: 3 s phases, 8 clients")
+    add_quick_flag(parser, "3 s phases, 8 clients")
 
 
 def options_from(args: argparse.Namespace) -> BenchOptions:

@@ -1,4 +1,5 @@
-"""What the run was on, and the figures as a table a person can read (the JSON holds the same)."""
+"""What the run was on, the figures as a table a person can read (the JSON holds the same), and
+running a benchmark to its report."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import json
 import platform
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import psutil  # type: ignore[import-untyped]
 import uvloop
 
+from bus.settings import Settings
+from deploy.bench.flags import Options, log_path_of
 from deploy.bench.memory import MACHINE, OTHERS
+from deploy.bench.table import machine_line
 
 
 def machine_info() -> dict[str, Any]:
@@ -43,6 +48,33 @@ def database_info() -> str:
     except importlib.metadata.PackageNotFoundError:
         version = "unknown version"
     return f"SecantusDB {version} (MongoDB wire protocol, WiredTiger), embedded, one node"
+
+
+def plain_options(options: object) -> dict[str, Any]:
+    """The options of a run as JSON holds them (paths as text)."""
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()}
+
+
+def run_header(name: str, options: object) -> dict[str, Any]:
+    """The first figures of a run: the benchmark, when it started, the machine, the database
+    and the options."""
+    return {
+        "benchmark": name,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "database": database_info(),
+        "options": plain_options(options),
+    }
+
+
+def progress(out: TextIO) -> Callable[[str], None]:
+    """A ``say`` that writes one line of progress, ``· message``, to ``out`` at once."""
+
+    def say(message: str) -> None:
+        out.write(f"· {message}\n")
+        out.flush()
+
+    return say
 
 
 def _ms(latency: dict[str, float] | None, key: str) -> str:
@@ -79,8 +111,7 @@ def render(f: dict[str, Any]) -> str:
     lines = [
         "",
         "ledgerbus bench expenses" + (" (--quick)" if o["quick"] else ""),
-        f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
-        f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}",
+        machine_line(m),
         f"  database  {f['database']}",
         f"  stack     edge+Socket.IO, accounts, {o['expenses_actors']} expenses actor(s); "
         f"stack log level {o['stack_log_level']}",
@@ -164,3 +195,21 @@ def run_and_report(
         json_path.write_text(json.dumps(figures, indent=2) + "\n")
         print(f"figures written to {json_path}")
     return 0
+
+
+def report_bench(
+    name: str,
+    options: Options,
+    run: Callable[[Settings, Options, TextIO], Coroutine[Any, Any, dict[str, Any]]],
+    render_figures: Callable[[dict[str, Any]], str],
+    settings: Settings,
+) -> int:
+    """Run ``bench name`` with ``options``, its progress on stdout, and report it as
+    :func:`run_and_report` does; on failure, point to the children's output."""
+    return run_and_report(
+        f"bench {name}",
+        run(settings, options, sys.stdout),
+        render_figures,
+        options.json_path,
+        lambda: log_path_of(name, options.log_path),
+    )

@@ -22,7 +22,7 @@ import structlog
 from bus.settings import Settings
 from deploy.bench.memory import ProcessSampler
 from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info
+from deploy.bench.report import database_info, machine_info, plain_options
 from deploy.bench.stackrun import BenchStack
 from deploy.bench.stats import ratio
 from deploy.bench.users import BenchUser, sign_up_many
@@ -146,13 +146,12 @@ class Run:
     ) -> dict[str, Any]:
         phases = bus["phases"]
         closed = phases["closed"]["commands_per_s"]
-        options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(self.options).items()}
         return {
             "benchmark": "expenses",
             "started_at": self.started_at,
             "machine": machine_info(),
             "database": database_info(),
-            "options": options,
+            "options": plain_options(self.options),
             "bus": phases,
             "devices": bus["devices"],
             "raw_db": raw,

@@ -4,6 +4,7 @@ Built from the pieces of ``ledgerbus up`` (:mod:`deploy.stack`, :mod:`deploy.sup
 :mod:`deploy.embedded`): NATS, SecantusDB, the edge with Socket.IO, the accounts actor and N
 expenses actors. Every child's output goes to one log file. Helper processes of the benchmark
 (load generator, baselines) are started here too, so that stopping is in one place.
+:func:`sampled_stack` is a whole run's stack: started, sampled, and gone afterwards.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import shutil
 import sys
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+import structlog
+
 from bus.settings import Settings
+from deploy.bench.memory import ProcessSampler
 from deploy.bench.options import BenchOptions
 from deploy.embedded import ensure_jwt_secret, find_free_port, http_ok
 from deploy.stack import STOP_MARGIN_S, StackLayout, child_environment, child_specs, make_layout
@@ -172,3 +178,37 @@ class BenchStack:
                 await process.wait()
         if code != 0:
             raise HelperFailedError(f"{module} exited with code {code}")
+
+
+@contextlib.asynccontextmanager
+async def sampled_stack(
+    settings: Settings,
+    name: str,
+    stack_log_level: str,
+    actors: list[str],
+    log: TextIO,
+    say: Callable[[str], None],
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[tuple[BenchStack, ProcessSampler]]:
+    """A started stack of ``actors`` (``env`` added to its environment) in a temporary directory
+    named for benchmark ``name``, and a started sampler of its processes; this process logs to
+    ``log`` meanwhile. Afterwards, whatever happens, both are stopped and the directory removed.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix=f"ledgerbus-bench-{name}-"))
+    stack = BenchStack(
+        settings, BenchOptions(stack_log_level=stack_log_level), data_dir, log, actors=actors
+    )
+    stack.env.update(env or {})
+    sampler = ProcessSampler()
+    sampler.add_source(stack.pids)
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(log))
+    try:
+        say(f"starting an embedded stack (NATS, SecantusDB, edge, {', '.join(actors)})")
+        await stack.start()
+        sampler.start()
+        yield stack, sampler
+    finally:
+        await sampler.stop()
+        await stack.stop()
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -86,6 +86,11 @@ def event_summary(
     }
 
 
+def rate(count: float, seconds: float) -> float:
+    """``count`` per second over ``seconds``, rounded; 0 when no time passed."""
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """``numerator / denominator`` rounded, or None when either is missing or zero."""
     if not numerator or not denominator:

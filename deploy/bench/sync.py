@@ -24,31 +24,28 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
 import aiohttp
 import socketio
-import structlog
 
 from bus.settings import Settings
 from bus.sync import MAX_BATCH
-from deploy.bench.memory import ProcessSampler
-from deploy.bench.options import BenchOptions
-from deploy.bench.report import database_info, machine_info, run_and_report
-from deploy.bench.stackrun import BenchStack
-from deploy.bench.stats import latency_summary
+from deploy.bench.devices import connect_device, disconnect_device
+from deploy.bench.flags import log_path_of, options_from_flags
+from deploy.bench.http import JSON_HEADERS, RequestFailedError, session
+from deploy.bench.memory import ProcessSampler, own_peak_rss_mb
+from deploy.bench.report import progress, report_bench, run_header
+from deploy.bench.stackrun import sampled_stack
+from deploy.bench.stats import latency_summary, rate
+from deploy.bench.table import machine_line, p50_p99, process_rows, yes_no
 from deploy.bench.users import BenchUser, sign_up_many
 
 ACTORS = ["accounts", "expenses"]
@@ -68,8 +65,6 @@ RESEND_ROUNDS = 30
 RESEND_PAUSE_S = 0.5
 RESUME_TIMEOUT_S = 600.0
 ARRIVAL_WAIT_S = 60.0
-CONNECT_TIMEOUT_S = 10.0
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -107,19 +102,9 @@ class SyncBenchOptions:
 
 def options_from(args: argparse.Namespace) -> SyncBenchOptions:
     """Options from parsed flags: ``--quick`` shrinks the defaults, given flags win."""
-    options = SyncBenchOptions(
-        stack_log_level=args.stack_log_level, json_path=args.json_path, log_path=args.log_path
+    options = options_from_flags(
+        SyncBenchOptions(), args, "users", "commands", "batch", "single_commands", "readers"
     )
-    if args.quick:
-        options = options.shrunk()
-    given = {
-        "users": args.users,
-        "commands": args.commands,
-        "batch": args.batch,
-        "single_commands": args.single_commands,
-        "readers": args.readers,
-    }
-    options = replace(options, **{k: v for k, v in given.items() if v is not None})
     return replace(
         options,
         users=max(1, options.users),
@@ -132,35 +117,7 @@ def options_from(args: argparse.Namespace) -> SyncBenchOptions:
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run the benchmark from parsed flags; 0 when it completed (speed is never judged)."""
-    options = options_from(args)
-    return run_and_report(
-        "bench sync",
-        run_sync(settings, options, sys.stdout),
-        render,
-        options.json_path,
-        lambda: log_path_of(options),
-    )
-
-
-def log_path_of(o: SyncBenchOptions) -> Path:
-    return o.log_path or Path(tempfile.gettempdir()) / "ledgerbus-bench-sync.log"
-
-
-class RequestFailedError(RuntimeError):
-    """A request the benchmark cannot go on without answered something else than expected."""
-
-
-def _session(base_url: str, token: str) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        base_url,
-        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def _rate(count: float, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else 0.0
+    return report_bench("sync", options_from(args), run_sync, render, settings)
 
 
 # --- batches of commands -----------------------------------------------------------------------
@@ -240,7 +197,7 @@ async def send_batches(
     mine: dict[int, list[Batch]] = {}
     for batch in batches:
         mine.setdefault(batch.user, []).append(batch)
-    sessions = {u: _session(base_url, users[u].token) for u in mine}
+    sessions = {u: session(base_url, users[u].token, REQUEST_TIMEOUT_S) for u in mine}
 
     async def client(user: int) -> None:
         for batch in mine[user]:
@@ -261,7 +218,9 @@ async def settle(base_url: str, users: list[BenchUser], batches: list[Batch]) ->
     command has its outcome; the batches sent again, and the rounds it took."""
     unsettled = [b for b in batches if not b.settled]
     resent, rounds = len(unsettled), 0
-    sessions = {u: _session(base_url, users[u].token) for u in {b.user for b in unsettled}}
+    sessions = {
+        u: session(base_url, users[u].token, REQUEST_TIMEOUT_S) for u in {b.user for b in unsettled}
+    }
     try:
         while unsettled and rounds < RESEND_ROUNDS:
             rounds += 1
@@ -297,8 +256,8 @@ async def batch_phase(
         "batch_size": sizes[-1],
         "commands": commands,
         "duration_s": round(duration, 3),
-        "commands_per_s": _rate(first.get("accepted", 0), duration),
-        "batches_per_s": _rate(len(answered), duration),
+        "commands_per_s": rate(first.get("accepted", 0), duration),
+        "batches_per_s": rate(len(answered), duration),
         "latency_ms": latency,
         "per_command_ms_p50": (
             round(latency["p50"] / sizes[-1], 3) if latency is not None else None
@@ -373,7 +332,7 @@ def feed_figures(read: FeedRead, duration: float) -> dict[str, Any]:
         "pages": len(read.pages),
         "page_limit": PAGE_LIMIT,
         "duration_s": round(duration, 3),
-        "events_per_s": _rate(read.events, duration),
+        "events_per_s": rate(read.events, duration),
         "page_latency_ms": latency_summary(read.pages),
         "bytes_per_page": round(read.bytes / len(read.pages)) if read.pages else 0,
         "errors": read.errors,
@@ -383,7 +342,10 @@ def feed_figures(read: FeedRead, duration: float) -> dict[str, Any]:
 
 
 async def heads_of(base_url: str, user: BenchUser) -> dict[str, int]:
-    async with _session(base_url, user.token) as http, http.get("/v1/sync/heads") as resp:
+    async with (
+        session(base_url, user.token, REQUEST_TIMEOUT_S) as http,
+        http.get("/v1/sync/heads") as resp,
+    ):
         data = await resp.json(content_type=None)
         if resp.status != 200 or not isinstance(data, dict):
             raise RequestFailedError(f"GET /v1/sync/heads answered {resp.status}: {data}")
@@ -394,7 +356,7 @@ async def single_reader(base_url: str, user: BenchUser, head: int, times: int) -
     """One reader reads the user's own feed from 0, ``times`` times in a row."""
     scope = f"user:{user.id}"
     read = FeedRead()
-    async with _session(base_url, user.token) as http:
+    async with session(base_url, user.token, REQUEST_TIMEOUT_S) as http:
         t0 = time.perf_counter()
         for _ in range(times):
             await read_feed(http, scope, head, read)
@@ -415,7 +377,7 @@ async def many_readers(
     to read about ``target`` events."""
     reads = [max(1, round(target / head)) if head else 1 for head in heads]
     read = FeedRead()
-    sessions = [_session(base_url, u.token) for u in readers]
+    sessions = [session(base_url, u.token, REQUEST_TIMEOUT_S) for u in readers]
 
     async def reader(i: int) -> None:
         for _ in range(reads[i]):
@@ -440,7 +402,7 @@ async def heads_reads(base_url: str, user: BenchUser, count: int) -> dict[str, A
     """``GET /v1/sync/heads`` ``count`` times in a row."""
     latencies: list[float] = []
     errors, first_error, scopes = 0, None, 0
-    async with _session(base_url, user.token) as http:
+    async with session(base_url, user.token, REQUEST_TIMEOUT_S) as http:
         for _ in range(count):
             t0 = time.perf_counter()
             async with http.get("/v1/sync/heads") as resp:
@@ -483,13 +445,7 @@ async def catch_up(base_url: str, user: BenchUser, head: int) -> dict[str, Any]:
     client = socketio.AsyncClient(reconnection=False)
     client.on("*", on_any)
     t0 = time.perf_counter()
-    await client.connect(
-        base_url,
-        socketio_path="socket.io",
-        transports=["websocket"],
-        auth={"token": user.token},
-        wait_timeout=CONNECT_TIMEOUT_S,
-    )
+    await connect_device(client, base_url, user.token)
     connect_s = time.perf_counter() - t0
     try:
         called = time.perf_counter()
@@ -505,8 +461,7 @@ async def catch_up(base_url: str, user: BenchUser, head: int) -> dict[str, Any]:
             await asyncio.wait_for(enough.wait(), ARRIVAL_WAIT_S)
         await asyncio.sleep(0.2)  # a late duplicate would show up now
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.disconnect(), 5.0)
+        await disconnect_device(client)
     seqs = [seq for seq, _ in arrivals]
     expected = list(range(1, target + 1))
     last_at = max((at for _, at in arrivals), default=acked)
@@ -522,7 +477,7 @@ async def catch_up(base_url: str, user: BenchUser, head: int) -> dict[str, Any]:
         "first_event_ms": round((first_at - called) * 1000.0, 1),
         "ack_s": round(acked - called, 3),
         "last_event_s": round(last_event_s, 3),
-        "events_per_s": _rate(len(seqs), last_event_s),
+        "events_per_s": rate(len(seqs), last_event_s),
         "gapless": sorted(seqs) == expected and target == head,
         "in_order": seqs == sorted(seqs),
         "duplicates": len(seqs) - len(set(seqs)),
@@ -538,24 +493,9 @@ async def over_http(
     settings: Settings, o: SyncBenchOptions, say: Callable[[str], None], log: TextIO
 ) -> dict[str, Any]:
     """Every figure, on a stack of its own that is stopped whatever happens."""
-    data_dir = Path(tempfile.mkdtemp(prefix="ledgerbus-bench-sync-"))
-    stack = BenchStack(
-        settings, BenchOptions(stack_log_level=o.stack_log_level), data_dir, log, actors=ACTORS
-    )
-    stack.env.update(WRITE_LIMITS)
-    sampler = ProcessSampler()
-    sampler.add_source(stack.pids)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(log))
-    try:
-        say(f"starting an embedded stack (NATS, SecantusDB, edge, {', '.join(ACTORS)})")
-        await stack.start()
-        sampler.start()
+    own = sampled_stack(settings, "sync", o.stack_log_level, ACTORS, log, say, WRITE_LIMITS)
+    async with own as (stack, sampler):
         return await _measure(stack.base_url, o, say, sampler)
-    finally:
-        await sampler.stop()
-        await stack.stop()
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def _measure(
@@ -608,39 +548,16 @@ async def _measure(
 async def run_sync(settings: Settings, o: SyncBenchOptions, out: TextIO) -> dict[str, Any]:
     """Every figure of one run."""
     began = time.monotonic()
-
-    def say(message: str) -> None:
-        out.write(f"· {message}\n")
-        out.flush()
-
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(o).items()}
-    figures: dict[str, Any] = {
-        "benchmark": "sync",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "database": database_info(),
-        "options": options,
-    }
-    log_path = log_path_of(o)
+    say = progress(out)
+    figures = run_header("sync", o)
+    log_path = log_path_of("sync", o.log_path)
     with log_path.open("w", buffering=1) as log:
         figures["http"] = await over_http(settings, o, say, log)
-    figures["process_peak_rss_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-    )
+    figures["process_peak_rss_mb"] = own_peak_rss_mb()
     figures["gapless"] = figures["http"]["catch_up"]["gapless"]
     figures["log_file"] = str(log_path)
     figures["elapsed_s"] = round(time.monotonic() - began, 1)
     return figures
-
-
-def _lat(latency: dict[str, float] | None, what: str = "") -> str:
-    if not latency:
-        return f"p50 - ms  p99 - ms{what}"
-    return f"p50 {latency['p50']:.1f} ms  p99 {latency['p99']:.1f} ms{what}"
-
-
-def _yes(flag: object) -> str:
-    return "-" if flag is None else str(bool(flag)).lower()
 
 
 def _row(label: str, figure: str, note: str = "") -> str:
@@ -653,7 +570,7 @@ def _batch_lines(label: str, b: dict[str, Any]) -> list[str]:
         _row(
             label,
             f"{b['commands_per_s']:,.1f} cmd/s",
-            f"{b['batches_per_s']:.2f} batches/s  {_lat(b['latency_ms'], ' a batch')}",
+            f"{b['batches_per_s']:.2f} batches/s  {p50_p99(b['latency_ms'], ' a batch')}",
         ),
         f"    first pass in {b['duration_s']:.1f} s: accepted {b['accepted']:,}, rejected "
         f"{b['rejected']}, pending {b['pending']}, deferred {b['deferred']}; HTTP errors "
@@ -674,9 +591,9 @@ def _feed_line(label: str, r: dict[str, Any]) -> list[str]:
         _row(
             label,
             f"{r['events_per_s']:,.0f} events/s",
-            f"{_lat(r['page_latency_ms'], ' a page')}  {r['pages']} pages, "
+            f"{p50_p99(r['page_latency_ms'], ' a page')}  {r['pages']} pages, "
             f"{r['bytes_per_page']:,} bytes each, errors {r['errors']}, "
-            f"gapless: {_yes(r['gapless'])}",
+            f"gapless: {yes_no(r['gapless'])}",
         )
     ]
     if r["first_error"]:
@@ -694,8 +611,7 @@ def render(f: dict[str, Any]) -> str:
     lines = [
         "",
         "ledgerbus bench sync" + (" (--quick)" if o["quick"] else ""),
-        f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
-        f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}",
+        machine_line(m),
         "  stack     edge (HTTP and Socket.IO on one port), NATS JetStream, accounts and "
         "expenses actors",
         f"  writes    per user {limits['LEDGERBUS_WRITES_PER_USER_S']}/s, burst "
@@ -732,22 +648,18 @@ def render(f: dict[str, Any]) -> str:
             f"{c['events_per_s']:,.0f} events/s; first event after {c['first_event_ms']:.0f} ms; "
             f"connect {c['connect_ms']:.0f} ms",
         ),
-        f"    received {c['received']:,} of head {c['head']:,}: gapless: {_yes(c['gapless'])} "
-        f"(in order: {_yes(c['in_order'])}, duplicates {c['duplicates']}, missing "
+        f"    received {c['received']:,} of head {c['head']:,}: gapless: {yes_no(c['gapless'])} "
+        f"(in order: {yes_no(c['in_order'])}, duplicates {c['duplicates']}, missing "
         f"{c['missing']}, unexpected {c['unexpected']})",
     ]
     if c["ack"] is not None:
         lines.append(f"    ack: {json.dumps(c['ack'])[:500]}")
-    lines += ["", f"  {'process':<20} {'peak RSS MiB':>12} {'under load':>10}"]
-    loaded = h["memory_peak_under_load_mb"]
-    for name, mb in h["memory_peak_mb"].items():
-        busy = f"{loaded[name]:.1f}" if name in loaded else ""
-        lines.append(f"  {name:<20} {mb:>12.1f} {busy:>10}")
+    lines += process_rows(h["memory_peak_mb"], h["memory_peak_under_load_mb"], "under load")
     lines += [
         f"  {'bench (this process)':<20} {f['process_peak_rss_mb']:>12.1f}",
         "  ('under load': while the batches were sent)",
         "",
-        f"  gapless: {_yes(f['gapless'])}",
+        f"  gapless: {yes_no(f['gapless'])}",
         f"  database  {f['database']}",
         f"  children's output: {f['log_file']}",
         f"  took {f.get('elapsed_s', 0):.0f} s",
