@@ -73,9 +73,10 @@ class BatchApplier:
         self._dead = dead_letters
         self._marker = marker
         self._clock = clock
+        self._batch_max = min(settings.batch_max, actor.batch_max or settings.batch_max)
         lanes = max(1, settings.actor_lanes)
         self._lanes: list[asyncio.Queue[Inbound]] = [
-            asyncio.Queue(maxsize=settings.batch_max * 2) for _ in range(lanes)
+            asyncio.Queue(maxsize=self._batch_max * 2) for _ in range(lanes)
         ]
         self._workers: list[asyncio.Task[None]] = []
         self.applied = 0
@@ -122,7 +123,7 @@ class BatchApplier:
     async def _run(self, lane: asyncio.Queue[Inbound]) -> None:
         while True:
             taken = [await lane.get()]
-            while len(taken) < self._settings.batch_max and not lane.empty():
+            while len(taken) < self._batch_max and not lane.empty():
                 taken.append(lane.get_nowait())
             try:
                 prepared = await self._prepare(taken)

@@ -98,3 +98,4 @@ class ActorDefinition:
     prefetch: Prefetch | None = None
     emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)
     runtime: Callable[[Settings], Runtime] | None = None
+    batch_max: int | None = None  # at most this many per transaction (else the setting)

@@ -7,8 +7,9 @@ from actors.budgets import BUDGETS
 from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
 from actors.kernel import ActorDefinition
+from actors.ocr import OCR
 from actors.splits import SPLITS
 
 ACTORS: dict[str, ActorDefinition] = {
-    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS)
+    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS, OCR)
 }

@@ -65,6 +65,7 @@ from bus.money import (
     check_rate,
 )
 from bus.payload import Payload, fit_precision
+from bus.receipts import FailReceipt, RecordReceipt, ScanReceipt
 from bus.subjects import command_subject
 
 # ---- accounts -----------------------------------------------------------------------------
@@ -96,6 +97,7 @@ class CreateExpense(ExpenseFields):
     id: EntityId | None = Field(None, description="Client-made UUID for offline creation.")
     date: Day
     occurred_at: AwareDatetime | None = None
+    receipt_id: EntityId | None = Field(None, description="The receipt it was made from.")
 
 
 class UpdateExpense(Payload):
@@ -113,6 +115,7 @@ class UpdateExpense(Payload):
     notes: Notes | None = None
     tags: Tags | None = None
     trip_id: EntityId | None = None
+    receipt_id: EntityId | None = None
 
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
@@ -284,6 +287,11 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("recurring.resume", "budgets", RecurringRef, versioned=True),
         # Sent by the scheduler after each occurrence, never by a client.
         CommandSpec("recurring.advance", "budgets", AdvanceRecurring, client_allowed=False),
+        # Receipts: recorded by the edge once the image is stored; read and failed by the
+        # ocr actor's own pipeline (the edge and the sweeper send the scan).
+        CommandSpec("receipt.record", "ocr", RecordReceipt, creates=True, client_allowed=False),
+        CommandSpec("receipt.scan", "ocr", ScanReceipt, client_allowed=False, verb="scan"),
+        CommandSpec("receipt.fail", "ocr", FailReceipt, client_allowed=False),
         CommandSpec(
             "rates.refresh",
             "currency",

@@ -49,6 +49,7 @@ class Expense(Entity):
     created_at: datetime
     updated_at: datetime
     made_at: datetime | None = Field(None, description="When the device made it, as it said.")
+    receipt_id: str | None = Field(None, description="The receipt it was made from or filled by.")
     home_currency: str | None = Field(None, description="The owner's home currency when recorded.")
     home_amount: Amount | None = Field(
         None, description="`amount` in `home_currency` at the expense's date; null if no rate yet."

@@ -104,6 +104,23 @@ class Settings(BaseSettings):
     recurring_tick_s: float = Field(
         30.0, description="How often each budgets process makes due recurring expenses; 0: never."
     )
+    ocr_workers: int = Field(2, description="Receipts one ocr process reads at once (threads).")
+    ocr_timeout_s: float = Field(20.0, description="Longest Tesseract may spend on one receipt.")
+    ocr_retry_after_s: float = Field(
+        180.0, description="A receipt pending this long is sent to be read again."
+    )
+    ocr_give_up_after_s: float = Field(
+        900.0, description="A receipt pending this long is marked failed."
+    )
+    ocr_sweep_s: float = Field(60.0, description="How often the ocr actor sweeps; 0: never.")
+    receipt_orphan_after_s: float = Field(
+        600.0, description="An image this old without its receipt record is deleted."
+    )
+    receipt_max_bytes: int = Field(10 * 1024 * 1024, description="Largest receipt upload.")
+    receipt_max_pixels: int = Field(40_000_000, description="Largest receipt image, in pixels.")
+    receipt_auto_apply_confidence: float = Field(
+        0.8, description="A receipt uploaded with auto_apply makes its expense at this confidence."
+    )
     rpc_timeout_s: float = Field(3.0, description="How long a request-reply query waits.")
 
     # Process

@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     show_rates.add_argument("--date", type=date.fromisoformat)
     show_rates.add_argument("--symbols", help="comma separated")
 
+    ocr = sub.add_parser("ocr", help="receipt reading: accuracy on generated receipts")
+    ocr.add_argument("ocr_command", choices=["evaluate"])
+    ocr.add_argument(
+        "ocr_args", nargs=argparse.REMAINDER, help="--seed, --count, --workers, --misses"
+    )
     rebuild = sub.add_parser("rebuild", help="recount read models from the event log")
     rebuild.add_argument(
         "what", choices=["budgets"], help="budgets: every budget's spending, compared with live"
@@ -163,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _run(redrive(settings, args.ids, sys.stdout))
         return 0
+    if args.command == "ocr":
+        from deploy.ocr_eval import main as evaluate_ocr
+
+        return evaluate_ocr(args.ocr_args)
     if args.command == "rebuild":
         from deploy.rebuild import rebuild_budgets
 

@@ -17,6 +17,7 @@ import http_edge.routes.currency
 import http_edge.routes.expenses
 import http_edge.routes.group_ledger
 import http_edge.routes.groups
+import http_edge.routes.receipts
 import http_edge.routes.sync
 import http_edge.routes.system  # noqa: F401  (modules register their routes on API)
 from bus.ratelimit import RateLimiter

@@ -29,6 +29,7 @@ from storage.groups import (
 )
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
+from storage.receipts import ReceiptDoc
 
 DOCUMENTS: list[type[Document]] = [
     ProcessedCommand,
@@ -58,6 +59,7 @@ DOCUMENTS: list[type[Document]] = [
     BudgetScopeDoc,
     GoalDoc,
     RecurringDoc,
+    ReceiptDoc,
 ]
 
 

@@ -31,6 +31,7 @@ class ExpenseDoc(Document):
     created_at: datetime
     updated_at: datetime
     made_at: datetime | None = None
+    receipt_id: str | None = None
     deleted: bool = False
     # Its value in the owner's home currency, fixed at the expense's date (rate_status "ok"),
     # or not yet known ("missing": no rate for the pair on that day; filled when one arrives).

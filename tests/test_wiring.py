@@ -129,6 +129,7 @@ def test_expenses_router_declares_one_durable_consumer_per_subscription() -> Non
         (COMMANDS_STREAM, "cmd.expenses.*", "expenses", AckPolicy.MANUAL),
         (EVENTS_STREAM, "evt.*.*.user.registered", "expenses--user-registered", AckPolicy.MANUAL),
         (EVENTS_STREAM, "evt.*.*.rates.updated", "expenses--rates-updated", AckPolicy.MANUAL),
+        (EVENTS_STREAM, "evt.*.*.receipt.scanned", "expenses--receipt-scanned", AckPolicy.MANUAL),
     } == declared
 
 

@@ -22,6 +22,7 @@ from actors.expenses.expenses import (
     fill_home_values,
     update_expense,
 )
+from actors.expenses.receipts import apply_scanned
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import ActorDefinition
 from bus.envelopes import Command
@@ -66,7 +67,11 @@ EXPENSES = ActorDefinition(
         "trip.update": update_trip,
         "trip.delete": delete_trip,
     },
-    reactions={"user.registered": seed_default_categories, "rates.updated": fill_home_values},
+    reactions={
+        "user.registered": seed_default_categories,
+        "rates.updated": fill_home_values,
+        "receipt.scanned": apply_scanned,
+    },
     prefetch=prefetch,
     runtime=ExpensesRuntime,
     emits=(

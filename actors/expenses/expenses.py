@@ -23,6 +23,7 @@ from bus.ids import user_scope
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import awaiting_rates
+from storage.receipts import ReceiptDoc
 from storage.unit_of_work import CommandWork
 from storage.views import expense_entity, offset_minutes
 
@@ -51,6 +52,7 @@ def new_expense_doc(
         created_at=now,
         updated_at=now,
         made_at=made_at,
+        receipt_id=p.receipt_id,
     )
 
 
@@ -70,8 +72,21 @@ def _home_fields(
     return home_value(book, amount, currency, home, on)
 
 
+async def home_fields_of(
+    work: CommandWork, doc: ExpenseDoc, amount: Any, currency: str, on: date
+) -> dict[str, Any]:
+    """The home value fields of ``doc`` at ``amount`` ``currency`` on ``on``, in the home
+    currency it was recorded in (or its owner's now, for a new one)."""
+    home = doc.home_currency or await _home_currency(work, doc.owner_id, currency)
+    return _home_fields(work, amount, currency, home, on)
+
+
 async def _check_refs(
-    work: CommandWork, owner: str, category_id: str | None, trip_id: str | None
+    work: CommandWork,
+    owner: str,
+    category_id: str | None,
+    trip_id: str | None,
+    receipt_id: str | None = None,
 ) -> Decision | None:
     if category_id is not None:
         category = await work.get(CategoryDoc, category_id)
@@ -83,6 +98,10 @@ async def _check_refs(
         trip = await work.get(TripDoc, trip_id)
         if trip is None or trip.owner_id != owner or trip.deleted:
             return reject("validation", "unknown trip", trip_id="no such trip")
+    if receipt_id is not None:  # the ocr actor's record, read only
+        receipt = await work.get(ReceiptDoc, receipt_id)
+        if receipt is None or receipt.owner_id != owner:
+            return reject("validation", "unknown receipt", receipt_id="no such receipt")
     return None
 
 
@@ -98,7 +117,7 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
         )
     ) is not None:
         return taken
-    if (bad := await _check_refs(work, owner, p.category_id, p.trip_id)) is not None:
+    if (bad := await _check_refs(work, owner, p.category_id, p.trip_id, p.receipt_id)) is not None:
         return bad
     doc = new_expense_doc(expense_id, owner, p, work.now, made_at=command.made_at)
     home = await _home_currency(work, owner, p.currency)
@@ -128,7 +147,13 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     amount, currency = changes.get("amount", doc.amount), changes.get("currency", doc.currency)
     if (reason := amount_fits(amount, currency)) is not None:
         return reject("validation", reason, amount=reason)
-    bad = await _check_refs(work, doc.owner_id, changes.get("category_id"), changes.get("trip_id"))
+    bad = await _check_refs(
+        work,
+        doc.owner_id,
+        changes.get("category_id"),
+        changes.get("trip_id"),
+        changes.get("receipt_id"),
+    )
     if bad is not None:
         return bad
     if {"amount", "currency", "date"} & changes.keys():

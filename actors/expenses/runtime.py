@@ -16,6 +16,7 @@ from storage.rates import RatesReader
 
 class ExpensesRuntime:
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
         self._follow: asyncio.Task[None] | None = None
 

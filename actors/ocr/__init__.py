@@ -1,0 +1,21 @@
+"""The ocr actor: receipts recorded, read by Tesseract off the event loop in a bounded pool
+(pure parts: ``imaging`` decoding and preprocessing, ``extract`` fields from text; ``reader``
+runs Tesseract), duplicates found by perceptual hash."""
+
+from __future__ import annotations
+
+from actors.kernel import ActorDefinition
+from actors.ocr.receipts import fail_receipt, record_receipt, scan_receipt
+from actors.ocr.runtime import OcrRuntime
+
+OCR = ActorDefinition(
+    name="ocr",
+    handlers={
+        "receipt.record": record_receipt,
+        "receipt.scan": scan_receipt,
+        "receipt.fail": fail_receipt,
+    },
+    runtime=OcrRuntime,
+    batch_max=2,  # each scan is read before its transaction: small batches keep acks prompt
+    emits=("receipt.created", "receipt.scanned", "receipt.failed"),
+)

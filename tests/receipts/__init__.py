@@ -1,0 +1,1 @@
+"""Synthetic receipts with their ground truth, for testing and evaluating receipt reading."""
