@@ -267,3 +267,21 @@ def stack_now() -> Any:
     from bus.envelopes import utcnow
 
     return utcnow()
+
+
+@pytest.mark.parametrize(("fmt", "content_type"), [("WEBP", "image/webp"), ("TIFF", "image/tiff")])
+async def test_webp_and_tiff_receipts_are_read(stack: Stack, fmt: str, content_type: str) -> None:
+    import io
+
+    from PIL import Image
+
+    ada = await stack.signup("Ada")
+    out = io.BytesIO()
+    Image.open(io.BytesIO(receipt_png())).save(
+        out, fmt, **({"lossless": True} if fmt == "WEBP" else {})
+    )
+    status, pending = await upload(stack, ada, out.getvalue(), content_type, f"r.{fmt.lower()}")
+    assert status == 202, pending
+    got = await read_back(stack, ada, pending["id"])
+    assert got["status"] == "scanned"
+    assert got["fields"]["total"] == "14.30"
