@@ -65,7 +65,7 @@ from bus.money import (
     check_rate,
 )
 from bus.payload import Payload, fit_precision
-from bus.receipts import FailReceipt, RecordReceipt, ScanReceipt
+from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from bus.subjects import command_subject
 
 # ---- accounts -----------------------------------------------------------------------------
@@ -292,6 +292,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("receipt.record", "ocr", RecordReceipt, creates=True, client_allowed=False),
         CommandSpec("receipt.scan", "ocr", ScanReceipt, client_allowed=False, verb="scan"),
         CommandSpec("receipt.fail", "ocr", FailReceipt, client_allowed=False),
+        CommandSpec("receipt.rescan", "ocr", RescanReceipt, client_allowed=False),
         CommandSpec(
             "rates.refresh",
             "currency",

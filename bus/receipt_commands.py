@@ -8,10 +8,10 @@ from bus.envelopes import Command
 from bus.receipts import fail_command_id, scan_command_id
 
 
-def scan_command(receipt_id: str, owner: str) -> Command:
-    """Read this receipt (``cmd.ocr.scan``); one id per receipt, however often it is sent."""
+def scan_command(receipt_id: str, owner: str, version: int) -> Command:
+    """Read this receipt (``cmd.ocr.scan``); one id per receipt version, however often sent."""
     command = build_command("receipt.scan", {"id": receipt_id}, issuer=owner)
-    return command.model_copy(update={"command_id": scan_command_id(receipt_id)})
+    return command.model_copy(update={"command_id": scan_command_id(receipt_id, version)})
 
 
 def fail_command(receipt_id: str, owner: str, reason: str) -> Command:

@@ -66,7 +66,6 @@ class Receipt(Entity):
         default_factory=list,
         description="Receipts of the same image seen before (yours or your groups').",
     )
-    applied_expense_id: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -92,6 +91,12 @@ class ScanReceipt(Payload):
     id: EntityId
 
 
+class RescanReceipt(Payload):
+    """A failed receipt uploaded again: pending once more, to be read again."""
+
+    id: EntityId
+
+
 class FailReceipt(Payload):
     """A receipt that could not be read in time (sent by the ocr actor's sweeper)."""
 
@@ -112,9 +117,10 @@ class ApplyReceipt(Payload):
     category_id: EntityId | None = None
 
 
-def scan_command_id(receipt_id: str) -> str:
-    """The one id of a receipt's scan command (the edge's, or the sweeper's again)."""
-    return derived_id("receipt-scan", receipt_id)
+def scan_command_id(receipt_id: str, version: int) -> str:
+    """The one id of the scan of this version of a receipt (the edge's, or the sweeper's
+    again); a failed receipt sent to be read again has a new version, so a new scan."""
+    return derived_id("receipt-scan", receipt_id, str(version))
 
 
 def fail_command_id(receipt_id: str) -> str:

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     )
     ocr_sweep_s: float = Field(60.0, description="How often the ocr actor sweeps; 0: never.")
     receipt_orphan_after_s: float = Field(
-        600.0, description="An image this old without its receipt record is deleted."
+        3600.0, description="An image this old without its receipt record is deleted."
     )
     receipt_max_bytes: int = Field(10 * 1024 * 1024, description="Largest receipt upload.")
     receipt_max_pixels: int = Field(40_000_000, description="Largest receipt image, in pixels.")

@@ -20,6 +20,14 @@ KINDS = {
     "image/tiff": "TIFF",
     "application/pdf": "PDF",
 }
+ALIASES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-png": "image/png",
+    "image/tif": "image/tiff",
+    "image/x-tiff": "image/tiff",
+    "application/x-pdf": "application/pdf",
+}
 MIN_SIDE = 50  # pixels: anything smaller cannot hold a readable receipt
 FIELDS = ("file", "expense_id", "group_id", "auto_apply")
 PDF_DPI = 200
@@ -89,7 +97,9 @@ def pdf_size(data: bytes, max_pixels: int) -> tuple[int, int]:
     try:
         if len(pdf) == 0:
             raise _bad(422, "unreadable_pdf", "the PDF has no pages")
-        points_w, points_h = pdf[0].get_size()
+        points_w, points_h = pdf.get_page_size(0)  # from the page tree: its content is not parsed
+    except pdfium.PdfiumError as exc:
+        raise _bad(422, "unreadable_pdf", "the PDF's first page cannot be read") from exc
     finally:
         pdf.close()
     width, height = round(points_w * PDF_DPI / 72), round(points_h * PDF_DPI / 72)
@@ -121,7 +131,7 @@ async def read_upload(request: web.Request, max_bytes: int, max_pixels: int) -> 
     data: bytes | None = None
     declared = ""
     fields: dict[str, str] = {}
-    while (part := await reader.next()) is not None:
+    while (part := await reader.next()) is not None:  # each field once: the body stays bounded
         if not isinstance(part, BodyPartReader) or part.name not in FIELDS:
             name = getattr(part, "name", None)
             raise Problem(
@@ -136,8 +146,11 @@ async def read_upload(request: web.Request, max_bytes: int, max_pixels: int) -> 
             if data is not None:
                 raise _bad(422, "validation", "send one file")
             declared = (part.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            declared = ALIASES.get(declared, declared)
             data = await _read_part(part, max_bytes, "the file")
         else:
+            if part.name in fields:
+                raise Problem(422, "validation", f"send {part.name} once")
             raw = await _read_part(part, TEXT_FIELD_BYTES, part.name)
             fields[part.name] = raw.decode("utf-8", "replace").strip()
     if data is None:

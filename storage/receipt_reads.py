@@ -57,7 +57,7 @@ async def hashed_receipts(
     return [row async for row in cursor]
 
 
-async def stuck_receipts(created_before: datetime, limit: int) -> list[ReceiptDoc]:
-    """Receipts still pending that were recorded before ``created_before``."""
-    query = {"status": "pending", "created_at": {"$lt": created_before}}
-    return await ReceiptDoc.find(query).sort("created_at").limit(limit).to_list()
+async def stuck_receipts(since_before: datetime, limit: int) -> list[ReceiptDoc]:
+    """Receipts pending since before ``since_before`` (recorded, or sent to be read again)."""
+    query = {"status": "pending", "updated_at": {"$lt": since_before}}
+    return await ReceiptDoc.find(query).sort("updated_at").limit(limit).to_list()

@@ -53,7 +53,7 @@ class ReceiptDoc(Document):
             IndexModel(
                 [("owner_id", pymongo.ASCENDING), ("sha256", pymongo.ASCENDING)], unique=True
             ),
-            IndexModel([("status", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)]),
+            IndexModel([("status", pymongo.ASCENDING), ("updated_at", pymongo.ASCENDING)]),
             IndexModel([("owner_id", pymongo.ASCENDING), ("created_at", pymongo.ASCENDING)]),
         ]
 
@@ -68,8 +68,22 @@ async def store_image(
 ) -> None:
     """Write the image (once: the same id again is the same file)."""
     metadata = {"owner_id": owner, "sha256": sha256, "content_type": content_type}
-    with contextlib.suppress(FileExists):
+    try:
         await bucket().upload_from_stream_with_id(file_id, sha256, data, metadata=metadata)
+    except FileExists:
+        if await _files().find_one({"_id": file_id}, {"_id": 1}) is not None:
+            return  # written before: the same id is the same file
+        # Chunks of a write that died before its file entry: start it again.
+        await (
+            ReceiptDoc.get_pymongo_collection()
+            .database[f"{BUCKET}.chunks"]
+            .delete_many({"files_id": file_id})
+        )
+        await bucket().upload_from_stream_with_id(file_id, sha256, data, metadata=metadata)
+
+
+def _files() -> Any:
+    return ReceiptDoc.get_pymongo_collection().database[f"{BUCKET}.files"]
 
 
 async def read_image(file_id: str) -> bytes | None:
@@ -82,14 +96,18 @@ async def read_image(file_id: str) -> bytes | None:
 
 
 async def orphan_images(uploaded_before: datetime, limit: int) -> list[str]:
-    """Images older than ``uploaded_before`` that no receipt record names."""
-    files = ReceiptDoc.get_pymongo_collection().database[f"{BUCKET}.files"]
-    cursor = files.find({"uploadDate": {"$lt": uploaded_before}}, {"_id": 1}).limit(limit * 4)
-    ids = [row["_id"] async for row in cursor]
+    """Images older than ``uploaded_before`` that no receipt record names. Those found to have
+    their record are marked so, and not looked at again."""
+    query = {"uploadDate": {"$lt": uploaded_before}, "metadata.recorded": {"$ne": True}}
+    ids = [row["_id"] async for row in _files().find(query, {"_id": 1}).limit(limit * 4)]
     if not ids:
         return []
     named = ReceiptDoc.get_pymongo_collection().find({"file_id": {"$in": ids}}, {"file_id": 1})
     kept = {row["file_id"] async for row in named}
+    if kept:
+        await _files().update_many(
+            {"_id": {"$in": list(kept)}}, {"$set": {"metadata.recorded": True}}
+        )
     return [i for i in ids if i not in kept][:limit]
 
 

@@ -110,7 +110,16 @@ async def test_applying_makes_one_expense_and_auto_apply_needs_no_tap(stack: Sta
         json={"amount": "1.00", "currency": "EUR", "date": "2026-11-21"},
     )
     assert status == 201
-    jpeg = as_jpeg(receipt_png())
+    other = (
+        "CORNER MARKET 24",
+        "Date: 2026-11-21",
+        "",
+        "Apples         2.30",
+        "Bread          7.50",
+        "",
+        "TOTAL EUR      9.80",
+    )
+    jpeg = as_jpeg(receipt_png(other))  # another receipt: one seen before is not applied alone
     status, linked = await upload(
         stack, ada, jpeg, "image/jpeg", "r.jpg", expense_id=typed["id"], auto_apply="true"
     )
@@ -121,8 +130,8 @@ async def test_applying_makes_one_expense_and_auto_apply_needs_no_tap(stack: Sta
         return body if body["receipt_id"] == linked["id"] else None  # type: ignore[no-any-return]
 
     body = await eventually(filled, timeout_s=60)
-    assert body["amount"] == "14.30"
-    assert body["date"] == "2026-11-20"
+    assert body["amount"] == "9.80"
+    assert body["date"] == "2026-11-21"
 
 
 async def test_the_same_receipt_again_is_found_also_across_a_group(stack: Stack) -> None:
@@ -195,6 +204,13 @@ async def test_a_truncated_image_fails_with_its_reason(stack: Stack) -> None:
         failed = (await phone.wait_for("receipt.failed"))[0]["data"]["entity"]
         assert failed["id"] == pending["id"]
         assert failed["reason"]
+        # Sent again, a failed receipt is read again (and fails again, for the same reason).
+        status, again = await upload(stack, ada, truncated_jpeg(), "image/jpeg", "cut.jpg")
+        assert status == 202, again
+        assert again["status"] == "pending"
+        assert again["version"] == failed["version"] + 1
+        await phone.wait_for("receipt.retried")
+        assert (await read_back(stack, ada, pending["id"]))["status"] == "failed"
         # The worker is fine: the next good receipt is read.
         _, good = await upload(stack, ada, receipt_png())
         assert (await read_back(stack, ada, good["id"]))["status"] == "scanned"
@@ -224,13 +240,14 @@ async def test_the_sweeper_fails_what_waits_too_long_and_drops_lone_images(
     stack: Stack, settings: Settings
 ) -> None:
     ada = await stack.signup("Ada")
-    lone = derived_id("lone-image", ada.id)
+    lone, kept = derived_id("lone-image", ada.id), derived_id("kept-image", ada.id)
     await store_image(lone, receipt_png(), ada.id, "0" * 64, "image/png")
+    await store_image(kept, receipt_png(), ada.id, "1" * 64, "image/png")
     stuck = ReceiptDoc(
         id=derived_id("stuck", ada.id),
         scope=f"user:{ada.id}",
         owner_id=ada.id,
-        file_id=lone,
+        file_id=kept,
         sha256="1" * 64,
         content_type="image/png",
         size=10,
@@ -254,10 +271,8 @@ async def test_the_sweeper_fails_what_waits_too_long_and_drops_lone_images(
         assert got["status"] == "failed"
         assert got["reason"] == "could not be read in time"
         files = ReceiptDoc.get_pymongo_collection().database[f"{BUCKET}.files"]
-        assert await files.count_documents({"_id": lone}) == 1  # it has its record
-        await stuck.delete()
-        await runtime.sweep()
-        assert await files.count_documents({"_id": lone}) == 0
+        assert await files.count_documents({"_id": kept}) == 1  # it has its record
+        assert await files.count_documents({"_id": lone}) == 0  # it had none
     finally:
         await runtime.stop()
         await nc.close()

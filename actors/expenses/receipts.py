@@ -21,6 +21,7 @@ from storage.unit_of_work import CommandWork
 from storage.views import expense_entity
 
 NEEDED = ("total", "date", "currency")
+MERCHANT_MAX = 200  # what an expense's merchant holds
 
 
 def confident(receipt: dict[str, Any], threshold: float) -> bool:
@@ -33,7 +34,10 @@ async def apply_scanned(event: Event, work: CommandWork) -> None:
     threshold = runtime_of(work, ExpensesRuntime).settings.receipt_auto_apply_confidence
     if not receipt.get("auto_apply") or not confident(receipt, threshold):
         return
+    if receipt.get("duplicates"):
+        return  # the same receipt was seen before: the person decides
     owner, fields = receipt["owner_id"], receipt["fields"]
+    merchant = (fields.get("merchant") or "")[:MERCHANT_MAX].strip() or None
     amount, currency = Decimal(fields["total"]), fields["currency"]
     day = date.fromisoformat(fields["date"])
     if amount <= 0 or amount_fits(amount, currency) is not None:
@@ -43,7 +47,7 @@ async def apply_scanned(event: Event, work: CommandWork) -> None:
         if doc is None or doc.owner_id != owner or doc.deleted:
             return
         changes: dict[str, Any] = {"amount": amount, "currency": currency, "date": day.isoformat()}
-        changes.update(receipt_id=receipt["id"], merchant=fields.get("merchant") or doc.merchant)
+        changes.update(receipt_id=receipt["id"], merchant=merchant or doc.merchant)
         changes.update(await home_fields_of(work, doc, amount, currency, day))
         filled = next_version(doc, work.now, **changes)
         work.put(filled)
@@ -54,7 +58,6 @@ async def apply_scanned(event: Event, work: CommandWork) -> None:
     expense_id = derived_id("receipt-expense", receipt["id"])
     if await work.get(ExpenseDoc, expense_id) is not None:
         return
-    merchant = fields.get("merchant")
     payload = CreateExpense(
         amount=amount,
         currency=currency,

@@ -5,7 +5,7 @@ runs Tesseract), duplicates found by perceptual hash."""
 from __future__ import annotations
 
 from actors.kernel import ActorDefinition
-from actors.ocr.receipts import fail_receipt, record_receipt, scan_receipt
+from actors.ocr.receipts import fail_receipt, record_receipt, rescan_receipt, scan_receipt
 from actors.ocr.runtime import OcrRuntime
 
 OCR = ActorDefinition(
@@ -14,8 +14,9 @@ OCR = ActorDefinition(
         "receipt.record": record_receipt,
         "receipt.scan": scan_receipt,
         "receipt.fail": fail_receipt,
+        "receipt.rescan": rescan_receipt,
     },
     runtime=OcrRuntime,
     batch_max=2,  # each scan is read before its transaction: small batches keep acks prompt
-    emits=("receipt.created", "receipt.scanned", "receipt.failed"),
+    emits=("receipt.created", "receipt.scanned", "receipt.failed", "receipt.retried"),
 )

@@ -276,7 +276,7 @@ def _work_scale(width: int, height: int) -> float:
     scale = min(
         scale, math.sqrt(WORK_MAX_PIXELS / (width * height)), WORK_MAX_SIDE / max(width, height)
     )
-    return max(scale, min(1.0, WORK_MAX_SIDE / max(width, height)))
+    return scale  # below 1.0 for images over the caps: they are shrunk, never kept whole
 
 
 def preprocess(img: Image.Image) -> Image.Image:

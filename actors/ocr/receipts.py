@@ -9,7 +9,7 @@ from actors.kernel import Decision, accept, reject
 from actors.ocr.outcome import ScanOutcome
 from bus.envelopes import Command
 from bus.ids import user_scope
-from bus.receipts import FailReceipt, RecordReceipt, ScanReceipt
+from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
 from storage.unit_of_work import CommandWork
@@ -83,6 +83,20 @@ async def scan_receipt(command: Command, p: ScanReceipt, work: CommandWork) -> D
         phash=scan.phash,
         duplicates=list(outcome.duplicates),
     )
+
+
+async def rescan_receipt(command: Command, p: RescanReceipt, work: CommandWork) -> Decision:
+    """A failed receipt uploaded again is pending again, as a new version to be read."""
+    doc = await work.get(ReceiptDoc, p.id)
+    if doc is None or doc.owner_id != command.actor.user_id:
+        return reject("not_found", "no such receipt")
+    if doc.status != "failed":
+        return accept(receipt_entity(doc))
+    again = next_version(doc, work.now, status="pending", reason=None, scanned_at=None)
+    work.put(again)
+    entity = receipt_entity(again)
+    work.emit(doc.scope, "receipt.retried", change_data(entity, receipt_entity(doc)))
+    return accept(entity)
 
 
 async def fail_receipt(command: Command, p: FailReceipt, work: CommandWork) -> Decision:

@@ -5,7 +5,6 @@ sweeper that makes sure no receipt stays pending and no image stays without its 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -27,6 +26,7 @@ from storage.receipts import ReceiptDoc, delete_image, orphan_images, read_image
 
 log = structlog.get_logger(__name__)
 
+MERCHANT_MAX = 200  # what an expense's merchant holds
 DUPLICATE_BITS = 6  # of 64: perceptual hashes this close are the same receipt
 DUPLICATE_WINDOW = timedelta(days=365)
 DUPLICATE_CANDIDATES = 5000
@@ -40,9 +40,9 @@ def distance(a: str, b: str) -> int:
 class OcrRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.ocr_workers), thread_name_prefix="ocr"
-        )
+        workers = max(1, settings.ocr_workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+        self._free = asyncio.Semaphore(workers)  # a read's deadline starts when a worker is free
         self._sender: CommandSender | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -65,8 +65,16 @@ class OcrRuntime:
     async def prepare(self, commands: Sequence[Command]) -> dict[str, Any]:
         """Read every receipt a batch scans, in the pool, before its transaction."""
         scans = [c for c in commands if c.type == "receipt.scan"]
-        outcomes = await asyncio.gather(*(self._read(c) for c in scans))
-        return {c.command_id: o for c, o in zip(scans, outcomes, strict=True) if o is not None}
+        outcomes = await asyncio.gather(*(self._read(c) for c in scans), return_exceptions=True)
+        prepared: dict[str, Any] = {}
+        for command, outcome in zip(scans, outcomes, strict=True):
+            if isinstance(outcome, BaseException):  # this one is retried, not its batch
+                log.warning(
+                    "receipt_read_failed", command_id=command.command_id, error=repr(outcome)[:300]
+                )
+            elif outcome is not None:
+                prepared[command.command_id] = outcome
+        return prepared
 
     async def _read(self, command: Command) -> ScanOutcome | None:
         receipt_id = command.payload.get("id")
@@ -82,9 +90,10 @@ class OcrRuntime:
         timeout_s = self.settings.ocr_timeout_s
         work = partial(scan, data, doc.content_type, int(timeout_s * 1000))
         try:
-            found = await asyncio.wait_for(
-                asyncio.get_running_loop().run_in_executor(self._pool, work), timeout_s + 10
-            )
+            async with self._free:
+                found = await asyncio.wait_for(
+                    asyncio.get_running_loop().run_in_executor(self._pool, work), timeout_s + 5
+                )
         except UnreadableImage as exc:
             return ScanOutcome(failure=str(exc))
         except TimeoutError:
@@ -93,6 +102,8 @@ class OcrRuntime:
             log.warning("receipt_unreadable", receipt_id=doc.id, error=repr(exc)[:300])
             return ScanOutcome(failure=f"could not be read ({type(exc).__name__})")
         fields = ReceiptFields.model_validate(found.fields).model_dump(mode="json")
+        if fields.get("merchant"):
+            fields["merchant"] = fields["merchant"][:MERCHANT_MAX].strip()
         read = ReadReceipt(
             fields, dict(found.confidence), dict(found.checks), found.text, found.phash
         )
@@ -110,8 +121,10 @@ class OcrRuntime:
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.ocr_sweep_s)
-            with contextlib.suppress(Exception):
+            try:
                 await self.sweep()
+            except Exception as exc:
+                log.warning("receipt_sweep_failed", error=repr(exc)[:300])
 
     async def sweep(self) -> tuple[int, int, int]:
         """Scan again what waits too long, fail what waited far too long, drop lone images:
@@ -121,12 +134,12 @@ class OcrRuntime:
         rescanned = failed = 0
         waiting = now - timedelta(seconds=self.settings.ocr_retry_after_s)
         for doc in await stuck_receipts(waiting, 100):
-            if doc.created_at < now - timedelta(seconds=self.settings.ocr_give_up_after_s):
+            if doc.updated_at < now - timedelta(seconds=self.settings.ocr_give_up_after_s):
                 reason = "could not be read in time"
                 await self._sender.publish(fail_command(doc.id, doc.owner_id, reason))
                 failed += 1
             else:
-                await self._sender.publish(scan_command(doc.id, doc.owner_id))
+                await self._sender.publish(scan_command(doc.id, doc.owner_id, doc.version))
                 rescanned += 1
         removed = 0
         orphan_age = timedelta(seconds=self.settings.receipt_orphan_after_s)

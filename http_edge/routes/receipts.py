@@ -19,7 +19,7 @@ from bus.limits import Day, EntityId
 from bus.receipt_commands import scan_command
 from bus.receipts import ApplyReceipt, Receipt, RecordReceipt
 from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch, outcome_response, pending_response, spend_write_allowance
+from http_edge.dispatch import dispatch, outcome_response, spend_write_allowance
 from http_edge.inputs import body, path_id, validate
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -64,6 +64,7 @@ def _accepted(receipt: dict[str, Any], status: int = 202) -> web.Response:
 async def upload_receipt(request: web.Request) -> web.StreamResponse:
     owner = principal_of(request).user_id
     settings = settings_of(request)
+    spend_write_allowance(request, owner)  # before the body is read
     upload = await read_upload(request, settings.receipt_max_bytes, settings.receipt_max_pixels)
     form = validate(UploadForm, dict(upload.fields))
     if form.expense_id is not None and await get_expense(owner, form.expense_id) is None:
@@ -77,9 +78,15 @@ async def upload_receipt(request: web.Request) -> web.StreamResponse:
         raise Problem(404, "not_found", "no such group")
     sha256 = hashlib.sha256(upload.data).hexdigest()
     known = await receipt_by_hash(owner, sha256)
+    sender = resources_of(request).sender
+    if known is not None and known.status == "failed":  # sent again: read it again
+        retry = build_command("receipt.rescan", {"id": known.id}, issuer=owner)
+        outcome = await sender.send(retry, settings.outcome_wait_s)
+        if outcome is not None and outcome.accepted and outcome.version is not None:
+            await sender.publish(scan_command(known.id, owner, outcome.version))
+            return _accepted(outcome.entity or {})
     if known is not None:
         return _accepted(receipt_entity(known).model_dump(mode="json"), 200)
-    spend_write_allowance(request, owner)
     receipt_id = receipt_id_of(owner, sha256)
     await store_image(receipt_id, upload.data, owner, sha256, upload.content_type)  # first
     record = RecordReceipt(
@@ -100,13 +107,16 @@ async def upload_receipt(request: web.Request) -> web.StreamResponse:
         issuer=owner,
         idempotency_key=f"receipt:{sha256}",
     )
-    sender = resources_of(request).sender
     outcome = await sender.send(command, settings.outcome_wait_s)
-    if outcome is None:  # recorded later; the sweeper sends it to be read
-        return pending_response(command.command_id)
+    if outcome is None:  # recorded later (the sweeper sends it to be read): its id is known
+        return web.json_response(
+            {"id": receipt_id, "status": "pending", "command_id": command.command_id},
+            status=202,
+            headers={"Location": f"/v1/receipts/{receipt_id}"},
+        )
     if not outcome.accepted:
         return outcome_response(outcome, created=True)
-    await sender.publish(scan_command(receipt_id, owner))
+    await sender.publish(scan_command(receipt_id, owner, outcome.version or 1))
     return _accepted(outcome.entity or {})
 
 
