@@ -211,6 +211,11 @@ def _rates_scope(payload: Mapping[str, Any]) -> str:
     return RATES_SCOPE
 
 
+def _receipt_lane(payload: Mapping[str, Any]) -> str:
+    """One receipt's commands (its record, then its scan) are applied in order in one lane."""
+    return f"receipt:{payload['id']}"
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """What the bus knows about one command type."""
@@ -223,8 +228,9 @@ class CommandSpec:
     client_allowed: bool = True
     verb: str | None = None  # the subject's last token, when it is not the type's own
     writes_to: Callable[[Mapping[str, Any]], str] | None = None
-    """The scope the command's effects go to, from its payload, when it is not the issuer's
-    own (actors serialise a scope's commands in one lane)."""
+    """The key of the lane the command is applied in, from its payload, when it is not the
+    issuer's own scope: the scope its effects go to, or (receipts) the one entity whose
+    commands must be applied in order (actors serialise a key's commands in one lane)."""
 
     @property
     def subject(self) -> str:
@@ -289,10 +295,28 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("recurring.advance", "budgets", AdvanceRecurring, client_allowed=False),
         # Receipts: recorded by the edge once the image is stored; read and failed by the
         # ocr actor's own pipeline (the edge and the sweeper send the scan).
-        CommandSpec("receipt.record", "ocr", RecordReceipt, creates=True, client_allowed=False),
-        CommandSpec("receipt.scan", "ocr", ScanReceipt, client_allowed=False, verb="scan"),
-        CommandSpec("receipt.fail", "ocr", FailReceipt, client_allowed=False),
-        CommandSpec("receipt.rescan", "ocr", RescanReceipt, client_allowed=False),
+        CommandSpec(
+            "receipt.record",
+            "ocr",
+            RecordReceipt,
+            creates=True,
+            client_allowed=False,
+            writes_to=_receipt_lane,
+        ),
+        CommandSpec(
+            "receipt.scan",
+            "ocr",
+            ScanReceipt,
+            client_allowed=False,
+            verb="scan",
+            writes_to=_receipt_lane,
+        ),
+        CommandSpec(
+            "receipt.fail", "ocr", FailReceipt, client_allowed=False, writes_to=_receipt_lane
+        ),
+        CommandSpec(
+            "receipt.rescan", "ocr", RescanReceipt, client_allowed=False, writes_to=_receipt_lane
+        ),
         CommandSpec(
             "rates.refresh",
             "currency",

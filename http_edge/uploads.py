@@ -28,6 +28,7 @@ ALIASES = {
     "image/x-tiff": "image/tiff",
     "application/x-pdf": "application/pdf",
 }
+MAX_JPEG_SCANS = 100  # a progressive JPEG has about ten; thousands only make decoding slow
 MIN_SIDE = 50  # pixels: anything smaller cannot hold a readable receipt
 FIELDS = ("file", "expense_id", "group_id", "auto_apply")
 PDF_DPI = 200
@@ -166,6 +167,9 @@ async def read_upload(request: web.Request, max_bytes: int, max_pixels: int) -> 
         )
     if declared and declared not in KINDS and declared != "application/octet-stream":
         raise _bad(415, "unsupported_media_type", f"{declared} is not a receipt image or PDF")
+    if kind == "image/jpeg" and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
+        # 0xFF is stuffed inside compressed data, so each FFDA starts a scan.
+        raise _bad(422, "unreadable_image", "the JPEG has too many scans to decode")
     if kind == "application/pdf":
         width, height = pdf_size(data, max_pixels)
     else:

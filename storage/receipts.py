@@ -86,6 +86,12 @@ def _files() -> Any:
     return ReceiptDoc.get_pymongo_collection().database[f"{BUCKET}.files"]
 
 
+async def image_info(file_id: str) -> dict[str, Any] | None:
+    """The stored image's file entry (length, upload date, metadata), if it exists."""
+    found: dict[str, Any] | None = await _files().find_one({"_id": file_id})
+    return found
+
+
 async def read_image(file_id: str) -> bytes | None:
     try:
         stream = await bucket().open_download_stream(file_id)

@@ -54,6 +54,13 @@ def truncated_jpeg() -> bytes:
     return whole[: len(whole) // 2]
 
 
+def many_scans_jpeg(scans: int = 500) -> bytes:
+    """A JPEG whose extra scans would make decoding take minutes."""
+    whole = as_jpeg(receipt_png())
+    scan = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x00" * 40
+    return whole[:-2] + scan * scans + b"\xff\xd9"
+
+
 def tiny_png() -> bytes:
     out = io.BytesIO()
     Image.new("L", (1, 1), 255).save(out, "PNG")

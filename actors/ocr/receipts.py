@@ -61,8 +61,8 @@ async def scan_receipt(command: Command, p: ScanReceipt, work: CommandWork) -> D
     """Store what the runtime read before the transaction (``work.prepared``); a receipt
     already read is left as it is."""
     doc = await work.get(ReceiptDoc, p.id)
-    if doc is None:
-        return reject("not_found", "no such receipt")
+    if doc is None:  # its record is on its way (another process has it): try again soon
+        raise RuntimeError(f"receipt {p.id} is not recorded yet")
     if doc.status != "pending":
         return accept(receipt_entity(doc))
     outcome = work.prepared

@@ -80,6 +80,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--one-process", action="store_true", help="one round only, with 1 budgets process")
     add_run_flags(budgets)
     add_quick_flag(budgets, "4 users, 120 expenses, 12 samples")
+    receipts = which.add_parser(
+        "receipts",
+        help="receipts read per second by one ocr process, upload to receipt.scanned on a "
+        "device at a fixed rate, and upload latency while the ocr process is saturated",
+    )
+    # Unset flags take the defaults of ReceiptsBenchOptions (the full run, or --quick's).
+    add = receipts.add_argument
+    add("--users", type=int, default=None, help="users uploading the backlog at once (8)")
+    add("--backlog", type=int, default=None, help="receipts they upload flat out (120)")
+    add("--probe", type=int, default=None, help="most uploads while saturated (40)")
+    add("--probe-rate", type=float, default=None, help="uploads a second while saturated (2)")
+    add("--rate", type=float, default=None, help="receipts a second arriving (1)")
+    add("--duration", type=float, default=None, dest="duration_s", help="of arrivals, s (60)")
+    add("--idle", type=int, default=None, help="receipts uploaded one at a time (10)")
+    add("--reads", type=int, default=None, help="receipts of each kind read in process (5)")
+    add("--degraded", type=float, default=None, help="share of degraded photos, 0-1 (0.1)")
+    add("--ocr-workers", type=int, default=None, help="LEDGERBUS_OCR_WORKERS (the setting, 2)")
+    add_run_flags(receipts)
+    add_quick_flag(receipts, "2 users, a backlog of 8, 5 s of arrivals")
     return bench
 
 
@@ -97,6 +116,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from deploy.bench.budgets import run_cli as run_budgets_cli
 
         return run_budgets_cli(args, settings)
+    if args.bench_command == "receipts":
+        from deploy.bench.receipts import run_cli as run_receipts_cli
+
+        return run_receipts_cli(args, settings)
     if args.bench_command == "money":
         from deploy.bench.money import MoneyBenchOptions, run_money
 

@@ -4,7 +4,7 @@ turning a scanned receipt into an expense."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +14,13 @@ from pydantic import BaseModel
 from bus.client import build_command
 from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Expense
+from bus.envelopes import utcnow
 from bus.ids import derived_id
 from bus.limits import Day, EntityId
 from bus.receipt_commands import scan_command
 from bus.receipts import ApplyReceipt, Receipt, RecordReceipt
 from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch, outcome_response, spend_write_allowance
+from http_edge.dispatch import dispatch, spend_write_allowance
 from http_edge.inputs import body, path_id, validate
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -29,7 +30,7 @@ from storage.accounts import UserDoc
 from storage.group_reads import group_for
 from storage.queries import get_expense
 from storage.receipt_reads import receipt_by_hash, receipt_entity, receipt_for
-from storage.receipts import read_image, store_image
+from storage.receipts import image_info, read_image, store_image
 
 
 class UploadForm(BaseModel):
@@ -107,17 +108,31 @@ async def upload_receipt(request: web.Request) -> web.StreamResponse:
         issuer=owner,
         idempotency_key=f"receipt:{sha256}",
     )
-    outcome = await sender.send(command, settings.outcome_wait_s)
-    if outcome is None:  # recorded later (the sweeper sends it to be read): its id is known
-        return web.json_response(
-            {"id": receipt_id, "status": "pending", "command_id": command.command_id},
-            status=202,
-            headers={"Location": f"/v1/receipts/{receipt_id}"},
-        )
-    if not outcome.accepted:
-        return outcome_response(outcome, created=True)
-    await sender.publish(scan_command(receipt_id, owner, outcome.version or 1))
-    return _accepted(outcome.entity or {})
+    # Answered at once, never behind the reading of other receipts: the record and then the
+    # scan are on the stream (acknowledged by JetStream), in this order, on one lane.
+    await sender.publish(command)
+    await sender.publish(scan_command(receipt_id, owner, 1))
+    return _accepted(pending_view(record, owner, utcnow()).model_dump(mode="json"))
+
+
+def pending_view(record: RecordReceipt, owner: str, when: datetime) -> Receipt:
+    """A receipt as it is until the ocr actor has recorded it."""
+    return Receipt(
+        id=record.id,
+        owner_id=owner,
+        status="pending",
+        content_type=record.content_type,
+        size=record.size,
+        sha256=record.sha256,
+        width=record.width,
+        height=record.height,
+        expense_id=record.expense_id,
+        group_id=record.group_id,
+        auto_apply=record.auto_apply,
+        version=0,
+        created_at=when,
+        updated_at=when,
+    )
 
 
 @API.route(
@@ -129,8 +144,27 @@ async def upload_receipt(request: web.Request) -> web.StreamResponse:
     errors=(404,),
 )
 async def get_receipt(request: web.Request) -> web.StreamResponse:
-    doc = await receipt_for(principal_of(request).user_id, path_id(request))
-    return entity_or_404(receipt_entity(doc) if doc is not None else None, "receipt")
+    owner, receipt_id = principal_of(request).user_id, path_id(request)
+    doc = await receipt_for(owner, receipt_id)
+    if doc is not None:
+        return entity_or_404(receipt_entity(doc), "receipt")
+    stored = await image_info(receipt_id)  # uploaded, not recorded yet: pending
+    if stored is None or stored.get("metadata", {}).get("owner_id") != owner:
+        raise Problem(404, "not_found", "no such receipt")
+    meta = stored["metadata"]
+    record = RecordReceipt(
+        id=receipt_id,
+        file_id=receipt_id,
+        sha256=meta["sha256"],
+        content_type=meta["content_type"],
+        size=stored["length"],
+        width=1,
+        height=1,
+    )
+    view = pending_view(record, owner, stored["uploadDate"]).model_copy(
+        update={"width": None, "height": None}
+    )
+    return web.json_response(view.model_dump(mode="json"))
 
 
 @API.route(
