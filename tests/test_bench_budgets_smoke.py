@@ -9,13 +9,12 @@ timed expense's alert reached the device.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.bench_smoke import check_latency, run_quick_bench
 
 pytestmark = pytest.mark.integration
 
@@ -35,11 +34,7 @@ SAMPLES = 12
 
 
 def _latency(where: str, latency: dict[str, Any] | None) -> None:
-    assert latency is not None, f"{where}: no latency"
-    for key in ("p50", "p95", "p99", "max"):
-        assert isinstance(latency[key], float), f"{where}: {key}"
-        assert latency[key] > 0, f"{where}: {key}"
-    assert latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"], where
+    check_latency(where, latency, ("p50", "p95", "p99", "max"))
 
 
 def _round(r: dict[str, Any], processes: int) -> None:
@@ -71,22 +66,9 @@ def _round(r: dict[str, Any], processes: int) -> None:
 
 @pytest.mark.timeout(300)
 def test_quick_budgets_benchmark_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    log = tmp_path / "children.log"
-    command = [sys.executable, "-m", "deploy.bench", "budgets", "--quick"]
-    run = subprocess.run(
-        [*command, "--json", str(out), "--log-file", str(log)],
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
-    children = log.read_text()[-3000:] if log.exists() else ""
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\nlog:\n{children}"
-    assert "on SecantusDB" in run.stdout
-    assert "events/s" in run.stdout
-    assert f"{SAMPLES}/{SAMPLES} received" in run.stdout, run.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_quick_bench("budgets", tmp_path, 280)
+    assert "events/s" in stdout
+    assert f"{SAMPLES}/{SAMPLES} received" in stdout, stdout
 
     assert figures["benchmark"] == "budgets"
     assert figures["options"]["quick"] is True

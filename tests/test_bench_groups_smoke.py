@@ -6,13 +6,12 @@ No speed is asserted: the benchmark reports, it does not judge. The run starts i
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.bench_smoke import check_latency, run_quick_bench
 
 pytestmark = pytest.mark.integration
 
@@ -48,11 +47,7 @@ IN_PROCESS_COUNTS = (
 
 
 def _latency(where: str, latency: dict[str, Any] | None) -> None:
-    assert latency is not None, f"{where}: no latency"
-    for key in ("p50", "p99", "max"):
-        assert isinstance(latency[key], float), f"{where}: {key}"
-        assert latency[key] > 0, f"{where}: {key}"
-    assert latency["p50"] <= latency["p99"] <= latency["max"], where
+    check_latency(where, latency)
 
 
 def _in_process(figures: dict[str, Any]) -> None:
@@ -127,21 +122,8 @@ def _http(figures: dict[str, Any]) -> None:
 
 @pytest.mark.timeout(300)
 def test_quick_groups_benchmark_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    log = tmp_path / "children.log"
-    command = [sys.executable, "-m", "deploy.bench", "groups", "--quick"]
-    run = subprocess.run(
-        [*command, "--json", str(out), "--log-file", str(log)],
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
-    children = log.read_text()[-3000:] if log.exists() else ""
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\nlog:\n{children}"
-    assert "zero_sum: true" in run.stdout, run.stdout
-    assert "on SecantusDB" in run.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_quick_bench("groups", tmp_path, 280)
+    assert "zero_sum: true" in stdout, stdout
 
     assert figures["benchmark"] == "groups"
     assert figures["options"]["quick"] is True

@@ -13,14 +13,12 @@ time instead of minutes later.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.bench_smoke import check_latency, run_quick_bench
 
 pytestmark = pytest.mark.integration
 
@@ -35,11 +33,7 @@ SWEEPER = {"LEDGERBUS_OCR_SWEEP_S": "2", "LEDGERBUS_OCR_RETRY_AFTER_S": "10"}
 
 
 def _latency(where: str, latency: dict[str, Any] | None) -> None:
-    assert latency is not None, f"{where}: no latency"
-    for key in ("p50", "p95", "p99", "max"):
-        assert isinstance(latency[key], float), f"{where}: {key}"
-        assert latency[key] > 0, f"{where}: {key}"
-    assert latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"], where
+    check_latency(where, latency, ("p50", "p95", "p99", "max"))
 
 
 def _uploads(where: str, u: dict[str, Any], count: int) -> None:
@@ -59,24 +53,9 @@ def _outcomes(where: str, r: dict[str, Any], count: int) -> None:
 
 @pytest.mark.timeout(400)
 def test_quick_receipts_benchmark_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    log = tmp_path / "children.log"
-    command = [sys.executable, "-m", "deploy.bench", "receipts", "--quick"]
-    run = subprocess.run(
-        [*command, "--json", str(out), "--log-file", str(log)],
-        capture_output=True,
-        text=True,
-        timeout=380,
-        check=False,
-        env={**os.environ, **SWEEPER},
-    )
-    children = log.read_text()[-3000:] if log.exists() else ""
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\nlog:\n{children}"
-    print(run.stdout)
-    assert "on SecantusDB" in run.stdout
-    assert "receipts/s" in run.stdout
-    assert "target: p95 under 2000 ms on one ocr process: " in run.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_quick_bench("receipts", tmp_path, 380, env=SWEEPER)
+    assert "receipts/s" in stdout
+    assert "target: p95 under 2000 ms on one ocr process: " in stdout
 
     assert figures["benchmark"] == "receipts"
     assert figures["options"]["quick"] is True

@@ -8,13 +8,12 @@ device that resumed over Socket.IO received seqs 1..head, each once.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.bench_smoke import check_latency, run_quick_bench
 
 pytestmark = pytest.mark.integration
 
@@ -24,11 +23,7 @@ SENT = 500
 
 
 def _latency(where: str, latency: dict[str, Any] | None) -> None:
-    assert latency is not None, f"{where}: no latency"
-    for key in ("p50", "p99", "max"):
-        assert isinstance(latency[key], float), f"{where}: {key}"
-        assert latency[key] > 0, f"{where}: {key}"
-    assert latency["p50"] <= latency["p99"] <= latency["max"], where
+    check_latency(where, latency)
 
 
 def _positive(where: str, figures: dict[str, Any], *keys: str) -> None:
@@ -89,21 +84,8 @@ def _catch_up(resumed: dict[str, Any], device_head: int) -> None:
 
 @pytest.mark.timeout(300)
 def test_quick_sync_benchmark_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    log = tmp_path / "children.log"
-    command = [sys.executable, "-m", "deploy.bench", "sync", "--quick"]
-    run = subprocess.run(
-        [*command, "--json", str(out), "--log-file", str(log)],
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
-    children = log.read_text()[-3000:] if log.exists() else ""
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\nlog:\n{children}"
-    assert "gapless: true" in run.stdout, run.stdout
-    assert "on SecantusDB" in run.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_quick_bench("sync", tmp_path, 280)
+    assert "gapless: true" in stdout, stdout
 
     assert figures["benchmark"] == "sync"
     assert figures["options"]["quick"] is True
