@@ -20,7 +20,6 @@ from bus.money import Amount, CurrencyCode, PositiveAmount
 from bus.payload import Payload
 
 ReceiptStatus = Literal["pending", "scanned", "failed"]
-FIELD_NAMES = ("merchant", "date", "total", "subtotal", "tax", "tip", "currency", "items")
 
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 

@@ -37,10 +37,3 @@ class GoalPage(BaseModel):
 class RulePage(BaseModel):
     items: list[RecurringRule]
     next_cursor: str | None
-
-
-class MovementBody(Strict):
-    """Money into or out of a goal, in the goal's currency."""
-
-    amount: str = Field(examples=["25.00"])
-    note: str | None = Field(None, max_length=200)

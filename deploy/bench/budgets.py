@@ -55,9 +55,15 @@ from bus.subjects import EVENTS_STREAM
 from deploy.bench.devices import connect_device, disconnect_device
 from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
-from deploy.bench.memory import MACHINE, OTHERS, ProcessSampler, own_peak_rss_mb
+from deploy.bench.memory import (
+    MACHINE,
+    OTHERS,
+    ProcessSampler,
+    cpu_with_bench,
+    own_peak_rss_mb,
+)
 from deploy.bench.report import progress, report_bench, run_header
-from deploy.bench.stackrun import BenchStack, sampled_stack
+from deploy.bench.stackrun import WRITE_LIMITS, BenchStack, sampled_stack
 from deploy.bench.stats import Sample, latency_summary, rate, window_summary
 from deploy.bench.table import machine_line, p50_p99, process_rows
 from deploy.bench.users import BenchUser, sign_up_many
@@ -69,15 +75,6 @@ ACTORS = ["accounts", "expenses", "budgets"]
 
 SECOND = "actor:budgets#2"
 """The second budgets process, started for the second round on the same consumers."""
-
-WRITE_LIMITS = {
-    "LEDGERBUS_WRITES_PER_USER_S": "1000000",
-    "LEDGERBUS_WRITES_BURST": "1000000",
-}
-"""Each user's write allowance for the run: the limiter never answers 429."""
-
-BENCH = "bench"
-"""This process, in the CPU figures: it writes the expenses and polls the consumers."""
 
 CURRENCY = "EUR"
 CATEGORY_NAMES = [name for name, _, _ in DEFAULT_CATEGORIES]
@@ -521,18 +518,6 @@ async def apply_round(
         "check": check,
         "cpu_percent": cpu_with_bench(sampler.cpu_percent(began_at, ended_at), own_cpu, elapsed),
     }
-
-
-def cpu_with_bench(cpu: dict[str, float], own_cpu_s: float, seconds: float) -> dict[str, float]:
-    """The sampler's CPU figures with this process's own share (its polling) taken out of
-    what processes outside the run used."""
-    if seconds <= 0 or not cpu:
-        return cpu
-    own = round(own_cpu_s / seconds * 100, 1)
-    out = {**cpu, BENCH: own}
-    if OTHERS in out:
-        out[OTHERS] = round(max(0.0, out[OTHERS] - own), 1)
-    return out
 
 
 async def start_second(stack: BenchStack, settings: Settings, log: TextIO) -> Supervisor:

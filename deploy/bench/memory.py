@@ -125,3 +125,19 @@ class ProcessSampler:
             ours = sum(v for name, v in used.items() if name != MACHINE)
             used[OTHERS] = max(0.0, used[MACHINE] - ours)
         return {name: round(value, 1) for name, value in used.items()}
+
+
+BENCH = "bench"
+"""The benchmark's own process, in the CPU figures."""
+
+
+def cpu_with_bench(cpu: dict[str, float], own_cpu_s: float, seconds: float) -> dict[str, float]:
+    """The sampler's CPU figures with this process's own share taken out of what processes
+    outside the run used."""
+    if seconds <= 0 or not cpu:
+        return cpu
+    own = round(own_cpu_s / seconds * 100, 1)
+    out = {**cpu, BENCH: own}
+    if OTHERS in out:
+        out[OTHERS] = round(max(0.0, out[OTHERS] - own), 1)
+    return out

@@ -55,13 +55,19 @@ import aiohttp
 import socketio
 
 from bus.settings import Settings
-from deploy.bench.budgets import BENCH, WRITE_LIMITS, cpu_with_bench
 from deploy.bench.devices import connect_device, disconnect_device
 from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import call, session
-from deploy.bench.memory import MACHINE, OTHERS, ProcessSampler, own_peak_rss_mb
+from deploy.bench.memory import (
+    BENCH,
+    MACHINE,
+    OTHERS,
+    ProcessSampler,
+    cpu_with_bench,
+    own_peak_rss_mb,
+)
 from deploy.bench.report import progress, report_bench, run_header
-from deploy.bench.stackrun import sampled_stack
+from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import latency_summary, rate
 from deploy.bench.table import machine_line
 from deploy.bench.users import BenchUser, sign_up_many

@@ -212,3 +212,11 @@ async def sampled_stack(
         await stack.stop()
         structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+WRITE_LIMITS = {
+    "LEDGERBUS_WRITES_PER_USER_S": "1000000",
+    "LEDGERBUS_WRITES_BURST": "1000000",
+}
+"""Each user's write allowance for a run: high enough that the limiter never answers 429 and the
+figures are of the bus, not of the limiter."""

@@ -43,20 +43,13 @@ from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, session
 from deploy.bench.memory import ProcessSampler, own_peak_rss_mb
 from deploy.bench.report import progress, report_bench, run_header
-from deploy.bench.stackrun import sampled_stack
+from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import latency_summary, rate
 from deploy.bench.table import machine_line, p50_p99, process_rows, yes_no
 from deploy.bench.users import BenchUser, sign_up_many
 
 ACTORS = ["accounts", "expenses"]
 """Sign-up and sign-in (accounts), and the expenses that are synced (expenses)."""
-
-WRITE_LIMITS = {
-    "LEDGERBUS_WRITES_PER_USER_S": "1000000",
-    "LEDGERBUS_WRITES_BURST": "1000000",
-}
-"""Each user's write allowance for the run (a batch of n costs n/10): high enough that the
-token bucket never answers 429 and the figures are of the bus, not of the limiter."""
 
 STATUSES = ("accepted", "rejected", "pending", "deferred")
 PAGE_LIMIT = 1000

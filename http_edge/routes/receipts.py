@@ -16,7 +16,7 @@ from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Expense
 from bus.envelopes import utcnow
 from bus.ids import derived_id
-from bus.limits import Day, EntityId
+from bus.limits import EntityId
 from bus.receipt_commands import scan_command
 from bus.receipts import ApplyReceipt, Receipt, RecordReceipt
 from http_edge.context import principal_of, resources_of, settings_of
@@ -182,25 +182,13 @@ async def receipt_image(request: web.Request) -> web.StreamResponse:
     )
 
 
-class ApplyBody(BaseModel):
-    """What to use instead of what was read (all optional)."""
-
-    model_config = {"extra": "forbid"}
-
-    amount: str | None = None
-    currency: str | None = None
-    date: Day | None = None
-    merchant: str | None = None
-    description: str | None = None
-    category_id: str | None = None
-
-
 @API.route(
     "POST",
     "/v1/receipts/{id}/apply",
     "Make an expense from a scanned receipt, or fill the expense it was uploaded for",
     "receipts",
-    body=ApplyBody,
+    body=ApplyReceipt,
+    body_omit=("id",),
     response=Expense,
     status=201,
     errors=(404, 409, 422),
