@@ -6,10 +6,11 @@ from actors.accounts import ACCOUNTS
 from actors.budgets import BUDGETS
 from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
+from actors.fraud import FRAUD
 from actors.kernel import ActorDefinition
 from actors.ocr import OCR
 from actors.splits import SPLITS
 
 ACTORS: dict[str, ActorDefinition] = {
-    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS, OCR)
+    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS, OCR, FRAUD)
 }

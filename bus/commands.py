@@ -26,6 +26,7 @@ from bus.budgets import (
 )
 from bus.entities import ExpenseType
 from bus.expense_fields import ExpenseFields
+from bus.fraud import ReviewFlag
 from bus.fx import BASE_CURRENCY
 from bus.groups import (
     AcceptInvite,
@@ -211,6 +212,10 @@ def _rates_scope(payload: Mapping[str, Any]) -> str:
     return RATES_SCOPE
 
 
+def _flag_lane(payload: Mapping[str, Any]) -> str:
+    return f"flag:{payload['id']}"
+
+
 def _receipt_lane(payload: Mapping[str, Any]) -> str:
     """One receipt's commands (its record, then its scan) are applied in order in one lane."""
     return f"receipt:{payload['id']}"
@@ -293,6 +298,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("recurring.resume", "budgets", RecurringRef, versioned=True),
         # Sent by the scheduler after each occurrence, never by a client.
         CommandSpec("recurring.advance", "budgets", AdvanceRecurring, client_allowed=False),
+        CommandSpec("flag.review", "fraud", ReviewFlag, versioned=True, writes_to=_flag_lane),
         # Receipts: recorded by the edge once the image is stored; read and failed by the
         # ocr actor's own pipeline (the edge and the sweeper send the scan).
         CommandSpec(

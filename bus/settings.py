@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     receipt_auto_apply_confidence: float = Field(
         0.8, description="A receipt uploaded with auto_apply makes its expense at this confidence."
     )
+    fraud_flag_threshold: int = Field(
+        50, ge=1, le=100, description="A risk score at or over this raises a flag."
+    )
     rpc_timeout_s: float = Field(3.0, description="How long a request-reply query waits.")
 
     # Process

@@ -15,6 +15,7 @@ import http_edge.routes.budgets
 import http_edge.routes.catalog
 import http_edge.routes.currency
 import http_edge.routes.expenses
+import http_edge.routes.fraud
 import http_edge.routes.group_ledger
 import http_edge.routes.groups
 import http_edge.routes.receipts

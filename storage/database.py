@@ -20,6 +20,7 @@ from storage.budgets import (
     SpendDoc,
 )
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
+from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
 from storage.groups import (
     GroupBalanceDoc,
     GroupBalanceSnapshotDoc,
@@ -60,6 +61,9 @@ DOCUMENTS: list[type[Document]] = [
     GoalDoc,
     RecurringDoc,
     ReceiptDoc,
+    RiskDoc,
+    FlagDoc,
+    FraudProfileDoc,
 ]
 
 

@@ -1,0 +1,28 @@
+"""The fraud actor: every expense scored as it happens (pure rules in ``facts``, ``profile``,
+``signals`` and ``scoring``), flags raised over the threshold, and reviews that teach it."""
+
+from __future__ import annotations
+
+from actors.fraud.flags import review_flag
+from actors.fraud.risks import rescore_receipt, score_event
+from actors.fraud.runtime import FraudRuntime
+from actors.kernel import ActorDefinition
+
+EXPENSE_EVENTS = (
+    "expense.created",
+    "expense.updated",
+    "expense.deleted",
+    "expense.converted",
+    "group_expense.created",
+    "group_expense.updated",
+    "group_expense.deleted",
+    "group_expense.converted",
+)
+
+FRAUD = ActorDefinition(
+    name="fraud",
+    handlers={"flag.review": review_flag},
+    reactions={**dict.fromkeys(EXPENSE_EVENTS, score_event), "receipt.scanned": rescore_receipt},
+    runtime=FraudRuntime,
+    emits=("flag.raised", "flag.updated", "flag.cleared", "flag.reviewed"),
+)

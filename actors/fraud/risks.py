@@ -1,0 +1,234 @@
+"""Scoring expenses as their events arrive, exactly once per version.
+
+Each expense event (personal or group, any verb) carries the expense's version: one that is not
+newer than the risk record's is a redelivery or arrived late, and changes nothing. A newer one
+is scored against the owner's profile and replaces the previous score as a new version of the
+risk record; a deleted expense's record becomes a tombstone (and its flag is cleared). A
+receipt read after its expense was scored scores the expense again, and a burst found by a
+later expense adds its signal to the earlier expenses of the burst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from actors.fraud.facts import (
+    Context,
+    Limit,
+    Observation,
+    ReceiptUse,
+    dump_observation,
+    load_observation,
+    observe_expense,
+    observe_group_expense,
+    receipt_facts,
+    trip_facts,
+)
+from actors.fraud.flags import settle_flag
+from actors.fraud.profile import Profile, forget, unlearn
+from actors.fraud.runtime import FraudRuntime
+from actors.fraud.scoring import (
+    MODEL_VERSION,
+    combine,
+    dump_signals,
+    load_signals,
+    score_expense,
+    with_signal,
+)
+from actors.fraud.signals import Signal
+from actors.fraud.store import next_risk_version, profile_of, put_profile
+from actors.kernel import runtime_of
+from bus.envelopes import Event
+from bus.ids import split_scope, user_scope
+from storage.accounts import UserDoc
+from storage.budgets import BudgetDoc
+from storage.fraud import RiskDoc
+from storage.groups import GroupEntryDoc
+from storage.ledger import ExpenseDoc, TripDoc
+from storage.receipt_reads import receipt_entity
+from storage.receipts import ReceiptDoc
+from storage.unit_of_work import CommandWork
+
+MAX_LIMITS = 50  # budgets read per person
+MAX_REUSES = 20  # other expenses read per look-alike receipt set
+
+
+async def _home_currency(work: CommandWork, owner: str) -> str | None:
+    user = await work.get(UserDoc, owner)
+    return user.home_currency if user is not None else None
+
+
+async def _context(work: CommandWork, obs: Observation, home: str | None) -> Context:
+    """What the scorer needs beside the expense: its receipt (and other expenses using a
+    look-alike), its trip, and the owner's budget limits."""
+    receipt = None
+    reused: list[ReceiptUse] = []
+    if obs.receipt_id is not None:
+        doc = await work.get(ReceiptDoc, obs.receipt_id)
+        if doc is not None and doc.owner_id == obs.owner:
+            receipt = receipt_facts(receipt_entity(doc).model_dump(mode="json"))
+    if receipt is not None and receipt.duplicates:
+        query = {"receipt_id": {"$in": list(receipt.duplicates)}, "deleted": False}
+        for risk_id in await work.find_ids(RiskDoc, query, MAX_REUSES):
+            other = await work.get(RiskDoc, risk_id)
+            if other is not None and other.id != obs.key and other.receipt_id is not None:
+                reused.append(ReceiptUse(other.receipt_id, other.id, other.owner_id))
+    trip = None
+    if obs.trip_id is not None:
+        doc_trip = await work.get(TripDoc, obs.trip_id)
+        if doc_trip is not None and doc_trip.owner_id == obs.owner and not doc_trip.deleted:
+            trip = trip_facts(doc_trip.model_dump())
+    query = {"scope": user_scope(obs.owner), "deleted": False}
+    limits = []
+    for budget_id in await work.find_ids(BudgetDoc, query, MAX_LIMITS):
+        budget = await work.get(BudgetDoc, budget_id)
+        if budget is not None:
+            limits.append(
+                Limit(budget.id, budget.amount, budget.currency, frozenset(budget.category_ids))
+            )
+    return Context(home, receipt, tuple(reused), trip, tuple(limits))
+
+
+async def _gone(work: CommandWork, kind: str, expense_id: str) -> int | None:
+    """The version at which the expense was deleted, if it was (before it could be scored)."""
+    doc: ExpenseDoc | GroupEntryDoc | None
+    if kind == "expense":
+        doc = await work.get(ExpenseDoc, expense_id)
+    else:
+        doc = await work.get(GroupEntryDoc, expense_id)
+    if doc is not None and doc.deleted:
+        return doc.version
+    return None
+
+
+def _tombstone(held: RiskDoc | None, obs: Observation, version: int, work: CommandWork) -> RiskDoc:
+    return RiskDoc(
+        id=obs.key,
+        kind=obs.kind,
+        expense_id=obs.expense_id,
+        owner_id=obs.owner,
+        group_id=obs.group_id,
+        expense_version=version,
+        version=next_risk_version(held),
+        deleted=True,
+        updated_at=work.now,
+    )
+
+
+async def _score(
+    work: CommandWork, obs: Observation, held: RiskDoc | None, home: str | None
+) -> None:
+    """Score ``obs``, write its risk record and flag, and add a burst's signal to the other
+    expenses it concerns."""
+    threshold = runtime_of(work, FraudRuntime).threshold
+    profile_doc, profile = await profile_of(work, obs.owner)
+    scored = score_expense(obs, profile, await _context(work, obs, home), threshold)
+    risk = RiskDoc(
+        id=obs.key,
+        kind=obs.kind,
+        expense_id=obs.expense_id,
+        owner_id=obs.owner,
+        group_id=obs.group_id,
+        expense_version=obs.version,
+        version=next_risk_version(held),
+        score=scored.assessment.score,
+        signals=dump_signals(scored.assessment.signals),
+        model_version=MODEL_VERSION,
+        facts=dump_observation(obs),
+        receipt_id=obs.receipt_id,
+        scored_at=work.now,
+        updated_at=work.now,
+    )
+    work.put(await settle_flag(work, risk))
+    profile = scored.profile
+    for member, signal in scored.assessment.escalations:
+        profile = await _escalate(work, member, signal, profile, threshold)
+    put_profile(work, profile_doc, profile)
+
+
+async def _escalate(
+    work: CommandWork, risk_id: str, signal: Signal, profile: Profile, threshold: int
+) -> Profile:
+    """Add a burst's signal to an earlier expense of the burst (a new version of its score);
+    one that now raises a flag leaves the baselines it had joined."""
+    held = await work.get(RiskDoc, risk_id)
+    if held is None or held.deleted or held.scored_at is None:
+        return profile
+    signals = with_signal(load_signals(held.signals), signal)
+    if signals is None:
+        return profile
+    score = combine(signals)
+    risk = held.model_copy(
+        update={
+            "version": held.version + 1,
+            "score": score,
+            "signals": dump_signals(signals),
+            "model_version": MODEL_VERSION,
+            "scored_at": work.now,
+            "updated_at": work.now,
+        }
+    )
+    work.put(await settle_flag(work, risk))
+    return unlearn(profile, risk_id) if score >= threshold else profile
+
+
+def _observe(event: Event, entity: Mapping[str, Any], home: str | None) -> Observation:
+    if event.type.startswith("group_expense."):
+        return observe_group_expense(entity, home)
+    return observe_expense(entity, split_scope(event.scope)[1])
+
+
+async def score_event(event: Event, work: CommandWork) -> None:
+    """React to any expense or group bill event (see the module docstring)."""
+    entity = event.data.get("entity")
+    if not isinstance(entity, dict):
+        return
+    group = event.type.startswith("group_expense.")
+    if group and entity.get("kind", "expense") != "expense":
+        return
+    owner = str(entity["created_by"]) if group else split_scope(event.scope)[1]
+    home = await _home_currency(work, owner)
+    obs = _observe(event, entity, home)
+    held = await work.get(RiskDoc, obs.key)
+    if held is not None and held.expense_version >= obs.version:
+        return  # redelivered, or older than what was scored
+    deleted_at = (
+        obs.version
+        if event.type.endswith(".deleted") or entity.get("deleted")
+        else await _gone(work, obs.kind, obs.expense_id)
+    )
+    if deleted_at is not None:
+        await _retire(work, obs, held, deleted_at)
+        return
+    await _score(work, obs, held, home)
+
+
+async def _retire(
+    work: CommandWork, obs: Observation, held: RiskDoc | None, version: int
+) -> None:
+    """A deleted expense: its record becomes a tombstone at the deleted version (so nothing
+    older scores it again), its flag is cleared, and the owner's profile forgets it."""
+    tombstone = _tombstone(held, obs, version, work)
+    work.put(await settle_flag(work, tombstone))
+    profile_doc, profile = await profile_of(work, obs.owner)
+    put_profile(work, profile_doc, forget(profile, obs.key))
+
+
+MAX_RESCORED = 10  # expenses scored again per receipt read
+
+
+async def rescore_receipt(event: Event, work: CommandWork) -> None:
+    """A receipt was read: score again the expenses already scored with it (their receipt
+    total and look-alikes are known only now)."""
+    entity = event.data.get("entity")
+    if not isinstance(entity, dict) or entity.get("status") != "scanned":
+        return
+    query = {"receipt_id": entity["id"], "deleted": False}
+    for risk_id in await work.find_ids(RiskDoc, query, MAX_RESCORED):
+        held = await work.get(RiskDoc, risk_id)
+        if held is None or held.deleted or not held.facts:
+            continue
+        obs = load_observation(held.facts)
+        await _score(work, obs, held, await _home_currency(work, obs.owner))
+

@@ -1,0 +1,107 @@
+"""The score of one expense: its signals, weighed by what reviews taught about this person,
+combined as independent evidence, and the earlier expenses a burst also concerns.
+
+``score = 100 * (1 - prod(1 - w_i))`` over the signals' weights after trust: one strong signal is
+enough to raise a flag, several weak ones can be, and a weak one alone never is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from actors.fraud.facts import Context, Observation
+from actors.fraud.profile import Profile, forget, remember
+from actors.fraud.signals import DETECTORS, Signal
+
+MODEL_VERSION = "rules-2026.11.1"
+MAX_WEIGHT = 0.99
+
+# What each signal is evidence of, for the evaluation's patterns.
+PATTERN_OF_SIGNAL = {
+    "duplicate": "duplicate",
+    "outlier": "outlier",
+    "velocity": "velocity",
+    "limit_burst": "limit_burst",
+    "receipt_reused": "receipt_reuse",
+    "receipt_mismatch": "padding",
+    "trip_mismatch": "trip_mismatch",
+}
+
+
+def combine(signals: Iterable[Signal]) -> int:
+    """0..100 from the signals' weights (independent evidence, noisy-OR)."""
+    keep = 1.0
+    for signal in signals:
+        keep *= 1.0 - min(MAX_WEIGHT, max(0.0, signal.weight))
+    return min(100, max(0, math.floor(100 * (1.0 - keep) + 0.5)))
+
+
+def weighed(signal: Signal, profile: Profile) -> Signal:
+    """The signal's weight after what reviews taught about this person."""
+    trust = profile.trust_in(signal.name)
+    if trust == 1.0:
+        return signal
+    return replace(signal, weight=round(min(MAX_WEIGHT, signal.weight * trust), 3))
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    score: int
+    signals: tuple[Signal, ...]
+    # (expense id, signal): an earlier expense the same burst is about, to be scored again
+    escalations: tuple[tuple[str, Signal], ...] = ()
+
+    @property
+    def primary(self) -> Signal | None:
+        """The signal that weighs most."""
+        return max(self.signals, key=lambda s: s.weight, default=None)
+
+
+def assess(obs: Observation, profile: Profile, context: Context) -> Assessment:
+    """Score ``obs`` against ``profile`` (which may already hold a previous version of it: that
+    is left out) and ``context``."""
+    if not obs.spending:
+        return Assessment(0, ())
+    found = [s for detect in DETECTORS if (s := detect(obs, profile, context)) is not None]
+    signals = tuple(weighed(s, profile) for s in found)
+    escalations = tuple(
+        (member, replace(s, members=())) for s in signals for member in s.members
+    )
+    plain = tuple(replace(s, members=()) for s in signals)
+    return Assessment(combine(plain), plain, escalations)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    assessment: Assessment
+    profile: Profile  # what the person's profile becomes
+    flagged: bool
+
+
+def score_expense(obs: Observation, profile: Profile, context: Context, threshold: int) -> Scored:
+    """Score one version of an expense and remember it: what its previous version taught is
+    replaced, and it joins the baselines only if it raised no flag."""
+    base = forget(profile, obs.key)
+    assessment = assess(obs, base, context)
+    flagged = assessment.score >= threshold
+    return Scored(assessment, remember(base, obs, learn=not flagged), flagged)
+
+
+def with_signal(signals: Sequence[Signal], added: Signal) -> tuple[Signal, ...] | None:
+    """``signals`` with ``added`` in place of a weaker one of its name; None if it adds
+    nothing (a burst seen again from a later expense changes nothing)."""
+    held = next((s for s in signals if s.name == added.name), None)
+    if held is not None and held.weight >= added.weight:
+        return None
+    return (*[s for s in signals if s.name != added.name], added)
+
+
+def dump_signals(signals: Iterable[Signal]) -> list[dict[str, Any]]:
+    return [{"name": s.name, "weight": s.weight, "evidence": s.evidence} for s in signals]
+
+
+def load_signals(rows: Iterable[dict[str, Any]]) -> tuple[Signal, ...]:
+    return tuple(Signal(r["name"], float(r["weight"]), dict(r.get("evidence") or {})) for r in rows)

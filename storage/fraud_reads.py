@@ -1,0 +1,110 @@
+"""Reads of risk records and flags: what the edge shows, always scoped to who may see them.
+
+A personal expense's risk and flag are its owner's. A group bill's are its issuer's and the
+group's admins' (the people its flag reaches), while they are in the group.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bus.fraud import Flag, Risk
+from storage.fraud import FlagDoc, RiskDoc
+from storage.groups import GroupDoc
+from storage.queries import decode_cursor, encode_cursor
+
+REVIEWERS = ("owner", "admin")  # the roles that see and review a group's flags
+
+
+def risk_entity(doc: RiskDoc) -> Risk:
+    return Risk(
+        expense_id=doc.expense_id,
+        kind=doc.kind,
+        group_id=doc.group_id,
+        owner_id=doc.owner_id,
+        score=doc.score,
+        signals=doc.signals,
+        model_version=doc.model_version,
+        expense_version=doc.expense_version,
+        version=doc.version,
+        flag_id=doc.flag_id,
+        scored_at=doc.scored_at or doc.updated_at,
+    )
+
+
+def flag_entity(doc: FlagDoc) -> Flag:
+    return Flag.model_validate(
+        doc.model_dump(exclude={"risk_id", "audience", "revision_id"})
+    )
+
+
+def group_admins(group: GroupDoc) -> list[str]:
+    return [m["user_id"] for m in group.members if m.get("role") in REVIEWERS]
+
+
+async def _admin_groups(user_id: str) -> list[str]:
+    cursor = GroupDoc.get_pymongo_collection().find({"member_ids": user_id}, {"members": 1})
+    return [
+        row["_id"]
+        async for row in cursor
+        if any(m["user_id"] == user_id and m.get("role") in REVIEWERS for m in row["members"])
+    ]
+
+
+async def may_see(user_id: str, owner_id: str, group_id: str | None) -> bool:
+    """The owner, or an admin of the bill's group now."""
+    if owner_id == user_id:
+        return True
+    if group_id is None:
+        return False
+    group = await GroupDoc.get(group_id)
+    return group is not None and user_id in group_admins(group)
+
+
+async def risk_for(user_id: str, expense_id: str) -> RiskDoc | None:
+    """The risk record of a personal expense or a group bill, if ``user_id`` may see it
+    (None also while it is not scored)."""
+    for kind in ("expense", "group_expense"):
+        doc = await RiskDoc.get(f"{kind}:{expense_id}")
+        if doc is None or doc.deleted or doc.scored_at is None:
+            continue
+        if await may_see(user_id, doc.owner_id, doc.group_id):
+            return doc
+    return None
+
+
+async def flag_for(user_id: str, flag_id: str) -> FlagDoc | None:
+    doc = await FlagDoc.get(flag_id)
+    if doc is None or not await may_see(user_id, doc.owner_id, doc.group_id):
+        return None
+    return doc
+
+
+async def flags_of(
+    user_id: str, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[FlagDoc], str | None]:
+    """Flags the caller may see (their own, and their admin groups'), newest first."""
+    seen: dict[str, Any] = {"$or": [{"owner_id": user_id}]}
+    groups = await _admin_groups(user_id)
+    if groups:
+        seen["$or"].append({"group_id": {"$in": groups}})
+    clauses: list[dict[str, Any]] = [seen]
+    if status is not None:
+        clauses.append({"status": status})
+    if cursor:
+        when, last_id = decode_cursor(cursor)
+        before = datetime.fromisoformat(when)
+        clauses.append(
+            {"$or": [{"created_at": {"$lt": before}}, {"created_at": before, "_id": {"$lt": last_id}}]}
+        )
+    docs = (
+        await FlagDoc.find({"$and": clauses})
+        .sort("-created_at", "-_id")
+        .limit(limit + 1)
+        .to_list()
+    )
+    more = len(docs) > limit
+    docs = docs[:limit]
+    next_cursor = encode_cursor([docs[-1].created_at.isoformat(), docs[-1].id]) if more else None
+    return docs, next_cursor

@@ -1,0 +1,253 @@
+"""Fraud scoring over HTTP and Socket.IO: risk records with their signals, flags that reach the
+people they concern, reviews, re-scoring after edits, and exactly one record per version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bus.envelopes import Event
+from bus.ids import new_id
+from bus.nats_conn import connect_nats
+from bus.subjects import event_subject
+from storage.documents import EventRecord
+from storage.fraud import FlagDoc, RiskDoc
+from tests.budget_helpers import spend, today
+from tests.group_helpers import add_bill, equal_bill, make_group
+from tests.helpers import Account, Stack, eventually
+from tests.sockets import open_device
+
+pytestmark = pytest.mark.integration
+
+
+async def risk_of(stack: Stack, who: Account, expense_id: str, version: int = 1) -> Any:
+    """The expense's risk record once it is at least at ``version``."""
+
+    async def probe() -> Any:
+        status, body = await stack.call("GET", f"/v1/expenses/{expense_id}/risk", who)
+        return body if status == 200 and body["version"] >= version else None
+
+    return await eventually(probe)
+
+
+async def publish(stack: Stack, event: Event) -> None:
+    """Put an event on the stream as an actor would (a redelivery, or one seen late)."""
+    nc = await connect_nats(stack.settings, "fraud-test")
+    try:
+        await nc.jetstream().publish(
+            event_subject(event.scope, event.type), event.model_dump_json().encode()
+        )
+    finally:
+        await nc.close()
+
+
+def names(risk: dict[str, Any]) -> set[str]:
+    return {s["name"] for s in risk["signals"]}
+
+
+def at(hour: int, minute: int = 0, days_ago: int = 0) -> str:
+    day = today() - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC).isoformat()
+
+
+async def test_duplicate_is_flagged_reaches_the_owner_and_a_review_closes_it(stack: Stack) -> None:
+    ada, eve = await stack.signup("Ada"), await stack.signup("Eve")
+    device = await open_device(stack.base_url, ada.access_token)
+    first = await spend(stack, ada, "87.43", merchant="Trader Joe's #552", occurred_at=at(12))
+    second = await spend(stack, ada, "87.43", merchant="TRADER JOES 552", occurred_at=at(12, 5))
+    original = await risk_of(stack, ada, first["id"])
+    copy = await risk_of(stack, ada, second["id"])
+    assert "duplicate" not in names(original)
+    assert copy["score"] >= stack.settings.fraud_flag_threshold
+    signal = next(s for s in copy["signals"] if s["name"] == "duplicate")
+    assert signal["evidence"]["expense_id"] == first["id"]
+    assert signal["weight"] == pytest.approx(0.9)
+    assert copy["model_version"]
+    assert copy["expense_version"] == 1
+    assert copy["flag_id"]
+
+    raised = await device.wait_for("flag.raised")
+    flag = raised[0]["data"]["entity"]
+    assert flag["expense_id"] == second["id"]
+    assert flag["status"] == "open"
+    assert flag["reasons"][0] == "duplicate"
+    status, page = await stack.call("GET", "/v1/flags", ada)
+    assert status == 200
+    assert [f["id"] for f in page["items"]] == [flag["id"]]
+
+    # someone else sees nothing and reviews nothing
+    assert (await stack.call("GET", f"/v1/expenses/{second['id']}/risk", eve))[0] == 404
+    assert (await stack.call("GET", f"/v1/flags/{flag['id']}", eve))[0] == 404
+    assert (await stack.call("GET", "/v1/flags", eve))[1]["items"] == []
+    review = f"/v1/flags/{flag['id']}/review"
+    status, body = await stack.call("POST", review, eve, json={"verdict": "legit"})
+    assert status == 404, body
+    # bad input
+    status, body = await stack.call("POST", review, ada, json={"verdict": "maybe"})
+    assert status == 422
+    assert body["errors"][0]["loc"][-1] == "verdict"
+    status, body = await stack.call("POST", review, ada, json={"verdict": "legit", "extra": 1})
+    assert status == 422, body
+    status, body = await stack.call(
+        "POST", review, ada, data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert (status, body["code"]) == (400, "malformed_json")
+    status, body = await stack.call(
+        "POST", review, ada, json={"verdict": "legit"}, headers={"If-Match": '"7"'}
+    )
+    assert status == 409, body
+
+    status, body = await stack.call(
+        "POST", review, ada, json={"verdict": "legit", "note": "two bags, two receipts"}
+    )
+    assert status == 200, body
+    assert body["status"] == "reviewed"
+    assert body["verdict"] == "legit"
+    assert body["reviewed_by"] == ada.id
+    await device.wait_for("flag.reviewed")
+    assert (await stack.call("GET", "/v1/flags", ada))[1]["items"] == []
+    status, body = await stack.call("POST", review, ada, json={"verdict": "fraud"})
+    assert status == 409
+    assert body["current"]["verdict"] == "legit"
+    status, page = await stack.call("GET", "/v1/flags", ada, params={"status": "all"})
+    assert [f["verdict"] for f in page["items"]] == ["legit"]
+    await device.close()
+
+    # the review taught the scorer: the same purchase again weighs little
+    third = await spend(stack, ada, "87.43", merchant="trader joes", occurred_at=at(15))
+    again = await risk_of(stack, ada, third["id"])
+    assert again["score"] < stack.settings.fraud_flag_threshold, again
+
+
+async def test_an_edit_scores_again_and_clears_the_flag(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    device = await open_device(stack.base_url, ada.access_token)
+    await spend(stack, ada, "54.20", merchant="Shell 4471", occurred_at=at(9))
+    copy = await spend(stack, ada, "54.20", merchant="shell", occurred_at=at(9, 3))
+    flagged = await risk_of(stack, ada, copy["id"])
+    assert flagged["flag_id"]
+    status, _ = await stack.call(
+        "PATCH", f"/v1/expenses/{copy['id']}", ada, json={"amount": "61.00"}
+    )
+    assert status == 200
+    rescored = await risk_of(stack, ada, copy["id"], version=2)
+    assert rescored["expense_version"] == 2
+    assert "duplicate" not in names(rescored)
+    assert rescored["flag_id"] is None
+    cleared = await device.wait_for("flag.cleared")
+    assert cleared[0]["data"]["entity"]["status"] == "cleared"
+    assert (await stack.call("GET", "/v1/flags", ada))[1]["items"] == []
+    await device.close()
+
+
+async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    expense = await spend(stack, ada, "12.00", merchant="Cafe")
+    first = await risk_of(stack, ada, expense["id"])
+    record = await EventRecord.find_one({"type": "expense.created", "data.entity.id": expense["id"]})
+    assert record is not None
+    # The same event under a new id (so not deduplicated as the same message): same version.
+    again = Event.model_validate(
+        {**record.to_event().model_dump(mode="json"), "event_id": new_id()}
+    )
+    await publish(stack, again)
+    marker = await spend(stack, ada, "13.00", merchant="Bakery")  # applied after it
+    await risk_of(stack, ada, marker["id"])
+    doc = await RiskDoc.get(f"expense:{expense['id']}")
+    assert doc is not None
+    assert doc.version == first["version"] == 1
+    assert await FlagDoc.find({"expense_id": expense["id"]}).count() == 0
+
+
+async def test_an_expense_deleted_before_it_is_scored_is_skipped(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    expense = await spend(stack, ada, "99.00", merchant="Gone")
+    status, _ = await stack.call("DELETE", f"/v1/expenses/{expense['id']}", ada)
+    assert status == 200
+    created = await EventRecord.find_one({"type": "expense.created", "data.entity.id": expense["id"]})
+    assert created is not None
+
+    async def tombstone() -> RiskDoc | None:
+        doc = await RiskDoc.get(f"expense:{expense['id']}")
+        return doc if doc is not None and doc.deleted else None
+
+    await eventually(tombstone)
+    # The creation seen only now (as by a consumer far behind): skipped, not scored, not retried.
+    late = Event.model_validate({**created.to_event().model_dump(mode="json"), "event_id": new_id()})
+    await publish(stack, late)
+    marker = await spend(stack, ada, "5.00", merchant="After")
+    await risk_of(stack, ada, marker["id"])
+    doc = await tombstone()
+    assert doc is not None
+    assert doc.expense_version == 2
+    assert doc.scored_at is None
+    assert (await stack.call("GET", f"/v1/expenses/{expense['id']}/risk", ada))[0] == 404
+
+
+async def test_a_group_bill_flag_reaches_the_admins_and_only_they_review_it(stack: Stack) -> None:
+    ada, bob, cy = [await stack.signup(n) for n in ("Ada", "Bob", "Cy")]
+    group = await make_group(stack, ada, bob, cy)
+    devices = {a.id: await open_device(stack.base_url, a.access_token) for a in (ada, bob, cy)}
+    bill = equal_bill("120.00", bob, [ada, bob, cy], description="Pizza Roma #2")
+    await add_bill(stack, bob, group["id"], bill)
+    copy = await add_bill(
+        stack, bob, group["id"], {**bill, "description": "PIZZA ROMA"}
+    )
+    risk = await risk_of(stack, ada, copy["id"])  # an admin sees it
+    assert "duplicate" in names(risk)
+    assert risk["kind"] == "group_expense"
+    assert risk["owner_id"] == bob.id
+    for who in (ada, bob):
+        await devices[who.id].wait_for("flag.raised")
+    assert devices[cy.id].received("flag.raised") == []
+    assert (await stack.call("GET", f"/v1/expenses/{copy['id']}/risk", cy))[0] == 404
+    flag_id = risk["flag_id"]
+    review = f"/v1/flags/{flag_id}/review"
+    assert (await stack.call("POST", review, cy, json={"verdict": "fraud"}))[0] == 404
+    assert (await stack.call("POST", review, bob, json={"verdict": "legit"}))[0] == 403
+    status, body = await stack.call("POST", review, ada, json={"verdict": "fraud"})
+    assert status == 200
+    assert body["verdict"] == "fraud"
+    await devices[bob.id].wait_for("flag.reviewed")
+    for device in devices.values():
+        await device.close()
+
+
+async def test_a_burst_flags_every_expense_in_it(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    burst = [
+        await spend(stack, ada, f"{20 + n}.15", merchant=f"Shop {n}", occurred_at=at(14, 7 * n))
+        for n in range(5)
+    ]
+    last = await risk_of(stack, ada, burst[-1]["id"])
+    assert "velocity" in names(last)
+    assert last["flag_id"]
+    for earlier in burst[:-1]:
+        risk = await risk_of(stack, ada, earlier["id"], version=2)
+        velocity = next(s for s in risk["signals"] if s["name"] == "velocity")
+        assert velocity["evidence"]["count"] >= 5
+        assert risk["flag_id"]
+    _status, page = await stack.call("GET", "/v1/flags", ada)
+    assert len(page["items"]) == 5
+
+
+async def test_an_expense_outside_its_trip_is_flagged(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    start = today() - timedelta(days=20)
+    body = {
+        "name": "Lisbon",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=4)).isoformat(),
+        "currency": "EUR",
+    }
+    status, trip = await stack.call("POST", "/v1/trips", ada, json=body)
+    assert status == 201, trip
+    inside = await spend(stack, ada, "31.00", trip_id=trip["id"], on=start + timedelta(days=1))
+    outside = await spend(stack, ada, "31.00", trip_id=trip["id"], merchant="Late")
+    assert "trip_mismatch" not in names(await risk_of(stack, ada, inside["id"]))
+    risk = await risk_of(stack, ada, outside["id"])
+    signal = next(s for s in risk["signals"] if s["name"] == "trip_mismatch")
+    assert signal["evidence"]["trip_end"] == body["end_date"]
+    assert risk["flag_id"]
