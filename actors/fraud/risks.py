@@ -30,11 +30,10 @@ from actors.fraud.profile import Profile, forget, unlearn
 from actors.fraud.runtime import FraudRuntime
 from actors.fraud.scoring import (
     MODEL_VERSION,
-    combine,
     dump_signals,
+    escalated,
     load_signals,
     score_expense,
-    with_signal,
 )
 from actors.fraud.signals import Signal
 from actors.fraud.store import next_risk_version, profile_of, put_profile
@@ -155,10 +154,10 @@ async def _escalate(
     held = await work.get(RiskDoc, risk_id)
     if held is None or held.deleted or held.scored_at is None:
         return profile
-    signals = with_signal(load_signals(held.signals), signal)
-    if signals is None:
+    found = escalated(load_signals(held.signals), signal)
+    if found is None:
         return profile
-    score = combine(signals)
+    signals, score = found
     risk = held.model_copy(
         update={
             "version": held.version + 1,

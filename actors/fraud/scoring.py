@@ -99,6 +99,13 @@ def with_signal(signals: Sequence[Signal], added: Signal) -> tuple[Signal, ...] 
     return (*[s for s in signals if s.name != added.name], added)
 
 
+def escalated(signals: Sequence[Signal], added: Signal) -> tuple[tuple[Signal, ...], int] | None:
+    """A burst's signal added to an earlier expense's signals, with the new score (None if it
+    adds nothing)."""
+    combined = with_signal(signals, added)
+    return None if combined is None else (combined, combine(combined))
+
+
 def dump_signals(signals: Iterable[Signal]) -> list[dict[str, Any]]:
     return [{"name": s.name, "weight": s.weight, "evidence": s.evidence} for s in signals]
 

@@ -1,0 +1,347 @@
+"""The fraud scorer's pure rules: each signal, how they combine, the bounded profile, reviews,
+and scoring the same version twice."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actors.fraud.facts import (
+    Context,
+    Limit,
+    Observation,
+    ReceiptFacts,
+    ReceiptUse,
+    TripFacts,
+    dump_observation,
+    load_observation,
+    merchant_key,
+)
+from actors.fraud.profile import (
+    MAX_AMOUNTS,
+    MAX_CATEGORIES,
+    MAX_ENTRIES,
+    MAX_HOURS,
+    Profile,
+    dump_profile,
+    learn_from_review,
+    load_profile,
+    remember,
+)
+from actors.fraud.scoring import assess, combine, escalated, score_expense
+from actors.fraud.signals import (
+    Signal,
+    duplicate,
+    limit_burst,
+    odd_hour,
+    outlier,
+    receipt_mismatch,
+    receipt_reused,
+    round_amount,
+    trip_mismatch,
+    velocity,
+)
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+EMPTY = Context(home_currency="EUR")
+_ids = iter(range(1_000_000))
+
+
+def obs(
+    amount: str = "20.00",
+    *,
+    merchant: str = "Corner Shop",
+    at: datetime | None = T0,
+    recorded: datetime | None = None,
+    day: date | None = None,
+    category: str | None = "food",
+    currency: str = "EUR",
+    trip_id: str | None = None,
+    receipt_id: str | None = None,
+    expense_id: str | None = None,
+) -> Observation:
+    value = Decimal(amount)
+    return Observation(
+        expense_id=expense_id or f"e{next(_ids)}",
+        kind="expense",
+        owner="ada",
+        group_id=None,
+        version=1,
+        spending=True,
+        amount=value,
+        currency=currency,
+        value=value if currency == "EUR" else None,
+        category=category,
+        merchant=merchant_key(merchant),
+        merchant_name=merchant,
+        day=day or (at.date() if at else T0.date()),
+        occurred_at=at,
+        recorded_at=recorded or (at or T0) + timedelta(minutes=1),
+        trip_id=trip_id,
+        receipt_id=receipt_id,
+    )
+
+
+def history(*observations: Observation) -> Profile:
+    profile = Profile("ada")
+    for o in observations:
+        profile = remember(profile, o, learn=True)
+    return profile
+
+
+def usual_days(n: int, amount_of: object = None) -> list[Observation]:
+    """``n`` ordinary expenses, one a day at noon, 18.00..22.00 in food."""
+    amounts = ["18.00", "19.50", "20.00", "21.00", "22.00", "19.00", "20.50", "21.50"]
+    return [
+        obs(amounts[i % len(amounts)], merchant=f"Shop {i % 3}", at=T0 - timedelta(days=n - i))
+        for i in range(n)
+    ]
+
+
+def test_merchant_spellings_meet() -> None:
+    same = {"Trader Joe's #552", "TRADER JOES 552", "trader  joes", "Trader Joe's Store 552"}
+    assert {merchant_key(m) for m in same} == {"traderjoes"}
+    assert merchant_key("Whole Foods") != merchant_key("Whole Paycheck")
+    assert merchant_key(None) == ""
+
+
+# ---- duplicates ---------------------------------------------------------------------------
+
+
+def test_the_same_purchase_entered_twice_is_a_strong_duplicate() -> None:
+    first = obs("87.43", merchant="Trader Joe's #552")
+    again = obs("87.43", merchant="TRADER JOES", at=T0 + timedelta(minutes=4))
+    signal = duplicate(again, history(first), EMPTY)
+    assert signal is not None
+    assert signal.weight == 0.9
+    assert signal.evidence["expense_id"] == first.expense_id
+    missing_time = replace(again, occurred_at=None)
+    assert duplicate(missing_time, history(first), EMPTY).weight == 0.8  # type: ignore[union-attr]
+
+
+def test_separate_purchases_or_habits_are_weak_and_other_amounts_none() -> None:
+    first = obs("3.80", merchant="Cafe Nero")
+    later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(hours=5))
+    assert duplicate(later, history(first), EMPTY).weight == 0.15  # type: ignore[union-attr]
+    habit = [obs("3.80", merchant="Cafe Nero", at=T0 - timedelta(days=d)) for d in (2, 3)]
+    untimed = replace(later, occurred_at=None)
+    assert duplicate(untimed, history(*habit, first), EMPTY).weight == 0.2  # type: ignore[union-attr]
+    assert duplicate(obs("3.90", merchant="Cafe Nero"), history(first), EMPTY) is None
+    week_later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(days=3))
+    assert duplicate(week_later, history(first), EMPTY) is None
+
+
+# ---- outliers -----------------------------------------------------------------------------
+
+
+def test_outliers_are_measured_in_mads_of_the_category() -> None:
+    profile = history(*usual_days(12))
+    values = profile.baseline("food")
+    assert len(values) == 12
+    median, mad = Decimal("20.00"), Decimal("1.00")  # of 18.00 .. 22.00
+    assert outlier(obs("22.50"), profile, EMPTY) is None
+    assert outlier(obs(str(median + mad * Decimal("2.9"))), profile, EMPTY) is None
+    near = outlier(obs(str(median + mad * 3)), profile, EMPTY)
+    assert near is not None
+    assert near.weight == 0.5  # three MADs: enough for a flag on its own
+    assert near.evidence == {
+        "value": "23.00",
+        "median": "20.00",
+        "mad": "1.00",
+        "mads_above": 3.0,
+        "history": 12,
+        "basis": "category",
+    }
+    far = outlier(obs(str(median + mad * 8)), profile, EMPTY)
+    assert far is not None
+    assert far.weight > near.weight
+
+
+def test_a_new_category_falls_back_to_all_spending_weakly() -> None:
+    profile = history(*usual_days(12))
+    cold = outlier(obs("400.00", category="travel"), profile, EMPTY)
+    assert cold is not None
+    assert cold.evidence["basis"] == "all spending"
+    assert cold.weight < 0.5  # never a flag on its own
+    assert outlier(obs("400.00"), Profile("ada"), EMPTY) is None  # nothing known yet
+
+
+def test_a_fixed_price_is_not_infinitely_far_from_a_small_change() -> None:
+    subscription = [obs("9.99", merchant="Stream", at=T0 - timedelta(days=30 * i)) for i in range(9)]
+    profile = history(*subscription)
+    assert outlier(obs("10.49", merchant="Stream"), profile, EMPTY) is None
+
+
+# ---- velocity and bursts ------------------------------------------------------------------
+
+
+def test_five_in_an_hour_is_a_burst_that_names_the_others() -> None:
+    burst = [obs(f"{20 + i}.00", merchant=f"S{i}", at=T0 + timedelta(minutes=11 * i)) for i in range(5)]
+    profile = history(*burst[:4])
+    assert velocity(burst[3], history(*burst[:3]), EMPTY) is None
+    signal = velocity(burst[4], profile, EMPTY)
+    assert signal is not None
+    assert signal.evidence["count"] == 5
+    assert set(signal.members) == {o.key for o in burst[:4]}
+    roomy = replace(profile, burst_floor=5)  # a burst of five was reviewed legitimate
+    assert velocity(burst[4], roomy, EMPTY) is None
+
+
+def test_amounts_just_under_a_limit_several_times_a_week() -> None:
+    limit = Limit("b1", Decimal("200.00"), "EUR", frozenset({"food"}))
+    context = Context(home_currency="EUR", limits=(limit,))
+    one = obs("195.00")
+    two = obs("189.00", at=T0 + timedelta(days=2))
+    single = limit_burst(one, Profile("ada"), context)
+    assert single is not None
+    assert single.weight < 0.2
+    pair = limit_burst(two, history(one), context)
+    assert pair is not None
+    assert pair.weight >= 0.6
+    assert pair.members == (one.key,)
+    assert limit_burst(obs("150.00"), history(one), context) is None  # not near it
+    assert limit_burst(obs("199.00", category="fun"), history(one), context) is None
+
+
+# ---- round amounts, odd hours, trips, receipts --------------------------------------------
+
+
+def test_round_amounts_and_odd_hours_are_weak_alone() -> None:
+    assert round_amount(obs("200.00"), Profile("ada"), EMPTY).weight == 0.15  # type: ignore[union-attr]
+    assert round_amount(obs("30.00"), Profile("ada"), EMPTY).weight == 0.1  # type: ignore[union-attr]
+    assert round_amount(obs("31.00"), Profile("ada"), EMPTY) is None
+    days = [obs(at=T0.replace(hour=12) - timedelta(days=d)) for d in range(25)]
+    profile = history(*days)
+    night = obs(at=datetime(2026, 3, 2, 3, 10, tzinfo=timezone(timedelta(hours=2))))
+    signal = odd_hour(night, profile, EMPTY)
+    assert signal is not None
+    assert signal.evidence["hour"] == 3  # the device's local hour
+    assert odd_hour(obs(at=T0.replace(hour=13)), profile, EMPTY) is None
+    assert combine([signal, round_amount(obs("200.00"), profile, EMPTY)]) < 50  # type: ignore[list-item]
+
+
+def test_trip_dates_and_currency() -> None:
+    trip = TripFacts("t1", date(2026, 3, 1), date(2026, 3, 5), "CHF")
+    context = Context(home_currency="EUR", trip=trip)
+    inside = obs(trip_id="t1", currency="CHF")
+    assert trip_mismatch(inside, Profile("ada"), context) is None
+    assert trip_mismatch(obs(trip_id="t1"), Profile("ada"), context) is None  # home currency
+    late = obs(trip_id="t1", currency="CHF", at=T0 + timedelta(days=8))
+    assert trip_mismatch(late, Profile("ada"), context).weight >= 0.5  # type: ignore[union-attr]
+    third = obs(trip_id="t1", currency="USD")
+    assert trip_mismatch(third, Profile("ada"), context).evidence["trip_currency"] == "CHF"  # type: ignore[union-attr]
+
+
+def test_receipts_reused_or_padded() -> None:
+    receipt = ReceiptFacts("r2", Decimal("40.00"), "EUR", duplicates=("r1",))
+    mine = obs("40.00", receipt_id="r2")
+    lookalike_only = Context(home_currency="EUR", receipt=receipt)
+    assert receipt_reused(mine, Profile("ada"), lookalike_only).weight == 0.2  # type: ignore[union-attr]
+    claimed = replace(lookalike_only, reused=(ReceiptUse("r1", "expense:other", "bob"),))
+    signal = receipt_reused(mine, Profile("ada"), claimed)
+    assert signal is not None
+    assert signal.weight == 0.9
+    assert signal.evidence["same_person"] is False
+    padded = receipt_mismatch(obs("52.00", receipt_id="r2"), Profile("ada"), lookalike_only)
+    assert padded is not None
+    assert padded.weight >= 0.55
+    assert padded.evidence["receipt_total"] == "40.00"
+    assert receipt_mismatch(mine, Profile("ada"), lookalike_only) is None
+    under = receipt_mismatch(obs("30.00", receipt_id="r2"), Profile("ada"), lookalike_only)
+    assert under is not None
+    assert under.weight == 0.1
+
+
+# ---- combining, escalating, reviews -------------------------------------------------------
+
+
+def test_scores_combine_as_independent_evidence() -> None:
+    assert combine([]) == 0
+    assert combine([Signal("a", 0.9)]) == 90
+    assert combine([Signal("a", 0.5), Signal("b", 0.5)]) == 75
+    assert combine([Signal("a", 0.1), Signal("b", 0.15), Signal("c", 0.15)]) < 50
+    held = (Signal("round_amount", 0.1),)
+    found = escalated(held, Signal("velocity", 0.6))
+    assert found is not None
+    assert found[1] == 64
+    assert escalated(found[0], Signal("velocity", 0.55)) is None  # a weaker repeat adds nothing
+
+
+def test_a_legit_review_teaches_the_baseline_and_a_fraud_review_the_trust() -> None:
+    profile = history(*usual_days(12))
+    big = obs("60.00")
+    scored = score_expense(big, profile, EMPTY, 50)
+    assert scored.flagged
+    assert "outlier" in {s.name for s in scored.assessment.signals}
+    assert big.key not in {i for i, _ in scored.profile.amounts["food"]}  # held out
+    fired = {s.name: s.evidence for s in scored.assessment.signals}
+    taught = learn_from_review(scored.profile, big, fired, "legit")
+    assert big.key in {i for i, _ in taught.amounts["food"]}
+    doubted = learn_from_review(scored.profile, big, {"round_amount": {}}, "fraud")
+    assert doubted.trust_in("round_amount") > 1.0
+    assert doubted.reviews == {"fraud": 1}
+
+
+def test_income_is_never_scored() -> None:
+    income = replace(obs("5000.00"), spending=False)
+    assert assess(income, history(*usual_days(12)), EMPTY).score == 0
+
+
+# ---- properties ---------------------------------------------------------------------------
+
+amounts = st.decimals(min_value=Decimal("0.5"), max_value=Decimal("900"), places=2)
+observations = st.builds(
+    lambda amount, minutes, merchant, category, hour: obs(
+        str(amount),
+        merchant=f"M{merchant}",
+        category=f"c{category}",
+        at=(T0 + timedelta(minutes=minutes)).replace(hour=hour),
+    ),
+    amounts,
+    st.integers(0, 60 * 24 * 90),
+    st.integers(0, 30),
+    st.integers(0, 40),
+    st.integers(0, 23),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(observations, min_size=1, max_size=400))
+def test_a_profile_stays_bounded_whatever_the_history(seen: list[Observation]) -> None:
+    profile = Profile("ada")
+    for o in seen:
+        profile = score_expense(o, profile, EMPTY, 50).profile
+    assert len(profile.entries) <= MAX_ENTRIES
+    assert len(profile.amounts) <= MAX_CATEGORIES
+    assert all(len(v) <= MAX_AMOUNTS for v in profile.amounts.values())
+    assert len(profile.hours) <= MAX_HOURS
+    stored = dump_profile(profile)
+    assert load_profile("ada", json.loads(json.dumps(stored))) == profile
+    assert len(json.dumps(stored)) < 64_000
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(observations, min_size=2, max_size=60))
+def test_scoring_the_same_version_again_gives_the_same_record(seen: list[Observation]) -> None:
+    profile = Profile("ada")
+    for o in seen[:-1]:
+        profile = score_expense(o, profile, EMPTY, 50).profile
+    last = seen[-1]
+    first = score_expense(last, profile, EMPTY, 50)
+    again = score_expense(last, first.profile, EMPTY, 50)
+    assert again.assessment == first.assessment
+    assert again.profile == first.profile
+    assert load_observation(json.loads(json.dumps(dump_observation(last)))) == last
+
+
+@pytest.mark.parametrize("verdict", ["legit", "fraud"])
+def test_a_review_of_a_deleted_expense_leaves_the_profile_bounded(verdict: str) -> None:
+    profile = history(*usual_days(MAX_AMOUNTS + 10))
+    taught = learn_from_review(profile, obs("999.00"), {"outlier": {}}, verdict)
+    assert len(taught.amounts["food"]) <= MAX_AMOUNTS
