@@ -79,6 +79,7 @@ class FlagDoc(Document):
                     ("created_at", pymongo.DESCENDING),
                 ]
             ),
+            IndexModel([("audience", pymongo.ASCENDING), ("status", pymongo.ASCENDING)]),
         ]
 
 

@@ -18,6 +18,8 @@ from storage.accounts import UserDoc
 from storage.budget_reads import budget_entity, goal_entity, rule_entity
 from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc
 from storage.documents import EventRecord, ScopeCounter
+from storage.fraud import FlagDoc
+from storage.fraud_reads import flag_entity
 from storage.group_reads import balances_entity, group_for, group_ids_of
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
@@ -135,6 +137,10 @@ async def snapshot(scope: str) -> dict[str, Any]:
                 "trips": [
                     trip_entity(d).model_dump(mode="json")
                     for d in await _all(TripDoc, live, session)
+                ],
+                "flags": [  # open flags that reach this person (theirs, their groups' as admin)
+                    flag_entity(d).model_dump(mode="json")
+                    for d in await _all(FlagDoc, {"audience": ident, "status": "open"}, session)
                 ],
             }
         else:

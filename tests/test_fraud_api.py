@@ -17,7 +17,9 @@ from storage.fraud import FlagDoc, RiskDoc
 from tests.budget_helpers import spend, today
 from tests.group_helpers import add_bill, equal_bill, make_group
 from tests.helpers import Account, Stack, eventually
+from tests.receipt_files import as_jpeg, receipt_png
 from tests.sockets import open_device
+from tests.test_receipts_api import read_back, upload
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +43,14 @@ async def publish(stack: Stack, event: Event) -> None:
         )
     finally:
         await nc.close()
+
+
+async def snapshot(stack: Stack, who: Account) -> Any:
+    status, body = await stack.call(
+        "GET", "/v1/sync/snapshot", who, params={"scope": f"user:{who.id}"}
+    )
+    assert status == 200, body
+    return body["state"]
 
 
 def names(risk: dict[str, Any]) -> set[str]:
@@ -207,10 +217,20 @@ async def test_a_group_bill_flag_reaches_the_admins_and_only_they_review_it(stac
     review = f"/v1/flags/{flag_id}/review"
     assert (await stack.call("POST", review, cy, json={"verdict": "fraud"}))[0] == 404
     assert (await stack.call("POST", review, bob, json={"verdict": "legit"}))[0] == 403
-    status, body = await stack.call("POST", review, ada, json={"verdict": "fraud"})
-    assert status == 200
-    assert body["verdict"] == "fraud"
+    assert [f["id"] for f in (await snapshot(stack, ada))["flags"]] == [flag_id]
+    assert (await snapshot(stack, cy))["flags"] == []
+    # the admin reviews from a phone, over the socket
+    ack = await devices[ada.id].command(
+        {"type": "flag.review", "payload": {"id": flag_id, "verdict": "maybe"}}
+    )
+    assert (ack["status"], ack["code"]) == ("rejected", "validation")
+    ack = await devices[ada.id].command(
+        {"type": "flag.review", "payload": {"id": flag_id, "verdict": "fraud"}}
+    )
+    assert ack["status"] == "accepted", ack
+    assert ack["entity"]["verdict"] == "fraud"
     await devices[bob.id].wait_for("flag.reviewed")
+    assert (await snapshot(stack, ada))["flags"] == []
     for device in devices.values():
         await device.close()
 
@@ -250,4 +270,47 @@ async def test_an_expense_outside_its_trip_is_flagged(stack: Stack) -> None:
     risk = await risk_of(stack, ada, outside["id"])
     signal = next(s for s in risk["signals"] if s["name"] == "trip_mismatch")
     assert signal["evidence"]["trip_end"] == body["end_date"]
+    assert risk["flag_id"]
+
+
+async def test_a_receipt_claimed_twice_across_a_group_and_a_padded_amount(stack: Stack) -> None:
+    ada, bob = await stack.signup("Ada"), await stack.signup("Bob")
+    await make_group(stack, ada, bob)
+    png = receipt_png()  # TOTAL EUR 14.30
+    _, adas = await upload(stack, ada, png)
+    await read_back(stack, ada, adas["id"])
+    status, first = await stack.call("POST", f"/v1/receipts/{adas['id']}/apply", ada, json={})
+    assert status == 201, first
+    assert "receipt_reused" not in names(await risk_of(stack, ada, first["id"]))
+
+    _, bobs = await upload(stack, bob, as_jpeg(png, 70), "image/jpeg", "photo.jpg")
+    assert (await read_back(stack, bob, bobs["id"]))["duplicates"] == [adas["id"]]
+    claim = await spend(stack, bob, "14.30", receipt_id=bobs["id"], merchant="Blue Fern Cafe")
+    risk = await risk_of(stack, bob, claim["id"])
+    reused = next(s for s in risk["signals"] if s["name"] == "receipt_reused")
+    assert reused["weight"] == pytest.approx(0.9)
+    assert reused["evidence"]["expense_id"] == first["id"]
+    assert reused["evidence"]["same_person"] is False
+    assert risk["flag_id"]
+
+    # An expense filed with a receipt still being read is scored again once it is read.
+    lines = ("CORNER DELI", "Date: 2026-11-21", "", "Sandwich        9.80", "", "TOTAL EUR      9.80")
+    _, pending = await upload(stack, ada, receipt_png(lines))
+
+    async def filed() -> Any:
+        body = {"amount": "16.80", "currency": "EUR", "date": "2026-11-21", "receipt_id": pending["id"]}
+        status, expense = await stack.call("POST", "/v1/expenses", ada, json=body)
+        return expense if status == 201 else None
+
+    padded = await eventually(filed, timeout_s=30)
+    await read_back(stack, ada, pending["id"])
+
+    async def mismatch() -> Any:
+        risk = await risk_of(stack, ada, padded["id"])
+        return risk if "receipt_mismatch" in names(risk) else None
+
+    risk = await eventually(mismatch, timeout_s=30)
+    signal = next(s for s in risk["signals"] if s["name"] == "receipt_mismatch")
+    assert signal["evidence"]["receipt_total"] == "9.80"
+    assert signal["weight"] >= 0.55
     assert risk["flag_id"]
