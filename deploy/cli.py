@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     ocr.add_argument(
         "ocr_args", nargs=argparse.REMAINDER, help="--seed, --count, --workers, --misses"
     )
+    fraud = sub.add_parser("fraud", help="fraud scoring: precision and recall on generated data")
+    fraud.add_argument("fraud_command", choices=["evaluate"])
+    fraud.add_argument("fraud_args", nargs=argparse.REMAINDER, help="--seed, --users, --threshold")
     rebuild = sub.add_parser("rebuild", help="recount read models from the event log")
     rebuild.add_argument(
         "what", choices=["budgets"], help="budgets: every budget's spending, compared with live"
@@ -172,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         from deploy.ocr_eval import main as evaluate_ocr
 
         return evaluate_ocr(args.ocr_args)
+    if args.command == "fraud":
+        from deploy.fraud_eval import main as evaluate_fraud
+
+        return evaluate_fraud(args.fraud_args)
     if args.command == "rebuild":
         from deploy.rebuild import rebuild_budgets
 

@@ -116,51 +116,75 @@ def test_merchant_spellings_meet() -> None:
 
 def test_the_same_purchase_entered_twice_is_a_strong_duplicate() -> None:
     first = obs("87.43", merchant="Trader Joe's #552")
-    again = obs("87.43", merchant="TRADER JOES", at=T0 + timedelta(minutes=4))
-    signal = duplicate(again, history(first), EMPTY)
+    same_minute = obs("87.43", merchant="TRADER JOES", at=T0 + timedelta(seconds=20))
+    signal = duplicate(same_minute, history(first), EMPTY)
     assert signal is not None
-    assert signal.weight == 0.9
+    assert signal.weight == 0.95
     assert signal.evidence["expense_id"] == first.expense_id
-    missing_time = replace(again, occurred_at=None)
-    assert duplicate(missing_time, history(first), EMPTY).weight == 0.8  # type: ignore[union-attr]
+    typed_later = obs(
+        "87.43", merchant="trader joes", at=T0 + timedelta(minutes=4), recorded=T0 + timedelta(hours=3)
+    )
+    assert duplicate(typed_later, history(first), EMPTY).weight == 0.9  # type: ignore[union-attr]
+    no_time = replace(same_minute, occurred_at=None)
+    assert duplicate(no_time, history(first), EMPTY).weight == 0.8  # type: ignore[union-attr]
 
 
-def test_separate_purchases_or_habits_are_weak_and_other_amounts_none() -> None:
+def test_two_live_purchases_separate_times_or_habits_weigh_less() -> None:
     first = obs("3.80", merchant="Cafe Nero")
+    minutes_later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(minutes=6))
+    assert duplicate(minutes_later, history(first), EMPTY).weight == 0.75  # type: ignore[union-attr]
+    habit = [obs("3.80", merchant="Cafe Nero", at=T0 - timedelta(days=d)) for d in (2, 3)]
+    usual = duplicate(minutes_later, history(*habit, first), EMPTY)
+    assert usual is not None
+    assert usual.weight == 0.3
+    untimed = replace(minutes_later, occurred_at=None)
+    assert duplicate(untimed, history(*habit, first), EMPTY).weight == 0.45  # type: ignore[union-attr]
     later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(hours=5))
     assert duplicate(later, history(first), EMPTY).weight == 0.15  # type: ignore[union-attr]
-    habit = [obs("3.80", merchant="Cafe Nero", at=T0 - timedelta(days=d)) for d in (2, 3)]
-    untimed = replace(later, occurred_at=None)
-    assert duplicate(untimed, history(*habit, first), EMPTY).weight == 0.2  # type: ignore[union-attr]
     assert duplicate(obs("3.90", merchant="Cafe Nero"), history(first), EMPTY) is None
-    week_later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(days=3))
-    assert duplicate(week_later, history(first), EMPTY) is None
+    days_later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(days=3))
+    assert duplicate(days_later, history(first), EMPTY) is None
 
 
 # ---- outliers -----------------------------------------------------------------------------
 
 
 def test_outliers_are_measured_in_mads_of_the_category() -> None:
-    profile = history(*usual_days(12))
-    values = profile.baseline("food")
-    assert len(values) == 12
-    median, mad = Decimal("20.00"), Decimal("1.00")  # of 18.00 .. 22.00
-    assert outlier(obs("22.50"), profile, EMPTY) is None
-    assert outlier(obs(str(median + mad * Decimal("2.9"))), profile, EMPTY) is None
-    near = outlier(obs(str(median + mad * 3)), profile, EMPTY)
+    spread = [  # 14.00 .. 26.00: median 20.00, MAD 3.20
+        obs(str(Decimal("14.00") + Decimal("0.80") * i), at=T0 - timedelta(days=20 - i))
+        for i in range(16)
+    ]
+    profile = history(*spread)
+    bar = 3 + (20 - 16) * 0.05  # a short history asks for a little more distance
+    assert outlier(obs("29.00"), profile, EMPTY) is None  # 2.8 MADs
+    assert outlier(obs(str(20 + 3.2 * (bar - 0.05))), profile, EMPTY) is None
+    near = outlier(obs("30.30"), profile, EMPTY)  # 3.2 MADs, above the highest 26.00
     assert near is not None
-    assert near.weight == 0.5  # three MADs: enough for a flag on its own
+    assert near.weight == 0.501  # 0.5 at the bar (3.2 MADs here), more beyond
     assert near.evidence == {
-        "value": "23.00",
+        "value": "30.30",
         "median": "20.00",
-        "mad": "1.00",
-        "mads_above": 3.0,
-        "history": 12,
+        "mad": "3.20",
+        "mads_above": 3.2,
+        "highest_before": "26.00",
+        "history": 16,
         "basis": "category",
+        "on_trip": False,
     }
-    far = outlier(obs(str(median + mad * 8)), profile, EMPTY)
+    far = outlier(obs(str(20 + Decimal("3.2") * 8)), profile, EMPTY)
     assert far is not None
     assert far.weight > near.weight
+    on_trip = outlier(replace(obs("45.60"), trip_id="t1"), profile, EMPTY)
+    assert on_trip is not None
+    assert on_trip.weight < 0.5  # away from home it never flags alone
+
+
+def test_a_category_of_two_price_levels_is_judged_by_its_highest() -> None:
+    corner = [obs("12.00", at=T0 - timedelta(days=d)) for d in range(1, 14)]
+    weekly = [obs("80.00", at=T0 - timedelta(days=d, hours=3)) for d in range(1, 6)]
+    profile = history(*corner, *weekly)
+    assert outlier(obs("79.00"), profile, EMPTY) is None  # many MADs, but a usual weekly shop
+    assert outlier(obs("130.00"), profile, EMPTY) is not None
 
 
 def test_a_new_category_falls_back_to_all_spending_weakly() -> None:
@@ -246,7 +270,7 @@ def test_receipts_reused_or_padded() -> None:
     claimed = replace(lookalike_only, reused=(ReceiptUse("r1", "expense:other", "bob"),))
     signal = receipt_reused(mine, Profile("ada"), claimed)
     assert signal is not None
-    assert signal.weight == 0.9
+    assert signal.weight == 0.95
     assert signal.evidence["same_person"] is False
     padded = receipt_mismatch(obs("52.00", receipt_id="r2"), Profile("ada"), lookalike_only)
     assert padded is not None

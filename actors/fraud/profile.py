@@ -21,7 +21,7 @@ from actors.fraud.facts import Observation
 
 MAX_ENTRIES = 120
 HORIZON_DAYS = 35
-MAX_AMOUNTS = 40  # per category
+MAX_AMOUNTS = 60  # per category
 MAX_CATEGORIES = 24
 MAX_HOURS = 240
 MAX_HABITS = 40
@@ -136,11 +136,11 @@ def _learn_value(
 
 def remember(profile: Profile, obs: Observation, learn: bool) -> Profile:
     """The profile once ``obs`` is known; ``learn``: it also counts as normal (its value joins
-    the baseline of its category and its hour the hours)."""
+    the baseline of its category and its hour the hours), unless it was spent on a trip."""
     base = forget(profile, obs.key)
     newest = max([obs.day, *(e.day for e in base.entries)])
     entries = _recent([*base.entries, entry_of(obs)], newest) if obs.spending else base.entries
-    if not learn:
+    if not learn or obs.trip_id is not None:  # away from home is not the everyday baseline
         return replace(base, entries=entries)
     hours = base.hours
     if obs.occurred_at is not None:

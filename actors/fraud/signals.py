@@ -49,6 +49,27 @@ def _habitual(obs: Observation, others: Sequence[Entry], profile: Profile) -> bo
     return len(days) >= HABIT_DAYS
 
 
+ENTERED_LATER = timedelta(minutes=30)  # recorded this long after it happened: typed in later
+
+
+def _duplicate_weight(obs: Observation, gap: timedelta | None, habit: bool) -> tuple[float, str]:
+    """How likely the match is this very purchase entered twice, from the purchase times the
+    devices gave and when this one was typed in. Two identical purchases, each entered as it
+    happened, are told apart only by the person's habits."""
+    typed_later = obs.moment is not None and obs.recorded_at - obs.moment >= ENTERED_LATER
+    if gap is None:
+        return (0.45, "no purchase time; a usual purchase here") if habit else (0.8, "same day")
+    if gap <= timedelta(minutes=1):
+        return 0.95, "same purchase time"
+    if gap <= SAME_PURCHASE_WITHIN:
+        if typed_later:
+            return 0.9, "same purchase, typed in later"
+        return (0.3, "a usual purchase here, bought again") if habit else (0.75, "minutes apart")
+    if gap < SEPARATE_PURCHASES_APART:
+        return (0.8, "typed in later") if typed_later and not habit else (0.35, "within the hour")
+    return 0.15, "different purchase times"
+
+
 def duplicate(obs: Observation, profile: Profile, context: Context) -> Signal | None:
     """The same amount, currency and merchant (however spelled), on the same date or the next,
     entered within a week of each other."""
@@ -67,15 +88,7 @@ def duplicate(obs: Observation, profile: Profile, context: Context) -> Signal | 
         return None
     match = min(matches, key=lambda e: abs(e.recorded_at - obs.recorded_at))
     gap = abs(match.moment - obs.moment) if match.moment and obs.moment else None
-    habit = _habitual(obs, others, profile)
-    if gap is not None and gap <= SAME_PURCHASE_WITHIN:
-        weight, why = 0.9, "same purchase time"
-    elif gap is not None and gap >= SEPARATE_PURCHASES_APART:
-        weight, why = 0.15, "different purchase times"
-    elif habit:
-        weight, why = 0.2, "a usual purchase here"
-    else:
-        weight, why = 0.8, "same amount, merchant and date"
+    weight, why = _duplicate_weight(obs, gap, _habitual(obs, others, profile))
     evidence: dict[str, Any] = {
         "expense_id": expense_of_key(match.id),
         "amount": _money(obs.amount),
@@ -108,7 +121,7 @@ def receipt_reused(obs: Observation, profile: Profile, context: Context) -> Sign
     use = min(uses, key=lambda u: (u.owner != obs.owner, u.key))
     return Signal(
         "receipt_reused",
-        0.9,
+        0.95,
         {
             "receipt_id": receipt.id,
             "similar_receipt_id": use.receipt_id,
@@ -131,7 +144,7 @@ def receipt_mismatch(obs: Observation, profile: Profile, context: Context) -> Si
     excess = (obs.amount - receipt.total) / receipt.total
     if abs(obs.amount - receipt.total) < Decimal("0.05") or abs(excess) <= PADDING_TOLERANCE:
         return None
-    weight = 0.1 if excess < 0 else min(0.9, 0.55 + float(excess))
+    weight = 0.1 if excess < 0 else min(0.95, 0.75 + float(excess))
     return Signal(
         "receipt_mismatch",
         round(weight, 3),
@@ -147,20 +160,31 @@ def receipt_mismatch(obs: Observation, profile: Profile, context: Context) -> Si
 # ---- outliers -----------------------------------------------------------------------------
 
 MIN_HISTORY = 8  # values of a category before its own median and MAD are trusted
+SETTLED_HISTORY = 20  # ... fully: below this, each missing value adds to the bar
+SHORT_HISTORY_MARGIN = 0.05
 OUTLIER_MADS = 3.0
 COLD_START_MADS = 6.0  # against all of the person's spending, before a category has history
+# ... and beyond the most they ever paid there: a category that mixes price levels (a corner
+# shop and a weekly shop) has normal amounts many MADs from its median, but not above its top.
+BEYOND_HIGHEST = Decimal("1.05")
+ON_TRIP = 0.5  # an outlier's weight on a trip (never a flag alone)
 
 
 def _robust(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
+    """The median and the spread that distances are measured in: the MAD, but never less
+    than the mean absolute deviation (amounts that come in a few fixed sizes, 20, 50 and 100
+    from a cash machine, have a MAD of 0 around 50) nor a few percent of the median."""
     median = Decimal(statistics.median(values))
-    mad = Decimal(statistics.median([abs(v - median) for v in values]))
-    # A fixed price has no spread: a few percent of the median is as close as prices stay.
-    return median, max(mad, median * Decimal("0.05"), Decimal("0.01"))
+    deviations = [abs(v - median) for v in values]
+    mad = Decimal(statistics.median(deviations))
+    mean = sum(deviations, Decimal(0)) / len(deviations)
+    return median, max(mad, mean, median * Decimal("0.08"), Decimal("0.01"))
 
 
 def outlier(obs: Observation, profile: Profile, context: Context) -> Signal | None:
-    """Far above what this person usually spends in the category (median and MAD); before
-    the category has history, far above everything they spend (a weaker signal)."""
+    """Far above what this person usually spends in the category (median and MAD) and above
+    the most they paid there; before the category has history, far above everything they
+    spend (a weaker signal)."""
     if obs.value is None or not obs.spending:
         return None
     values = profile.baseline(obs.category)
@@ -169,11 +193,16 @@ def outlier(obs: Observation, profile: Profile, context: Context) -> Signal | No
         values, basis, bar, strong = profile.all_values(), "all spending", COLD_START_MADS, False
         if len(values) < MIN_HISTORY:
             return None
+    if strong:  # a short history's median and MAD are rough: ask for more distance
+        bar += max(0, SETTLED_HISTORY - len(values)) * SHORT_HISTORY_MARGIN
     median, mad = _robust(values)
     distance = float((obs.value - median) / mad)
-    if distance < bar:
+    highest = max(values)
+    if distance < bar or obs.value <= highest * BEYOND_HIGHEST:
         return None
-    weight = min(0.92, 0.5 + 0.07 * (distance - bar)) if strong else 0.3
+    weight = min(0.8, 0.5 + 0.06 * (distance - bar)) if strong else 0.3
+    if obs.trip_id is not None:  # people spend differently away from home
+        weight *= ON_TRIP
     return Signal(
         "outlier",
         round(weight, 3),
@@ -182,8 +211,10 @@ def outlier(obs: Observation, profile: Profile, context: Context) -> Signal | No
             "median": _money(round(median, 2)),
             "mad": _money(round(mad, 2)),
             "mads_above": round(distance, 1),
+            "highest_before": _money(highest),
             "history": len(values),
             "basis": basis,
+            "on_trip": obs.trip_id is not None,
         },
     )
 
@@ -219,7 +250,7 @@ def velocity(obs: Observation, profile: Profile, context: Context) -> Signal | N
     needed = max(VELOCITY_COUNT, profile.burst_floor + 1)
     if len(burst) < needed:
         return None
-    weight = min(0.9, 0.55 + 0.08 * (len(burst) - needed))
+    weight = min(0.92, 0.75 + 0.05 * (len(burst) - needed))
     return Signal(
         "velocity",
         round(weight, 3),
@@ -229,12 +260,12 @@ def velocity(obs: Observation, profile: Profile, context: Context) -> Signal | N
 
 
 NEAR_LIMIT = Decimal("0.9")  # at least this share of a limit, and under it
-LIMIT_BURST_DAYS = 7
+LIMIT_BURST_DAYS = 4
 LIMIT_BURST_COUNT = 2
 
 
 def limit_burst(obs: Observation, profile: Profile, context: Context) -> Signal | None:
-    """Amounts just under one of the person's budget limits, several within a week."""
+    """Amounts just under one of the person's budget limits, several within a few days."""
     if obs.value is None or not obs.spending or context.home_currency is None:
         return None
 
@@ -255,7 +286,7 @@ def limit_burst(obs: Observation, profile: Profile, context: Context) -> Signal 
             and near(e.value, limit.amount)
         ]
         count = len(members) + 1
-        weight = 0.12 if count < LIMIT_BURST_COUNT else min(0.9, 0.6 + 0.12 * (count - 2))
+        weight = 0.12 if count < LIMIT_BURST_COUNT else min(0.95, 0.88 + 0.03 * (count - 2))
         return Signal(
             "limit_burst",
             weight,
@@ -317,7 +348,7 @@ def trip_mismatch(obs: Observation, profile: Profile, context: Context) -> Signa
     if not trip.start - TRIP_SLACK <= obs.day <= trip.end + TRIP_SLACK:
         return Signal(
             "trip_mismatch",
-            0.6,
+            0.9,
             {
                 "trip_id": trip.id,
                 "date": obs.day.isoformat(),
@@ -328,7 +359,7 @@ def trip_mismatch(obs: Observation, profile: Profile, context: Context) -> Signa
     if obs.currency not in (trip.currency, context.home_currency):
         return Signal(
             "trip_mismatch",
-            0.55,
+            0.88,
             {"trip_id": trip.id, "currency": obs.currency, "trip_currency": trip.currency},
         )
     return None
