@@ -99,6 +99,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--ocr-workers", type=int, default=None, help="LEDGERBUS_OCR_WORKERS (the setting, 2)")
     add_run_flags(receipts)
     add_quick_flag(receipts, "2 users, a backlog of 8, 5 s of arrivals")
+    fraud = which.add_parser(
+        "fraud",
+        help="the delay from an expense event to its risk record at a fixed rate, expense "
+        "events scored per second by one and two fraud processes, and the fraud actor's memory",
+    )
+    # Unset flags take the defaults of FraudBenchOptions (the full run, or --quick's).
+    add = fraud.add_argument
+    add("--users", type=int, default=None, help="users writing expenses (20)")
+    add("--history", type=int, default=None, help="expenses of each user before timing (30)")
+    add("--rate", type=float, default=None, help="expenses a second arriving (10)")
+    add("--duration", type=float, default=None, dest="duration_s", help="of arrivals, s (30)")
+    add("--backlog", type=int, default=None, help="expenses scored in each round (2000)")
+    add("--one-process", action="store_true", help="one round only, with 1 fraud process")
+    add_run_flags(fraud)
+    add_quick_flag(fraud, "4 users, 5 expenses a second for 4 s, a backlog of 100")
     return bench
 
 
@@ -120,6 +135,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from deploy.bench.receipts import run_cli as run_receipts_cli
 
         return run_receipts_cli(args, settings)
+    if args.bench_command == "fraud":
+        from deploy.bench.fraud import run_cli as run_fraud_cli
+
+        return run_fraud_cli(args, settings)
     if args.bench_command == "money":
         from deploy.bench.money import MoneyBenchOptions, run_money
 
