@@ -31,8 +31,10 @@ from actors.fraud.profile import (
     Profile,
     dump_profile,
     learn_from_review,
+    MAX_HABITS,
     load_profile,
     remember,
+    tag_of,
 )
 from actors.fraud.scoring import assess, combine, escalated, score_expense
 from actors.fraud.signals import (
@@ -303,10 +305,10 @@ def test_a_legit_review_teaches_the_baseline_and_a_fraud_review_the_trust() -> N
     scored = score_expense(big, profile, EMPTY, 50)
     assert scored.flagged
     assert "outlier" in {s.name for s in scored.assessment.signals}
-    assert big.key not in {i for i, _ in scored.profile.amounts["food"]}  # held out
+    assert tag_of(big.key) not in {i for i, _ in scored.profile.amounts["food"]}  # held out
     fired = {s.name: s.evidence for s in scored.assessment.signals}
     taught = learn_from_review(scored.profile, big, fired, "legit")
-    assert big.key in {i for i, _ in taught.amounts["food"]}
+    assert tag_of(big.key) in {i for i, _ in taught.amounts["food"]}
     doubted = learn_from_review(scored.profile, big, {"round_amount": {}}, "fraud")
     assert doubted.trust_in("round_amount") > 1.0
     assert doubted.reviews == {"fraud": 1}
@@ -362,6 +364,31 @@ def test_scoring_the_same_version_again_gives_the_same_record(seen: list[Observa
     assert again.assessment == first.assessment
     assert again.profile == first.profile
     assert load_observation(json.loads(json.dumps(dump_observation(last)))) == last
+
+
+def test_a_full_profile_stays_under_its_size_bound() -> None:
+    """Every list at its cap, with long ids and amounts: the stored profile's worst case."""
+    profile = Profile("ada")
+    for n in range(MAX_CATEGORIES * MAX_AMOUNTS + MAX_ENTRIES):
+        o = obs(
+            "123456.78",
+            merchant=f"A merchant with a long name {n % 50}",
+            category=f"category-{n % MAX_CATEGORIES:032d}",
+            at=T0 + timedelta(minutes=n),
+            expense_id=f"{n:036d}",
+            trip_id=None,
+        )
+        profile = remember(profile, o, learn=True)
+    profile = replace(
+        profile,
+        habits=tuple(f"{'m' * 40}|123456.78|EUR{i}" for i in range(MAX_HABITS)),
+        trust={f"signal_{i}": 1.0 for i in range(9)},
+    )
+    assert len(profile.entries) == MAX_ENTRIES
+    assert all(len(v) == MAX_AMOUNTS for v in profile.amounts.values())
+    assert len(profile.amounts) == MAX_CATEGORIES
+    assert len(profile.hours) == MAX_HOURS
+    assert len(json.dumps(dump_profile(profile))) < 100_000
 
 
 @pytest.mark.parametrize("verdict", ["legit", "fraud"])

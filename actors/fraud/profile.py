@@ -47,8 +47,9 @@ class Entry:
 class Profile:
     owner: str
     entries: tuple[Entry, ...] = ()
+    # by category: (tag of the expense, its value in the home currency), oldest first
     amounts: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
-    hours: tuple[tuple[str, int], ...] = ()
+    hours: tuple[tuple[str, int], ...] = ()  # (tag of the expense, its local hour)
     trust: Mapping[str, float] = field(default_factory=dict)
     habits: tuple[str, ...] = ()  # "merchant|amount|currency" repeats reviewed legitimate
     burst_floor: int = 0  # a burst this size was reviewed legitimate: only larger ones count
@@ -85,6 +86,15 @@ def entry_of(obs: Observation) -> Entry:
     )
 
 
+TAG_LENGTH = 12
+
+
+def tag_of(key: str) -> str:
+    """The short name a baseline value or hour is kept under: the end of its expense's risk
+    key (random ids; 48 bits tell one person's expenses apart), to keep the profile small."""
+    return key[-TAG_LENGTH:]
+
+
 def habit_key(merchant: str, amount: Decimal, currency: str) -> str:
     return f"{merchant}|{amount}|{currency}"
 
@@ -95,13 +105,13 @@ def forget(profile: Profile, key: str) -> Profile:
     amounts = {
         category: kept
         for category, values in profile.amounts.items()
-        if (kept := tuple(p for p in values if p[0] != key))
+        if (kept := tuple(p for p in values if p[0] != tag_of(key)))
     }
     return replace(
         profile,
         entries=tuple(e for e in profile.entries if e.id != key),
         amounts=amounts,
-        hours=tuple(p for p in profile.hours if p[0] != key),
+        hours=tuple(p for p in profile.hours if p[0] != tag_of(key)),
     )
 
 
@@ -125,7 +135,7 @@ def _learn_value(
     if obs.value is None or not obs.spending:
         return learned
     key = obs.category or ""
-    learned[key] = (*learned.get(key, ()), (obs.key, obs.value))[-MAX_AMOUNTS:]
+    learned[key] = (*learned.get(key, ()), (tag_of(obs.key), obs.value))[-MAX_AMOUNTS:]
     if len(learned) > MAX_CATEGORIES:  # the categories used least recently go first
         for stale in list(learned)[: len(learned) - MAX_CATEGORIES]:
             del learned[stale]
@@ -144,7 +154,7 @@ def remember(profile: Profile, obs: Observation, learn: bool) -> Profile:
         return replace(base, entries=entries)
     hours = base.hours
     if obs.occurred_at is not None:
-        hours = (*hours, (obs.key, obs.occurred_at.hour))[-MAX_HOURS:]
+        hours = (*hours, (tag_of(obs.key), obs.occurred_at.hour))[-MAX_HOURS:]
     return replace(base, entries=entries, amounts=_learn_value(base.amounts, obs), hours=hours)
 
 
