@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from bus.fraud import Flag, Risk
 from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupDoc
-from storage.queries import decode_cursor, encode_cursor
+from storage.queries import BadCursor, decode_cursor, encode_cursor
 
 REVIEWERS = ("owner", "admin")  # the roles that see and review a group's flags
 
@@ -43,23 +45,50 @@ def group_admins(group: GroupDoc) -> list[str]:
     return [m["user_id"] for m in group.members if m.get("role") in REVIEWERS]
 
 
-async def _admin_groups(user_id: str) -> list[str]:
-    cursor = GroupDoc.get_pymongo_collection().find({"member_ids": user_id}, {"members": 1})
-    return [
-        row["_id"]
-        async for row in cursor
-        if any(m["user_id"] == user_id and m.get("role") in REVIEWERS for m in row["members"])
-    ]
+def audience_of(owner_id: str, group: GroupDoc | None) -> list[str]:
+    """Who a flag concerns now: a personal expense's owner; a group bill's issuer while still
+    in the group, and the group's admins."""
+    if group is None:
+        return [owner_id]
+    people = [owner_id] if owner_id in group.member_ids else []
+    return [*people, *(a for a in group_admins(group) if a not in people)]
+
+
+async def _groups(
+    user_id: str, session: AsyncClientSession | None = None
+) -> tuple[list[str], list[str]]:
+    """The groups ``user_id`` is in, and those they are an admin of."""
+    cursor = GroupDoc.get_pymongo_collection().find(
+        {"member_ids": user_id}, {"members": 1}, session=session
+    )
+    member, admin = [], []
+    async for row in cursor:
+        member.append(row["_id"])
+        if any(m["user_id"] == user_id and m.get("role") in REVIEWERS for m in row["members"]):
+            admin.append(row["_id"])
+    return member, admin
+
+
+async def visible_flags(
+    user_id: str, session: AsyncClientSession | None = None
+) -> dict[str, Any]:
+    """The query of the flags ``user_id`` may see: their personal expenses', their bills' in
+    groups they are still in, and every bill's of the groups they are an admin of."""
+    member, admin = await _groups(user_id, session)
+    return {
+        "$or": [
+            {"owner_id": user_id, "group_id": None},
+            {"owner_id": user_id, "group_id": {"$in": member}},
+            {"group_id": {"$in": admin}},
+        ]
+    }
 
 
 async def may_see(user_id: str, owner_id: str, group_id: str | None) -> bool:
-    """The owner, or an admin of the bill's group now."""
-    if owner_id == user_id:
-        return True
+    """Whether ``user_id`` is among whom a flag of this expense concerns now."""
     if group_id is None:
-        return False
-    group = await GroupDoc.get(group_id)
-    return group is not None and user_id in group_admins(group)
+        return owner_id == user_id
+    return user_id in audience_of(owner_id, await GroupDoc.get(group_id))
 
 
 async def risk_for(user_id: str, expense_id: str) -> RiskDoc | None:
@@ -85,16 +114,15 @@ async def flags_of(
     user_id: str, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[FlagDoc], str | None]:
     """Flags the caller may see (their own, and their admin groups'), newest first."""
-    seen: dict[str, Any] = {"$or": [{"owner_id": user_id}]}
-    groups = await _admin_groups(user_id)
-    if groups:
-        seen["$or"].append({"group_id": {"$in": groups}})
-    clauses: list[dict[str, Any]] = [seen]
+    clauses: list[dict[str, Any]] = [await visible_flags(user_id)]
     if status is not None:
         clauses.append({"status": status})
     if cursor:
         when, last_id = decode_cursor(cursor)
-        before = datetime.fromisoformat(when)
+        try:
+            before = datetime.fromisoformat(when)
+        except (TypeError, ValueError) as exc:
+            raise BadCursor("invalid cursor") from exc
         clauses.append(
             {"$or": [{"created_at": {"$lt": before}}, {"created_at": before, "_id": {"$lt": last_id}}]}
         )

@@ -19,7 +19,7 @@ from storage.budget_reads import budget_entity, goal_entity, rule_entity
 from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc
 from storage.documents import EventRecord, ScopeCounter
 from storage.fraud import FlagDoc
-from storage.fraud_reads import flag_entity
+from storage.fraud_reads import flag_entity, visible_flags
 from storage.group_reads import balances_entity, group_for, group_ids_of
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
@@ -138,9 +138,13 @@ async def snapshot(scope: str) -> dict[str, Any]:
                     trip_entity(d).model_dump(mode="json")
                     for d in await _all(TripDoc, live, session)
                 ],
-                "flags": [  # open flags that reach this person (theirs, their groups' as admin)
+                "flags": [  # open flags this person may see (as `GET /v1/flags` lists them)
                     flag_entity(d).model_dump(mode="json")
-                    for d in await _all(FlagDoc, {"audience": ident, "status": "open"}, session)
+                    for d in await _all(
+                        FlagDoc,
+                        {"$and": [await visible_flags(ident, session), {"status": "open"}]},
+                        session,
+                    )
                 ],
             }
         else:

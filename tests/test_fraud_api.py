@@ -3,17 +3,20 @@ people they concern, reviews, re-scoring after edits, and exactly one record per
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bus.envelopes import Event
-from bus.ids import new_id
+from bus.envelopes import Event, utcnow
+from bus.ids import derived_id, new_id
 from bus.nats_conn import connect_nats
 from bus.subjects import event_subject
-from storage.documents import EventRecord
+from storage.documents import DeadLetter, EventRecord, ProcessedCommand
 from storage.fraud import FlagDoc, RiskDoc
+from storage.ledger import ExpenseDoc
 from tests.budget_helpers import spend, today
 from tests.group_helpers import add_bill, equal_bill, make_group
 from tests.helpers import Account, Stack, eventually
@@ -155,6 +158,17 @@ async def test_an_edit_scores_again_and_clears_the_flag(stack: Stack) -> None:
     await device.close()
 
 
+async def applied(event: Event) -> ProcessedCommand:
+    """The fraud actor's record of having applied ``event`` (accepted: not failed, not retried)."""
+
+    async def probe() -> ProcessedCommand | None:
+        return await ProcessedCommand.get(derived_id("fraud", event.event_id))
+
+    done = await eventually(probe)
+    assert done.outcome["status"] == "accepted", done.outcome
+    return done
+
+
 async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> None:
     ada = await stack.signup("Ada")
     expense = await spend(stack, ada, "12.00", merchant="Cafe")
@@ -166,8 +180,7 @@ async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> Non
         {**record.to_event().model_dump(mode="json"), "event_id": new_id()}
     )
     await publish(stack, again)
-    marker = await spend(stack, ada, "13.00", merchant="Bakery")  # applied after it
-    await risk_of(stack, ada, marker["id"])
+    await applied(again)
     doc = await RiskDoc.get(f"expense:{expense['id']}")
     assert doc is not None
     assert doc.version == first["version"] == 1
@@ -175,28 +188,42 @@ async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> Non
 
 
 async def test_an_expense_deleted_before_it_is_scored_is_skipped(stack: Stack) -> None:
+    """The expense is already deleted when its creation reaches the fraud actor (its delete
+    event not seen yet: the consumers of each event type run apart)."""
     ada = await stack.signup("Ada")
     expense = await spend(stack, ada, "99.00", merchant="Gone")
-    status, _ = await stack.call("DELETE", f"/v1/expenses/{expense['id']}", ada)
-    assert status == 200
-    created = await EventRecord.find_one({"type": "expense.created", "data.entity.id": expense["id"]})
-    assert created is not None
-
-    async def tombstone() -> RiskDoc | None:
-        doc = await RiskDoc.get(f"expense:{expense['id']}")
-        return doc if doc is not None and doc.deleted else None
-
-    await eventually(tombstone)
-    # The creation seen only now (as by a consumer far behind): skipped, not scored, not retried.
-    late = Event.model_validate({**created.to_event().model_dump(mode="json"), "event_id": new_id()})
-    await publish(stack, late)
-    marker = await spend(stack, ada, "5.00", merchant="After")
-    await risk_of(stack, ada, marker["id"])
-    doc = await tombstone()
+    await risk_of(stack, ada, expense["id"])
+    ghost = new_id()
+    doc = await ExpenseDoc.get(expense["id"])
     assert doc is not None
-    assert doc.expense_version == 2
-    assert doc.scored_at is None
-    assert (await stack.call("GET", f"/v1/expenses/{expense['id']}/risk", ada))[0] == 404
+    await doc.model_copy(update={"id": ghost, "deleted": True, "version": 2}).insert()
+    entity = {**expense, "id": ghost, "version": 1}
+    late = Event(
+        event_id=new_id(),
+        type="expense.created",
+        command_id=new_id(),
+        scope=f"user:{ada.id}",
+        seq=1,
+        occurred_at=utcnow(),
+        data={"entity": entity, "version": 1, "before": None},
+    )
+    await publish(stack, late)
+    await applied(late)  # once, accepted: not failed, not retried
+    risk = await RiskDoc.get(f"expense:{ghost}")
+    assert risk is not None
+    assert risk.deleted
+    assert risk.expense_version == 2
+    assert risk.scored_at is None
+    assert await FlagDoc.find({"expense_id": ghost}).count() == 0
+    assert await DeadLetter.find({"command_id": derived_id("fraud", late.event_id)}).count() == 0
+    assert (await stack.call("GET", f"/v1/expenses/{ghost}/risk", ada))[0] == 404
+
+
+async def test_a_bad_cursor_is_refused(stack: Stack) -> None:
+    ada = await stack.signup("Ada")
+    forged = base64.urlsafe_b64encode(json.dumps(["not a time", "x"]).encode()).decode()
+    status, body = await stack.call("GET", "/v1/flags", ada, params={"cursor": forged})
+    assert status == 400, body
 
 
 async def test_a_group_bill_flag_reaches_the_admins_and_only_they_review_it(stack: Stack) -> None:
@@ -292,8 +319,9 @@ async def test_a_receipt_claimed_twice_across_a_group_and_a_padded_amount(stack:
     risk = await risk_of(stack, bob, claim["id"])
     reused = next(s for s in risk["signals"] if s["name"] == "receipt_reused")
     assert reused["weight"] == pytest.approx(0.95)
-    assert reused["evidence"]["expense_id"] == first["id"]
+    assert reused["evidence"]["similar_receipt_id"] == adas["id"]
     assert reused["evidence"]["same_person"] is False
+    assert "expense_id" not in reused["evidence"]  # Ada's expense is hers to see
     assert risk["flag_id"]
 
     # An expense filed with a receipt still being read is scored again once it is read.
@@ -317,3 +345,40 @@ async def test_a_receipt_claimed_twice_across_a_group_and_a_padded_amount(stack:
     assert signal["evidence"]["receipt_total"] == "9.80"
     assert signal["weight"] >= 0.55
     assert risk["flag_id"]
+
+
+async def test_a_flag_follows_who_is_an_admin_now(stack: Stack) -> None:
+    ada, bob, cy = [await stack.signup(n) for n in ("Ada", "Bob", "Cy")]
+    group = await make_group(stack, ada, bob, cy)
+    path = f"/v1/groups/{group['id']}/members/{bob.id}"
+    assert (await stack.call("PATCH", path, ada, json={"role": "admin"}))[0] == 200
+    bill = equal_bill("64.00", cy, [ada, bob, cy], description="Taxi Rank 4")
+    await add_bill(stack, cy, group["id"], bill)
+    copy = await add_bill(stack, cy, group["id"], {**bill, "description": "taxi rank"})
+    risk = await risk_of(stack, bob, copy["id"])  # an admin sees it
+    flag_id = risk["flag_id"]
+    assert flag_id
+    bobs = await open_device(stack.base_url, bob.access_token)
+    cys = await open_device(stack.base_url, cy.access_token)
+    assert (await stack.call("PATCH", path, ada, json={"role": "member"}))[0] == 200
+    # no longer an admin: no longer sees it, anywhere
+    assert (await stack.call("GET", f"/v1/expenses/{copy['id']}/risk", bob))[0] == 404
+    assert (await stack.call("GET", f"/v1/flags/{flag_id}", bob))[0] == 404
+    assert (await stack.call("GET", "/v1/flags", bob))[1]["items"] == []
+    assert (await snapshot(stack, bob))["flags"] == []
+    status, body = await stack.call(
+        "POST", f"/v1/flags/{flag_id}/review", bob, json={"verdict": "fraud"}
+    )
+    assert status == 404, body
+    status, body = await stack.call(
+        "POST", f"/v1/flags/{flag_id}/review", ada, json={"verdict": "legit", "note": "two cabs"}
+    )
+    assert status == 200, body
+    reviewed = await cys.wait_for("flag.reviewed")  # the issuer hears of it
+    assert reviewed[0]["data"]["entity"]["note"] == "two cabs"
+    marker = await spend(stack, bob, "3.00")  # Bob's own event, after the review's
+    await bobs.wait_for("expense.created")
+    assert bobs.received("flag.reviewed") == []
+    assert marker["id"]
+    await bobs.close()
+    await cys.close()

@@ -15,7 +15,7 @@ from bus.envelopes import Command
 from bus.fraud import ReviewFlag
 from bus.ids import derived_id, user_scope
 from storage.fraud import FlagDoc, RiskDoc
-from storage.fraud_reads import flag_entity, group_admins
+from storage.fraud_reads import audience_of, flag_entity
 from storage.groups import GroupDoc
 from storage.unit_of_work import CommandWork
 
@@ -24,16 +24,14 @@ def flag_id_of(risk_id: str) -> str:
     return derived_id("flag", risk_id)
 
 
-async def _audience(work: CommandWork, risk: RiskDoc) -> list[str]:
-    people = [risk.owner_id]
-    if risk.group_id is not None:
-        group = await work.get(GroupDoc, risk.group_id)
-        if group is not None:
-            people += [a for a in group_admins(group) if a not in people]
-    return people
-
-
-def _tell(work: CommandWork, flag: FlagDoc, event_type: str, before: FlagDoc | None) -> None:
+async def _tell(
+    work: CommandWork, flag: FlagDoc, event_type: str, before: FlagDoc | None
+) -> None:
+    """Stage the flag and send its event to each person it concerns now (membership and
+    roles change: a removed admin hears no more, a new one does)."""
+    group = await work.get(GroupDoc, flag.group_id) if flag.group_id is not None else None
+    flag = flag.model_copy(update={"audience": audience_of(flag.owner_id, group)})
+    work.put(flag)
     entity, prior = flag_entity(flag), flag_entity(before) if before is not None else None
     for person in flag.audience:
         work.emit(user_scope(person), event_type, change_data(entity, prior))
@@ -59,8 +57,7 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
     if not over:
         if held is not None and held.status == "open":
             cleared = next_version(held, work.now, status="cleared", score=risk.score)
-            work.put(cleared)
-            _tell(work, cleared, "flag.cleared", held)
+            await _tell(work, cleared, "flag.cleared", held)
         return _with_flag(risk, None)
     fields = {
         "score": risk.score,
@@ -75,20 +72,18 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
             expense_id=risk.expense_id,
             owner_id=risk.owner_id,
             group_id=risk.group_id,
-            audience=await _audience(work, risk),
+            audience=[],
             status="open",
             version=1,
             created_at=work.now,
             updated_at=work.now,
             **fields,
         )
-        work.put(flag)
-        _tell(work, flag, "flag.raised", None)
+        await _tell(work, flag, "flag.raised", None)
     elif held.status == "open":
-        if held.score != risk.score or held.reasons != fields["reasons"]:
+        if any(getattr(held, name) != value for name, value in fields.items()):
             updated = next_version(held, work.now, **fields)
-            work.put(updated)
-            _tell(work, updated, "flag.updated", held)
+            await _tell(work, updated, "flag.updated", held)
     elif held.status == "cleared" or held.expense_version < risk.expense_version:
         # cleared before, or reviewed for an earlier version of the expense: open again
         reopened = next_version(
@@ -99,11 +94,9 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
             note=None,
             reviewed_by=None,
             reviewed_at=None,
-            audience=await _audience(work, risk),
             **fields,
         )
-        work.put(reopened)
-        _tell(work, reopened, "flag.raised", held)
+        await _tell(work, reopened, "flag.raised", held)
     else:  # reviewed for this very version: the verdict stands
         return _with_flag(risk, None)
     return _with_flag(risk, flag_id)
@@ -115,8 +108,7 @@ async def review_flag(command: Command, p: ReviewFlag, work: CommandWork) -> Dec
     reviewer = command.actor.user_id
     flag = await work.get(FlagDoc, p.id)
     group = await work.get(GroupDoc, flag.group_id) if flag and flag.group_id else None
-    admins = group_admins(group) if group is not None else []
-    if flag is None or (reviewer != flag.owner_id and reviewer not in admins):
+    if flag is None or reviewer not in audience_of(flag.owner_id, group):
         return reject("not_found", "no such flag")
     if flag.group_id is not None and reviewer == flag.owner_id:
         return reject("forbidden", "another admin of the group reviews a flag on your bill")
@@ -133,7 +125,6 @@ async def review_flag(command: Command, p: ReviewFlag, work: CommandWork) -> Dec
         reviewed_by=reviewer,
         reviewed_at=work.now,
     )
-    work.put(reviewed)
     risk = await work.get(RiskDoc, flag.risk_id)
     if risk is not None and not risk.deleted and risk.facts:
         fired = {s.name: s.evidence for s in load_signals(risk.signals)}
@@ -141,5 +132,5 @@ async def review_flag(command: Command, p: ReviewFlag, work: CommandWork) -> Dec
         taught = learn_from_review(profile, load_observation(risk.facts), fired, p.verdict)
         put_profile(work, held, taught)
         work.put(next_version(risk, work.now, flag_id=None))
-    _tell(work, reviewed, "flag.reviewed", flag)
+    await _tell(work, reviewed, "flag.reviewed", flag)
     return accept(flag_entity(reviewed))

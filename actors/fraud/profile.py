@@ -11,6 +11,7 @@ of an expense replaces what its previous one taught instead of adding to it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -41,6 +42,7 @@ class Entry:
     value: Decimal | None
     merchant: str
     category: str | None
+    group_id: str | None = None  # a group bill's group (None: a personal expense)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,12 @@ class Profile:
         """The recent expenses but the one with this risk key."""
         return [e for e in self.entries if e.id != key]
 
+    def peers(self, obs: Observation) -> list[Entry]:
+        """The recent expenses ``obs`` is compared with: a personal expense with the person's
+        own, a group bill with their bills in that group (what a group's admins see of a bill
+        never draws on the issuer's personal spending)."""
+        return [e for e in self.others(obs.key) if e.group_id == obs.group_id]
+
 
 def entry_of(obs: Observation) -> Entry:
     return Entry(
@@ -83,16 +91,15 @@ def entry_of(obs: Observation) -> Entry:
         value=obs.value,
         merchant=obs.merchant,
         category=obs.category,
+        group_id=obs.group_id,
     )
 
 
-TAG_LENGTH = 12
-
-
 def tag_of(key: str) -> str:
-    """The short name a baseline value or hour is kept under: the end of its expense's risk
-    key (random ids; 48 bits tell one person's expenses apart), to keep the profile small."""
-    return key[-TAG_LENGTH:]
+    """The short name a baseline value or hour is kept under, to keep the profile small: 48
+    bits of a hash of its expense's risk key (ids are clients' own choice, so not a slice of
+    them: time-based UUIDs of one device share their ends)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def habit_key(merchant: str, amount: Decimal, currency: str) -> str:
@@ -122,9 +129,11 @@ def unlearn(profile: Profile, key: str) -> Profile:
     return replace(kept, entries=profile.entries)
 
 
-def _recent(entries: Iterable[Entry], newest: date) -> tuple[Entry, ...]:
+def _recent(entries: Iterable[Entry], newest: datetime) -> tuple[Entry, ...]:
+    """The last MAX_ENTRIES recorded within HORIZON_DAYS of the newest, by the server's clock
+    (a date a person types, however far ahead, never pushes the others out)."""
     oldest = newest - timedelta(days=HORIZON_DAYS)
-    kept = sorted((e for e in entries if e.day >= oldest), key=lambda e: e.recorded_at)
+    kept = sorted((e for e in entries if e.recorded_at >= oldest), key=lambda e: e.recorded_at)
     return tuple(kept[-MAX_ENTRIES:])
 
 
@@ -148,9 +157,9 @@ def remember(profile: Profile, obs: Observation, learn: bool) -> Profile:
     """The profile once ``obs`` is known; ``learn``: it also counts as normal (its value joins
     the baseline of its category and its hour the hours), unless it was spent on a trip."""
     base = forget(profile, obs.key)
-    newest = max([obs.day, *(e.day for e in base.entries)])
+    newest = max([obs.recorded_at, *(e.recorded_at for e in base.entries)])
     entries = _recent([*base.entries, entry_of(obs)], newest) if obs.spending else base.entries
-    if not learn or obs.trip_id is not None:  # away from home is not the everyday baseline
+    if not learn or not obs.spending or obs.trip_id is not None:  # trips: not the everyday
         return replace(base, entries=entries)
     hours = base.hours
     if obs.occurred_at is not None:
@@ -181,7 +190,8 @@ def learn_from_review(
             continue  # taught precisely below instead
         trust[name] = _bounded_trust(profile.trust_in(name) * factor)
     if verdict == "fraud":
-        return replace(forget(profile, obs.key), trust=trust, reviews=counts)
+        # out of the baselines, but still among the recent: a copy of it is still a duplicate
+        return replace(unlearn(profile, obs.key), trust=trust, reviews=counts)
     taught = remember(profile, obs, learn=True)
     habits = taught.habits
     if "duplicate" in fired:
@@ -209,6 +219,7 @@ def dump_profile(profile: Profile) -> dict[str, Any]:
                 "value": str(e.value) if e.value is not None else None,
                 "merchant": e.merchant,
                 "category": e.category,
+                "group_id": e.group_id,
             }
             for e in profile.entries
         ],
@@ -237,6 +248,7 @@ def load_profile(owner: str, data: Mapping[str, Any] | None) -> Profile:
                 value=Decimal(e["value"]) if e["value"] is not None else None,
                 merchant=e["merchant"],
                 category=e["category"],
+                group_id=e.get("group_id"),
             )
             for e in data.get("entries", ())
         ),

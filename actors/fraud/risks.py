@@ -25,7 +25,7 @@ from actors.fraud.facts import (
     receipt_facts,
     trip_facts,
 )
-from actors.fraud.flags import settle_flag
+from actors.fraud.flags import flag_id_of, settle_flag
 from actors.fraud.profile import Profile, forget, unlearn
 from actors.fraud.runtime import FraudRuntime
 from actors.fraud.scoring import (
@@ -42,7 +42,7 @@ from bus.envelopes import Event
 from bus.ids import split_scope, user_scope
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
-from storage.fraud import RiskDoc
+from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupEntryDoc
 from storage.ledger import ExpenseDoc, TripDoc
 from storage.receipt_reads import receipt_entity
@@ -89,16 +89,14 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
     return Context(home, receipt, tuple(reused), trip, tuple(limits))
 
 
-async def _gone(work: CommandWork, kind: str, expense_id: str) -> int | None:
-    """The version at which the expense was deleted, if it was (before it could be scored)."""
+async def _now(work: CommandWork, kind: str, expense_id: str) -> tuple[int, bool] | None:
+    """The expense's version now, and whether it is deleted (None if it is not stored)."""
     doc: ExpenseDoc | GroupEntryDoc | None
     if kind == "expense":
         doc = await work.get(ExpenseDoc, expense_id)
     else:
         doc = await work.get(GroupEntryDoc, expense_id)
-    if doc is not None and doc.deleted:
-        return doc.version
-    return None
+    return (doc.version, doc.deleted) if doc is not None else None
 
 
 def _tombstone(held: RiskDoc | None, obs: Observation, version: int, work: CommandWork) -> RiskDoc:
@@ -122,7 +120,14 @@ async def _score(
     expenses it concerns."""
     threshold = runtime_of(work, FraudRuntime).threshold
     profile_doc, profile = await profile_of(work, obs.owner)
-    scored = score_expense(obs, profile, await _context(work, obs, home), threshold)
+    flag = await work.get(FlagDoc, flag_id_of(obs.key))
+    verdict = (  # a review of this very version decides whether it counts as normal
+        flag.verdict
+        if flag is not None and flag.status == "reviewed" and flag.expense_version == obs.version
+        else None
+    )
+    context = await _context(work, obs, home)
+    scored = score_expense(obs, profile, context, threshold, verdict)
     risk = RiskDoc(
         id=obs.key,
         kind=obs.kind,
@@ -168,8 +173,10 @@ async def _escalate(
             "updated_at": work.now,
         }
     )
-    work.put(await settle_flag(work, risk))
-    return unlearn(profile, risk_id) if score >= threshold else profile
+    settled = await settle_flag(work, risk)
+    work.put(settled)
+    # flagged now (not reviewed legitimate for this version): out of the baselines
+    return unlearn(profile, risk_id) if settled.flag_id is not None else profile
 
 
 def _observe(event: Event, entity: Mapping[str, Any], home: str | None) -> Observation:
@@ -192,14 +199,15 @@ async def score_event(event: Event, work: CommandWork) -> None:
     held = await work.get(RiskDoc, obs.key)
     if held is not None and held.expense_version >= obs.version:
         return  # redelivered, or older than what was scored
-    deleted_at = (
-        obs.version
-        if event.type.endswith(".deleted") or entity.get("deleted")
-        else await _gone(work, obs.kind, obs.expense_id)
-    )
-    if deleted_at is not None:
-        await _retire(work, obs, held, deleted_at)
+    if event.type.endswith(".deleted") or entity.get("deleted"):
+        await _retire(work, obs, held, obs.version)
         return
+    now = await _now(work, obs.kind, obs.expense_id)
+    if now is not None and now[1]:  # deleted before it could be scored: never scored
+        await _retire(work, obs, held, now[0])
+        return
+    if now is not None and now[0] > obs.version:
+        return  # a newer version exists: its own event scores it
     await _score(work, obs, held, home)
 
 

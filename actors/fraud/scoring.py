@@ -81,13 +81,21 @@ class Scored:
     flagged: bool
 
 
-def score_expense(obs: Observation, profile: Profile, context: Context, threshold: int) -> Scored:
+def score_expense(
+    obs: Observation,
+    profile: Profile,
+    context: Context,
+    threshold: int,
+    verdict: str | None = None,
+) -> Scored:
     """Score one version of an expense and remember it: what its previous version taught is
-    replaced, and it joins the baselines only if it raised no flag."""
+    replaced, and it joins the baselines only if it raised no flag, or if a review of this
+    version (``verdict``) found it legitimate."""
     base = forget(profile, obs.key)
     assessment = assess(obs, base, context)
     flagged = assessment.score >= threshold
-    return Scored(assessment, remember(base, obs, learn=not flagged), flagged)
+    learn = verdict == "legit" if verdict is not None else not flagged
+    return Scored(assessment, remember(base, obs, learn=learn), flagged)
 
 
 def with_signal(signals: Sequence[Signal], added: Signal) -> tuple[Signal, ...] | None:

@@ -73,7 +73,7 @@ def _duplicate_weight(obs: Observation, gap: timedelta | None, habit: bool) -> t
 def duplicate(obs: Observation, profile: Profile, context: Context) -> Signal | None:
     """The same amount, currency and merchant (however spelled), on the same date or the next,
     entered within a week of each other."""
-    others = profile.others(obs.key)
+    others = profile.peers(obs)
     matches = [
         e
         for e in others
@@ -119,16 +119,14 @@ def receipt_reused(obs: Observation, profile: Profile, context: Context) -> Sign
             {"receipt_id": receipt.id, "similar_receipts": list(receipt.duplicates[:5])},
         )
     use = min(uses, key=lambda u: (u.owner != obs.owner, u.key))
-    return Signal(
-        "receipt_reused",
-        0.95,
-        {
-            "receipt_id": receipt.id,
-            "similar_receipt_id": use.receipt_id,
-            "expense_id": expense_of_key(use.key),
-            "same_person": use.owner == obs.owner,
-        },
-    )
+    evidence: dict[str, Any] = {
+        "receipt_id": receipt.id,
+        "similar_receipt_id": use.receipt_id,
+        "same_person": use.owner == obs.owner,
+    }
+    if use.owner == obs.owner:  # someone else's expense is theirs to see
+        evidence["expense_id"] = expense_of_key(use.key)
+    return Signal("receipt_reused", 0.95, evidence)
 
 
 PADDING_TOLERANCE = Decimal("0.02")  # typed above the receipt by more than this share
@@ -190,6 +188,8 @@ def outlier(obs: Observation, profile: Profile, context: Context) -> Signal | No
     values = profile.baseline(obs.category)
     basis, bar, strong = "category", OUTLIER_MADS, True
     if len(values) < MIN_HISTORY:
+        if obs.group_id is not None:  # never measured against the issuer's own spending
+            return None
         values, basis, bar, strong = profile.all_values(), "all spending", COLD_START_MADS, False
         if len(values) < MIN_HISTORY:
             return None
@@ -243,7 +243,7 @@ def velocity(obs: Observation, profile: Profile, context: Context) -> Signal | N
     if at is None or not obs.spending:
         return None
     moments = sorted(
-        [(e.moment, e.id) for e in profile.others(obs.key) if e.moment is not None]
+        [(e.moment, e.id) for e in profile.peers(obs) if e.moment is not None]
         + [(at, obs.key)]
     )
     burst = _densest(moments, at)
@@ -268,6 +268,8 @@ def limit_burst(obs: Observation, profile: Profile, context: Context) -> Signal 
     """Amounts just under one of the person's budget limits, several within a few days."""
     if obs.value is None or not obs.spending or context.home_currency is None:
         return None
+    if obs.group_id is not None:  # a person's budgets are theirs, not a group's business
+        return None
 
     def near(value: Decimal | None, limit: Decimal) -> bool:
         return value is not None and limit * NEAR_LIMIT <= value < limit
@@ -280,7 +282,7 @@ def limit_burst(obs: Observation, profile: Profile, context: Context) -> Signal 
         since = obs.day - timedelta(days=LIMIT_BURST_DAYS)
         members = [
             e.id
-            for e in profile.others(obs.key)
+            for e in profile.peers(obs)
             if since <= e.day <= obs.day + timedelta(days=LIMIT_BURST_DAYS)
             and limit.covers(e.category)
             and near(e.value, limit.amount)
