@@ -396,3 +396,49 @@ def test_a_review_of_a_deleted_expense_leaves_the_profile_bounded(verdict: str) 
     profile = history(*usual_days(MAX_AMOUNTS + 10))
     taught = learn_from_review(profile, obs("999.00"), {"outlier": {}}, verdict)
     assert len(taught.amounts["food"]) <= MAX_AMOUNTS
+
+
+def test_a_date_typed_far_ahead_pushes_nothing_out() -> None:
+    first = obs("87.43", merchant="Deli")
+    future = obs("10.00", merchant="Elsewhere", day=date(2099, 1, 1))
+    profile = history(first, future)
+    assert {e.id for e in profile.entries} == {first.key, future.key}
+    again = obs("87.43", merchant="DELI", at=T0 + timedelta(seconds=30))
+    assert duplicate(again, profile, EMPTY) is not None
+
+
+def test_ids_that_end_alike_keep_their_own_baseline_values() -> None:
+    same_end = [obs("20.00", expense_id=f"{n:08x}-0000-1000-8000-0242ac120002") for n in range(10)]
+    profile = history(*same_end)
+    assert len(profile.baseline("food")) == 10
+
+
+def test_a_fraud_verdict_keeps_the_expense_a_duplicate_of_its_copy() -> None:
+    padded = obs("300.00", merchant="Gadgets")
+    doubted = learn_from_review(history(padded), padded, {"outlier": {}}, "fraud")
+    assert padded.key in {e.id for e in doubted.entries}
+    assert doubted.baseline("food") == []
+    copy = obs("300.00", merchant="gadgets", at=T0 + timedelta(seconds=10))
+    assert duplicate(copy, doubted, EMPTY) is not None
+
+
+def test_a_group_bill_is_measured_against_that_groups_bills_only() -> None:
+    personal = obs("96.00", merchant="Pizza Roma")
+    bill = replace(
+        obs("96.00", merchant="Pizza Roma", at=T0 + timedelta(seconds=30)),
+        kind="group_expense",
+        group_id="g1",
+        category="group:food",
+    )
+    profile = history(*usual_days(12), personal)
+    assert duplicate(bill, profile, EMPTY) is None  # the personal one is not the group's business
+    limit = Limit("b1", Decimal("100.00"), "EUR", frozenset())
+    assert limit_burst(bill, profile, Context(home_currency="EUR", limits=(limit,))) is None
+    assert outlier(replace(bill, amount=Decimal("900"), value=Decimal("900")), profile, EMPTY) is None
+    other_bill = replace(bill, expense_id="e-other", recorded_at=bill.recorded_at + timedelta(minutes=1))
+    assert duplicate(other_bill, remember(profile, bill, learn=True), EMPTY) is not None
+
+
+def test_income_teaches_no_hours() -> None:
+    income = replace(obs("2000.00", at=T0.replace(hour=3)), spending=False)
+    assert remember(Profile("ada"), income, learn=True).hours == ()
