@@ -9,7 +9,7 @@ bursts added to the earlier expenses they concern. Printed: precision, recall an
 pattern (an expense counts for the pattern of the signal that weighs most in its flagged
 score), the false positive rate on normal traffic, and the scorer's time per expense.
 
-    python -m deploy.fraud_eval --seed 20261123
+    python -m deploy.fraud_eval --seed 20261124
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from actors.fraud.profile import Profile, dump_profile, unlearn
 from actors.fraud.scoring import PATTERN_OF_SIGNAL, Scored, escalated, score_expense
 from actors.fraud.signals import Signal
 
-DEFAULT_SEED = 20261123
+DEFAULT_SEED = 20261124
 DEFAULT_USERS = 300
 DEFAULT_THRESHOLD = 50
 F1_TARGET = 0.9

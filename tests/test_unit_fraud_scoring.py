@@ -134,13 +134,16 @@ def test_the_same_purchase_entered_twice_is_a_strong_duplicate() -> None:
 def test_two_live_purchases_separate_times_or_habits_weigh_less() -> None:
     first = obs("3.80", merchant="Cafe Nero")
     minutes_later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(minutes=6))
-    assert duplicate(minutes_later, history(first), EMPTY).weight == 0.75  # type: ignore[union-attr]
+    # both typed as they happened: as likely two coffees as one typed twice
+    assert duplicate(minutes_later, history(first), EMPTY).weight == 0.4  # type: ignore[union-attr]
     habit = [obs("3.80", merchant="Cafe Nero", at=T0 - timedelta(days=d)) for d in (2, 3)]
     usual = duplicate(minutes_later, history(*habit, first), EMPTY)
     assert usual is not None
     assert usual.weight == 0.3
     untimed = replace(minutes_later, occurred_at=None)
     assert duplicate(untimed, history(*habit, first), EMPTY).weight == 0.45  # type: ignore[union-attr]
+    reviewed = replace(history(first), habits=("cafenero|3.80|EUR",))
+    assert duplicate(untimed, reviewed, EMPTY).weight == 0.2  # type: ignore[union-attr]
     later = obs("3.80", merchant="Cafe Nero", at=T0 + timedelta(hours=5))
     assert duplicate(later, history(first), EMPTY).weight == 0.15  # type: ignore[union-attr]
     assert duplicate(obs("3.90", merchant="Cafe Nero"), history(first), EMPTY) is None
@@ -442,3 +445,9 @@ def test_a_group_bill_is_measured_against_that_groups_bills_only() -> None:
 def test_income_teaches_no_hours() -> None:
     income = replace(obs("2000.00", at=T0.replace(hour=3)), spending=False)
     assert remember(Profile("ada"), income, learn=True).hours == ()
+
+
+def test_without_merchant_or_description_nothing_is_a_duplicate() -> None:
+    bare = replace(obs("1.00"), merchant="", merchant_name=None)
+    again = replace(obs("1.00", at=T0 + timedelta(seconds=5)), merchant="", merchant_name=None)
+    assert duplicate(again, history(bare), EMPTY) is None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from actors.fraud.facts import Context, Observation, expense_of_key
 from actors.fraud.profile import Entry, Profile, habit_key
@@ -38,25 +38,32 @@ SEPARATE_PURCHASES_APART = timedelta(minutes=90)  # both times given and this fa
 HABIT_DAYS = 2  # the same amount at the same merchant on this many other days is a habit
 
 
-def _habitual(obs: Observation, others: Sequence[Entry], profile: Profile) -> bool:
+Habit = Literal["reviewed", "seen", ""]
+
+
+def _habit(obs: Observation, others: Sequence[Entry], profile: Profile) -> Habit:
+    """Whether this purchase is one of the person's habits: reviewed legitimate as a repeat,
+    or seen (the same amount at the same merchant on other days)."""
     if habit_key(obs.merchant, obs.amount, obs.currency) in profile.habits:
-        return True
+        return "reviewed"
     days = {
         e.day
         for e in others
         if e.merchant == obs.merchant and e.amount == obs.amount and e.day != obs.day
     }
-    return len(days) >= HABIT_DAYS
+    return "seen" if len(days) >= HABIT_DAYS else ""
 
 
 ENTERED_LATER = timedelta(minutes=30)  # recorded this long after it happened: typed in later
 
 
-def _duplicate_weight(obs: Observation, gap: timedelta | None, habit: bool) -> tuple[float, str]:
+def _duplicate_weight(obs: Observation, gap: timedelta | None, habit: Habit) -> tuple[float, str]:
     """How likely the match is this very purchase entered twice, from the purchase times the
     devices gave and when this one was typed in. Two identical purchases, each entered as it
-    happened, are told apart only by the person's habits."""
+    happened minutes apart, are as likely two coffees as one typed twice: weak alone."""
     typed_later = obs.moment is not None and obs.recorded_at - obs.moment >= ENTERED_LATER
+    if habit == "reviewed" and (gap is None or gap > timedelta(minutes=1)):
+        return 0.2, "a repeat reviewed legitimate"
     if gap is None:
         return (0.45, "no purchase time; a usual purchase here") if habit else (0.8, "same day")
     if gap <= timedelta(minutes=1):
@@ -64,15 +71,18 @@ def _duplicate_weight(obs: Observation, gap: timedelta | None, habit: bool) -> t
     if gap <= SAME_PURCHASE_WITHIN:
         if typed_later:
             return 0.9, "same purchase, typed in later"
-        return (0.3, "a usual purchase here, bought again") if habit else (0.75, "minutes apart")
+        return (0.3, "a usual purchase here, bought again") if habit else (0.4, "minutes apart")
     if gap < SEPARATE_PURCHASES_APART:
         return (0.8, "typed in later") if typed_later and not habit else (0.35, "within the hour")
     return 0.15, "different purchase times"
 
 
 def duplicate(obs: Observation, profile: Profile, context: Context) -> Signal | None:
-    """The same amount, currency and merchant (however spelled), on the same date or the next,
-    entered within a week of each other."""
+    """The same amount, currency and merchant (however spelled; the description stands in
+    for a missing merchant), on the same date or the next, entered within a week of each
+    other."""
+    if not obs.merchant:  # nothing to tell one purchase from another but the amount
+        return None
     others = profile.peers(obs)
     matches = [
         e
@@ -82,13 +92,12 @@ def duplicate(obs: Observation, profile: Profile, context: Context) -> Signal | 
         and e.merchant == obs.merchant
         and abs((e.day - obs.day).days) <= DUPLICATE_DAYS
         and abs(e.recorded_at - obs.recorded_at) <= DUPLICATE_RECORDED_WITHIN
-        and (obs.merchant or e.category == obs.category)
     ]
     if not matches:
         return None
     match = min(matches, key=lambda e: abs(e.recorded_at - obs.recorded_at))
     gap = abs(match.moment - obs.moment) if match.moment and obs.moment else None
-    weight, why = _duplicate_weight(obs, gap, _habitual(obs, others, profile))
+    weight, why = _duplicate_weight(obs, gap, _habit(obs, others, profile))
     evidence: dict[str, Any] = {
         "expense_id": expense_of_key(match.id),
         "amount": _money(obs.amount),
