@@ -184,6 +184,12 @@ class BatchApplier:
             ]
             for model, wanted in self.actor.prefetch(fresh).items():
                 await batch.load(model, wanted)
+        if self.actor.prefetch_events is not None:
+            reacting = [
+                i.event for i in items if i.event is not None and i.command.command_id not in done
+            ]
+            for model, wanted in self.actor.prefetch_events(reacting).items():
+                await batch.load(model, wanted)
         results: list[Result] = []
         for item in items:
             results.append(

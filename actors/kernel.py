@@ -59,6 +59,9 @@ Reaction = Callable[[Event, CommandWork], Awaitable[None]]
 Prefetch = Callable[[Sequence[Command]], Mapping[type[Document], list[str]]]
 """Ids to load in bulk before a batch runs its handlers."""
 
+EventPrefetch = Callable[[Sequence[Event]], Mapping[type[Document], list[str]]]
+"""Ids to load in bulk before a batch runs its reactions."""
+
 
 class Runtime(Protocol):
     """What one actor process keeps beside its handlers: caches, HTTP clients, background tasks,
@@ -96,6 +99,7 @@ class ActorDefinition:
     handlers: Mapping[str, CommandHandler]
     reactions: Mapping[str, Reaction] = field(default_factory=dict)
     prefetch: Prefetch | None = None
+    prefetch_events: EventPrefetch | None = None
     emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)
     runtime: Callable[[Settings], Runtime] | None = None
     batch_max: int | None = None  # at most this many per transaction (else the setting)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from actors.fraud.flags import review_flag
-from actors.fraud.risks import rescore_receipt, score_event
+from actors.fraud.risks import prefetch, rescore_receipt, score_event
 from actors.fraud.runtime import FraudRuntime
 from actors.kernel import ActorDefinition
 
@@ -23,6 +23,7 @@ FRAUD = ActorDefinition(
     name="fraud",
     handlers={"flag.review": review_flag},
     reactions={**dict.fromkeys(EXPENSE_EVENTS, score_event), "receipt.scanned": rescore_receipt},
+    prefetch_events=prefetch,
     runtime=FraudRuntime,
     emits=("flag.raised", "flag.updated", "flag.cleared", "flag.reviewed"),
 )

@@ -10,8 +10,10 @@ later expense adds its signal to the earlier expenses of the burst.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from beanie import Document
 
 from actors.fraud.facts import (
     Context,
@@ -23,6 +25,7 @@ from actors.fraud.facts import (
     observe_expense,
     observe_group_expense,
     receipt_facts,
+    risk_key,
     trip_facts,
 )
 from actors.fraud.flags import flag_id_of, settle_flag
@@ -42,8 +45,8 @@ from bus.envelopes import Event
 from bus.ids import split_scope, user_scope
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
-from storage.fraud import FlagDoc, RiskDoc
-from storage.groups import GroupEntryDoc
+from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
+from storage.groups import GroupDoc, GroupEntryDoc
 from storage.ledger import ExpenseDoc, TripDoc
 from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
@@ -79,8 +82,11 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
         if doc_trip is not None and doc_trip.owner_id == obs.owner and not doc_trip.deleted:
             trip = trip_facts(doc_trip.model_dump())
     query = {"scope": user_scope(obs.owner), "deleted": False}
+    memo_key = ("fraud_limits", obs.owner)  # the same all through the batch's attempt
+    if (budget_ids := work.memo.get(memo_key)) is None:
+        budget_ids = work.memo[memo_key] = await work.find_ids(BudgetDoc, query, MAX_LIMITS)
     limits = []
-    for budget_id in await work.find_ids(BudgetDoc, query, MAX_LIMITS):
+    for budget_id in budget_ids:
         budget = await work.get(BudgetDoc, budget_id)
         if budget is not None:
             limits.append(
@@ -177,6 +183,34 @@ async def _escalate(
     work.put(settled)
     # flagged now (not reviewed legitimate for this version): out of the baselines
     return unlearn(profile, risk_id) if settled.flag_id is not None else profile
+
+
+def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
+    """What scoring a batch of expense events reads, loaded in a few queries instead of one
+    read after another per event."""
+    wanted: dict[type[Document], list[str]] = {}
+
+    def want(model: type[Document], ident: Any) -> None:
+        if isinstance(ident, str):
+            wanted.setdefault(model, []).append(ident)
+
+    for event in events:
+        entity = event.data.get("entity")
+        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+            continue
+        group = event.type.startswith("group_expense.")
+        kind = "group_expense" if group else "expense"
+        key = risk_key(kind, entity["id"])
+        want(RiskDoc, key)
+        want(FlagDoc, flag_id_of(key))
+        want(GroupEntryDoc if group else ExpenseDoc, entity["id"])
+        owner = entity.get("created_by") if group else split_scope(event.scope)[1]
+        want(UserDoc, owner)
+        want(FraudProfileDoc, owner)
+        want(ReceiptDoc, entity.get("receipt_id"))
+        want(TripDoc, entity.get("trip_id"))
+        want(GroupDoc, entity.get("group_id"))
+    return wanted
 
 
 def _observe(event: Event, entity: Mapping[str, Any], home: str | None) -> Observation:

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -45,13 +45,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import nats
 import socketio
-from nats.js.errors import NotFoundError
 
 from actors.app import reaction_durable
 from actors.budgets import BUDGETS
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from bus.settings import Settings
-from bus.subjects import EVENTS_STREAM
+from deploy.bench.consumers import Consumers
 from deploy.bench.devices import connect_device, disconnect_device
 from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
@@ -92,10 +91,8 @@ REQUEST_TIMEOUT_S = 120.0
 PENDING_WAIT_S = 600.0
 STREAM_WAIT_S = 120.0
 APPLY_WAIT_S = 1800.0
-POLL_S = 0.05
 ALERT_WAIT_S = 30.0
 CATEGORY_WAIT_S = 30.0
-PULLING_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -360,65 +357,6 @@ def write_figures(run: WriteRun) -> dict[str, Any]:
 
 
 # --- the budgets actor's consumers -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backlog:
-    """The budgets consumers of expense events, added up."""
-
-    pending: int  # not yet delivered
-    unacked: int  # delivered, not yet acknowledged (not yet committed)
-    waiting: int  # the fewest outstanding pull requests of any one consumer
-
-    @property
-    def left(self) -> int:
-        return self.pending + self.unacked
-
-
-class Consumers:
-    """The budgets actor's durable consumers of expense events, over JetStream's API."""
-
-    def __init__(self, js: Any) -> None:
-        self._js = js
-
-    async def backlog(self) -> Backlog:
-        infos = await asyncio.gather(*(self._js.consumer_info(EVENTS_STREAM, d) for d in DURABLES))
-        return Backlog(
-            pending=sum(int(i.num_pending or 0) for i in infos),
-            unacked=sum(int(i.num_ack_pending or 0) for i in infos),
-            waiting=min(int(i.num_waiting or 0) for i in infos),
-        )
-
-    async def pause(self) -> None:
-        until = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for durable in DURABLES:
-            paused = await self._js.pause_consumer(EVENTS_STREAM, durable, until)
-            if not paused.paused:
-                raise RuntimeError(f"the consumer {durable} did not pause")
-
-    async def resume(self) -> None:
-        await asyncio.gather(*(self._js.resume_consumer(EVENTS_STREAM, d) for d in DURABLES))
-
-    async def wait(self, done: Callable[[Backlog], bool], timeout_s: float, what: str) -> Backlog:
-        """Poll every ``POLL_S`` until ``done`` holds; raise after ``timeout_s``."""
-        deadline = time.perf_counter() + timeout_s
-        while not done(backlog := await self.backlog()):
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{what}: still {backlog} after {timeout_s:g} s")
-            await asyncio.sleep(POLL_S)
-        return backlog
-
-    async def wait_pulling(self, processes: int, what: str) -> Backlog:
-        """Until every consumer exists (an actor process makes them as it starts) and has a
-        pull request waiting from each of ``processes`` processes."""
-        deadline = time.perf_counter() + PULLING_WAIT_S
-        while True:
-            try:
-                return await self.wait(lambda b: b.waiting >= processes, PULLING_WAIT_S, what)
-            except NotFoundError:
-                if time.perf_counter() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
 
 
 # --- checking the budgets ----------------------------------------------------------------------
@@ -698,7 +636,7 @@ async def over_http(
         sampler.add_source(second_pids)
         try:
             nc = await nats.connect(stack.layout.nats.url, name="bench-budgets")
-            consumers = Consumers(nc.jetstream())
+            consumers = Consumers(nc.jetstream(), DURABLES)
             await consumers.wait_pulling(1, "the budgets actor")
             setup = await prepare(stack.base_url, o, say)
             h = setup.figures

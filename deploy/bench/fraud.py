@@ -53,7 +53,6 @@ import aiohttp
 import nats
 from bson import CodecOptions
 from bson.raw_bson import RawBSONDocument
-from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -62,7 +61,7 @@ from pymongo.errors import PyMongoError
 from actors.app import reaction_durable
 from actors.fraud import FRAUD
 from bus.settings import Settings
-from bus.subjects import EVENTS_STREAM
+from deploy.bench.consumers import Consumers
 from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
 from deploy.bench.memory import (
@@ -107,7 +106,6 @@ STALL_S = 60.0
 POLL_S = 0.005
 """The fallback when change streams are refused: how often the awaited ids are looked up."""
 SETTLE_S = 0.02
-PULLING_WAIT_S = 60.0
 APPLY_WAIT_S = 1800.0
 LATE_SEND_S = 0.010
 SLOWEST_SHOWN = 5
@@ -439,63 +437,6 @@ class Commits(Arrivals):
 
 
 # --- the fraud actor's consumers ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backlog:
-    """The fraud consumers of expense events, added up."""
-
-    pending: int  # not yet delivered
-    unacked: int  # delivered, not yet acknowledged (not yet committed)
-    waiting: int  # the fewest outstanding pull requests of any one consumer
-
-    @property
-    def left(self) -> int:
-        return self.pending + self.unacked
-
-
-class Consumers:
-    """The fraud actor's durable consumers of events, over JetStream's API."""
-
-    def __init__(self, js: Any) -> None:
-        self._js = js
-
-    async def backlog(self) -> Backlog:
-        infos = await asyncio.gather(*(self._js.consumer_info(EVENTS_STREAM, d) for d in DURABLES))
-        return Backlog(
-            pending=sum(int(i.num_pending or 0) for i in infos),
-            unacked=sum(int(i.num_ack_pending or 0) for i in infos),
-            waiting=min(int(i.num_waiting or 0) for i in infos),
-        )
-
-    async def pause(self) -> None:
-        until = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for durable in DURABLES:
-            if not (await self._js.pause_consumer(EVENTS_STREAM, durable, until)).paused:
-                raise RuntimeError(f"the consumer {durable} did not pause")
-
-    async def resume(self) -> None:
-        await asyncio.gather(*(self._js.resume_consumer(EVENTS_STREAM, d) for d in DURABLES))
-
-    async def wait(self, done: Callable[[Backlog], bool], timeout_s: float, what: str) -> Backlog:
-        """Poll until ``done`` holds; raise after ``timeout_s``."""
-        deadline = time.perf_counter() + timeout_s
-        while not done(backlog := await self.backlog()):
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{what}: still {backlog} after {timeout_s:g} s")
-            await asyncio.sleep(0.05)
-        return backlog
-
-    async def wait_pulling(self, processes: int, what: str) -> Backlog:
-        """Until every consumer exists and has a pull request from each of ``processes``."""
-        deadline = time.perf_counter() + PULLING_WAIT_S
-        while True:
-            try:
-                return await self.wait(lambda b: b.waiting >= processes, PULLING_WAIT_S, what)
-            except NotFoundError:
-                if time.perf_counter() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
 
 
 async def start_second(stack: BenchStack, settings: Settings, log: TextIO) -> Supervisor:
@@ -903,7 +844,7 @@ async def over_http(
             db = mongo[settings.mongo_db]
             commits = Commits(db)
             await commits.start()
-            consumers = Consumers(nc.jetstream())
+            consumers = Consumers(nc.jetstream(), DURABLES)
             await consumers.wait_pulling(1, "the fraud actor")
             owners, timezone, sign_up_s = await prepare(stack.base_url, o, say)
             run = Run(
