@@ -52,6 +52,19 @@ def rpc_subject(actor: str, query: str) -> str:
     return f"{RPC_PREFIX}.{actor}.{query}"
 
 
+EXPENSE_EVENTS = (
+    "expense.created",
+    "expense.updated",
+    "expense.deleted",
+    "expense.converted",
+    "group_expense.created",
+    "group_expense.updated",
+    "group_expense.deleted",
+    "group_expense.converted",
+)
+"""Every event of a personal expense's or a group bill's version (what budgets and fraud
+score and count)."""
+
 CONVERT_RPC = rpc_subject("currency", "convert")
 RATES_RPC = rpc_subject("currency", "rates")
 BALANCES_RPC = rpc_subject("splits", "balances")

@@ -29,18 +29,29 @@ from actors.fraud.facts import (
     Limit,
     Observation,
     ReceiptUse,
+    expense_of_key,
     observe_expense,
     receipt_facts,
     trip_facts,
 )
 from actors.fraud.profile import Profile, dump_profile, unlearn
-from actors.fraud.scoring import PATTERN_OF_SIGNAL, Scored, escalated, score_expense
+from actors.fraud.scoring import Scored, escalated, score_expense
 from actors.fraud.signals import Signal
 
 DEFAULT_SEED = 20261124
 DEFAULT_USERS = 300
 DEFAULT_THRESHOLD = 50
 F1_TARGET = 0.9
+# What each signal is evidence of, in the data set's patterns.
+PATTERN_OF_SIGNAL = {
+    "duplicate": "duplicate",
+    "outlier": "outlier",
+    "velocity": "velocity",
+    "limit_burst": "limit_burst",
+    "receipt_reused": "receipt_reuse",
+    "receipt_mismatch": "padding",
+    "trip_mismatch": "trip_mismatch",
+}
 FALSE_POSITIVE_TARGET = 0.02
 
 
@@ -187,7 +198,7 @@ def judge(
     predictions = {
         key: predicted_pattern(s, replay.threshold) for key, s in replay.risks.items()
     }
-    truth = {key: labels.get(key.partition(":")[2]) for key in replay.risks}
+    truth = {key: labels.get(expense_of_key(key)) for key in replay.risks}
     results = []
     for pattern in patterns:
         labelled = sum(1 for t in truth.values() if t == pattern)

@@ -3,7 +3,7 @@ caller may see) and what the budgets actor counts from."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -12,7 +12,7 @@ from bus.budgets import Budget, Goal, RecurringRule
 from bus.ids import group_scope, user_scope
 from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc, SpendDoc
 from storage.group_reads import group_for, group_ids_of
-from storage.queries import decode_cursor, encode_cursor
+from storage.queries import decode_time_cursor, encode_cursor
 
 
 def budget_entity(doc: BudgetDoc) -> Budget:
@@ -46,8 +46,7 @@ async def _page(
 ) -> tuple[list[Any], str | None]:
     """Oldest first (created_at, then id), one page; the cursor continues after the last."""
     if cursor:
-        when, last_id = decode_cursor(cursor)
-        after = datetime.fromisoformat(when)
+        after, last_id = decode_time_cursor(cursor)
         query = {
             "$and": [
                 query,

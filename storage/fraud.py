@@ -49,7 +49,6 @@ class FlagDoc(Document):
     expense_id: str
     owner_id: str
     group_id: str | None = None
-    audience: list[str]  # whose scopes its last event went to (see fraud_reads.audience_of)
     score: int
     reasons: list[str]
     status: str  # open | reviewed | cleared

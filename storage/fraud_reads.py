@@ -6,7 +6,6 @@ group's admins' (the people its flag reaches), while they are in the group.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -14,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from bus.fraud import Flag, Risk
 from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupDoc
-from storage.queries import BadCursor, decode_cursor, encode_cursor
+from storage.queries import decode_time_cursor, encode_cursor
 
 REVIEWERS = ("owner", "admin")  # the roles that see and review a group's flags
 
@@ -37,7 +36,7 @@ def risk_entity(doc: RiskDoc) -> Risk:
 
 def flag_entity(doc: FlagDoc) -> Flag:
     return Flag.model_validate(
-        doc.model_dump(exclude={"risk_id", "audience", "revision_id"})
+        doc.model_dump(exclude={"risk_id", "revision_id"})
     )
 
 
@@ -118,11 +117,7 @@ async def flags_of(
     if status is not None:
         clauses.append({"status": status})
     if cursor:
-        when, last_id = decode_cursor(cursor)
-        try:
-            before = datetime.fromisoformat(when)
-        except (TypeError, ValueError) as exc:
-            raise BadCursor("invalid cursor") from exc
+        before, last_id = decode_time_cursor(cursor)
         clauses.append(
             {"$or": [{"created_at": {"$lt": before}}, {"created_at": before, "_id": {"$lt": last_id}}]}
         )

@@ -7,7 +7,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,15 @@ def decode_cursor(cursor: str) -> list[Any]:
     ):
         raise BadCursor("invalid cursor")
     return values
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
+    """A ``[time, id]`` cursor (lists ordered by when, then id): BadCursor if it is not one."""
+    when, last_id = decode_cursor(cursor)
+    try:
+        return datetime.fromisoformat(when), last_id
+    except ValueError as exc:
+        raise BadCursor("invalid cursor") from exc
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from tests.budget_helpers import spend, today
 from tests.group_helpers import add_bill, equal_bill, make_group
 from tests.helpers import Account, Stack, eventually
 from tests.receipt_files import as_jpeg, receipt_png
+from tests.receipt_helpers import read_back, upload
 from tests.sockets import open_device
-from tests.test_receipts_api import read_back, upload
 
 pytestmark = pytest.mark.integration
 
@@ -219,11 +219,12 @@ async def test_an_expense_deleted_before_it_is_scored_is_skipped(stack: Stack) -
     assert (await stack.call("GET", f"/v1/expenses/{ghost}/risk", ada))[0] == 404
 
 
-async def test_a_bad_cursor_is_refused(stack: Stack) -> None:
+async def test_a_forged_time_cursor_is_refused(stack: Stack) -> None:
     ada = await stack.signup("Ada")
     forged = base64.urlsafe_b64encode(json.dumps(["not a time", "x"]).encode()).decode()
-    status, body = await stack.call("GET", "/v1/flags", ada, params={"cursor": forged})
-    assert (status, body["errors"][0]["loc"]) == (422, ["query", "cursor"]), body
+    for path in ("/v1/flags", "/v1/budgets", "/v1/goals", "/v1/recurring"):
+        status, body = await stack.call("GET", path, ada, params={"cursor": forged})
+        assert (status, body["errors"][0]["loc"]) == (422, ["query", "cursor"]), (path, body)
 
 
 async def test_a_group_bill_flag_reaches_the_admins_and_only_they_review_it(stack: Stack) -> None:

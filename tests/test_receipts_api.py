@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import aiohttp
 import pytest
 
 from actors.ocr.runtime import OcrRuntime
@@ -15,7 +14,7 @@ from bus.ids import derived_id
 from bus.settings import Settings
 from storage.receipts import BUCKET, ReceiptDoc, store_image
 from tests.group_helpers import make_group
-from tests.helpers import Account, Stack, eventually
+from tests.helpers import Stack, eventually
 from tests.receipt_files import (
     as_jpeg,
     as_pdf,
@@ -27,33 +26,10 @@ from tests.receipt_files import (
     tiny_png,
     truncated_jpeg,
 )
+from tests.receipt_helpers import read_back, upload
 from tests.sockets import open_device
 
 pytestmark = pytest.mark.integration
-
-
-async def upload(
-    stack: Stack,
-    who: Account,
-    data: bytes,
-    content_type: str = "image/png",
-    filename: str = "receipt.png",
-    **fields: str,
-) -> tuple[int, Any]:
-    form = aiohttp.FormData()
-    form.add_field("file", data, filename=filename, content_type=content_type)
-    for name, value in fields.items():
-        form.add_field(name, value)
-    return await stack.call("POST", "/v1/receipts", who, data=form)
-
-
-async def read_back(stack: Stack, who: Account, receipt_id: str) -> dict[str, Any]:
-    async def done() -> dict[str, Any] | None:
-        status, body = await stack.call("GET", f"/v1/receipts/{receipt_id}", who)
-        assert status == 200, body
-        return body if body["status"] != "pending" else None  # type: ignore[no-any-return]
-
-    return await eventually(done, timeout_s=60)
 
 
 async def test_a_receipt_is_read_in_the_background_and_reaches_the_device(stack: Stack) -> None:

@@ -375,7 +375,7 @@ def test_a_full_profile_stays_under_its_size_bound() -> None:
     for n in range(MAX_CATEGORIES * MAX_AMOUNTS + MAX_ENTRIES):
         o = obs(
             "123456.78",
-            merchant=f"A merchant with a long name {n % 50}",
+            merchant=f"{n % 50} " + "a merchant or a description of the longest kind " * 10,
             category=f"category-{n % MAX_CATEGORIES:032d}",
             at=T0 + timedelta(minutes=n),
             expense_id=f"{n:036d}",
@@ -425,21 +425,43 @@ def test_a_fraud_verdict_keeps_the_expense_a_duplicate_of_its_copy() -> None:
     assert duplicate(copy, doubted, EMPTY) is not None
 
 
+def bill(amount: str, group: str = "g1", label: str = "food", **kw: object) -> Observation:
+    o = obs(amount, **kw)  # type: ignore[arg-type]
+    return replace(o, kind="group_expense", group_id=group, category=f"group:{group}:{label}")
+
+
 def test_a_group_bill_is_measured_against_that_groups_bills_only() -> None:
     personal = obs("96.00", merchant="Pizza Roma")
-    bill = replace(
-        obs("96.00", merchant="Pizza Roma", at=T0 + timedelta(seconds=30)),
-        kind="group_expense",
-        group_id="g1",
-        category="group:food",
-    )
+    pizza = bill("96.00", merchant="Pizza Roma", at=T0 + timedelta(seconds=30))
     profile = history(*usual_days(12), personal)
-    assert duplicate(bill, profile, EMPTY) is None  # the personal one is not the group's business
+    assert duplicate(pizza, profile, EMPTY) is None  # the personal one is not the group's business
     limit = Limit("b1", Decimal("100.00"), "EUR", frozenset())
-    assert limit_burst(bill, profile, Context(home_currency="EUR", limits=(limit,))) is None
-    assert outlier(replace(bill, amount=Decimal("900"), value=Decimal("900")), profile, EMPTY) is None
-    other_bill = replace(bill, expense_id="e-other", recorded_at=bill.recorded_at + timedelta(minutes=1))
-    assert duplicate(other_bill, remember(profile, bill, learn=True), EMPTY) is not None
+    assert limit_burst(pizza, profile, Context(home_currency="EUR", limits=(limit,))) is None
+    big = replace(pizza, amount=Decimal("900"), value=Decimal("900"))
+    assert outlier(big, profile, EMPTY) is None  # neither personal food nor all spending
+    unlabelled = [replace(o, category=None) for o in usual_days(12)]
+    no_label = bill("900.00", label="")
+    assert outlier(no_label, history(*unlabelled), EMPTY) is None
+    other_group = [bill(str(o.amount), group="g2", at=o.occurred_at) for o in usual_days(12)]
+    assert outlier(bill("900.00"), history(*other_group), EMPTY) is None
+    same_group = [bill(str(o.amount), at=o.occurred_at) for o in usual_days(12)]
+    assert outlier(bill("900.00"), history(*same_group), EMPTY) is not None
+    again = replace(pizza, expense_id="e-other", recorded_at=pizza.recorded_at + timedelta(minutes=1))
+    assert duplicate(again, remember(profile, pizza, learn=True), EMPTY) is not None
+
+
+def test_a_personal_review_does_not_weigh_a_groups_bills() -> None:
+    coffee = obs("3.80", merchant="Cafe Nero")
+    reviewed = replace(history(coffee), habits=("cafenero|3.80|EUR",), trust={"duplicate": 0.3})
+    first = bill("3.80", merchant="Cafe Nero")
+    copy = replace(
+        bill("3.80", merchant="Cafe Nero", at=T0 + timedelta(minutes=5)), occurred_at=None
+    )
+    profile = remember(reviewed, first, learn=True)
+    found = assess(copy, profile, EMPTY)
+    signal = next(s for s in found.signals if s.name == "duplicate")
+    assert signal.weight == 0.8
+    assert signal.evidence["why"] == "same day"
 
 
 def test_income_teaches_no_hours() -> None:

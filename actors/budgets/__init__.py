@@ -21,17 +21,7 @@ from actors.budgets.recurring import (
 )
 from actors.budgets.runtime import BudgetsRuntime
 from actors.kernel import ActorDefinition
-
-EXPENSE_EVENTS = (
-    "expense.created",
-    "expense.updated",
-    "expense.deleted",
-    "expense.converted",
-    "group_expense.created",
-    "group_expense.updated",
-    "group_expense.deleted",
-    "group_expense.converted",
-)
+from bus.subjects import EXPENSE_EVENTS
 
 BUDGETS = ActorDefinition(
     name="budgets",

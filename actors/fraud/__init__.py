@@ -7,17 +7,7 @@ from actors.fraud.flags import review_flag
 from actors.fraud.risks import prefetch, rescore_receipt, score_event
 from actors.fraud.runtime import FraudRuntime
 from actors.kernel import ActorDefinition
-
-EXPENSE_EVENTS = (
-    "expense.created",
-    "expense.updated",
-    "expense.deleted",
-    "expense.converted",
-    "group_expense.created",
-    "group_expense.updated",
-    "group_expense.deleted",
-    "group_expense.converted",
-)
+from bus.subjects import EXPENSE_EVENTS
 
 FRAUD = ActorDefinition(
     name="fraud",

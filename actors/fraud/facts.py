@@ -22,13 +22,16 @@ _STORE_NUMBER = re.compile(r"(?:#|\bno\.?\s*|\bstore\s*|\bstr\.?\s*)?\d+")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
+MERCHANT_KEY_MAX = 40  # longer keys (a description standing in) are cut: the profile is bounded
+
+
 def merchant_key(name: str | None) -> str:
     """A merchant's name as people and card statements spell it differently: lower case, no
     accents, punctuation, spaces or store numbers ("Trader Joe's #552" = "TRADER JOES 552")."""
     if not name:
         return ""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return _NOT_LETTERS.sub("", _STORE_NUMBER.sub(" ", plain))
+    return _NOT_LETTERS.sub("", _STORE_NUMBER.sub(" ", plain))[:MERCHANT_KEY_MAX]
 
 
 def risk_key(kind: str, expense_id: str) -> str:
@@ -128,6 +131,13 @@ def _instant(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
+def _recorded(entity: Mapping[str, Any]) -> datetime:
+    recorded = _instant(entity.get("created_at"))
+    if recorded is None:
+        raise ValueError(f"expense {entity.get('id')!r} has no created_at")
+    return recorded
+
+
 def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value)) if value is not None else None
 
@@ -135,8 +145,7 @@ def _decimal(value: Any) -> Decimal | None:
 def observe_expense(entity: Mapping[str, Any], owner: str) -> Observation:
     """A personal expense from its entity (an event's ``data.entity`` or the API's JSON)."""
     merchant = entity.get("merchant")
-    recorded = _instant(entity.get("created_at"))
-    assert recorded is not None, "an expense entity has created_at"
+    recorded = _recorded(entity)
     return Observation(
         expense_id=str(entity["id"]),
         kind="expense",
@@ -168,8 +177,7 @@ def observe_group_expense(entity: Mapping[str, Any], home_currency: str | None) 
     elif entity.get("group_currency") == home_currency:
         value = _decimal(entity.get("group_amount"))
     label = entity.get("category")
-    recorded = _instant(entity.get("created_at"))
-    assert recorded is not None, "a group expense entity has created_at"
+    recorded = _recorded(entity)
     return Observation(
         expense_id=str(entity["id"]),
         kind="group_expense",
@@ -180,7 +188,8 @@ def observe_group_expense(entity: Mapping[str, Any], home_currency: str | None) 
         amount=amount,
         currency=str(entity["currency"]),
         value=value,
-        category=f"group:{label.strip().casefold()}" if isinstance(label, str) else None,
+        # its own baseline per group: never the issuer's personal spending, nor other groups'
+        category=f"group:{entity['group_id']}:{label.strip().casefold() if isinstance(label, str) else ''}",
         merchant=merchant_key(entity.get("description")),
         merchant_name=entity.get("description") or None,
         day=date.fromisoformat(str(entity["date"])),
@@ -241,8 +250,7 @@ def dump_observation(obs: Observation) -> dict[str, Any]:
 
 
 def load_observation(data: Mapping[str, Any]) -> Observation:
-    recorded = _instant(data["recorded_at"])
-    assert recorded is not None
+    recorded = _recorded({"id": data["expense_id"], "created_at": data["recorded_at"]})
     return Observation(
         expense_id=data["expense_id"],
         kind=data["kind"],

@@ -30,10 +30,9 @@ async def _tell(
     """Stage the flag and send its event to each person it concerns now (membership and
     roles change: a removed admin hears no more, a new one does)."""
     group = await work.get(GroupDoc, flag.group_id) if flag.group_id is not None else None
-    flag = flag.model_copy(update={"audience": audience_of(flag.owner_id, group)})
     work.put(flag)
     entity, prior = flag_entity(flag), flag_entity(before) if before is not None else None
-    for person in flag.audience:
+    for person in audience_of(flag.owner_id, group):
         work.emit(user_scope(person), event_type, change_data(entity, prior))
 
 
@@ -72,7 +71,6 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
             expense_id=risk.expense_id,
             owner_id=risk.owner_id,
             group_id=risk.group_id,
-            audience=[],
             status="open",
             version=1,
             created_at=work.now,

@@ -43,6 +43,7 @@ from actors.fraud.store import next_risk_version, profile_of, put_profile
 from actors.kernel import runtime_of
 from bus.envelopes import Event
 from bus.ids import split_scope, user_scope
+from bus.subjects import EXPENSE_EVENTS
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
 from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
@@ -196,7 +197,9 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
 
     for event in events:
         entity = event.data.get("entity")
-        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+        if event.type not in EXPENSE_EVENTS or not isinstance(entity, dict):
+            continue
+        if not isinstance(entity.get("id"), str):
             continue
         group = event.type.startswith("group_expense.")
         kind = "group_expense" if group else "expense"
@@ -252,6 +255,8 @@ async def _retire(
     older scores it again), its flag is cleared, and the owner's profile forgets it."""
     tombstone = _tombstone(held, obs, version, work)
     work.put(await settle_flag(work, tombstone))
+    if held is None:
+        return  # never scored: nothing of it in the profile
     profile_doc, profile = await profile_of(work, obs.owner)
     put_profile(work, profile_doc, forget(profile, obs.key))
 

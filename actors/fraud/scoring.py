@@ -19,17 +19,6 @@ from actors.fraud.signals import DETECTORS, Signal
 MODEL_VERSION = "rules-2026.11.1"
 MAX_WEIGHT = 0.99
 
-# What each signal is evidence of, for the evaluation's patterns.
-PATTERN_OF_SIGNAL = {
-    "duplicate": "duplicate",
-    "outlier": "outlier",
-    "velocity": "velocity",
-    "limit_burst": "limit_burst",
-    "receipt_reused": "receipt_reuse",
-    "receipt_mismatch": "padding",
-    "trip_mismatch": "trip_mismatch",
-}
-
 
 def combine(signals: Iterable[Signal]) -> int:
     """0..100 from the signals' weights (independent evidence, noisy-OR)."""
@@ -54,11 +43,6 @@ class Assessment:
     # (expense id, signal): an earlier expense the same burst is about, to be scored again
     escalations: tuple[tuple[str, Signal], ...] = ()
 
-    @property
-    def primary(self) -> Signal | None:
-        """The signal that weighs most."""
-        return max(self.signals, key=lambda s: s.weight, default=None)
-
 
 def assess(obs: Observation, profile: Profile, context: Context) -> Assessment:
     """Score ``obs`` against ``profile`` (which may already hold a previous version of it: that
@@ -66,7 +50,8 @@ def assess(obs: Observation, profile: Profile, context: Context) -> Assessment:
     if not obs.spending:
         return Assessment(0, ())
     found = [s for detect in DETECTORS if (s := detect(obs, profile, context)) is not None]
-    signals = tuple(weighed(s, profile) for s in found)
+    # what reviews taught about the person's own spending does not weigh a group's bills
+    signals = tuple(weighed(s, profile) for s in found) if obs.group_id is None else tuple(found)
     escalations = tuple(
         (member, replace(s, members=())) for s in signals for member in s.members
     )

@@ -44,7 +44,8 @@ Habit = Literal["reviewed", "seen", ""]
 def _habit(obs: Observation, others: Sequence[Entry], profile: Profile) -> Habit:
     """Whether this purchase is one of the person's habits: reviewed legitimate as a repeat,
     or seen (the same amount at the same merchant on other days)."""
-    if habit_key(obs.merchant, obs.amount, obs.currency) in profile.habits:
+    personal = obs.group_id is None  # reviews teach a person's own spending, not a group's
+    if personal and habit_key(obs.merchant, obs.amount, obs.currency) in profile.habits:
         return "reviewed"
     days = {
         e.day
@@ -256,7 +257,8 @@ def velocity(obs: Observation, profile: Profile, context: Context) -> Signal | N
         + [(at, obs.key)]
     )
     burst = _densest(moments, at)
-    needed = max(VELOCITY_COUNT, profile.burst_floor + 1)
+    floor = profile.burst_floor if obs.group_id is None else 0
+    needed = max(VELOCITY_COUNT, floor + 1)
     if len(burst) < needed:
         return None
     weight = min(0.92, 0.75 + 0.05 * (len(burst) - needed))
