@@ -66,16 +66,21 @@ from deploy.bench.flags import log_path_of, options_from_flags
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, call, session
 from deploy.bench.memory import (
     BENCH,
-    MACHINE,
-    OTHERS,
+    CpuWindow,
     ProcessSampler,
-    cpu_with_bench,
     own_peak_rss_mb,
 )
 from deploy.bench.report import progress, report_bench, run_header
 from deploy.bench.stackrun import WRITE_LIMITS, BenchStack, sampled_stack
 from deploy.bench.stats import Sample, latency_summary, rate, window_summary
-from deploy.bench.table import machine_line, p50_p99, process_rows
+from deploy.bench.table import (
+    cpu_line,
+    latency_columns,
+    latency_line,
+    machine_line,
+    p50_p99,
+    process_rows,
+)
 from deploy.bench.users import BenchUser, sign_up_many
 from deploy.stack import STOP_MARGIN_S
 from deploy.supervisor import ChildSpec, Supervisor
@@ -582,24 +587,6 @@ class Run:
         return [k for k in writes.accepted if k in self.events.at]
 
 
-class CpuWindow:
-    """CPU use of every process (this one's too) from now until :meth:`close`."""
-
-    def __init__(self, sampler: ProcessSampler) -> None:
-        self._sampler = sampler
-        sampler.sample()
-        self._began = time.time()
-        self._own = time.process_time()
-        self._start = time.perf_counter()
-
-    def close(self) -> dict[str, float]:
-        """CPU % of one core of every process over the window."""
-        self._sampler.sample()
-        seconds = time.perf_counter() - self._start
-        cpu = self._sampler.cpu_percent(self._began, time.time())
-        return cpu_with_bench(cpu, time.process_time() - self._own, seconds)
-
-
 async def history(run: Run, each: int) -> dict[str, Any]:
     """Every user writes ``each`` expenses, all users at once, and they are scored: the
     profiles every later expense is scored against."""
@@ -928,39 +915,16 @@ async def run_fraud(settings: Settings, o: FraudBenchOptions, out: TextIO) -> di
     return figures
 
 
-def _ms(latency: dict[str, float] | None) -> str:
-    """p50, p95, p99 and max in columns (dashes without samples)."""
-    keys = ("p50", "p95", "p99", "max")
-    if not latency:
-        return "".join(f"{'-':>9}" for _ in keys)
-    return "".join(f"{latency[k]:>9.1f}" for k in keys)
-
-
-def _line(label: str, count: str, latency: dict[str, float] | None, note: str = "") -> str:
-    return f"  {label:<46} {count:>9}{_ms(latency)}" + (f"   {note}" if note else "")
-
-
-COLUMNS = f"  {'':<46} {'n':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-
-
-def _cpu(cpu: dict[str, float]) -> str:
-    shown = [
-        f"{name.removeprefix('actor:')} {value:.0f}"
-        for name, value in sorted(cpu.items(), key=lambda kv: -kv[1])
-        if name not in (MACHINE, OTHERS) and value >= 1
-    ]
-    machine, others = cpu.get(MACHINE), cpu.get(OTHERS)
-    tail = f"; whole machine {machine:.0f}" if machine is not None else ""
-    tail += f", not this run {others:.0f}" if others is not None else ""
-    return (", ".join(shown) + tail) if shown else "-"
-
-
 def _writes(w: dict[str, Any]) -> str:
     return (
         f"{w['accepted']:,} of {w['requests']:,} accepted (201: {w['created_201']:,}, 202: "
         f"{w['pending_202']}), errors {w['errors']}; {w['commands_per_s']:,.1f} cmd/s "
         f"{p50_p99(w['latency_ms'])}"
     )
+
+
+def row(label: str, count: str, latency: dict[str, float] | None, note: str = "") -> str:
+    return latency_line(label, count, latency, note, 46)
 
 
 def _steady_lines(s: dict[str, Any], db: str, seen_by: str, threshold: int) -> list[str]:
@@ -973,24 +937,24 @@ def _steady_lines(s: dict[str, Any], db: str, seen_by: str, threshold: int) -> l
         f"{s['rate']:g}/s for {s['duration_s']:g} s, round robin over the users, 1 fraud process",
         f"  (events: a core NATS subscription here; commits: {seen_by} on fraud_risks here; "
         "each timestamped as it arrives)",
-        COLUMNS,
-        _line(
+        latency_columns(46),
+        row(
             "event on NATS -> risk record committed",
             f"{s['scored']}/{s['created']}",
             s["event_to_commit_ms"],
         ),
-        _line(
+        row(
             "POST /v1/expenses answered (from when due)",
             f"{w['accepted']}/{w['requests']}",
             w["latency_ms"],
         ),
-        _line("POST due -> risk record committed", f"{s['scored']}", s["post_to_commit_ms"]),
-        _line(
+        row("POST due -> risk record committed", f"{s['scored']}", s["post_to_commit_ms"]),
+        row(
             f"  event -> commit, scored {threshold} or more (flagged)",
             f"{s['flagged']}",
             s["flagged_ms"],
         ),
-        _line(
+        row(
             "  event -> commit, scored under it",
             f"{s['scored'] - s['flagged']}",
             s["not_flagged_ms"],
@@ -999,10 +963,10 @@ def _steady_lines(s: dict[str, Any], db: str, seen_by: str, threshold: int) -> l
         f"(p95 {p95}" + (f", {s['missing']} never scored" if s["missing"] else "") + ")",
         "  the same delays in stages, by wall clock (ms; scored_at is the fraud actor's clock when "
         "it started on the expense, kept in milliseconds):",
-        _line("  POST sent -> expense applied (event's time)", "", st["post_to_applied_ms"]),
-        _line("  expense applied -> event on NATS here", "", st["applied_to_event_ms"]),
-        _line("  event on NATS -> fraud actor starts scoring", "", st["event_to_scoring_ms"]),
-        _line("  starts scoring -> commit seen here", "", st["scoring_to_commit_ms"]),
+        row("  POST sent -> expense applied (event's time)", "", st["post_to_applied_ms"]),
+        row("  expense applied -> event on NATS here", "", st["applied_to_event_ms"]),
+        row("  event on NATS -> fraud actor starts scoring", "", st["event_to_scoring_ms"]),
+        row("  starts scoring -> commit seen here", "", st["scoring_to_commit_ms"]),
         "  slowest, event -> commit (ms: to scoring + scoring to commit; when the event came; "
         "its score):",
     ]
@@ -1021,7 +985,7 @@ def _steady_lines(s: dict[str, Any], db: str, seen_by: str, threshold: int) -> l
         f"  sends more than 10 ms late: {s['late_sends']}; writes: {_writes(w)}"
         + (f"; first error: {w['first_error']}" if w.get("first_error") else "")
     )
-    lines.append(f"  CPU % of one core: {_cpu(s['cpu_percent'])}")
+    lines.append(f"  CPU % of one core: {cpu_line(s['cpu_percent'])}")
     return lines
 
 
@@ -1039,7 +1003,7 @@ def _round_lines(r: dict[str, Any], again: bool) -> list[str]:
         f"    written first, consumers paused: {_writes(r['writes'])}",
         f"    {r['events_waiting']:,} events waiting after {r['stream_wait_s']:.2f} s; risk "
         f"records in all {c['risk_records_in_all']:,}",
-        f"    CPU % of one core while scoring: {_cpu(r['cpu_percent'])}",
+        f"    CPU % of one core while scoring: {cpu_line(r['cpu_percent'])}",
         "    peak RSS while scoring: "
         + ", ".join(
             f"{name.removeprefix('actor:')} {mb:.1f} MiB"

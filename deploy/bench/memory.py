@@ -141,3 +141,22 @@ def cpu_with_bench(cpu: dict[str, float], own_cpu_s: float, seconds: float) -> d
     if OTHERS in out:
         out[OTHERS] = round(max(0.0, out[OTHERS] - own), 1)
     return out
+
+
+class CpuWindow:
+    """CPU use of every process (this one's too) from now until :meth:`close`."""
+
+    def __init__(self, sampler: ProcessSampler) -> None:
+        self._sampler = sampler
+        sampler.sample()
+        self._began = time.time()
+        self._own = time.process_time()
+        self._start = time.perf_counter()
+        self.seconds = 0.0
+
+    def close(self) -> dict[str, float]:
+        """CPU % of one core of every process over the window (``seconds`` long)."""
+        self._sampler.sample()
+        self.seconds = time.perf_counter() - self._start
+        cpu = self._sampler.cpu_percent(self._began, time.time())
+        return cpu_with_bench(cpu, time.process_time() - self._own, self.seconds)

@@ -62,14 +62,14 @@ from deploy.bench.memory import (
     BENCH,
     MACHINE,
     OTHERS,
+    CpuWindow,
     ProcessSampler,
-    cpu_with_bench,
     own_peak_rss_mb,
 )
 from deploy.bench.report import progress, report_bench, run_header
 from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import latency_summary, rate
-from deploy.bench.table import machine_line
+from deploy.bench.table import cpu_line, latency_columns, latency_line, machine_line
 from deploy.bench.users import BenchUser, sign_up_many
 
 ACTORS = ["accounts", "ocr"]
@@ -544,25 +544,6 @@ async def at_fixed_rate(
     }
 
 
-class CpuWindow:
-    """CPU use of every process (this one's too) from now until :meth:`close`."""
-
-    def __init__(self, sampler: ProcessSampler) -> None:
-        self._sampler = sampler
-        sampler.sample()
-        self._began = time.time()
-        self._own = time.process_time()
-        self._start = time.perf_counter()
-        self.seconds = 0.0
-
-    def close(self) -> dict[str, float]:
-        """CPU % of one core of every process over the window (``seconds`` long)."""
-        self._sampler.sample()
-        self.seconds = time.perf_counter() - self._start
-        cpu = self._sampler.cpu_percent(self._began, time.time())
-        return cpu_with_bench(cpu, time.process_time() - self._own, self.seconds)
-
-
 async def saturated(
     run: Run,
     owners: Sequence[BenchUser],
@@ -803,23 +784,12 @@ async def run_receipts(settings: Settings, o: ReceiptsBenchOptions, out: TextIO)
     return figures
 
 
-def _ms(latency: dict[str, float] | None) -> str:
-    """p50, p95, p99 and max in columns (dashes without samples)."""
-    keys = ("p50", "p95", "p99", "max")
-    if not latency:
-        return "".join(f"{'-':>9}" for _ in keys)
-    return "".join(f"{latency[k]:>9.1f}" for k in keys)
-
-
-def _line(label: str, count: str, latency: dict[str, float] | None, note: str = "") -> str:
-    return f"  {label:<44} {count:>9}{_ms(latency)}" + (f"   {note}" if note else "")
-
-
-COLUMNS = f"  {'':<44} {'n':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+def row(label: str, count: str, latency: dict[str, float] | None, note: str = "") -> str:
+    return latency_line(label, count, latency, note, 44)
 
 
 def _head(title: str) -> list[str]:
-    return ["", title, COLUMNS]
+    return ["", title, latency_columns(44)]
 
 
 def _counts(counts: dict[str, int], what: str = "") -> str:
@@ -827,7 +797,7 @@ def _counts(counts: dict[str, int], what: str = "") -> str:
 
 
 def _uploads(label: str, u: dict[str, Any], note: str = "", details: bool = True) -> list[str]:
-    lines = [_line(label, f"{u['accepted']}/{u['uploads']}", u["latency_ms"], note)]
+    lines = [row(label, f"{u['accepted']}/{u['uploads']}", u["latency_ms"], note)]
     if details and (u["errors"] or u["recorded_late"]):
         statuses = _counts(u["error_statuses"], "HTTP ")
         lines.append(
@@ -840,7 +810,7 @@ def _uploads(label: str, u: dict[str, Any], note: str = "", details: bool = True
 
 
 def _outcomes(label: str, r: dict[str, Any]) -> list[str]:
-    lines = [_line(label, f"{r['scanned']}/{r['accepted']}", r["scanned_ms"])]
+    lines = [row(label, f"{r['scanned']}/{r['accepted']}", r["scanned_ms"])]
     if r["failed"] or r["missing"]:
         lines.append(
             f"    failed {r['failed']}"
@@ -848,18 +818,6 @@ def _outcomes(label: str, r: dict[str, Any]) -> list[str]:
             + f", no outcome on the device {r['missing']}"
         )
     return lines
-
-
-def _cpu(cpu: dict[str, float]) -> str:
-    shown = [
-        f"{name.removeprefix('actor:')} {value:.0f}"
-        for name, value in sorted(cpu.items(), key=lambda kv: -kv[1])
-        if name not in (MACHINE, OTHERS) and value >= 1
-    ]
-    machine, others = cpu.get(MACHINE), cpu.get(OTHERS)
-    tail = f"; whole machine {machine:.0f}" if machine is not None else ""
-    tail += f", not this run {others:.0f}" if others is not None else ""
-    return (", ".join(shown) + tail) if shown else "-"
 
 
 def _alone(a: dict[str, Any]) -> list[str]:
@@ -874,7 +832,7 @@ def _alone(a: dict[str, Any]) -> list[str]:
         note = f"totals read right {k['totals_right']}/{n}" + (
             f", unreadable {k['failed']}" if k["failed"] else ""
         )
-        lines.append(_line(label, f"{n}", k["read_ms"], note))
+        lines.append(row(label, f"{n}", k["read_ms"], note))
     return lines
 
 
@@ -925,7 +883,7 @@ def render(f: dict[str, Any]) -> str:
         + (f", {a_out['missing']} without an outcome" if a_out["missing"] else "")
         + ")",
         f"    sends more than 10 ms late: {arr['late_sends']}; CPU % of one core: "
-        f"{_cpu(arr['cpu_percent'])}",
+        f"{cpu_line(arr['cpu_percent'])}",
     ]
 
     b_up = sat["backlog"]
@@ -949,7 +907,7 @@ def render(f: dict[str, Any]) -> str:
         f"  {'all of them read, the sweeper included':<44} {every['receipts_per_s']:>9.2f} "
         f"receipts/s   {every['scanned']} scanned of {every['receipts']} (outcomes "
         f"{every['read']}) in {every['seconds']:.1f} s from the first upload",
-        COLUMNS,
+        latency_columns(44),
     ]
     lines += _uploads(
         f"uploads of the backlog ({sat['owners']} clients flat out)",
@@ -961,7 +919,7 @@ def render(f: dict[str, Any]) -> str:
     lines += _uploads(f"uploads meanwhile (probe, {probe['rate']:g}/s)", probe, spread)
     lines += _uploads("uploads with the ocr process idle (above)", i_up, details=False)
     lines += _outcomes("upload -> receipt.scanned, backlog and probe", sat["outcomes"])
-    lines.append(f"    CPU % of one core: {_cpu(sat['cpu_percent'])}")
+    lines.append(f"    CPU % of one core: {cpu_line(sat['cpu_percent'])}")
     if late["accepted"]:
         lines += [
             "",
