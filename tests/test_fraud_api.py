@@ -185,6 +185,18 @@ async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> Non
     assert doc is not None
     assert doc.version == first["version"] == 1
     assert await FlagDoc.find({"expense_id": expense["id"]}).count() == 0
+    # Edited (version 2), then the creation seen once more: older than what was scored.
+    status, _ = await stack.call(
+        "PATCH", f"/v1/expenses/{expense['id']}", ada, json={"amount": "14.00"}
+    )
+    assert status == 200
+    edited = await risk_of(stack, ada, expense["id"], version=2)
+    older = Event.model_validate({**again.model_dump(mode="json"), "event_id": new_id()})
+    await publish(stack, older)
+    await applied(older)
+    doc = await RiskDoc.get(f"expense:{expense['id']}")
+    assert doc is not None
+    assert (doc.version, doc.expense_version) == (edited["version"], 2) == (2, 2)
 
 
 async def test_an_expense_deleted_before_it_is_scored_is_skipped(stack: Stack) -> None:

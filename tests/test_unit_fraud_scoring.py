@@ -395,7 +395,7 @@ def test_a_full_profile_stays_under_its_size_bound() -> None:
 
 
 @pytest.mark.parametrize("verdict", ["legit", "fraud"])
-def test_a_review_of_a_deleted_expense_leaves_the_profile_bounded(verdict: str) -> None:
+def test_a_review_with_a_full_baseline_keeps_it_bounded(verdict: str) -> None:
     profile = history(*usual_days(MAX_AMOUNTS + 10))
     taught = learn_from_review(profile, obs("999.00"), {"outlier": {}}, verdict)
     assert len(taught.amounts["food"]) <= MAX_AMOUNTS

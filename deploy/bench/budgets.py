@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -62,12 +61,11 @@ from deploy.bench.memory import (
     own_peak_rss_mb,
 )
 from deploy.bench.report import progress, report_bench, run_header
-from deploy.bench.stackrun import WRITE_LIMITS, BenchStack, sampled_stack
+from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import Sample, latency_summary, rate, window_summary
 from deploy.bench.table import machine_line, p50_p99, process_rows
 from deploy.bench.users import BenchUser, sign_up_many
-from deploy.stack import STOP_MARGIN_S
-from deploy.supervisor import ChildSpec, Supervisor
+from deploy.supervisor import Supervisor
 
 ACTORS = ["accounts", "expenses", "budgets"]
 """Sign-up and sign-in (accounts), categories and expenses (expenses), budgets (budgets)."""
@@ -458,14 +456,6 @@ async def apply_round(
     }
 
 
-async def start_second(stack: BenchStack, settings: Settings, log: TextIO) -> Supervisor:
-    """A second budgets process on the same consumers."""
-    spec = ChildSpec(SECOND, [sys.executable, "-m", "deploy.cli", "actor", "budgets"], stack.env)
-    second = Supervisor([spec], grace_s=settings.drain_timeout_s + STOP_MARGIN_S, out=log)
-    await second.start()
-    return second
-
-
 # --- from an expense to the alert on a device --------------------------------------------------
 
 
@@ -665,7 +655,7 @@ async def over_http(
             await round_of(1)
             if o.second_process:
                 say("starting a second budgets process on the same consumers")
-                second = await start_second(stack, settings, log)
+                second = await stack.start_actor(SECOND, "budgets")
                 ready = await consumers.wait_pulling(2, SECOND)
                 h["second_pulling"] = ready.waiting
                 await round_of(2)

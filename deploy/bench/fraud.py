@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import sys
 import time
 import uuid
 from collections import Counter
@@ -71,7 +70,7 @@ from deploy.bench.memory import (
     own_peak_rss_mb,
 )
 from deploy.bench.report import progress, report_bench, run_header
-from deploy.bench.stackrun import WRITE_LIMITS, BenchStack, sampled_stack
+from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import Sample, latency_summary, rate, window_summary
 from deploy.bench.table import (
     cpu_line,
@@ -82,8 +81,7 @@ from deploy.bench.table import (
     process_rows,
 )
 from deploy.bench.users import BenchUser, sign_up_many
-from deploy.stack import STOP_MARGIN_S
-from deploy.supervisor import ChildSpec, Supervisor
+from deploy.supervisor import Supervisor
 from storage.documents import DeadLetter
 from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
 
@@ -442,14 +440,6 @@ class Commits(Arrivals):
 
 
 # --- the fraud actor's consumers ---------------------------------------------------------------
-
-
-async def start_second(stack: BenchStack, settings: Settings, log: TextIO) -> Supervisor:
-    """A second fraud process on the same consumers."""
-    spec = ChildSpec(SECOND, [sys.executable, "-m", "deploy.cli", "actor", "fraud"], stack.env)
-    second = Supervisor([spec], grace_s=settings.drain_timeout_s + STOP_MARGIN_S, out=log)
-    await second.start()
-    return second
 
 
 # --- writing expenses --------------------------------------------------------------------------
@@ -869,7 +859,7 @@ async def over_http(
             rounds.append(await scoring_round(run, o.backlog, 1))
             if o.second_process:
                 say("starting a second fraud process on the same consumers")
-                second = await start_second(stack, settings, log)
+                second = await stack.start_actor(SECOND, "fraud")
                 h["second_pulling"] = (await consumers.wait_pulling(2, SECOND)).waiting
                 rounds.append(await scoring_round(run, o.backlog, 2))
                 await second.stop()

@@ -140,6 +140,14 @@ class BenchStack:
         await self._naive.start()
         return self.naive_base
 
+    async def start_actor(self, name: str, actor: str) -> Supervisor:
+        """One more process of ``actor`` (named ``name`` in the figures) on the stack's servers,
+        sharing the running one's consumers; the caller stops the supervisor it returns."""
+        cmd = [sys.executable, "-m", "deploy.cli", "actor", actor]
+        more = Supervisor([ChildSpec(name, cmd, self.env)], grace_s=self._grace_s, out=self.log)
+        await more.start()
+        return more
+
     async def stop_naive(self) -> None:
         if self._naive is not None:
             await self._naive.stop()
