@@ -17,12 +17,14 @@ import structlog
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from nats.aio.subscription import Subscription as NatsSubscription
 
 from actors.applier import BatchApplier
 from actors.kernel import ActorDefinition, Runtime
 from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
+from bus.readiness import ActorHealth, ConsumerRef, serve_health
 from bus.settings import Settings
 from bus.streams import consumer_config, ensure_streams
 from bus.subjects import COMMANDS_STREAM, EVENTS_STREAM, domain_commands, events_of_type
@@ -135,11 +137,14 @@ class ActorProcess:
             settings.nats_url.split(","),
             max_reconnect_attempts=-1,
             connect_timeout=5,
+            # Rendered like every other line (see bus.logging); per-message lines are DEBUG.
+            logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # per-message lines off by default; failures still logged
         )
         self.applier: BatchApplier | None = None
         self.runtime: Runtime | None = None
         self._relay: asyncio.Task[None] | None = None
+        self._health: NatsSubscription | None = None
         self.broker.include_router(actor_router(definition, settings, self._submit))
 
     async def _submit(self, msg: NatsMessage) -> None:
@@ -173,10 +178,26 @@ class ActorProcess:
         self.applier.start()
         await self.broker.start()
         self._relay = asyncio.create_task(run_relay(publisher, marker, self.settings))
+        # Last: a process answers readiness pings only once everything above is running.
+        self._health = await serve_health(self.broker.connection, self.health())
         log.info("actor_started", actor=self.definition.name, node=self.settings.node_id)
+
+    def health(self) -> ActorHealth:
+        """What this process answers a readiness ping with: its name, node and consumers."""
+        consumers = tuple(
+            ConsumerRef(stream=stream, durable=durable)
+            for stream, _, durable, *_ in subscriptions(self.definition)
+        )
+        return ActorHealth(
+            actor=self.definition.name, node=self.settings.node_id, consumers=consumers
+        )
 
     async def stop(self) -> None:
         """Drain: stop fetching, finish and ack what is in hand (bounded), then close."""
+        if self._health is not None:  # a draining process no longer counts as ready
+            with contextlib.suppress(Exception):
+                await self._health.unsubscribe()
+            self._health = None
         for subscriber in self.broker.subscribers:
             with contextlib.suppress(Exception):
                 await subscriber.stop()

@@ -21,6 +21,7 @@ import structlog
 from nats.aio.msg import Msg
 from pymongo.errors import ConnectionFailure
 
+from actors.activity import ActivityLog
 from actors.inbound import Inbound, Undecodable, decode, partition_key
 from actors.kernel import ActorDefinition, Runtime
 from actors.outcomes import Applied, apply_one
@@ -80,6 +81,7 @@ class BatchApplier:
         ]
         self._workers: list[asyncio.Task[None]] = []
         self.applied = 0
+        self.activity = ActivityLog(actor.name, settings.activity_log_interval_s)
 
     def start(self) -> None:
         if not self._workers:
@@ -87,6 +89,9 @@ class BatchApplier:
                 asyncio.create_task(self._run(lane), name=f"applier-{self.actor.name}-{n}")
                 for n, lane in enumerate(self._lanes)
             ]
+            self._workers.append(
+                asyncio.create_task(self.activity.run(), name=f"activity-{self.actor.name}")
+            )
 
     async def submit(self, msg: Msg) -> None:
         """Queue a pulled message in its scope's lane; waits when that lane is full (backpressure).
@@ -119,6 +124,7 @@ class BatchApplier:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
+        self.activity.flush()  # what happened since the last summary
 
     async def _run(self, lane: asyncio.Queue[Inbound]) -> None:
         while True:
@@ -201,6 +207,7 @@ class BatchApplier:
     async def _after_commit(
         self, results: list[Result], events: list[Event], outbox_id: str | None
     ) -> None:
+        self.activity.count("batches")
         try:
             await self._publisher.publish_events(events)
         except Exception as exc:  # the relay publishes them later; the effect is durable
@@ -215,7 +222,14 @@ class BatchApplier:
             if applied.error is not None or applied.outcome is None:
                 await self._fail(result.item, applied.error or RuntimeError("no outcome"))
                 continue
-            log.info(
+            self.activity.count(
+                "replayed"
+                if applied.replayed
+                else "applied"
+                if applied.outcome.accepted
+                else "rejected"
+            )
+            log.debug(
                 "command_replayed" if applied.replayed else "command_applied",
                 command_id=command.command_id,
                 user_id=command.actor.user_id,
@@ -245,6 +259,7 @@ class BatchApplier:
             )
             return
         delay = min(60.0, self._settings.consumer_nak_delay_s * 2 ** min(deliveries - 1, 6))
+        self.activity.count("retried")
         log.warning(
             "command_retry",
             command_id=item.command.command_id,
@@ -266,6 +281,7 @@ class BatchApplier:
             await _quiet(msg.nak(delay=self._settings.consumer_nak_delay_s))
             return
         log.error("dead_lettered", subject=msg.subject, command_id=command_id, reason=reason)
+        self.activity.count("dead_lettered")
         await _quiet(msg.term())
 
 

@@ -9,7 +9,7 @@ import structlog
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
-from bus.rpc import QueryFailed, error_reply, ok_reply
+from bus.rpc import INTERNAL, QueryFailed, actor_of, error_reply, ok_reply
 
 log = structlog.get_logger(__name__)
 
@@ -18,7 +18,8 @@ Answer = Callable[[bytes], Awaitable[BaseModel]]
 
 def responder(answer: Answer) -> Callable[[Msg], Awaitable[None]]:
     """A NATS callback that answers each request with ``answer``'s result, a ``validation``
-    error for a request it cannot read, the code of a :class:`QueryFailed`, or ``internal``."""
+    error for a request it cannot read, the code of a :class:`QueryFailed`, or ``internal``
+    (logged here with the traceback; the asker reports it as the actor's failure)."""
 
     async def respond(msg: Msg) -> None:
         if not msg.reply:
@@ -30,8 +31,8 @@ def responder(answer: Answer) -> Callable[[Msg], Awaitable[None]]:
         except QueryFailed as exc:
             reply = error_reply(exc.code, exc.message)
         except Exception as exc:
-            log.exception("rpc_failed", subject=msg.subject)
-            reply = error_reply("internal", type(exc).__name__)
+            log.exception("rpc_failed", subject=msg.subject, actor=actor_of(msg.subject))
+            reply = error_reply(INTERNAL, type(exc).__name__)
         with contextlib.suppress(Exception):
             await msg.respond(reply)
 

@@ -8,24 +8,36 @@ tracks savings towards a target. A recurring rule creates an expense on its date
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, PlainSerializer, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    Strict,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bus.entities import Entity
 from bus.expense_fields import ExpenseFields
 from bus.limits import (
+    JSON_INTEGER,
     Day,
     EntityId,
     Name,
     ShortText,
     Timezone,
+    Unset,
 )
 from bus.money import Amount, CurrencyCode, PositiveAmount, format_amount
-from bus.payload import Payload, fit_precision
+from bus.payload import Payload, fit_precision, no_null_default
 
 PeriodKind = Literal["weekly", "monthly", "yearly", "custom"]
 RepeatUnit = Literal["day", "week", "month", "year"]
@@ -37,8 +49,14 @@ MAX_CATEGORIES = 50
 MAX_BUDGETS = 100  # per person, and per group
 MAX_GOALS = 100
 MAX_RULES = 200
+Occurrences = Annotated[int, Strict(), Field(ge=1, le=10_000), JSON_INTEGER]
+"""How many times a recurring rule fires before it ends."""
 
-Threshold = Annotated[int, Field(ge=1, le=1000, description="Percent of the period's amount.")]
+Threshold = Annotated[
+    int, Strict(), Field(ge=1, le=1000, description="Percent of the period's amount."), JSON_INTEGER
+]
+Weekday = Annotated[int, Strict(), Field(ge=0, le=6), JSON_INTEGER]
+"""0 = Monday .. 6 = Sunday (a JSON integer; so are every count and interval below)."""
 Label = Annotated[ShortText, Field(min_length=1, max_length=60)]
 Percent = Annotated[
     Decimal,
@@ -47,36 +65,97 @@ Percent = Annotated[
 ]
 
 
-def _check_thresholds(value: list[int] | None) -> list[int] | None:
-    if value is None:
-        return None
-    if any(b <= a for a, b in itertools.pairwise(value)):
-        raise ValueError("thresholds must be in increasing order without duplicates")
+def _distinct(value: object) -> object:
+    """No item twice, as written (the schema's ``uniqueItems``); items that differ as written
+    but name the same thing (``"Food"`` and ``"food "``, an id in either case) are merged."""
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        seen: list[object] = []
+        for item in value:
+            if any(
+                item == other and isinstance(other, str) == isinstance(item, str) for other in seen
+            ):
+                raise ValueError("listed twice")
+            seen.append(item)
     return value
 
 
-def _check_unique(value: list[str] | None) -> list[str] | None:
-    if value is not None and len(set(value)) != len(value):
-        raise ValueError("listed twice")
-    return value
+def _sorted(value: list[int] | None) -> list[int] | None:
+    """Thresholds are a set of percentages: kept in increasing order."""
+    return None if value is None else sorted(set(value))
+
+
+def _merged(value: list[str] | None) -> list[str] | None:
+    return None if value is None else list(dict.fromkeys(value))
 
 
 def _labels(value: list[str] | None) -> list[str] | None:
     """Group expense categories are free text: compared without case or outer spaces."""
-    if value is None:
-        return None
-    folded = [v.strip().casefold() for v in value]
-    if len(set(folded)) != len(folded):
-        raise ValueError("listed twice")
-    return folded
+    return None if value is None else _merged([v.strip().casefold() for v in value])
+
+
+_DISTINCT = BeforeValidator(_distinct)
+_UNIQUE: dict[str, JsonValue] = {"uniqueItems": True}
+CategoryIds = Annotated[
+    list[EntityId], _DISTINCT, Field(max_length=MAX_CATEGORIES, json_schema_extra=_UNIQUE)
+]
+Labels = Annotated[
+    list[Label], _DISTINCT, Field(max_length=MAX_CATEGORIES, json_schema_extra=_UNIQUE)
+]
+Thresholds = Annotated[
+    list[Threshold],
+    _DISTINCT,
+    Field(
+        min_length=1,
+        max_length=MAX_THRESHOLDS,
+        json_schema_extra=_UNIQUE,
+        description="Percents of the amount that raise an alert; any order (kept sorted).",
+    ),
+]
 
 
 # ---- budgets ------------------------------------------------------------------------------
 
 
+_SHARED = {"properties": {"group_id": {"type": "string"}}, "required": ["group_id"]}
+_CUSTOM = {"properties": {"period": {"const": "custom"}}, "required": ["period"]}
+
+
+def _budget_schema(schema: dict[str, Any]) -> None:
+    """What :meth:`CreateBudget._consistent` and its field checks decide, as JSON Schema: a
+    shared budget (``group_id``) counts ``categories``, a personal one ``category_ids``; a
+    ``custom`` period needs ``starts_on`` and ``ends_on`` and does not roll over; only a custom
+    period has ``ends_on``."""
+    no_null_default(schema)
+    empty = {"type": "array", "maxItems": 0}
+    schema["allOf"] = [
+        {
+            "if": _SHARED,
+            "then": {"properties": {"category_ids": empty}},
+            "else": {"properties": {"categories": empty}},
+        },
+        {
+            "if": _CUSTOM,
+            "then": {
+                "properties": {
+                    "starts_on": {"type": "string"},
+                    "ends_on": {"type": "string"},
+                    "rollover": {"const": False},
+                },
+                "required": ["starts_on", "ends_on"],
+            },
+            "else": {"properties": {"ends_on": {"type": "null"}}},
+        },
+    ]
+
+
 class CreateBudget(Payload):
     """A personal budget, or with ``group_id`` a shared one (group admins). Without
-    ``starts_on`` it starts with the current period; ``custom`` needs both dates."""
+    ``starts_on`` it starts with the current period; ``custom`` needs both dates.
+
+    Beyond this schema: ``ends_on`` is not before ``starts_on``, and a budget starts at most
+    two years back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_budget_schema)
 
     id: EntityId | None = None
     group_id: EntityId | None = None
@@ -86,21 +165,19 @@ class CreateBudget(Payload):
     period: PeriodKind = "monthly"
     starts_on: Day | None = None
     ends_on: Day | None = Field(None, description="custom only: its last day (inclusive).")
-    week_start: int = Field(0, ge=0, le=6, description="weekly only: 0 = Monday .. 6 = Sunday.")
+    week_start: Weekday = Field(0, description="weekly only: 0 = Monday .. 6 = Sunday.")
     timezone: Timezone | None = Field(None, description="Default: yours, or the group's.")
-    category_ids: Annotated[list[EntityId], Field(max_length=MAX_CATEGORIES)] = Field(
+    category_ids: CategoryIds = Field(
         default_factory=list, description="Personal: your categories counted; none = all."
     )
-    categories: Annotated[list[Label], Field(max_length=MAX_CATEGORIES)] = Field(
+    categories: Labels = Field(
         default_factory=list, description="Shared: group expense categories counted; none = all."
     )
-    rollover: bool = Field(False, description="Carry the unspent rest into the next period.")
-    thresholds: Annotated[list[Threshold], Field(min_length=1, max_length=MAX_THRESHOLDS)] = Field(
-        default_factory=lambda: list(DEFAULT_THRESHOLDS)
-    )
+    rollover: StrictBool = Field(False, description="Carry the unspent rest into the next period.")
+    thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
 
-    _thresholds = field_validator("thresholds")(_check_thresholds)
-    _unique_ids = field_validator("category_ids")(_check_unique)
+    _thresholds = field_validator("thresholds")(_sorted)
+    _unique_ids = field_validator("category_ids")(_merged)
     _folded = field_validator("categories")(_labels)
 
     @field_validator("ends_on")
@@ -137,23 +214,21 @@ class UpdateBudget(Payload):
     timezone, start) recounts every period from the expenses seen so far."""
 
     id: EntityId
-    name: Name | None = None
-    amount: PositiveAmount | None = None
-    currency: CurrencyCode | None = None
-    period: PeriodKind | None = None
-    starts_on: Day | None = None
+    name: Name | Unset = None
+    amount: PositiveAmount | Unset = None
+    currency: CurrencyCode | Unset = None
+    period: PeriodKind | Unset = None
+    starts_on: Day | Unset = None
     ends_on: Day | None = None
-    week_start: int | None = Field(None, ge=0, le=6)
-    timezone: Timezone | None = None
-    category_ids: Annotated[list[EntityId], Field(max_length=MAX_CATEGORIES)] | None = None
-    categories: Annotated[list[Label], Field(max_length=MAX_CATEGORIES)] | None = None
-    rollover: bool | None = None
-    thresholds: (
-        Annotated[list[Threshold], Field(min_length=1, max_length=MAX_THRESHOLDS)] | None
-    ) = None
+    week_start: Weekday | Unset = None
+    timezone: Timezone | Unset = None
+    category_ids: CategoryIds | Unset = None
+    categories: Labels | Unset = None
+    rollover: StrictBool | Unset = None
+    thresholds: Thresholds | Unset = None
 
-    _thresholds = field_validator("thresholds")(_check_thresholds)
-    _unique_ids = field_validator("category_ids")(_check_unique)
+    _thresholds = field_validator("thresholds")(_sorted)
+    _unique_ids = field_validator("category_ids")(_merged)
     _folded = field_validator("categories")(_labels)
 
     @field_validator("ends_on")
@@ -181,6 +256,7 @@ class UpdateBudget(Payload):
         ):
             if required in self.model_fields_set and getattr(self, required) is None:
                 raise ValueError(f"{required} cannot be null")
+        fit_precision(self)
         return self
 
 
@@ -203,8 +279,8 @@ class CreateGoal(Payload):
 
 class UpdateGoal(Payload):
     id: EntityId
-    name: Name | None = None
-    target_amount: PositiveAmount | None = None
+    name: Name | Unset = None
+    target_amount: PositiveAmount | Unset = None
     target_date: Day | None = None
 
     @model_validator(mode="after")
@@ -237,13 +313,13 @@ class CreateRecurring(Payload):
 
     id: EntityId | None = None
     template: ExpenseTemplate
-    every: int = Field(1, ge=1, le=366)
+    every: Annotated[int, Strict(), Field(ge=1, le=366), JSON_INTEGER] = 1
     unit: RepeatUnit = "month"
-    day_of_month: int | None = Field(None, ge=1, le=31)
+    day_of_month: Annotated[int, Strict(), Field(ge=1, le=31), JSON_INTEGER] | None = None
     month_end: MonthEnd = "clamp"
     start_date: Day
     end_date: Day | None = None
-    count: int | None = Field(None, ge=1, le=10_000)
+    count: Occurrences | None = None
     timezone: Timezone | None = Field(None, description="Default: yours.")
 
     @field_validator("end_date")
@@ -259,9 +335,9 @@ class UpdateRecurring(Payload):
     """Changes the expense made from now on, or when it ends (not the past occurrences)."""
 
     id: EntityId
-    template: ExpenseTemplate | None = None
+    template: ExpenseTemplate | Unset = None
     end_date: Day | None = None
-    count: int | None = Field(None, ge=1, le=10_000)
+    count: Occurrences | None = None
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:

@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from bus.client import build_command
 from bus.commands import COMMANDS
 from bus.envelopes import Command, FieldError
-from bus.limits import AwareDatetime
+from bus.limits import MAX_SEQ, AwareDatetime
 
 MAX_COMMAND_ID = 128
 
@@ -35,7 +35,7 @@ class ClientCommand(BaseModel):
         description="Client-chosen idempotency key; a retry with the same key is the same command.",
     )
     expected_version: StrictInt | None = Field(
-        None, ge=0, description="For updates and deletes: the version the client holds."
+        None, ge=0, le=MAX_SEQ, description="For updates and deletes: the version the client holds."
     )
     made_at: AwareDatetime | None = Field(None, description="When the device made it.")
 

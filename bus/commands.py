@@ -47,6 +47,7 @@ from bus.groups import (
 )
 from bus.ids import RATES_SCOPE, user_scope
 from bus.limits import (
+    NULL_CLEARS,
     AwareDatetime,
     Day,
     Description,
@@ -57,6 +58,7 @@ from bus.limits import (
     ShortText,
     Tags,
     Timezone,
+    Unset,
 )
 from bus.money import (
     Amount,
@@ -105,16 +107,16 @@ class UpdateExpense(Payload):
     """Fields present are changed; a nullable field sent as null is cleared."""
 
     id: EntityId
-    type: ExpenseType | None = None
-    amount: PositiveAmount | None = None
-    currency: CurrencyCode | None = None
+    type: ExpenseType | Unset = None
+    amount: PositiveAmount | Unset = None
+    currency: CurrencyCode | Unset = None
     category_id: EntityId | None = None
-    description: Description | None = None
+    description: Annotated[Description | None, NULL_CLEARS] = None
     merchant: ShortText | None = None
-    date: Day | None = None
+    date: Day | Unset = None
     occurred_at: AwareDatetime | None = None
     notes: Notes | None = None
-    tags: Tags | None = None
+    tags: Tags | Unset = None
     trip_id: EntityId | None = None
     receipt_id: EntityId | None = None
 
@@ -160,11 +162,11 @@ class CreateTrip(Payload):
 
 class UpdateTrip(Payload):
     id: EntityId
-    name: Name | None = None
+    name: Name | Unset = None
     destination: ShortText | None = None
-    start_date: Day | None = None
-    end_date: Day | None = None
-    currency: CurrencyCode | None = None
+    start_date: Day | Unset = None
+    end_date: Day | Unset = None
+    currency: CurrencyCode | Unset = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:

@@ -10,7 +10,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from bus.limits import Day
-from bus.money import Amount, CurrencyCode, PositiveAmount, check_precision
+from bus.money import Amount, CurrencyCode, PositiveAmount, check_places
 
 MAX_CONVERSIONS = 1000  # per query: a page of expenses, a summary's (currency, day) groups
 MAX_SYMBOLS = 200
@@ -32,7 +32,7 @@ class ConvertRequest(Wire):
 
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
-        object.__setattr__(self, "amount", check_precision(self.amount, self.from_currency))
+        object.__setattr__(self, "amount", check_places(self.amount, self.from_currency))
         return self
 
 
@@ -47,8 +47,14 @@ class Conversion(Wire):
     converted_amount: Amount
     rate: Amount
     rate_date: dt.date
+    rate_age_days: int = Field(
+        0, description="How many days `rate_date` is before `date` (weekends make 1 or 2)."
+    )
     source: str
-    stale: bool = Field(description="The rate is older than expected, or its source is failing.")
+    stale: bool = Field(
+        description="The rate is older than `rates_stale_after_days` (the latest known, none "
+        "newer was published), or its source is failing."
+    )
 
 
 class RateProblem(Wire):
@@ -67,10 +73,13 @@ class ConvertBatchReply(Wire):
 
 
 def _symbols(value: object) -> object:
-    """``USD,JPY`` (a query string) or a list."""
+    """``USD,JPY`` (a query string, or several), or a list; empty means every known currency
+    (None), as absent does."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+        value = [value]
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        value = [code.strip() for part in value for code in part.split(",") if code.strip()]
+    return value or None
 
 
 class RatesQuery(Wire):
@@ -78,9 +87,9 @@ class RatesQuery(Wire):
 
     base: CurrencyCode = "EUR"
     symbols: Annotated[
-        list[CurrencyCode] | None,
+        Annotated[list[CurrencyCode], Field(max_length=MAX_SYMBOLS)] | None,
         BeforeValidator(_symbols),
-        Field(None, max_length=MAX_SYMBOLS, description="Comma separated; default all known."),
+        Field(description="Comma separated; absent or empty: every known currency."),
     ] = None
     date: Day | None = Field(None, description="The day; default today (UTC).")
 
@@ -88,8 +97,9 @@ class RatesQuery(Wire):
 class RateEntry(Wire):
     rate: Amount = Field(description="Units of this currency per one unit of `base`.")
     rate_date: date
+    rate_age_days: int = Field(0, description="How many days `rate_date` is before the day.")
     source: str
-    stale: bool
+    stale: bool = Field(description="Older than `rates_stale_after_days`, or its source failing.")
 
 
 class SourceStatus(Wire):

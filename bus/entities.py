@@ -29,7 +29,9 @@ class User(Entity):
 
 
 ExpenseType = Literal["expense", "income"]
-RateStatus = Literal["ok", "missing"]
+RateStatus = Literal["ok", "stale", "missing"]
+"""ok: at the rate of its date; stale: at the latest known rate, older than
+`rates_stale_after_days` (none newer was known); missing: no rate yet."""
 
 
 class Expense(Entity):

@@ -48,7 +48,26 @@ class Command(Envelope):
 
 
 ErrorCode = Literal[
-    "validation", "conflict", "not_found", "forbidden", "idempotency_mismatch", "internal"
+    "validation",
+    "conflict",
+    "not_found",
+    "forbidden",
+    "idempotency_mismatch",
+    "internal",
+    # a well-formed request the current state refuses (409; see http_edge.dispatch)
+    "already_member",
+    "balance_open",
+    "category_archived",
+    "group_archived",
+    "group_full",
+    "insufficient_savings",
+    "last_member",
+    "limit_reached",
+    "nothing_owed",
+    "owner_stays",
+    "use_leave",
+    # a member named in the request is not one of the group (404)
+    "not_member",
 ]
 
 

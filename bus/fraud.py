@@ -23,8 +23,10 @@ Verdict = Literal["legit", "fraud"]
 
 
 class RiskSignal(Entity):
-    name: str = Field(description="duplicate, receipt_reused, receipt_mismatch, outlier, "
-                      "velocity, limit_burst, round_amount, odd_hour or trip_mismatch.")
+    name: str = Field(
+        description="duplicate, receipt_reused, receipt_mismatch, outlier, "
+        "velocity, limit_burst, round_amount, odd_hour or trip_mismatch."
+    )
     weight: float = Field(ge=0.0, le=1.0, description="Its part of the score (0..1).")
     evidence: dict[str, Any] = Field(description="What it saw: amounts, ids, counts.")
 
@@ -39,7 +41,9 @@ class Risk(Entity):
     model_version: str
     expense_version: int = Field(description="The version of the expense scored.")
     version: int = Field(description="Moves on each time the expense is scored again.")
-    flag_id: str | None = Field(None, description="Its flag, while the score is over the threshold.")
+    flag_id: str | None = Field(
+        None, description="Its flag, while the score is over the threshold."
+    )
     scored_at: datetime
 
 

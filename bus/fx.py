@@ -2,10 +2,17 @@
 
 Every rate is stored against one base currency (EUR, as the ECB publishes them): "units of X
 per 1 EUR". The rate for a day is the latest published on or before it (weekends and holidays
-use the last working day), but never one older than ``max_age_days`` — a currency that stopped
-being quoted (HRK after the euro, for example) is missing, not frozen at its last value. A rate
-between two other currencies goes through the base; its date is the older of the two legs'.
-On one day an operator's rate (source ``manual``) wins over a provider's.
+use the last working day). When that rate is older than ``stale_after_days`` the quote says so
+(``stale``), with its date and age: a source that has published nothing since (a provider out of
+reach, an offline install past its bundled history) still converts, at the latest known rate.
+Two things make a rate missing instead:
+
+- a currency its source stopped quoting while it went on publishing others for more than
+  ``RETIRED_AFTER_DAYS`` (BGN after the euro, RUB since 2022) is not frozen at its last value;
+- an operator's ``max_age_days`` (0: no limit) refuses any rate older than that.
+
+A rate between two other currencies goes through the base; its date is the older of the two
+legs'. On one day an operator's rate (source ``manual``) wins over a provider's.
 
 Pure and in memory: the currency actor answers conversions from a book, and actors that fix a
 home value inside their own transaction read the same book (``storage.rates``).
@@ -25,6 +32,10 @@ from bus.money import convert, cross_rate
 BASE_CURRENCY = "EUR"
 MANUAL_SOURCE = "manual"
 IDENTITY_SOURCE = "identity"
+STALE_AFTER_DAYS = 5
+"""A quote whose rate is older than this is stale (the default of ``rates_stale_after_days``)."""
+RETIRED_AFTER_DAYS = 30
+"""A currency its source went on publishing without for longer than this is no longer quoted."""
 _ONE = Decimal(1)
 
 
@@ -67,6 +78,7 @@ class Quote:
     rate: Decimal
     rate_date: date
     source: str
+    stale: bool = False  # the rate is older than the book's ``stale_after_days`` before ``on``
 
     def convert(self, amount: Decimal) -> Decimal:
         """``amount`` in the target currency: ``amount * rate`` rounded half-even."""
@@ -112,15 +124,26 @@ class _Series:
 class RateBook:
     """Rates by currency and day; see the module docstring for the rules."""
 
-    def __init__(self, base: str = BASE_CURRENCY, max_age_days: int = 30) -> None:
+    def __init__(
+        self,
+        base: str = BASE_CURRENCY,
+        max_age_days: int = 0,
+        stale_after_days: int = STALE_AFTER_DAYS,
+    ) -> None:
         self.base = base
-        self.max_age_days = max_age_days
+        self.max_age_days = max_age_days  # 0: no limit
+        self.stale_after_days = stale_after_days
         self._series: dict[str, _Series] = {}
+        self._published: dict[str, list[int]] = {}  # source -> the days it published, sorted
 
     def add(self, day_rates: DayRates) -> None:
         """Record a day's rates (idempotent; on the same day ``manual`` wins over a provider)."""
         ordinal = day_rates.day.toordinal()
         source = sys.intern(day_rates.source)
+        days = self._published.setdefault(source, [])
+        at = bisect.bisect_left(days, ordinal)
+        if at == len(days) or days[at] != ordinal:
+            days.insert(at, ordinal)
         for currency, rate in day_rates.rates.items():
             if currency == self.base:
                 continue
@@ -145,12 +168,28 @@ class RateBook:
         lasts = [s.days[-1] for s in self._series.values() if s.days]
         return date.fromordinal(max(lasts)) if lasts else None
 
+    def _retired_after(self, series: _Series, at: int, ordinal: int) -> int | None:
+        """The latest day on or before ``ordinal`` that the source of ``series[at]`` published
+        without this currency, if that is more than RETIRED_AFTER_DAYS after it (the currency
+        is no longer quoted); None otherwise. Operators' rates never retire a currency."""
+        source = series.sources[at]
+        if source == MANUAL_SOURCE:
+            return None
+        days = self._published.get(source, [])
+        index = bisect.bisect_right(days, ordinal) - 1
+        latest = days[index] if index >= 0 else series.days[at]
+        return latest if latest - series.days[at] > RETIRED_AFTER_DAYS else None
+
     def _index(self, currency: str, ordinal: int) -> tuple[_Series, int] | None:
         series = self._series.get(currency)
         if series is None:
             return None
         at = series.index_on_or_before(ordinal)
-        if at < 0 or ordinal - series.days[at] > self.max_age_days:
+        if at < 0:
+            return None
+        if self.max_age_days > 0 and ordinal - series.days[at] > self.max_age_days:
+            return None
+        if self._retired_after(series, at, ordinal) is not None:
             return None
         return series, at
 
@@ -168,10 +207,16 @@ class RateBook:
             reason = f"there is no {currency} rate at all"
         elif at < 0:
             reason = f"{currency} rates start on {date.fromordinal(series.days[0]).isoformat()}"
+        elif (since := self._retired_after(series, at, on.toordinal())) is not None:
+            reason = (
+                f"{currency} is no longer quoted: the latest {currency} rate is from "
+                f"{date.fromordinal(series.days[at])}, and {series.sources[at]} published rates "
+                f"without it up to {date.fromordinal(since)}"
+            )
         else:
             reason = (
                 f"the latest {currency} rate is from {date.fromordinal(series.days[at])}, "
-                f"more than {self.max_age_days} days earlier"
+                f"more than {self.max_age_days} days earlier (the limit this installation sets)"
             )
         return MissingRate(frm, to, on, reason)
 
@@ -195,11 +240,13 @@ class RateBook:
             days.append(series.days[at])
             if series.sources[at] not in sources:
                 sources.append(series.sources[at])
+        rate_date = date.fromordinal(min(days))
         return Quote(
             from_currency,
             to_currency,
             on,
             cross_rate(rates[0], rates[1]),
-            date.fromordinal(min(days)),
+            rate_date,
             sources[0] if len(sources) == 1 else "+".join(sorted(sources)),
+            stale=(on - rate_date).days > self.stale_after_days,
         )

@@ -7,14 +7,33 @@ add up is a rule of the actor (it answers with a field error saying by how much)
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    model_validator,
+)
 
-from bus.limits import Day, Description, Email, EntityId, Name, Notes, ShortText, Timezone
-from bus.money import MAX_AMOUNT, Amount, CurrencyCode, PositiveAmount
+from bus.limits import (
+    JSON_INTEGER,
+    NULL_CLEARS,
+    AwareDatetime,
+    Day,
+    Description,
+    Email,
+    EntityId,
+    Name,
+    Notes,
+    ShortText,
+    Timezone,
+    Unset,
+)
+from bus.money import CurrencyCode, MoneyError, PositiveAmount, SignedAmount, check_places
 from bus.payload import Payload, fit_precision
 
 MAX_MEMBERS = 200
@@ -28,6 +47,10 @@ spread their balance over the remaining members (``write_off``, recorded as its 
 
 INVITE_MAX_TTL_S = 30 * 24 * 3600
 INVITE_MAX_USES = 1000
+InviteTtl = Annotated[int, Strict(), Field(ge=60, le=INVITE_MAX_TTL_S), JSON_INTEGER]
+"""Seconds an invite link stays valid (a JSON integer)."""
+InviteUses = Annotated[int, Strict(), Field(ge=1, le=INVITE_MAX_USES), JSON_INTEGER]
+"""How many people one invite link admits."""
 
 
 class _Strict(BaseModel):
@@ -36,7 +59,7 @@ class _Strict(BaseModel):
 
 class GroupSettings(_Strict):
     default_split: SplitMethod = "equal"
-    simplify_debts: bool = Field(True, description="Show the fewest-transfers plan first.")
+    simplify_debts: StrictBool = Field(True, description="Show the fewest-transfers plan first.")
 
 
 class Payer(_Strict):
@@ -44,24 +67,51 @@ class Payer(_Strict):
     amount: PositiveAmount
 
 
-def _bounded(value: Decimal) -> Decimal:
-    if abs(value) > MAX_AMOUNT:
-        raise ValueError(f"at most {MAX_AMOUNT} in size")
-    return value
-
-
 class ShareValue(_Strict):
     user_id: EntityId
-    value: Annotated[Amount, AfterValidator(_bounded)] = Field(
+    value: SignedAmount = Field(
         description="exact: the amount; percent: the percentage; shares: the weight; "
         "adjustment: the +/- on an equal part."
     )
 
 
+def _split_schema(schema: dict[str, Any]) -> None:
+    """One shape per method, as :meth:`Split._right_list` decides: ``equal`` takes ``members``,
+    every other method ``shares`` (never both)."""
+    props = schema.pop("properties")
+    schema.pop("required", None)
+    schema.pop("additionalProperties", None)
+    others = [m for m in get_args(SplitMethod) if m != "equal"]
+
+    def bare(prop: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in prop.items() if k != "default"}
+
+    schema["oneOf"] = [
+        {
+            "type": "object",
+            "properties": {"method": {"const": "equal"}, "members": bare(props["members"])},
+            "required": ["method", "members"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"method": {"enum": others}, "shares": bare(props["shares"])},
+            "required": ["method", "shares"],
+            "additionalProperties": False,
+        },
+    ]
+
+
 class Split(_Strict):
+    """``equal`` among ``members``; or by ``shares`` (``exact``, ``percent``, ``shares``,
+    ``adjustment``). Whether the shares add up (to the amount, or to 100 percent) is the splits
+    actor's rule: a JSON Schema cannot sum."""
+
+    model_config = ConfigDict(json_schema_extra=_split_schema)
+
     method: SplitMethod
-    members: Annotated[list[EntityId], Field(min_length=1, max_length=MAX_MEMBERS)] | None = None
-    shares: Annotated[list[ShareValue], Field(min_length=1, max_length=MAX_MEMBERS)] | None = None
+    members: Annotated[list[EntityId], Field(min_length=1, max_length=MAX_MEMBERS)] | Unset = None
+    shares: Annotated[list[ShareValue], Field(min_length=1, max_length=MAX_MEMBERS)] | Unset = None
 
     @model_validator(mode="after")
     def _right_list(self) -> Self:
@@ -87,11 +137,11 @@ class CreateGroup(Payload):
 
 class UpdateGroup(Payload):
     group_id: EntityId
-    name: Name | None = None
-    description: Description | None = None
-    currency: CurrencyCode | None = None
-    timezone: Timezone | None = None
-    settings: GroupSettings | None = None
+    name: Name | Unset = None
+    description: Annotated[Description | None, NULL_CLEARS] = None
+    currency: CurrencyCode | Unset = None
+    timezone: Timezone | Unset = None
+    settings: GroupSettings | Unset = None
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
@@ -133,8 +183,8 @@ class CreateInvite(Payload):
 
     group_id: EntityId
     token_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    expires_in_s: int = Field(7 * 24 * 3600, ge=60, le=INVITE_MAX_TTL_S)
-    max_uses: int = Field(1, ge=1, le=INVITE_MAX_USES)
+    expires_in_s: InviteTtl = 7 * 24 * 3600
+    max_uses: InviteUses = 1
 
 
 class AcceptInvite(Payload):
@@ -173,7 +223,23 @@ class CreateGroupExpense(Payload):
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
         fit_precision(self)
+        _parts_fit(self.currency, self.paid_by, self.split)
         return self
+
+
+def _parts_fit(currency: str | None, paid_by: list[Payer] | None, split: Split | None) -> None:
+    """Payers' amounts and exact or adjusted shares are money in the bill's currency: no more
+    decimals than it has, as written (the sums are the splits actor's rule)."""
+    if currency is None:
+        return
+    values = [payer.amount for payer in paid_by or ()]
+    if split is not None and split.method in ("exact", "adjustment"):
+        values += [share.value for share in split.shares or ()]
+    try:
+        for value in values:
+            check_places(value, currency)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class UpdateGroupExpense(Payload):
@@ -182,20 +248,22 @@ class UpdateGroupExpense(Payload):
 
     id: EntityId
     group_id: EntityId
-    amount: PositiveAmount | None = None
-    currency: CurrencyCode | None = None
-    description: Description | None = None
+    amount: PositiveAmount | Unset = None
+    currency: CurrencyCode | Unset = None
+    description: Annotated[Description | None, NULL_CLEARS] = None
     category: ShortText | None = None
-    date: Day | None = None
+    date: Day | Unset = None
     notes: Notes | None = None
-    paid_by: Annotated[list[Payer], Field(min_length=1, max_length=MAX_MEMBERS)] | None = None
-    split: Split | None = None
+    paid_by: Annotated[list[Payer], Field(min_length=1, max_length=MAX_MEMBERS)] | Unset = None
+    split: Split | Unset = None
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
         for name in ("amount", "currency", "description", "date", "paid_by", "split"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
+        fit_precision(self)
+        _parts_fit(self.currency, self.paid_by, self.split)
         return self
 
 
@@ -205,14 +273,22 @@ class GroupEntryRef(Payload):
 
 
 class CreateSettlement(Payload):
-    """A payment from one member to another. With ``expense_id`` it marks ``from_user``'s
-    share of that expense as paid: ``to_user`` and ``amount`` default to what the bill says
-    ``from_user`` owes (to its payer)."""
+    """A payment from one member to another, named as the balances' plan names a transfer
+    (``from``, ``to``, ``amount``, ``currency``: a transfer of the plan is a valid body as it
+    is); ``from_user`` and ``to_user`` are accepted for the same fields. With ``expense_id``
+    it marks ``from``'s share of that expense as paid: ``to`` and ``amount`` default to what
+    the bill says ``from`` owes (to its payer)."""
 
     id: EntityId | None = None
     group_id: EntityId
-    from_user: EntityId
-    to_user: EntityId | None = None
+    from_user: EntityId = Field(
+        validation_alias=AliasChoices("from", "from_user"), description="The member who pays."
+    )
+    to_user: EntityId | None = Field(
+        None,
+        validation_alias=AliasChoices("to", "to_user"),
+        description="The member paid; with `expense_id`, default the bill's payer.",
+    )
     amount: PositiveAmount | None = None
     currency: CurrencyCode | None = None
     date: Day | None = None
@@ -224,9 +300,9 @@ class CreateSettlement(Payload):
         if self.expense_id is None and (
             self.to_user is None or self.amount is None or self.currency is None
         ):
-            raise ValueError("to_user, amount and currency are required without expense_id")
+            raise ValueError("to, amount and currency are required without expense_id")
         if self.to_user is not None and self.to_user == self.from_user:
-            raise ValueError("from_user and to_user are the same member")
+            raise ValueError("from and to are the same member")
         fit_precision(self)
         return self
 
@@ -238,4 +314,4 @@ class BalancesQuery(_Strict):
     """Balances of a group as they were at ``as_of`` (from its event log)."""
 
     group_id: EntityId
-    as_of: datetime
+    as_of: AwareDatetime

@@ -1,4 +1,9 @@
-"""Structured logging: one snake_case event name per line, context bound per message."""
+"""Structured logging: one snake_case event name per line, context bound per message.
+
+Every line of a process has one format, whoever writes it: structlog's own loggers, and the
+standard-library loggers of the libraries (FastStream, aiohttp, pymongo, asyncio) rendered by
+the same processors through :class:`structlog.stdlib.ProcessorFormatter`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,14 @@ import logging
 import sys
 
 import structlog
+
+LIBRARY_FLOOR = {
+    "aiohttp.access": logging.WARNING,
+    "pymongo": logging.WARNING,
+    # FastStream's INFO lines are lifecycle chatter ("callback for Task-12 is being executed"
+    # as each subscriber stops); its per-message lines are DEBUG. Warnings and errors still show.
+    "faststream": logging.WARNING,
+}
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console", process: str = "") -> None:
@@ -22,14 +35,34 @@ def configure_logging(level: str = "INFO", fmt: str = "console", process: str = 
     ]
     if process:
         shared.insert(0, lambda _l, _m, event: {"process": process, **event})
+    numeric = logging.getLevelName(level.upper())
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(
-        level=level.upper(), stream=sys.stdout, format="%(name)s %(levelname)s %(message)s"
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
     )
-    for noisy in ("aiohttp.access", "pymongo", "faststream.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    # FastStream sets up its logger (own handler, not propagating) when first imported: import
+    # it now so that the set-up below is not undone later by an actor's first import.
+    import faststream  # noqa: F401
+
+    root.setLevel(numeric)
+    for name, floor in LIBRARY_FLOOR.items():
+        library = logging.getLogger(name)
+        library.setLevel(max(floor, numeric))
+        # FastStream gives its logger a coloured handler of its own at import; ours renders it.
+        library.handlers.clear()
+        library.propagate = True

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+from bus.limits import SharedSchema
 
 # Codes that are not money people spend: precious metals, testing and accounting units.
 _NOT_SPENDABLE = frozenset(
@@ -20,6 +22,17 @@ _NOT_SPENDABLE = frozenset(
 )
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 in any currency is beyond any personal expense
+MAX_PLACES = 4
+"""The most minor units any spendable currency has (CLF, UYW); KWD has 3, USD 2, JPY 0."""
+
+AMOUNT_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
+"""An amount a client writes: ASCII digits, at most 12 before the point (below MAX_AMOUNT) and
+MAX_PLACES after it, an optional leading ``-`` and nothing else (no ``+``, exponent, spaces or
+separators). Its currency may allow fewer decimals (see :func:`check_places`)."""
+POSITIVE_AMOUNT_PATTERN = r"^(?=[0-9.]*[1-9])[0-9]{1,12}(\.[0-9]{1,4})?$"
+""":data:`AMOUNT_PATTERN` greater than zero: what parsing it and :func:`check_positive` let
+through (the schema says it in one pattern)."""
+_WRITTEN = re.compile(AMOUNT_PATTERN)
 
 ROUNDING = ROUND_HALF_EVEN
 """The one rounding mode of every conversion (banker's rounding: halves go to the even digit,
@@ -56,7 +69,8 @@ def check_currency(code: str) -> str:
 
 
 def parse_amount(value: object) -> Decimal:
-    """Parse a decimal amount given as a JSON string (or int); floats are refused."""
+    """Parse a decimal amount given as a plain decimal string (or, from code, an int or a
+    Decimal); floats are refused, and so is any space around the digits."""
     if isinstance(value, (bool, float)):
         raise MoneyError('amounts are decimal strings such as "12.34", not floats')
     if isinstance(value, int):
@@ -64,7 +78,7 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, str):
-        text = value.strip()
+        text = value
         if len(text) > 32 or not _PLAIN_DECIMAL.fullmatch(text):
             raise MoneyError('amount must be a plain decimal string such as "12.34"')
         try:
@@ -76,6 +90,49 @@ def parse_amount(value: object) -> Decimal:
     if not amount.is_finite():
         raise MoneyError("amount must be finite")
     return amount
+
+
+def parse_written_amount(value: object) -> Decimal:
+    """An amount in a request: a JSON string matching :data:`AMOUNT_PATTERN`, nothing looser
+    (no JSON number, space, sign but a leading ``-``, exponent, or more than 12 digits before
+    the point and 4 after). Its decimals are kept as written ("12.500" has three), so that
+    :func:`check_places` can hold them to its currency. A Decimal from code counts by value."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise MoneyError("amount must be finite")
+        value = _by_value(value)
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, (bool, int, float)):
+        raise MoneyError('amounts are JSON strings such as "12.34", not numbers')
+    else:
+        raise MoneyError('amount must be a decimal string such as "12.34"')
+    if not _WRITTEN.fullmatch(text):
+        raise MoneyError(
+            'amount must be a plain decimal string such as "12.34": digits (at most 12 before '
+            "the point and 4 after it), an optional leading '-', no spaces, '+' or exponent"
+        )
+    return Decimal(text)
+
+
+def _by_value(amount: Decimal) -> Decimal:
+    """``amount`` without trailing zeros after the point (1500.00 -> 1500, 12.50 -> 12.5)."""
+    reduced = amount.normalize(_WIDE)
+    exponent = reduced.as_tuple().exponent
+    return reduced.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else reduced
+
+
+def check_places(amount: Decimal, currency: str) -> Decimal:
+    """:func:`check_precision` for an amount as a client wrote it: no more decimals than
+    ``currency`` has, trailing zeros included ("12.500" is refused for USD, "1.0" for JPY)."""
+    digits = minor_units(currency)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > digits:
+        raise MoneyError(
+            f"{currency} has {digits} decimal place{'s' if digits != 1 else ''}; got {amount}"
+        )
+    return check_precision(amount, currency)
 
 
 def check_positive(amount: Decimal) -> Decimal:
@@ -163,15 +220,51 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(_money_error_to_value_error(parse_amount)),
     PlainSerializer(format_amount, return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.34"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["12.34"]}),
 ]
-"""A decimal amount, a JSON string on the wire."""
+"""A decimal amount, a JSON string on the wire (what the API answers: rates have more digits)."""
 
-PositiveAmount = Annotated[Amount, AfterValidator(_money_error_to_value_error(check_positive))]
+
+PositiveAmount = Annotated[
+    Decimal,
+    BeforeValidator(_money_error_to_value_error(parse_written_amount)),
+    AfterValidator(_money_error_to_value_error(check_positive)),
+    PlainSerializer(format_amount, return_type=str, when_used="always"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": POSITIVE_AMOUNT_PATTERN,
+            "examples": ["12.34"],
+            "description": "A decimal string greater than zero, with no more decimals than its "
+            "currency has (USD 2: '12.5' and '12.50', not '12.500'; JPY 0; KWD 3).",
+        }
+    ),
+]
+"""An amount a client sends (an expense, a bill, a payment, a budget): see
+:data:`POSITIVE_AMOUNT_PATTERN` and :func:`check_places`."""
+
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(_money_error_to_value_error(parse_written_amount)),
+    PlainSerializer(format_amount, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["-1.50"]}),
+]
+"""A number a client sends that may be negative or zero (a split's share or adjustment)."""
+
+
+def _currency_schema() -> dict[str, Any]:
+    return {
+        "type": "string",
+        "enum": sorted(known_currencies()),
+        "description": "An ISO 4217 currency code in upper case.",
+        "examples": ["EUR"],
+    }
+
 
 CurrencyCode = Annotated[
     str,
     AfterValidator(_money_error_to_value_error(check_currency)),
-    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}),
+    SharedSchema("CurrencyCode", _currency_schema),
 ]
-"""An ISO 4217 currency code in upper case."""
+"""An ISO 4217 currency code in upper case, one of :func:`known_currencies`: its JSON Schema
+is the ``enum`` of them, one shared definition."""

@@ -15,6 +15,9 @@ async def connect_nats(settings: Settings, name: str) -> NATS:
     nc = NATS()
 
     async def on_disconnect() -> None:
+        if nc.is_closed:  # our own close (shutdown, a finished command): nothing went wrong
+            log.debug("nats_closed", name=name)
+            return
         log.warning("nats_disconnected", name=name)
 
     async def on_reconnect() -> None:

@@ -33,6 +33,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     outcome_wait_s: float = Field(3.0, description="How long a write waits for its outcome.")
     public_url: str | None = None
+    expect_actors: str = Field(
+        "accounts,budgets,currency,expenses,fraud,ocr,splits",
+        description="Actors /readyz requires to answer, comma separated (empty: none); "
+        "`ledgerbus up` sets the ones it runs.",
+    )
+    ready_timeout_s: float = Field(1.0, description="How long /readyz waits for each part.")
+    cors_origins: str = Field(
+        "",
+        description="Origins (scheme://host[:port]) allowed cross-origin access to REST and "
+        "Socket.IO, comma separated; empty: none.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or CIDRs of reverse proxies whose X-Forwarded-For names the "
+        "client, comma separated; empty: the peer is the client.",
+    )
 
     # Auth
     jwt_secret: SecretStr | None = Field(
@@ -90,10 +106,13 @@ class Settings(BaseSettings):
         True, description="Seed the rate store from the bundled ECB history when it is empty."
     )
     rates_max_age_days: int = Field(
-        30, description="A rate older than this (before the date asked for) counts as missing."
+        0,
+        ge=0,
+        description="Refuse (rate_missing) a rate older than this before the date asked for; "
+        "0: no limit, the latest known rate is used and marked stale.",
     )
     rates_stale_after_days: int = Field(
-        5, description="A quote whose rate is older than this is marked stale."
+        5, ge=0, description="A quote whose rate is older than this is marked stale."
     )
     rates_max_jump: float = Field(
         10.0, description="A new rate this many times above or below the last one is refused."
@@ -131,6 +150,10 @@ class Settings(BaseSettings):
     node_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
+    activity_log_interval_s: float = Field(
+        60.0,
+        description="How often each actor logs a summary of its work (each command is DEBUG).",
+    )
     failpoint: Literal["", "crash_after_commit"] = Field(
         "",
         description="Crash-recovery drills: `crash_after_commit` kills an actor between commit and publish.",

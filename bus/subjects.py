@@ -71,6 +71,15 @@ BALANCES_RPC = rpc_subject("splits", "balances")
 BUDGET_VIEWS_RPC = rpc_subject("budgets", "views")
 
 
+HEALTH_PREFIX = "health"
+
+
+def actor_health_subject(actor: str) -> str:
+    """Where an actor's processes answer readiness pings (core NATS, no queue group: any
+    process answering proves one is bound): ``'currency'`` -> ``health.actor.currency``."""
+    return f"{HEALTH_PREFIX}.actor.{actor}"
+
+
 def reply_inbox(node_id: str) -> str:
     """Wildcard a waiting node subscribes to once for all its outcomes."""
     return f"{REPLY_PREFIX}.{node_id}.*"

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 ReadyProbe = Callable[[], Awaitable[bool]]
 """Answers whether a child is ready; polled until true or the child's ready timeout passes."""
 
+PartsProbe = Callable[[], Awaitable[Mapping[str, str]]]
+"""The parts of a whole that are not ready yet, each with why; empty when all are."""
+
 _PR_SET_PDEATHSIG = 1
 COLOURS = ("36", "33", "35", "32", "34", "91", "96", "93")
 LINE_LIMIT = 1024 * 1024
@@ -29,7 +32,11 @@ def die_with_parent() -> None:
 
 @dataclass(frozen=True)
 class ChildSpec:
-    """One process to supervise. ``env`` is its whole environment (None inherits ours)."""
+    """One process to supervise. ``env`` is its whole environment (None inherits ours).
+
+    Children start in order, each stage ready before the next; consecutive children with the
+    same non-empty ``stage`` form one stage and start together.
+    """
 
     name: str
     argv: Sequence[str]
@@ -37,6 +44,7 @@ class ChildSpec:
     ready: ReadyProbe | None = None
     restart: bool = True
     ready_timeout_s: float = 60.0
+    stage: str = ""
 
 
 @dataclass(frozen=True)

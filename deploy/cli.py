@@ -14,6 +14,7 @@ import uvloop
 
 from bus.logging import configure_logging
 from bus.settings import Settings
+from deploy.targets import add_server_flags, with_server_flags
 
 T = TypeVar("T")
 
@@ -42,12 +43,15 @@ def _parser() -> argparse.ArgumentParser:
 
     edge = sub.add_parser("edge", help="the HTTP edge (with Socket.IO unless --no-realtime)")
     edge.add_argument("--no-realtime", action="store_true")
-    sub.add_parser("realtime", help="a Socket.IO node alone")
+    add_server_flags(edge, nats=True, mongo=True)
+    realtime = sub.add_parser("realtime", help="a Socket.IO node alone")
+    add_server_flags(realtime, nats=True, mongo=True)
 
     from actors.registry import ACTORS
 
     actor = sub.add_parser("actor", help="one actor process (start more to scale it)")
     actor.add_argument("name", choices=sorted(ACTORS))
+    add_server_flags(actor, nats=True, mongo=True)
 
     replay = sub.add_parser("replay", help="stream a JetStream stream's history as JSON lines")
     replay.add_argument("--stream", choices=["commands", "events"], required=True)
@@ -60,25 +64,33 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--from-seq", type=int)
     replay.add_argument("--subject", help="filter, e.g. 'evt.user.*.expense.>'")
     replay.add_argument("--out", type=Path, help="file to write (default stdout)")
+    add_server_flags(replay, nats=True, mongo=False)
 
     dlq = sub.add_parser("dlq", help="dead letters")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
-    dlq_sub.add_parser("list")
+    add_server_flags(dlq_sub.add_parser("list"), nats=False, mongo=True)
     redrive = dlq_sub.add_parser("redrive")
     redrive.add_argument("ids", nargs="*", help="dead letter ids (default: all waiting)")
+    add_server_flags(redrive, nats=True, mongo=True)
 
     rates = sub.add_parser("rates", help="exchange rates: refresh, set, show")
     rates_sub = rates.add_subparsers(dest="rates_command", required=True)
-    rates_sub.add_parser("refresh", help="fetch from the configured provider now")
+    add_server_flags(
+        rates_sub.add_parser("refresh", help="fetch from the configured provider now"),
+        nats=True,
+        mongo=False,
+    )
     set_rates = rates_sub.add_parser("set", help="an operator's rates for a day (per 1 EUR)")
     set_rates.add_argument("day", type=date.fromisoformat)
     set_rates.add_argument("rates", nargs="+", metavar="CUR=RATE")
     set_rates.add_argument("--force", action="store_true", help="accept a large jump")
     set_rates.add_argument("--note")
+    add_server_flags(set_rates, nats=True, mongo=False)
     show_rates = rates_sub.add_parser("show", help="a day's rates against a base")
     show_rates.add_argument("--base", default="EUR")
     show_rates.add_argument("--date", type=date.fromisoformat)
     show_rates.add_argument("--symbols", help="comma separated")
+    add_server_flags(show_rates, nats=True, mongo=False)
 
     ocr = sub.add_parser("ocr", help="receipt reading: accuracy on generated receipts")
     ocr.add_argument("ocr_command", choices=["evaluate"])
@@ -92,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument(
         "what", choices=["budgets"], help="budgets: every budget's spending, compared with live"
     )
+    add_server_flags(rebuild, nats=False, mongo=True)
     asyncapi = sub.add_parser("asyncapi", help="print the bus's AsyncAPI document")
     asyncapi.add_argument("--out", type=Path)
 
@@ -102,8 +115,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``ledgerbus`` command; its exit code. A Ctrl-C that lands before a process has
+    installed its own signal handling (while it is still loading) ends it quietly with 130."""
+    try:
+        return _command(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _command(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    settings = with_server_flags(Settings(), args)
     configure_logging(settings.log_level, settings.log_format, process=args.command)
     if args.command == "up":
         from actors.registry import ACTORS

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import IO
 
 from bus.envelopes import utcnow
-from bus.nats_conn import connect_nats
 from bus.settings import Settings
-from storage.database import connect
+from deploy.targets import open_database, open_nats
 from storage.dead_letters import DeadLetterStore
 
 
 async def list_letters(settings: Settings, out: IO[str], limit: int = 100) -> int:
-    database = await connect(settings)
+    database = await open_database(settings)
     try:
         letters = await DeadLetterStore().pending(limit)
         for letter in letters:
@@ -34,8 +33,8 @@ async def redrive(settings: Settings, ids: list[str], out: IO[str]) -> int:
     The command keeps its command id: if it was in fact applied meanwhile, the actor replays the
     stored outcome and changes nothing.
     """
-    database = await connect(settings)
-    nc = await connect_nats(settings, "dlq")
+    database = await open_database(settings)
+    nc = await open_nats(settings, "dlq")
     store = DeadLetterStore()
     count = 0
     try:

@@ -13,16 +13,16 @@ from typing import IO, Any
 from bus.client import CommandSender, build_command
 from bus.conversions import RatesQuery, RatesTable
 from bus.envelopes import Outcome
-from bus.nats_conn import connect_nats
 from bus.rpc import QueryFailed, QueryUnavailable, ask
 from bus.settings import Settings
 from bus.subjects import RATES_RPC
+from deploy.targets import open_nats
 
 
 async def _send(
     settings: Settings, command_type: str, payload: dict[str, Any], wait_s: float
 ) -> Outcome | None:
-    nc = await connect_nats(settings, "rates-cli")
+    nc = await open_nats(settings, "rates-cli")
     sender = CommandSender(nc, settings.node_id, _no_lookup)
     await sender.start()
     try:
@@ -78,7 +78,7 @@ async def set_rates(
 async def show(
     settings: Settings, base: str, on: date | None, symbols: list[str] | None, out: IO[str]
 ) -> int:
-    nc = await connect_nats(settings, "rates-cli")
+    nc = await open_nats(settings, "rates-cli")
     try:
         query = RatesQuery.model_validate({"base": base, "date": on, "symbols": symbols})
         table = await ask(nc, RATES_RPC, query, RatesTable, settings.rpc_timeout_s)

@@ -30,9 +30,10 @@ from bus.envelopes import utcnow
 from bus.fx import MissingRate
 from bus.ids import new_id
 from bus.settings import Settings
+from deploy.targets import open_database
 from storage.budget_reads import budget_entity
 from storage.budgets import BudgetDoc, BudgetRebuildDoc, BudgetTallyDoc
-from storage.database import Database, connect
+from storage.database import Database
 from storage.documents import EventRecord
 from storage.rates import RatesReader
 
@@ -134,8 +135,10 @@ async def rebuild_budgets(
     (and closes) its own database unless one is given."""
     own = database is None
     if database is None:
-        database = await connect(settings)
-    reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        database = await open_database(settings)
+    reader = RatesReader(
+        settings.rates_max_age_days, settings.rates_reload_s, settings.rates_stale_after_days
+    )
     try:
         await reader.refresh(force=True)
 

@@ -9,9 +9,9 @@ from typing import IO, Any
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from bus.nats_conn import connect_nats
 from bus.settings import Settings
 from bus.subjects import COMMANDS_STREAM, EVENTS_STREAM
+from deploy.targets import open_nats
 
 STREAMS = {"commands": COMMANDS_STREAM, "events": EVENTS_STREAM}
 
@@ -62,7 +62,7 @@ async def replay(
 ) -> int:
     """Write every message up to the stream's current end; return how many were written."""
     name = STREAMS[stream]
-    nc = await connect_nats(settings, "replay")
+    nc = await open_nats(settings, "replay", progress)
     written = 0
     try:
         js = nc.jetstream()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import structlog
@@ -58,31 +58,52 @@ def build_web_app(
     return app
 
 
-async def _wait_for_signal() -> None:
+def _stop_requested() -> asyncio.Event:
+    """An event set by the first SIGINT/SIGTERM, listening from now on: a signal that arrives
+    while the process is still starting stops it cleanly instead of killing it mid-start."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def _start_unless_stopped(start: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``start`` unless a stop is asked first (then cancel it); whether it finished."""
+    starting = asyncio.ensure_future(start)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not starting.done():
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        return False
+    starting.result()  # a failed start raises here
+    return True
 
 
 async def run_web(settings: Settings, *, edge: bool, realtime: bool) -> None:
     """Serve until SIGINT/SIGTERM, then stop accepting, finish requests in hand and close."""
+    stop = _stop_requested()
     app = build_web_app(settings, edge=edge, realtime=realtime)
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=settings.drain_timeout_s
     )
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_address=True)
-    await site.start()
-    log.info(
-        "web_started",
-        url=f"http://{settings.http_host}:{settings.http_port}",
-        edge=edge,
-        realtime=realtime,
-    )
+
+    async def start() -> None:
+        await runner.setup()
+        site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_address=True)
+        await site.start()
+        log.info(
+            "web_started",
+            url=f"http://{settings.http_host}:{settings.http_port}",
+            edge=edge,
+            realtime=realtime,
+        )
+
     try:
-        await _wait_for_signal()
+        if await _start_unless_stopped(start(), stop):
+            await stop.wait()
     finally:
         log.info("web_draining")
         await runner.cleanup()
@@ -94,11 +115,12 @@ async def run_actor(settings: Settings, name: str) -> None:
     from actors.app import ActorProcess
     from actors.registry import ACTORS
 
+    stop = _stop_requested()
     database = await connect(settings)
     process = ActorProcess(ACTORS[name], settings, database)
     try:
-        await process.start()
-        await _wait_for_signal()
+        if await _start_unless_stopped(process.start(), stop):
+            await stop.wait()
     finally:
         await process.stop()
         await database.close()

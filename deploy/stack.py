@@ -1,8 +1,11 @@
 """``ledgerbus up``: the whole embedded stack on one machine, under one supervisor.
 
-Order matters: NATS and SecantusDB first, then the edge (HTTP and Socket.IO), then one process
-per actor, each started once the one before it answers its readiness probe. Everything keeps its
-data under one directory, reused across restarts.
+Order matters: NATS and SecantusDB first, then the edge (HTTP and Socket.IO) with the currency
+actor and every actor that does not read rates, then those that load the rate store as they
+start (the currency actor seeds it); each stage starts once the one before it answers its
+readiness probes (an actor's: its ping, see :mod:`deploy.probes`). Only when the edge's own
+``/readyz`` is 200 does ``up`` say it is ready; while waiting it says for what. Everything keeps
+its data under one directory, reused across restarts.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec
@@ -28,6 +32,7 @@ from deploy.embedded import (
     nats_is_ready,
     require_free_port,
 )
+from deploy.probes import ActorPings, readyz_missing
 from deploy.supervisor import ChildSpec, ReadyProbe, Supervisor
 
 EXIT_CONFIG_ERROR = 2
@@ -35,6 +40,9 @@ STOP_MARGIN_S = 5.0
 """Added to ``drain_timeout_s``: a child gets this long past its drain before SIGKILL."""
 
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+RATE_READERS = ("budgets", "expenses", "splits")
+"""Actors that load the rate store as they start: they start once the currency actor (which
+seeds it) is ready; every other actor starts beside the edge."""
 P = ParamSpec("P")
 
 
@@ -118,36 +126,68 @@ def _in_thread(check: Callable[P, bool], *args: P.args, **kwargs: P.kwargs) -> R
 
 
 def child_specs(
-    layout: StackLayout, actors: Sequence[str], env: Mapping[str, str]
+    layout: StackLayout,
+    actors: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    pings: ActorPings | None = None,
 ) -> list[ChildSpec]:
-    """Servers, then the edge, then one process per actor, each with its readiness probe."""
+    """Servers, then the edge with the actors that need no rates, then those that read rates
+    (after the currency actor seeds them), each stage started together with its readiness
+    probes (an actor's is its ping, given ``pings``). The edge's ``/readyz`` expects exactly the
+    actors listed."""
     cli = [sys.executable, "-m", "deploy.cli"]
+    edge_env = {**env, "LEDGERBUS_EXPECT_ACTORS": ",".join(sorted(set(actors)))}
     specs = [
         ChildSpec(
             name="nats",
             argv=layout.nats.command(),
             env=env,
             ready=_in_thread(nats_is_ready, layout.nats),
+            stage="servers",
         ),
         ChildSpec(
             name="mongo",
             argv=layout.mongo.command(),
             env=env,
             ready=_in_thread(mongo_is_ready, layout.mongo),
+            stage="servers",
         ),
         ChildSpec(
             name="edge",
             argv=[*cli, "edge"],
-            env=env,
+            env=edge_env,
             ready=_in_thread(http_ok, f"{layout.http_base}/healthz"),
+            stage="edge",
         ),
     ]
-    specs += [ChildSpec(name=f"actor:{a}", argv=[*cli, "actor", a], env=env) for a in actors]
+    later = set(RATE_READERS) if "currency" in actors else set()
+    ordered = [a for a in actors if a not in later] + [a for a in actors if a in later]
+    specs += [
+        ChildSpec(
+            name=f"actor:{a}",
+            argv=[*cli, "actor", a],
+            env=env,
+            ready=pings.probe(a) if pings is not None else None,
+            stage="actors" if a in later else "edge",
+        )
+        for a in ordered
+    ]
     return specs
 
 
-def banner(layout: StackLayout) -> str:
-    """What a person needs to start using the running stack."""
+def stack_ready(layout: StackLayout) -> Callable[[], Awaitable[dict[str, str]]]:
+    """The stack's readiness: the parts its edge's ``/readyz`` names missing (none: ready)."""
+    url = f"{layout.http_base}/readyz"
+
+    async def missing() -> dict[str, str]:
+        return await asyncio.to_thread(readyz_missing, url)
+
+    return missing
+
+
+def banner(layout: StackLayout, seconds: float | None = None) -> str:
+    """What a person needs to start using the running stack (once it is ready)."""
     http = layout.http_base
     ws = http.replace("http://", "ws://", 1)
     rows = [
@@ -160,7 +200,8 @@ def banner(layout: StackLayout) -> str:
         ("MongoDB", layout.mongo.url),
         ("Data dir", str(layout.data_dir)),
     ]
-    lines = ["", "ledgerbus is up", *(f"  {label:<13} {value}" for label, value in rows)]
+    took = f" (in {seconds:.1f} s)" if seconds is not None else ""
+    lines = ["", f"ledgerbus is ready{took}", *(f"  {label:<13} {value}" for label, value in rows)]
     return "\n".join([*lines, "", "Ctrl-C to stop", ""])
 
 
@@ -179,6 +220,7 @@ async def run_up(
     0 after a requested stop, 1 if a part failed to start or kept crashing, 2 if a port is
     taken or a server is not installed (nothing is started then).
     """
+    started = time.monotonic()
     layout = make_layout(
         settings,
         http_port=settings.http_port if http_port is None else http_port,
@@ -204,10 +246,16 @@ async def run_up(
         else ensure_jwt_secret(layout.data_dir)
     )
     env = child_environment(os.environ, layout, secret)
+    pings = ActorPings(layout.nats.url)
     supervisor = Supervisor(
-        child_specs(layout, actors, env), grace_s=settings.drain_timeout_s + STOP_MARGIN_S
+        child_specs(layout, actors, env, pings=pings),
+        grace_s=settings.drain_timeout_s + STOP_MARGIN_S,
+        ready=stack_ready(layout),
+        on_stop=pings.close,  # before NATS stops
     )
-    code = await supervisor.run(on_ready=lambda: print(banner(layout), flush=True))
+    code = await supervisor.run(
+        on_ready=lambda: print(banner(layout, time.monotonic() - started), flush=True)
+    )
     if supervisor.failure is not None:
         print(f"ledgerbus up: {supervisor.failure}", file=sys.stderr)
     return code

@@ -1,11 +1,12 @@
 """An asyncio supervisor for the processes of one machine: start in order, restart, stop cleanly.
 
-Children start one at a time, each awaited until its readiness probe holds, so servers are up
-before the processes that use them. Their merged output is re-printed with a name prefix. A child
-that dies is restarted with capped exponential backoff unless it keeps crashing, which stops
-everything. Stopping goes in reverse order, SIGTERM then SIGKILL after a grace period; children
-run in their own process group (a terminal's Ctrl-C reaches only us, so the order holds) and on
-Linux are told to die with us, so a killed supervisor leaves no orphans.
+Children start in stages (see :mod:`deploy.startup`), each ready before the next, so servers are
+up before the processes that use them; then the whole's readiness check, if any, must hold. Their
+merged output is re-printed with a name prefix. A child that dies is restarted with capped
+exponential backoff unless it keeps crashing, which stops everything. Stopping goes in reverse
+order (each stage at once), SIGTERM then SIGKILL after a grace period; children run in their
+own process group (a terminal's Ctrl-C reaches only us, so the order holds) and on Linux are
+told to die with us, so a killed supervisor leaves no orphans.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TextIO
 
 import structlog
@@ -27,15 +28,19 @@ from deploy.children import (
     Child,
     ChildFailedError,
     ChildSpec,
+    PartsProbe,
     ReadyProbe,
     RestartPolicy,
     die_with_parent,
     prefix_for,
 )
+from deploy.startup import await_all, await_ready, await_whole, stages
+from deploy.waiting import WaitingLog
 
 __all__ = [
     "ChildFailedError",
     "ChildSpec",
+    "PartsProbe",
     "ReadyProbe",
     "RestartPolicy",
     "Supervisor",
@@ -56,7 +61,13 @@ class Supervisor:
         policy: RestartPolicy | None = None,
         out: TextIO | None = None,
         probe_interval_s: float = 0.2,
+        ready: PartsProbe | None = None,
+        ready_timeout_s: float = 60.0,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
+        say_every_s: float = 5.0,
     ) -> None:
+        """``ready``: the whole's readiness, awaited after the children's; ``on_stop``: run
+        first when stopping; ``say_every_s``: how often a wait is said again."""
         self._out = out if out is not None else sys.stdout
         colour = self._out.isatty()
         width = max([10, *(len(s.name) + 1 for s in specs)])
@@ -67,6 +78,11 @@ class Supervisor:
         self._grace_s = grace_s
         self._policy = policy or RestartPolicy()
         self._probe_interval_s = probe_interval_s
+        self._ready = ready
+        self._ready_timeout_s = ready_timeout_s
+        self._on_stop = on_stop
+        self._say_every_s = say_every_s
+        self._waiting = WaitingLog(self._say, every_s=say_every_s)
         self._stopping = False
         self._done = asyncio.Event()
         self._stop_lock = asyncio.Lock()
@@ -77,11 +93,21 @@ class Supervisor:
         return {c.spec.name: c.process.pid for c in self._children if c.process and c.alive}
 
     async def start(self) -> None:
-        """Start every child in order, each ready before the next; raise ChildFailedError."""
-        for child in self._children:
-            await self._spawn(child)
-            await self._await_ready(child)
-            child.watcher = asyncio.create_task(self._watch(child))
+        """Start every stage in order, each ready before the next, then await the whole's
+        readiness; raise ChildFailedError."""
+        for stage in stages(self._children):
+            for child in stage:
+                await self._spawn(child)
+            await await_all([self._await_ready(child) for child in stage])
+            for child in stage:
+                child.watcher = asyncio.create_task(self._watch(child))
+        if self._ready is not None:
+            await await_whole(
+                self._ready,
+                WaitingLog(self._say, every_s=self._say_every_s),
+                self._ready_timeout_s,
+                self._probe_interval_s,
+            )
 
     async def wait(self) -> None:
         """Return once a stop is requested or a child has failed for good."""
@@ -98,17 +124,21 @@ class Supervisor:
             child.signal(signal.SIGKILL)
 
     async def stop(self) -> None:
-        """Stop children in reverse order: SIGTERM, then SIGKILL after the grace period."""
+        """Stop stages in reverse order: SIGTERM, then SIGKILL after the grace period."""
         self._stopping = True
         self._done.set()
         async with self._stop_lock:
+            if self._on_stop is not None:
+                hook, self._on_stop = self._on_stop, None
+                with contextlib.suppress(Exception):
+                    await hook()
             watchers = [c.watcher for c in self._children if c.watcher is not None]
             watchers = [w for w in watchers if w is not asyncio.current_task()]
             for watcher in watchers:
                 watcher.cancel()
             await asyncio.gather(*watchers, return_exceptions=True)
-            for child in reversed(self._children):
-                await self._stop_child(child)
+            for stage in reversed(stages(self._children)):  # a stage's children together
+                await asyncio.gather(*(self._stop_child(child) for child in stage))
 
     async def run(self, on_ready: Callable[[], None] | None = None, *, signals: bool = True) -> int:
         """Start, call ``on_ready``, wait for a signal or a fatal failure, stop; the exit code.
@@ -146,6 +176,14 @@ class Supervisor:
         return 0
 
     # --- internals -----------------------------------------------------------------------------
+
+    async def _await_ready(self, child: Child) -> None:
+        await await_ready(child, self._waiting, self._probe_interval_s, self._drain)
+
+    def _say(self, line: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # our stdout closed: nothing to tell
+            self._out.write(f"{line}\n")
+            self._out.flush()
 
     def _on_signal(self) -> None:
         # act before logging: our own stdout may be a closed pipe
@@ -202,27 +240,6 @@ class Supervisor:
             with contextlib.suppress(OSError, ValueError):  # our stdout closed: keep draining
                 self._out.write(f"{child.prefix}{line}\n")
                 self._out.flush()
-
-    async def _await_ready(self, child: Child) -> None:
-        probe, process = child.spec.ready, child.process
-        assert process is not None
-        deadline = time.monotonic() + child.spec.ready_timeout_s
-        while True:
-            if process.returncode is not None:
-                await self._drain(child)
-                raise ChildFailedError(
-                    f"{child.spec.name} exited with code {process.returncode} before it was "
-                    f"ready; its output ends with:\n{child.output_tail()}"
-                )
-            if probe is None or await _probe_ok(probe):
-                return
-            if time.monotonic() >= deadline:
-                raise ChildFailedError(
-                    f"{child.spec.name} was not ready after {child.spec.ready_timeout_s:.0f} s; "
-                    f"its output ends with:\n{child.output_tail()}"
-                )
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(process.wait(), self._probe_interval_s)
 
     async def _watch(self, child: Child) -> None:
         """Wait for the child to exit; restart it or end the supervisor."""
@@ -287,10 +304,3 @@ class Supervisor:
             await asyncio.wait_for(asyncio.shield(child.pump), 2.0)
         except TimeoutError:
             child.pump.cancel()
-
-
-async def _probe_ok(probe: ReadyProbe) -> bool:
-    try:
-        return bool(await probe())
-    except Exception:
-        return False

@@ -13,6 +13,17 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from bus.limits import MAX_SEQ
+from http_edge.openapi_parts import (
+    CURSOR_DESCRIPTION,
+    ERRORS,
+    PENDING,
+    header_parameter,
+    path_parameter,
+    query_schema,
+    receipt_upload_body,
+)
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COMMAND_HEADERS = ("Idempotency-Key", "Prefer", "X-Device-Id")
 """What every route that sends a command honours (see ``http_edge.dispatch``)."""
@@ -37,6 +48,8 @@ class Operation:
     headers: tuple[str, ...] = ()
     command: bool = False  # sends a command: COMMAND_HEADERS, and 202 / 429 / 503 answers
     pending: bool = False  # may answer 202 while something is not done yet
+    description: str = ""  # what the summary cannot say (behaviour a client must know)
+    upload: bool = False  # the body is the receipt upload form (multipart/form-data)
 
 
 @dataclass
@@ -83,6 +96,7 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
         },
         "required": ["type", "title", "status", "code", "detail"],
     }
+    schemas["Pending"] = PENDING
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         entry: dict[str, Any] = {
@@ -90,27 +104,9 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
             "tags": [op.tag],
             "operationId": op.handler.__name__,
         }
-        params: list[dict[str, Any]] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_params(op.path)
-        ]
-        if op.query is not None:
-            query_schema = op.query.model_json_schema(by_alias=True)
-            required = set(query_schema.get("required", []))
-            for name, prop in query_schema["properties"].items():
-                params.append(
-                    {
-                        "name": name,
-                        "in": "query",
-                        "required": name in required,
-                        "description": prop.pop("description", ""),
-                        "schema": prop,
-                    }
-                )
-        params += [
-            {"name": h, "in": "header", "required": False, "schema": {"type": "string"}}
-            for h in op.headers
-        ]
+        if op.description:
+            entry["description"] = op.description
+        params = _parameters(op)
         if params:
             entry["parameters"] = params
         if op.body is not None:
@@ -118,27 +114,11 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
                 "required": True,
                 "content": {"application/json": {"schema": _body_schema(op, op.body, schemas)}},
             }
-        ok: dict[str, Any] = {"description": "OK" if op.status != 204 else "No Content"}
-        if op.response is not None:
-            ok["content"] = {"application/json": {"schema": _ref(op.response.__name__)}}
-        responses: dict[str, Any] = {str(op.status): ok}
-        if op.command or op.pending:
-            responses["202"] = {
-                "description": "Accepted; the outcome is at /v1/commands/{command_id}"
-            }
-        problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
-        codes = {
-            *op.errors,
-            *((401,) if op.auth else ()),
-            *((400, 413, 415, 422) if op.body else ()),
-            *((422,) if op.query else ()),
-            *((429, 503) if op.command else ()),
-        }
-        for code in sorted(codes):
-            responses[str(code)] = {"description": "Problem", **problem}
+        elif op.upload:
+            entry["requestBody"] = receipt_upload_body()
         if op.auth:
             entry["security"] = [{"bearer": []}]
-        entry["responses"] = responses
+        entry["responses"] = _responses(op, params)
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
@@ -151,6 +131,65 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
             },
         },
     }
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params = [path_parameter(name) for name in _path_params(op.path)]
+    if op.query is not None:
+        query_schema_ = op.query.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}"
+        )
+        required = set(query_schema_.get("required", []))
+        for name, prop in query_schema_["properties"].items():
+            params.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "description": prop.pop("description", "")
+                    or (CURSOR_DESCRIPTION if name == "cursor" else ""),
+                    "schema": query_schema(name, prop),
+                }
+            )
+    return params + [header_parameter(h) for h in op.headers]
+
+
+def _responses(op: Operation, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every answer the edge can give this operation: its own, and those of what it reads."""
+    ok: dict[str, Any] = {"description": "OK" if op.status != 204 else "No Content"}
+    if op.response is not None:
+        ok["content"] = {"application/json": {"schema": _ref(op.response.__name__)}}
+    responses: dict[str, Any] = {str(op.status): ok}
+    if op.upload:
+        responses["200"] = {
+            "description": "This file was uploaded before: its receipt",
+            "content": ok.get("content", {}),
+        }
+    if (op.command or op.pending) and op.status != 202:
+        responses["202"] = {
+            "description": "Accepted; the outcome is at /v1/commands/{command_id}",
+            "content": {"application/json": {"schema": _ref("Pending")}},
+        }
+    where = {p["in"] for p in params}
+    has_body = op.body is not None or op.upload
+    codes = {
+        *op.errors,
+        *((401,) if op.auth else ()),
+        *((400,) if has_body or where else ()),  # bad JSON or header; a request line too long
+        *((404,) if "path" in where else ()),  # a path id that is malformed or unknown
+        *((409,) if "If-Match" in op.headers else ()),
+        *((422,) if "Idempotency-Key" in op.headers else ()),  # a key reused for another body
+        *((413, 415, 422) if has_body else ()),
+        *((422,) if "query" in where else ()),
+        *((429, 503) if op.command else ()),
+        *((503,) if op.auth or has_body else ()),  # MongoDB or NATS unreachable
+    }
+    problem = {"application/problem+json": {"schema": _ref("Problem")}}
+    for code in sorted(codes):
+        responses[str(code)] = {"description": ERRORS.get(code, "Problem"), "content": problem}
+    if "400" in responses:  # aiohttp's own answer to a request line it will not read
+        responses["400"]["content"] = {**problem, "text/plain": {"schema": {"type": "string"}}}
+    return responses
 
 
 def _body_schema(op: Operation, model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -166,9 +205,8 @@ def _body_schema(op: Operation, model: type[BaseModel], schemas: dict[str, Any])
         body.pop("required", None)
     if op.versioned:
         body["properties"]["expected_version"] = {
-            "type": "integer",
-            "minimum": 0,
-            "description": 'The version this change expects; or send `If-Match: "<version>"`.',
+            "anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_SEQ}, {"type": "null"}],
+            "description": 'The version this change expects (null: none); or send `If-Match: "<version>"`.',
         }
     body["title"] = f"{name}Body"
     schemas[f"{name}Body"] = body

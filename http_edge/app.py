@@ -25,11 +25,14 @@ from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from http_edge.api import PRINCIPAL, Handler, Operation
 from http_edge.context import RESOURCES, SESSION_GATE, SETTINGS, EdgeResources
+from http_edge.cors import allowed_origins, cors_middleware, install_cors
 from http_edge.dispatch import WRITE_LIMITER
+from http_edge.headers import install_security_headers
+from http_edge.openapi_parts import route_path
 from http_edge.problems import Problem
 from http_edge.routes import API
 from http_edge.routes.system import ASYNCAPI, AsyncApiSource
-from http_edge.security import SessionGate, authenticate
+from http_edge.security import SessionGate, authenticate, trusted_networks
 from storage.queries import BadCursor, TooMany
 
 log = structlog.get_logger(__name__)
@@ -108,7 +111,13 @@ def create_edge(
     limiter: RateLimiter | None = None,
 ) -> web.Application:
     """The aiohttp app; with ``routes=False`` only health and readiness (a realtime-only node)."""
-    app = web.Application(middlewares=[problems], client_max_size=settings.max_body_bytes)
+    origins = allowed_origins(settings.cors_origins)
+    trusted_networks(settings.trusted_proxies)  # a bad entry stops the process here, at start
+    app = web.Application(
+        middlewares=[cors_middleware(origins), problems], client_max_size=settings.max_body_bytes
+    )
+    install_security_headers(app)
+    install_cors(app, origins)
     app[SETTINGS] = settings
     app[RESOURCES] = resources
     app[SESSION_GATE] = SessionGate()
@@ -120,5 +129,5 @@ def create_edge(
         if not routes and op.path not in ("/healthz", "/readyz"):
             continue
         handler = _protected(op, settings) if op.auth else op.handler
-        app.router.add_route(op.method, op.path, handler, name=op.handler.__name__)
+        app.router.add_route(op.method, route_path(op.path), handler, name=op.handler.__name__)
     return app

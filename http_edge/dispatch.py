@@ -23,11 +23,28 @@ from storage.documents import ProcessedCommand
 
 log = structlog.get_logger(__name__)
 
+STATE_CONFLICTS = (
+    "already_member",
+    "balance_open",
+    "category_archived",
+    "group_archived",
+    "group_full",
+    "insufficient_savings",
+    "last_member",
+    "limit_reached",
+    "nothing_owed",
+    "owner_stays",
+    "use_leave",
+)
+"""Refusals of a well-formed request because of what is stored now (the request may succeed
+later, or did before): 409 with their own code, not 422, which says the request itself is wrong."""
 STATUS_OF_CODE = {
     "validation": 422,
     "idempotency_mismatch": 422,
     "conflict": 409,
+    **dict.fromkeys(STATE_CONFLICTS, 409),
     "not_found": 404,
+    "not_member": 404,
     "forbidden": 403,
     "internal": 500,
 }
@@ -63,7 +80,7 @@ def outcome_response(outcome: Outcome, created: bool, location: str | None = Non
         )
     code = outcome.code or "internal"
     extra: dict[str, Any] = {"command_id": outcome.command_id}
-    if code == "conflict" and outcome.entity is not None:
+    if STATUS_OF_CODE.get(code) == 409 and outcome.entity is not None:
         extra["current"] = outcome.entity
     errors = [{"loc": ["body", *e.loc], "msg": e.msg, "type": code} for e in outcome.errors]
     raise Problem(

@@ -23,10 +23,8 @@ from bus.conversions import (
 )
 from bus.entities import Expense
 from bus.money import round_to_currency
-from bus.rpc import QueryFailed, QueryUnavailable, ask
 from bus.subjects import CONVERT_RPC
-from http_edge.context import resources_of, settings_of
-from http_edge.problems import Problem
+from http_edge.queries import ask_actor
 from http_edge.schemas import (
     CategoryTotal,
     CurrencyTotal,
@@ -40,20 +38,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def ask_currency(request: web.Request, subject: str, query: BaseModel, answer: type[M]) -> M:
-    """One query to the currency actor, its failures in HTTP terms (503 if nothing answers)."""
-    try:
-        return await ask(
-            resources_of(request).nc, subject, query, answer, settings_of(request).rpc_timeout_s
-        )
-    except QueryUnavailable as exc:
-        raise Problem(
-            503,
-            "unavailable",
-            f"currency conversion is unavailable right now ({exc}); retry shortly",
-            headers={"Retry-After": "2"},
-        ) from exc
-    except QueryFailed as exc:
-        raise Problem(422, exc.code, exc.message) from exc
+    """One query to the currency actor, its failures in HTTP terms (``http_edge.queries``)."""
+    return await ask_actor(request, subject, query, answer, what="currency conversion")
 
 
 async def convert_many(

@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bus.entities import Group, GroupExpense, Invite, Settlement
-from bus.groups import BalanceDecision
-from bus.limits import AwareDatetime, Day, EntityId, ShortText
+from bus.groups import BalanceDecision, InviteTtl, InviteUses
+from bus.limits import MAX_SEQ, AwareDatetime, Day, EntityId, ShortText
 from http_edge.schemas import PageQuery, Strict
 
 
@@ -36,8 +36,8 @@ class LeaveBody(Strict):
 
 
 class InviteBody(Strict):
-    expires_in_s: int = Field(7 * 24 * 3600, ge=60, le=30 * 24 * 3600)
-    max_uses: int = Field(1, ge=1, le=1000)
+    expires_in_s: InviteTtl = 7 * 24 * 3600
+    max_uses: InviteUses = 1
 
 
 class InviteCreated(Invite):
@@ -100,7 +100,7 @@ class GroupStats(BaseModel):
 
 class ActivityQuery(Strict):
     limit: int = Field(50, ge=1, le=200)
-    before: int | None = Field(None, ge=1, description="Continue below this `seq`.")
+    before: int | None = Field(None, ge=1, le=MAX_SEQ, description="Continue below this `seq`.")
 
 
 class ActivityPage(BaseModel):

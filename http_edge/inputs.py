@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from bus.limits import EntityId
+from bus.limits import MAX_SEQ, EntityId
 from http_edge.problems import Problem, invalid
 
 M = TypeVar("M", bound=BaseModel)
-_VERSION = re.compile(r"[0-9]{1,18}")
+_VERSION = re.compile(r"[0-9]{1,16}")
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
 
 
@@ -64,32 +64,47 @@ def query(request: web.Request, model: type[M]) -> M:
 
 
 def expected_version(request: web.Request, data: dict[str, Any] | None = None) -> int | None:
-    """The version a write expects: `If-Match: "3"` (or `W/"3"`), or `expected_version` in the body."""
+    """The version a write expects: `If-Match: "3"` (or `W/"3"`), or `expected_version` in the
+    body (a JSON integer) or the query string; 0..MAX_SEQ."""
     header = request.headers.get("If-Match")
     from_body = data.pop("expected_version", None) if data is not None else None
     if header:
         text = header.strip().removeprefix("W/").strip('"')
-        if not _VERSION.fullmatch(text):
-            raise Problem(400, "bad_precondition", 'If-Match must be an entity version such as "3"')
+        if not _VERSION.fullmatch(text) or int(text) > MAX_SEQ:
+            raise Problem(
+                400,
+                "bad_precondition",
+                f'If-Match must be an entity version such as "3" (0..{MAX_SEQ})',
+            )
         return int(text)
+    where = "body"
     if from_body is None and request.query.get("expected_version"):
-        from_body = request.query["expected_version"]
+        from_body, where = request.query["expected_version"], "query"
     if from_body is None:
         return None
-    if isinstance(from_body, bool) or not _VERSION.fullmatch(str(from_body)):
+    written = from_body if where == "query" else _json_integer(from_body)
+    if not isinstance(written, str) or not _VERSION.fullmatch(written) or int(written) > MAX_SEQ:
         raise Problem(
             422,
             "validation",
-            "expected_version must be a non-negative integer",
+            f"expected_version must be an integer 0..{MAX_SEQ}",
             errors=[
                 {
-                    "loc": ["body", "expected_version"],
-                    "msg": "must be an integer",
+                    "loc": [where, "expected_version"],
+                    "msg": f"must be an integer 0..{MAX_SEQ}",
                     "type": "int_type",
                 }
             ],
         )
-    return int(from_body)
+    return int(written)
+
+
+def _json_integer(value: object) -> str | None:
+    """A JSON integer's digits (``3``, or ``3.0``: JSON Schema's ``integer`` includes it); None
+    for anything else (a string, a boolean, a fraction)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def validate(model: type[M], data: dict[str, Any], where: str = "body") -> M:

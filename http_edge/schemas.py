@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bus.entities import Category, Expense, Trip, User
-from bus.limits import Day, Email, EntityId, Name, Timezone
+from bus.limits import Day, Email, EntityId, Name, Timezone, Version
 from bus.money import Amount, CurrencyCode
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -99,7 +99,9 @@ class CategoryQuery(Strict):
 
 
 class VersionQuery(Strict):
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Version | None = Field(
+        None, description='The version this change expects; or send `If-Match: "<version>"`.'
+    )
 
 
 class DisplayValue(BaseModel):

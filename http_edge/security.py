@@ -7,7 +7,9 @@ a command, an event or a log line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -82,6 +84,72 @@ def authenticate(request: web.Request, settings: Settings) -> Principal:
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
     return Principal(claims.user_id, claims.session_id)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_networks(spec: str) -> tuple[Network, ...]:
+    """``LEDGERBUS_TRUSTED_PROXIES`` parsed: addresses and CIDRs, comma separated (ValueError
+    names a bad entry, so a typo stops the process at start instead of trusting nobody)."""
+    networks = []
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"LEDGERBUS_TRUSTED_PROXIES: not an address or CIDR: {entry!r}"
+            ) from exc
+    return tuple(networks)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    # An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; compare it as IPv4.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def resolve_client(peer: str | None, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
+    """The client's address: the peer, unless the peer is a trusted proxy; then the rightmost
+    ``X-Forwarded-For`` entry that is not a trusted proxy (entries to its left were written by
+    the client or by proxies nobody vouches for, so they are never believed).
+
+    Every hop appends the address it received the request from, so reading right to left and
+    stopping at the first untrusted hop gives the address the nearest trusted proxy saw.
+    """
+    peer_ip = _ip(peer) if peer else None
+    if peer_ip is None or not _trusted(peer_ip, trusted):
+        return str(peer_ip) if peer_ip is not None else (peer or "unknown")
+    hops = [part for header in forwarded_for for part in header.split(",") if part.strip()]
+    nearest = peer_ip
+    for hop in reversed(hops):
+        hop_ip = _ip(hop)
+        if hop_ip is None:  # garbage a trusted proxy passed on: the hop that handed it over
+            return str(nearest)
+        if not _trusted(hop_ip, trusted):
+            return str(hop_ip)
+        nearest = hop_ip
+    return str(nearest)  # every hop is a trusted proxy: the farthest one is the client
+
+
+def _trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, nets: tuple[Network, ...]
+) -> bool:
+    return any(address.version == net.version and address in net for net in nets)
+
+
+def client_address(request: web.BaseRequest, settings: Settings) -> str:
+    """The address every per-address limit counts against (see :func:`resolve_client`)."""
+    return resolve_client(
+        request.remote,
+        request.headers.getall("X-Forwarded-For", []),
+        trusted_networks(settings.trusted_proxies),
+    )
 
 
 def _digest(secret: str) -> str:

@@ -9,7 +9,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from http_edge.problems import Problem
 
@@ -122,17 +122,32 @@ async def _read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
+async def _next_part(reader: MultipartReader) -> object | None:
+    """The next part; 400 for a body that is not the multipart it says it is."""
+    try:
+        return await reader.next()
+    except ValueError as exc:
+        raise Problem(
+            400, "malformed_multipart", f"the multipart body cannot be read: {exc}"
+        ) from exc
+
+
 async def read_upload(request: web.Request, max_bytes: int, max_pixels: int) -> Upload:
     """The receipt upload of this request, checked; a problem response otherwise."""
     if request.content_type != "multipart/form-data":
         raise Problem(415, "unsupported_media_type", "send the receipt as multipart/form-data")
     if request.content_length is not None and request.content_length > max_bytes + 64 * 1024:
         raise Problem(413, "too_large", f"a receipt is at most {max_bytes} bytes")
-    reader = await request.multipart()
+    try:
+        reader = await request.multipart()
+    except ValueError as exc:  # no boundary in the Content-Type
+        raise Problem(
+            400, "malformed_multipart", f"the multipart body cannot be read: {exc}"
+        ) from exc
     data: bytes | None = None
     declared = ""
     fields: dict[str, str] = {}
-    while (part := await reader.next()) is not None:  # each field once: the body stays bounded
+    while (part := await _next_part(reader)) is not None:  # each field once: the body stays bounded
         if not isinstance(part, BodyPartReader) or part.name not in FIELDS:
             name = getattr(part, "name", None)
             raise Problem(

@@ -47,10 +47,10 @@ class SocketIdentity:
 def token_from(auth: object) -> str:
     """The access token of a connect's ``auth`` (or an ``auth.refresh`` body)."""
     if not isinstance(auth, dict):
-        raise Unauthorized("no credentials: send auth={'token': <access token>}")
+        raise Unauthorized('no credentials: send an object {"token": "<access token>"}')
     token = auth.get("token")
     if not isinstance(token, str) or not token:
-        raise Unauthorized("no access token: send auth={'token': <access token>}")
+        raise Unauthorized('no access token: send an object {"token": "<access token>"}')
     return token
 
 

@@ -24,9 +24,11 @@ from pymongo.errors import PyMongoError
 from bus.client import CommandSender
 from bus.client_commands import Rejection, field_errors, parse_command
 from bus.ids import group_scope, user_scope
+from bus.limits import MAX_SEQ
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from bus.sync import BatchTooLarge, apply_batch, check_batch_size
+from http_edge.cors import allowed_origins, socket_origin_check
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
 from realtime.expiry import ExpiryTimers
 from realtime.fanout import EventFanOut
@@ -77,7 +79,7 @@ class _Gone(Exception):
 class ResumeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scopes: dict[str, Annotated[int, Field(ge=0)]] = Field(max_length=200)
+    scopes: dict[str, Annotated[int, Field(ge=0, le=MAX_SEQ)]] = Field(max_length=200)
 
 
 class RealtimeServer:
@@ -89,8 +91,14 @@ class RealtimeServer:
         self._settings = settings
         self._limiter = limiter or RateLimiter(settings.writes_per_user_s, settings.writes_burst)
         self._resources = resources
+        # Browsers on other origins only from the allow-list (engine.io refuses the rest with
+        # 400); tokens travel in `auth`, never in cookies, so no credentials cross origins.
         self.sio = socketio.AsyncServer(
-            async_mode="aiohttp", cors_allowed_origins="*", logger=False, engineio_logger=False
+            async_mode="aiohttp",
+            cors_allowed_origins=socket_origin_check(allowed_origins(settings.cors_origins)),
+            cors_credentials=False,
+            logger=False,
+            engineio_logger=False,
         )
         self._fanout = EventFanOut(self.sio, self._session_revoked, self._follow_membership)
         self.interest = InterestRegistry(self._fanout.deliver)

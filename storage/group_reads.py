@@ -103,7 +103,7 @@ async def list_entries(
 ) -> tuple[list[GroupEntry], str | None]:
     """A group's expenses or settlements, newest first (by date, then id)."""
     query: dict[str, Any] = {"group_id": group_id, "kind": kind, "deleted": False}
-    if cursor is not None:
+    if cursor:  # an empty cursor is the first page, as on every list
         day, ident = decode_cursor(cursor)
         query["$or"] = [{"date": {"$lt": day}}, {"date": day, "_id": {"$lt": ident}}]
     docs = (
@@ -131,7 +131,7 @@ async def explain(
     """The entries that make up one member's balance, oldest first: each with that member's
     paid and owed share and its effect (paid - owed) in the balance currency."""
     query: dict[str, Any] = {"group_id": group_id, "involved": user_id, "deleted": False}
-    if cursor is not None:
+    if cursor:
         day, ident = decode_cursor(cursor)
         query["$or"] = [{"date": {"$gt": day}}, {"date": day, "_id": {"$gt": ident}}]
     # Page on (date, id) read alone, then fetch just the page: SecantusDB plans this query

@@ -22,7 +22,7 @@ from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel
 
-from bus.fx import BASE_CURRENCY, DayRates, RateBook
+from bus.fx import BASE_CURRENCY, STALE_AFTER_DAYS, DayRates, RateBook
 from storage.unit_of_work import to_bson
 
 log = structlog.get_logger(__name__)
@@ -149,9 +149,12 @@ class RatesReader:
     OVERLAP = timedelta(minutes=5)  # a transaction may commit a little after its clock reading
     FULL_RELOAD_S = 600.0  # and now and then everything, should a write have slipped past
 
-    def __init__(self, max_age_days: int, reload_s: float) -> None:
+    def __init__(
+        self, max_age_days: int, reload_s: float, stale_after_days: int = STALE_AFTER_DAYS
+    ) -> None:
         self._max_age_days = max_age_days
-        self.book = RateBook(max_age_days=max_age_days)
+        self._stale_after_days = stale_after_days
+        self.book = self._new_book()
         self._reload_s = reload_s
         self._seen: datetime | None = None  # newest `updated_at` read
         self._full_at: datetime | None = None  # when the last full read began (wall clock)
@@ -160,6 +163,9 @@ class RatesReader:
         self._checked: float | None = None
         self._lock = asyncio.Lock()  # one read at a time; concurrent callers share it
         self.loaded_days = 0
+
+    def _new_book(self) -> RateBook:
+        return RateBook(max_age_days=self._max_age_days, stale_after_days=self._stale_after_days)
 
     async def refresh(self, force: bool = False) -> None:
         """Read days written since the last look (everything when due), at most once per
@@ -200,7 +206,7 @@ class RatesReader:
         seeds = [
             row["_id"] async for row in RateSeedDoc.get_pymongo_collection().find({}, {"_id": 1})
         ]
-        book = RateBook(max_age_days=self._max_age_days)
+        book = self._new_book()
         seen: datetime | None = None
         count = 0
         async for raw in RateDayDoc.get_pymongo_collection().find({}):
@@ -221,20 +227,27 @@ class RatesReader:
                 self._seen = doc.updated_at
 
 
+def days_served(days: Sequence[date], max_age_days: int) -> dict[str, str]:
+    """The ``date`` condition of records new rates on ``days`` may serve: from the first new day
+    to the last plus ``max_age_days`` (0: no limit, a rate serves every later day)."""
+    dated = {"$gte": min(days).isoformat()}
+    if max_age_days > 0:
+        dated["$lte"] = (max(days) + timedelta(days=max_age_days)).isoformat()
+    return dated
+
+
 def awaiting_rates(
     days: Sequence[date], currencies: Sequence[str], max_age_days: int, target_field: str
 ) -> dict[str, Any]:
     """The query of records still waiting for a rate that new ``days`` of ``currencies`` may
-    give them: not deleted, ``rate_status: missing``, dated from the first new day to the last
-    plus the longest a rate is used for (so ones that can never be filled, before 1999 say, do
-    not crowd them out), in one of the currencies either as their own or as ``target_field``."""
+    give them: not deleted, ``rate_status: missing``, dated from the first new day (so ones that
+    can never be filled, before 1999 say, do not crowd them out) to the last plus the longest a
+    rate is used for (``max_age_days``; 0: no limit), in one of the currencies either as their
+    own or as ``target_field``."""
     return {
         "rate_status": "missing",
         "deleted": False,
-        "date": {
-            "$gte": min(days).isoformat(),
-            "$lte": (max(days) + timedelta(days=max_age_days)).isoformat(),
-        },
+        "date": days_served(days, max_age_days),
         "$or": [
             {"currency": {"$in": list(currencies)}},
             {target_field: {"$in": list(currencies)}},

@@ -44,3 +44,12 @@ def check_latency(
         assert latency[key] > 0, f"{where}: {key}"
     values = [latency[key] for key in keys]
     assert values == sorted(values), where
+
+
+def check_rate(where: str, rate: float, count: int, seconds: float) -> None:
+    """``rate`` is ``count`` per second over ``seconds`` as a benchmark reports both: the rate
+    rounded to 0.1 from the exact duration, the duration rounded to the millisecond. The
+    tolerance is what those two roundings allow, so it holds for a run of any speed."""
+    assert seconds > 0.0005, (where, seconds)
+    rounding = 0.05 + count * 0.0005 / (seconds - 0.0005) ** 2
+    assert abs(rate - count / seconds) <= rounding + 1e-9, (where, rate, count, seconds)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from actors.app import ActorProcess
 from actors.registry import ACTORS
@@ -22,6 +24,13 @@ from storage.database import Database, connect
 from tests.helpers import Stack
 from tests.rates_provider import RatesProvider
 from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
+
+# Property tests judge results, never speed: no deadline per example, and no failure because
+# drawing examples is slow on a busy machine.
+hypothesis_settings.register_profile(
+    "ledgerbus", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("ledgerbus")
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +95,11 @@ def settings(
         rates_provider_url=rates_provider.url,
         rates_fetch_timeout_s=1.5,
         rates_reload_s=0.5,
+        # The shared stack's answers wait for the outcome (a write's 201, a query's reply) as
+        # long as a busy machine needs: a test of the 202 path asks for it (Prefer:
+        # respond-async) or runs a stack of its own with a short wait.
+        outcome_wait_s=30.0,
+        rpc_timeout_s=30.0,
     )
 
 

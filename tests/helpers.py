@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], timeout_s: float = 20.0, every_s: float = 0.05
+    probe: Callable[[], Awaitable[T | None]], timeout_s: float = 30.0, every_s: float = 0.05
 ) -> T:
     """Poll ``probe`` until it returns something truthy; fail after ``timeout_s``."""
     deadline = asyncio.get_running_loop().time() + timeout_s
@@ -83,6 +83,13 @@ class Stack:
             assert resp.status == 200, await resp.text()
             data = await resp.json()
         return Account(data["user"], email, data["access_token"], data["refresh_token"])
+
+    async def head(self, account: Account) -> int:
+        """The last `seq` of ``account``'s own scope."""
+        async with self.http.get("/v1/sync/heads", headers=account.headers) as resp:
+            assert resp.status == 200, await resp.text()
+            heads = await resp.json()
+        return int(heads["scopes"][f"user:{account.id}"])
 
     async def call(
         self, method: str, path: str, account: Account | None = None, **kwargs: Any

@@ -119,7 +119,7 @@ class RunningMongo(_Server):
         return self.spec.storage_dir
 
 
-def start_nats(tmp_dir: Path, *, timeout_s: float = 30.0) -> RunningNats:
+def start_nats(tmp_dir: Path, *, timeout_s: float = 60.0) -> RunningNats:
     """Start nats-server on free ports with its JetStream store in ``tmp_dir/nats``."""
     store = Path(tmp_dir) / "nats"
     store.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,7 @@ def start_nats(tmp_dir: Path, *, timeout_s: float = 30.0) -> RunningNats:
 
 
 def start_mongo(
-    tmp_dir: Path, *, storage_dir: Path | None = None, timeout_s: float = 60.0
+    tmp_dir: Path, *, storage_dir: Path | None = None, timeout_s: float = 120.0
 ) -> RunningMongo:
     """Start SecantusDB on a free port, its data in ``storage_dir`` (default ``tmp_dir/mongo``).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,7 @@ import socketio
 
 from tests.helpers import eventually
 
-WAIT_S = 20.0
+WAIT_S = 30.0  # a bound that only a failing test waits out
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Device:
     events: list[tuple[str, Any]] = field(default_factory=list)
     connect_errors: list[Any] = field(default_factory=list)
     disconnected: bool = False
+    disconnected_at: float | None = None  # wall-clock time, as a token's `exp`
 
     def __post_init__(self) -> None:
         async def on_any(event: str, data: Any = None) -> None:
@@ -32,6 +34,7 @@ class Device:
 
         async def on_disconnect(*_reason: Any) -> None:
             self.disconnected = True
+            self.disconnected_at = time.time()
 
         self.client.on("*", on_any)
         self.client.on("connect_error", on_connect_error)
@@ -56,6 +59,21 @@ class Device:
             return self.received(event_type)
 
         return await eventually(probe, timeout_s=WAIT_S)
+
+    async def wait_for_seqs(self, scope: str, after: int, upto: int) -> None:
+        """Return once every event of ``scope`` numbered ``after + 1`` to ``upto`` has arrived
+        (whatever their order: actors publish a scope's events independently)."""
+        wanted = set(range(after + 1, upto + 1))
+
+        async def probe() -> bool:
+            seen = {
+                data.get("seq")
+                for _name, data in self.events
+                if isinstance(data, dict) and data.get("scope") == scope
+            }
+            return wanted <= seen
+
+        await eventually(probe, timeout_s=WAIT_S)
 
     async def wait_disconnected(self) -> None:
         """Return once the server (or this client) has closed the socket."""

@@ -47,6 +47,11 @@ async def test_non_json_body_is_415(stack: Stack) -> None:
         ({"amount": 12.3}, "amount"),
         ({"amount": "1e3"}, "amount"),
         ({"amount": "abc"}, "amount"),
+        ({"amount": " 12.30"}, "amount"),
+        ({"amount": 12}, "amount"),
+        ({"date": 0}, "date"),
+        ({"date": "0"}, "date"),
+        ({"occurred_at": 0.5}, "occurred_at"),
         ({"currency": "usd"}, "currency"),
         ({"currency": "XYZ"}, "currency"),
         ({"date": "1969-12-31"}, "date"),
@@ -71,7 +76,8 @@ async def test_invalid_fields_are_422_with_field_errors(
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency"), [("12.345", "EUR"), ("100.5", "JPY"), ("1.2345", "KWD")]
+    ("amount", "currency"),
+    [("12.345", "EUR"), ("100.5", "JPY"), ("1.2345", "KWD"), ("12.300", "EUR"), ("100.0", "JPY")],
 )
 async def test_more_decimals_than_the_currency_has_is_422(
     stack: Stack, amount: str, currency: str

@@ -306,3 +306,24 @@ async def test_an_expense_awaiting_a_rate_counts_when_the_rate_arrives(stack: St
 
 async def _awaiting(stack: Stack, who: Any, budget_id: str, n: int) -> bool:
     return bool((await status_of(stack, who, budget_id))["awaiting_rate"] == n)
+
+
+async def test_a_groups_budgets_are_not_found_for_strangers_as_every_group_route(
+    stack: Stack,
+) -> None:
+    ada, eve = await stack.signup("Ada"), await stack.signup("Eve")
+    group = await make_group(stack, ada)
+    gid = group["id"]
+    budget = await make_budget(stack, ada, "100.00", group_id=gid)
+    status, listed = await stack.call("GET", "/v1/budgets", ada, params={"group_id": gid})
+    assert status == 200, listed
+    assert [b["id"] for b in listed["items"]] == [budget["id"]]
+    never = "6f1c2c9e-7d7a-4a53-9b8e-2f0d0c4b1a21"  # no such group at all
+    for who, group_id in ((eve, gid), (ada, never)):
+        status, problem = await stack.call("GET", "/v1/budgets", who, params={"group_id": group_id})
+        assert status == 404, problem
+        _, other_route = await stack.call("GET", f"/v1/groups/{group_id}", who)
+        assert (problem["code"], problem["detail"]) == (
+            other_route["code"],
+            other_route["detail"],
+        )

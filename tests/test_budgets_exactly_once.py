@@ -83,6 +83,7 @@ async def test_alerts_fire_once_under_concurrency_and_redelivery_and_rebuild_mat
     second = ActorProcess(BUDGETS, settings, database)  # another process on the same consumers
     await second.start()
     phone = await open_device(stack.base_url, ada.access_token)
+    connected_at = await stack.head(ada)  # later events are all sent to the phone
     try:
         budget = await make_budget(stack, ada, "200.00", thresholds=THRESHOLDS)
         small = await make_budget(stack, ada, "50.00", name="small", thresholds=[50])
@@ -113,7 +114,8 @@ async def test_alerts_fire_once_under_concurrency_and_redelivery_and_rebuild_mat
             }
         )
         await eventually(lambda: _phone_saw_all(phone, bid))
-        await asyncio.sleep(0.5)  # nothing more arrives
+        # Every event logged since the phone connected has reached it: the alerts are all there.
+        await phone.wait_for_seqs(scope, connected_at, await stack.head(ada))
         crossed = [
             e["data"]["entity"]["threshold"]
             for e in phone.received("budget.threshold_crossed")

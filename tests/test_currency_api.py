@@ -10,13 +10,19 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from actors.currency.runtime import CurrencyRuntime
+from bus.settings import Settings
 from deploy import rates as rates_cli
+from storage.database import Database
 from storage.documents import EventRecord
 from tests.helpers import Account, Stack, eventually
+from tests.lone_edge import lone_edge
+from tests.servers import start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -51,6 +57,7 @@ async def test_convert_uses_the_latest_rate_on_or_before_the_day(stack: Stack) -
         "converted_amount": "56.92",
         "rate": JPY_EUR_20261030,
         "rate_date": "2026-10-30",
+        "rate_age_days": 2,
         "source": "ECB",
         "stale": False,
     }
@@ -81,6 +88,7 @@ async def test_rates_endpoint_for_a_base_and_symbols(stack: Stack) -> None:
     assert body["rates"]["EUR"] == {
         "rate": "0.895094880057",
         "rate_date": "2026-10-30",
+        "rate_age_days": 0,
         "source": "ECB",
         "stale": False,
     }
@@ -262,3 +270,116 @@ async def test_changing_home_currency_keeps_recorded_values(stack: Stack) -> Non
     _, summary = await stack.call("GET", "/v1/expenses/summary?from=2026-11-01&to=2026-11-01", ada)
     assert summary["display_currency"] == "USD"
     assert summary["total"] == "127.18"
+
+
+# ---- every known currency (absent or empty symbols) ------------------------------------------
+
+
+async def test_rates_without_symbols_list_every_known_currency(stack: Stack) -> None:
+    ada = await stack.signup()
+    listed = []
+    for path in (
+        "/v1/currency/rates?date=2026-10-30",
+        "/v1/currency/rates?symbols=&date=2026-10-30",
+    ):
+        status, body = await stack.call("GET", path, ada)
+        assert status == 200, (path, body)
+        listed.append(body)
+    everything, empty = listed
+    assert everything["rates"] == empty["rates"]
+    # The ECB quoted 29 currencies against the euro on 2026-10-30; retired ones (BGN since the
+    # lev joined the euro, RUB since 2022...) are listed as missing, with why.
+    assert {"USD", "JPY", "GBP", "CHF", "SEK", "AUD", "CNY", "ZAR"} <= set(everything["rates"])
+    assert len(everything["rates"]) >= 29
+    assert everything["rates"]["USD"]["rate"] == "1.1172"
+    assert "BGN is no longer quoted" in everything["missing"]["BGN"]
+    assert "EUR" not in everything["rates"]
+
+
+# ---- without a fresh rate: the latest known one, marked stale ---------------------------------
+
+PYG_DAY = "2025-02-03"  # the only guaraní rate the store will ever hold (PYG is not in ECB data)
+MONTHS_LATER = "2025-07-01"  # 148 days later
+
+
+async def _guarani_rate_known(stack: Stack, who: Account) -> None:
+    code, out = await operator_sets(stack, PYG_DAY, "PYG=8000")
+    assert code == 0, out
+
+    async def known() -> dict[str, Any] | None:
+        status, body = await convert(
+            stack, who, amount="100000", **{"from": "PYG", "to": "EUR"}, date=PYG_DAY
+        )
+        return body if status == 200 else None
+
+    await eventually(known)
+
+
+async def test_a_rate_months_old_converts_marked_stale_and_an_expense_records_it(
+    stack: Stack,
+) -> None:
+    ada = await stack.signup(currency="EUR")
+    await _guarani_rate_known(stack, ada)
+    status, body = await convert(
+        stack, ada, amount="100000", **{"from": "PYG", "to": "EUR"}, date=MONTHS_LATER
+    )
+    assert status == 200, body
+    assert body == {
+        "amount": "100000",
+        "from": "PYG",
+        "to": "EUR",
+        "date": MONTHS_LATER,
+        "converted_amount": "12.50",  # 100000 / 8000
+        "rate": "0.000125",
+        "rate_date": PYG_DAY,
+        "rate_age_days": 148,
+        "source": "manual",
+        "stale": True,
+    }
+    expense = {"amount": "100000", "currency": "PYG", "date": MONTHS_LATER, "description": "mate"}
+    status, created = await stack.call("POST", "/v1/expenses", ada, json=expense)
+    assert status == 201, created
+
+    async def valued() -> dict[str, Any] | None:  # the expenses actor's book may lag a moment
+        _, current = await stack.call("GET", f"/v1/expenses/{created['id']}", ada)
+        return current if current["rate_status"] != "missing" else None
+
+    current = await eventually(valued)
+    assert current["rate_status"] == "stale"
+    assert (current["home_currency"], current["home_amount"]) == ("EUR", "12.50")
+    assert (current["rate"], current["rate_date"], current["rate_source"]) == (
+        "0.000125",
+        PYG_DAY,
+        "manual",
+    )
+
+
+async def test_an_operator_limit_on_rate_age_refuses_the_old_rate(
+    stack: Stack, settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    ada = await stack.signup(currency="EUR")
+    await _guarani_rate_known(stack, ada)
+    nats = start_nats(tmp_path)
+    try:
+        async with lone_edge(stack, settings, database, nats.url) as edge:
+            strict = CurrencyRuntime(
+                edge.settings.model_copy(update={"rates_max_age_days": 30, "rates_seed": False})
+            )
+            await strict.start(edge.nc)
+            try:
+                within = {"amount": "100000", "from": "PYG", "to": "EUR", "date": "2025-03-05"}
+                status, body, _ = await edge.call("POST", "/v1/currency/convert", ada, within)
+                assert status == 200, body  # 30 days old: the limit allows it
+                assert (body["rate_age_days"], body["stale"]) == (30, True)
+                older = {**within, "date": MONTHS_LATER}
+                status, body, _ = await edge.call("POST", "/v1/currency/convert", ada, older)
+                assert status == 422, body
+                assert body["code"] == "rate_missing"
+                assert body["detail"] == (
+                    f"no PYG->EUR rate for {MONTHS_LATER}: the latest PYG rate is from "
+                    f"{PYG_DAY}, more than 30 days earlier (the limit this installation sets)"
+                )
+            finally:
+                await strict.stop()
+    finally:
+        nats.stop()

@@ -42,7 +42,10 @@ class Env:
     db: Any  # AsyncDatabase on this test's own database
 
     def actor(self, name: str = "expenses", node: str = "", **extra: str) -> Proc:
-        env = environment(self.settings, node_id=node or uuid.uuid4().hex[:8], **extra)
+        # DEBUG: the per-command `command_applied` lines these tests count are DEBUG.
+        env = environment(
+            self.settings, node_id=node or uuid.uuid4().hex[:8], **{"log_level": "DEBUG", **extra}
+        )
         return Proc(
             ["actor", name], env, self.tmp / f"{name}-{node or uuid.uuid4().hex[:6]}.log"
         ).start()
@@ -128,6 +131,10 @@ async def env(
 async def test_two_processes_share_one_consumer_and_apply_each_command_once(env: Env) -> None:
     a, b = env.actor(node="a"), env.actor(node="b")
     try:
+        # Both consume before the first command is sent: one process that starts later than
+        # the other on a busy machine would otherwise find the work already done.
+        await eventually(lambda: _started(a), timeout_s=90)
+        await eventually(lambda: _started(b), timeout_s=90)
         users = [str(uuid.uuid4()) for _ in range(4)]
         sent = await env.publish_creates(users, 400)
         await eventually(lambda: _at_least(env.processed(), 400), timeout_s=90)
@@ -147,6 +154,7 @@ async def test_two_processes_share_one_consumer_and_apply_each_command_once(env:
         b.close()
 
 
+@pytest.mark.timeout(480)  # 600 commands through processes started, killed and restarted
 async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(env: Env) -> None:
     a, b = env.actor(node="a"), env.actor(node="b")
     replacement: Proc | None = None
@@ -157,7 +165,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(env: Env) 
         a.kill9()
         replacement = env.actor(node="a2")
         sent = await publishing
-        await eventually(lambda: _at_least(env.processed(), 600), timeout_s=120)
+        await eventually(lambda: _at_least(env.processed(), 600), timeout_s=300)
         await asyncio.sleep(
             env.settings.consumer_ack_wait_s * 2
         )  # any straggling redelivery lands now
@@ -242,6 +250,11 @@ async def test_sigterm_drains_and_exits_cleanly(env: Env) -> None:
 
 async def _at_least(value: Any, n: int) -> bool:
     return bool(await value >= n)
+
+
+async def _started(proc: Proc) -> bool:
+    """Whether the actor process consumes (it logs `actor_started` once its consumers run)."""
+    return any(line.get("event") == "actor_started" for line in proc.lines())
 
 
 async def _done(proc: Proc) -> bool:

@@ -106,7 +106,7 @@ FAKE_EDGE = """
 import http.server, os
 class Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_response(200 if self.path in ("/healthz", "/readyz") else 404)
         self.end_headers()
     def log_message(self, *args):
         pass
@@ -126,12 +126,13 @@ from bus.settings import Settings
 from deploy import stack
 
 real_specs = stack.child_specs
-def child_specs(layout, actors, env):
-    specs = real_specs(layout, actors, env)
+def child_specs(layout, actors, env, **options):
+    specs = real_specs(layout, actors, env, **options)
     fakes = {"edge": FAKE_EDGE}
     return [
         s if s.name in ("nats", "mongo")
-        else replace(s, argv=[sys.executable, "-c", fakes.get(s.name, FAKE_ACTOR)])
+        else replace(s, argv=[sys.executable, "-c", fakes.get(s.name, FAKE_ACTOR)],
+                     ready=s.ready if s.name == "edge" else None)  # a stand-in answers no ping
         for s in specs
     ]
 stack.child_specs = child_specs

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from pymongo import AsyncMongoClient
 
+from bus.readiness import READY
 from bus.settings import Settings
 from bus.tokens import issue_access_token
 from deploy.embedded import find_free_port
@@ -37,11 +38,19 @@ async def _status(url: str, **kwargs: object) -> tuple[int, dict[str, object], d
             return resp.status, await resp.json(content_type=None), dict(resp.headers)
 
 
-async def _up(base: str) -> bool:
+async def _serving(base: str) -> bool:
+    """Whether the edge says it reaches NATS and MongoDB (the actors it expects may come later,
+    or never: these nodes run none unless a test starts one)."""
     try:
-        return (await _status(f"{base}/healthz"))[0] == 200
+        _, ready, _ = await _status(f"{base}/readyz")
     except aiohttp.ClientError:
         return False
+    checks: Any = ready.get("checks") or {}
+    return checks.get("nats") == READY and checks.get("mongodb") == READY
+
+
+async def _ready(base: str) -> bool:
+    return (await _status(f"{base}/readyz"))[0] == 200
 
 
 def _token(
@@ -78,7 +87,7 @@ async def _open_session(
 
 @dataclass
 class EdgeNode:
-    """An edge process on a NATS server of its own, ready to serve at ``base``."""
+    """An edge process on a NATS server of its own, serving at ``base``."""
 
     settings: Settings
     nats: RunningNats
@@ -102,7 +111,12 @@ async def edge_node(
     edge = Proc(["edge"], environment(settings), tmp_path / "edge.log").start()
     node = EdgeNode(settings, nats, edge, f"http://127.0.0.1:{settings.http_port}")
     try:
-        await eventually(lambda: _up(node.base), timeout_s=60)
+
+        async def serving() -> bool:  # /healthz comes sooner
+            assert edge.alive(), edge.log_path.read_text()[-3000:]
+            return await _serving(node.base)
+
+        await eventually(serving, timeout_s=60)
         yield node
     finally:
         edge.close()
@@ -112,9 +126,9 @@ async def edge_node(
 async def test_nats_down_gives_503_with_retry_after_and_readyz_names_it(
     tmp_path: Path, mongo_server: RunningMongo
 ) -> None:
-    async with edge_node(tmp_path, mongo_server) as node:
+    async with edge_node(tmp_path, mongo_server, expect_actors="") as node:
         base, settings = node.base, node.settings
-        assert (await _status(f"{base}/readyz"))[0] == 200
+        await eventually(lambda: _ready(base), timeout_s=60)  # every part it expects is there
         await _open_session(settings)
         assert (await _status(f"{base}/v1/expenses", headers=_token(settings)))[0] == 200
         node.nats.kill()

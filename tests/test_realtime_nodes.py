@@ -81,6 +81,9 @@ def start_node(settings: Settings, node_id: str, log_dir: Path) -> Node:
             "LEDGERBUS_HTTP_PORT": str(port),
             "LEDGERBUS_NODE_ID": node_id,
             "LEDGERBUS_LOG_LEVEL": "INFO",
+            # As long as the shared stack waits: a slow machine gives a late ack, not "pending".
+            "LEDGERBUS_OUTCOME_WAIT_S": str(settings.outcome_wait_s),
+            "LEDGERBUS_RPC_TIMEOUT_S": str(settings.rpc_timeout_s),
         }
     )
     log_path = log_dir / f"{node_id}.log"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psutil
@@ -19,8 +19,10 @@ import pytest
 
 from bus.settings import Settings
 from deploy.embedded import MongoSpec, NatsSpec, ensure_jwt_secret
+from deploy.probes import ActorPings
 from deploy.stack import banner, child_environment, child_specs, make_layout
 from deploy.supervisor import ChildFailedError, ChildSpec, RestartPolicy, Supervisor
+from deploy.waiting import WaitingLog
 
 WAIT_S = 30.0
 FAST_RESTARTS = RestartPolicy(initial_backoff_s=0.05, max_backoff_s=0.2, max_crashes=50)
@@ -79,14 +81,20 @@ def test_stack_runs_servers_then_edge_then_each_actor_with_the_stack_environment
         data_dir=tmp_path,
     )
     env = child_environment({"KEEP": "1"}, layout, "s3cret")
-    specs = child_specs(layout, ["expenses", "splits"], env)
+    pings = ActorPings(layout.nats.url)
+    specs = child_specs(layout, ["accounts", "currency", "expenses", "splits"], env, pings=pings)
 
-    assert [s.name for s in specs] == ["nats", "mongo", "edge", "actor:expenses", "actor:splits"]
-    assert [sys.executable, "-m", "deploy.cli", "actor", "splits"] == list(specs[4].argv)
+    names = ["nats", "mongo", "edge", "actor:accounts", "actor:currency"]
+    assert [s.name for s in specs] == [*names, "actor:expenses", "actor:splits"]
+    assert [s.stage for s in specs] == ["servers"] * 2 + ["edge"] * 3 + ["actors"] * 2
+    assert [sys.executable, "-m", "deploy.cli", "actor", "splits"] == list(specs[6].argv)
     assert [sys.executable, "-m", "deploy.cli", "edge"] == list(specs[2].argv)
     assert str(tmp_path / "nats") in specs[0].argv
     assert str(tmp_path / "mongo") in specs[1].argv
-    assert all(s.ready is not None for s in specs[:3])
+    assert all(s.ready is not None for s in specs)  # an actor's probe is its ping
+    edge_env = specs[2].env or {}
+    assert edge_env["LEDGERBUS_EXPECT_ACTORS"] == "accounts,currency,expenses,splits"
+    assert "LEDGERBUS_EXPECT_ACTORS" not in env
     assert env["LEDGERBUS_NATS_URL"] == "nats://127.0.0.1:5222"
     assert env["LEDGERBUS_MONGO_URI"] == "mongodb://127.0.0.1:28017/?directConnection=true"
     assert env["LEDGERBUS_JWT_SECRET"] == "s3cret"
@@ -96,6 +104,44 @@ def test_stack_runs_servers_then_edge_then_each_actor_with_the_stack_environment
     assert env["KEEP"] == "1"
     assert "http://127.0.0.1:9080/v1/openapi.json" in banner(layout)
     assert "ws://127.0.0.1:9080/socket.io" in banner(layout)
+
+
+def test_without_the_currency_actor_every_actor_starts_beside_the_edge(tmp_path: Path) -> None:
+    layout = make_layout(
+        Settings(),
+        http_port=9080,
+        nats_port=5222,
+        nats_monitor_port=9222,
+        mongo_port=28017,
+        data_dir=tmp_path,
+    )
+    specs = child_specs(layout, ["accounts", "expenses"], child_environment({}, layout, "s"))
+
+    assert [s.stage for s in specs[2:]] == ["edge", "edge", "edge"]
+
+
+def test_a_wait_is_said_when_it_starts_every_few_seconds_and_when_it_ends() -> None:
+    now = [0.0]
+    said: list[str] = []
+    waiting = WaitingLog(said.append, every_s=5.0, clock=lambda: now[0])
+    for t in (0.0, 0.2, 1.0, 4.9, 5.0, 7.0, 10.1):
+        now[0] = t
+        waiting.update({"actor:currency": "no process answers", "mongodb": ""})
+    now[0] = 12.0
+    waiting.update({"mongodb": ""})
+    now[0] = 13.5
+    waiting.update({})
+
+    assert said == [
+        "waiting for actor:currency",
+        "waiting for mongodb",
+        "waiting for actor:currency (5.0 s): no process answers",
+        "waiting for mongodb (5.0 s)",
+        "waiting for actor:currency (10.1 s): no process answers",
+        "waiting for mongodb (10.1 s)",
+        "actor:currency ready (12.0 s)",
+        "mongodb ready (13.5 s)",
+    ]
 
 
 def test_jwt_secret_is_created_private_and_reused(tmp_path: Path) -> None:
@@ -209,6 +255,63 @@ async def test_readiness_gates_the_next_child(tmp_path: Path) -> None:
     await supervisor.stop()
 
     assert "second    | True" in out.getvalue().splitlines()
+
+
+async def test_a_stage_starts_together_and_the_whole_must_be_ready_before_start_returns(
+    tmp_path: Path,
+) -> None:
+    """Two children of one stage run at once (each waits for the other's file), the next stage
+    starts only after both are ready, and start() returns only when the whole's check holds."""
+    a, b, later, whole = (tmp_path / n for n in ("a", "b", "later", "whole"))
+
+    def meets(me: Path, other: Path) -> list[str]:
+        return py(
+            f"import pathlib, time\npathlib.Path({str(me)!r}).touch()\n"
+            f"while not pathlib.Path({str(other)!r}).exists(): time.sleep(0.05)\n"
+            "print('met', flush=True)\ntime.sleep(600)\n"
+        )
+
+    def exists(path: Path) -> Callable[[], Awaitable[bool]]:
+        return lambda: asyncio.sleep(0, result=path.exists())
+
+    async def missing() -> dict[str, str]:
+        return {} if whole.exists() else {"actor:x": "no process answers"}
+
+    out = io.StringIO()
+    supervisor = Supervisor(
+        [
+            ChildSpec("a", meets(a, b), stage="pair", ready=lambda: _said(out, "a")),
+            ChildSpec("b", meets(b, a), stage="pair", ready=lambda: _said(out, "b")),
+            ChildSpec(
+                "later",
+                py(
+                    f"import pathlib, time\npathlib.Path({str(later)!r}).touch()\ntime.sleep(600)\n"
+                ),
+                ready=exists(later),
+            ),
+        ],
+        out=out,
+        ready=missing,
+    )
+    starting = asyncio.create_task(supervisor.start())
+    try:
+        await eventually(lambda: later.exists())
+        await eventually(lambda: "waiting for actor:x" in out.getvalue())
+        assert not starting.done()
+        whole.touch()
+        await asyncio.wait_for(starting, WAIT_S)
+    finally:
+        starting.cancel()
+        await supervisor.stop()
+
+    lines = out.getvalue().splitlines()
+    ready = [line.split(" (")[0] for line in lines if " ready (" in line]
+    assert ready[-1] == "actor:x ready"
+    assert {"a ready", "b ready"} <= set(ready)
+
+
+async def _said(out: io.StringIO, name: str) -> bool:
+    return f"{name.ljust(10)}| met" in out.getvalue().splitlines()
 
 
 SUPERVISOR_SCRIPT = """

@@ -153,7 +153,7 @@ async def test_the_change_feed_is_ordered_without_gaps_and_long_polls(stack: Sta
 
     writer = asyncio.create_task(later())
     status, page = await stack.call(
-        "GET", "/v1/sync/changes", ada, params={"scope": scope, "after": str(head), "wait": "20"}
+        "GET", "/v1/sync/changes", ada, params={"scope": scope, "after": str(head), "wait": "30"}
     )
     await writer
     assert status == 200

@@ -193,7 +193,7 @@ def test_rate_older_than_max_age_is_missing() -> None:
         book.quote("EUR", "USD", date(2026, 11, 5))
     assert str(caught.value) == (
         "no EUR->USD rate for 2026-11-05: the latest USD rate is from 2026-10-30, "
-        "more than 5 days earlier"
+        "more than 5 days earlier (the limit this installation sets)"
     )
     assert book.leg("USD", date(2026, 11, 5)) is None
 

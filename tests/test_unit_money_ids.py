@@ -116,8 +116,14 @@ def test_decimal_strings_and_ints_parse_exactly() -> None:
     assert (Decimal("12.30"), Decimal("7"), Decimal("0.1")) == (
         parse_amount("12.30"),
         parse_amount(7),
-        parse_amount(" 0.1 "),
+        parse_amount("0.1"),
     )
+
+
+@pytest.mark.parametrize("value", [" 0.1", "0.1 ", "0.1\n", "\t0.1"])
+def test_space_around_an_amount_is_refused(value: str) -> None:
+    with pytest.raises(MoneyError, match="plain decimal"):
+        parse_amount(value)
 
 
 @pytest.mark.parametrize("code", ["usd", "Eur", "XYZ", "EU", "EURO", "XXX", "XTS", "XAU", ""])

@@ -43,6 +43,7 @@ from storage.budget_reads import budget_entity, spend_rows
 from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc, SpendDoc
 from storage.groups import GroupDoc
 from storage.ledger import CategoryDoc
+from storage.rates import days_served
 from storage.unit_of_work import CommandWork
 
 GROUP_EDITORS = ("owner", "admin")
@@ -171,7 +172,7 @@ async def _foreign_categories(work: CommandWork, owner: str, ids: Iterable[str])
         if category is None or category.owner_id != owner:
             wrong[f"category_ids.{n}"] = "not one of your categories"
     if wrong:
-        return reject("validation", "unknown categories", fields=wrong)
+        return reject("not_found", "unknown categories", fields=wrong)
     return None
 
 
@@ -278,7 +279,7 @@ async def create_budget(command: Command, p: CreateBudget, work: CommandWork) ->
     if (taken := id_taken(existing, owner, current, "a budget")) is not None:
         return taken
     if len(await scope_budgets(work, scope)) >= MAX_BUDGETS:
-        return reject("validation", f"at most {MAX_BUDGETS} budgets each")
+        return reject("limit_reached", f"at most {MAX_BUDGETS} budgets each")
     starts_on = p.starts_on or local_day(work.now, timezone)
     calendar = Calendar(p.period, timezone, starts_on, p.ends_on, p.week_start)
     if (reason := check_calendar(calendar)) is not None:
@@ -443,11 +444,7 @@ async def refill_conversions(event: Event, work: CommandWork) -> None:
     if not change.days:
         return
     max_age = runtime_of(work, BudgetsRuntime).reader.book.max_age_days
-    last = max(change.days) + timedelta(days=max_age)
-    query = {
-        "awaiting": True,
-        "date": {"$gte": min(change.days).isoformat(), "$lte": last.isoformat()},
-    }
+    query = {"awaiting": True, "date": days_served(change.days, max_age)}
     for spend_id in await work.find_ids(SpendDoc, query, REFILL_PER_EVENT, sort="date"):
         spend = spend_of_doc(await work.get(SpendDoc, spend_id))
         if spend is None:

@@ -93,7 +93,7 @@ async def create_goal(command: Command, p: CreateGoal, work: CommandWork) -> Dec
     scope = user_scope(owner)
     held = await work.find_ids(GoalDoc, {"scope": scope, "deleted": False}, MAX_GOALS)
     if len(held) >= MAX_GOALS:
-        return reject("validation", f"at most {MAX_GOALS} goals each")
+        return reject("limit_reached", f"at most {MAX_GOALS} goals each")
     user = await work.get(UserDoc, owner)
     doc = GoalDoc(
         id=goal_id,
@@ -155,7 +155,7 @@ async def _move(command: Command, p: GoalMovement, work: CommandWork, sign: int)
     saved = doc.saved + sign * amount
     if saved < 0:
         return reject(
-            "validation",
+            "insufficient_savings",
             f"only {doc.saved} {doc.currency} is saved",
             amount=f"at most {doc.saved}",
         )

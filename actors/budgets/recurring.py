@@ -64,14 +64,14 @@ async def _refs(work: CommandWork, owner: str, template: ExpenseTemplate) -> Dec
         category = await work.get(CategoryDoc, template.category_id)
         if category is None or category.owner_id != owner or category.archived:
             return reject(
-                "validation",
+                "not_found",
                 "unknown category",
                 fields={"template.category_id": "no such category"},
             )
     if template.trip_id is not None:
         trip = await work.get(TripDoc, template.trip_id)
         if trip is None or trip.owner_id != owner or trip.deleted:
-            return reject("validation", "unknown trip", fields={"template.trip_id": "no such trip"})
+            return reject("not_found", "unknown trip", fields={"template.trip_id": "no such trip"})
     return None
 
 

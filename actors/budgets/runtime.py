@@ -29,7 +29,9 @@ from storage.rates import RatesReader
 class BudgetsRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        self.reader = RatesReader(
+            settings.rates_max_age_days, settings.rates_reload_s, settings.rates_stale_after_days
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[Subscription] = []
         self._sender: CommandSender | None = None

@@ -56,6 +56,9 @@ def judge_day(
 
 
 def is_stale(quote: Quote, stale_after_days: int, failing_sources: set[str]) -> bool:
+    """Whether to tell the caller a quote may be out of date: its rate is older than
+    ``stale_after_days`` (the latest known, used for want of a newer one), or a source of it
+    is failing to refresh."""
     return quote.age_days() > stale_after_days or any(
         part in failing_sources for part in quote.source.split("+")
     )
@@ -82,6 +85,7 @@ def convert_one(
         converted_amount=quote.convert(request.amount),
         rate=quote.rate,
         rate_date=quote.rate_date,
+        rate_age_days=quote.age_days(),
         source=quote.source,
         stale=is_stale(quote, stale_after_days, failing_sources),
     )
@@ -95,9 +99,10 @@ def rates_table(
     stale_after_days: int,
     sources: list[SourceStatus],
 ) -> RatesTable:
-    """Every requested currency's rate against ``base`` for ``on``, and the ones missing."""
+    """Every requested currency's rate against ``base`` for ``on`` (every known one when
+    ``symbols`` is None or empty), and the ones missing."""
     failing = {s.name for s in sources if s.stale}
-    wanted = symbols if symbols is not None else [c for c in book.currencies() if c != base]
+    wanted = symbols or [c for c in book.currencies() if c != base]
     rates: dict[str, RateEntry] = {}
     missing: dict[str, str] = {}
     for code in dict.fromkeys(wanted):
@@ -111,6 +116,7 @@ def rates_table(
         rates[code] = RateEntry(
             rate=quote.rate,
             rate_date=quote.rate_date,
+            rate_age_days=quote.age_days(),
             source=quote.source,
             stale=is_stale(quote, stale_after_days, failing),
         )

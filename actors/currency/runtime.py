@@ -51,7 +51,9 @@ class CurrencyRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        self.reader = RatesReader(
+            settings.rates_max_age_days, settings.rates_reload_s, settings.rates_stale_after_days
+        )
         self.sources: list[SourceStatus] = []  # every rate source's health, kept current
         self._http: aiohttp.ClientSession | None = None
         self._nc: NATS | None = None

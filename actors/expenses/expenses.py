@@ -91,17 +91,19 @@ async def _check_refs(
     if category_id is not None:
         category = await work.get(CategoryDoc, category_id)
         if category is None or category.owner_id != owner:
-            return reject("validation", "unknown category", category_id="no such category")
+            return reject("not_found", "unknown category", category_id="no such category")
         if category.archived:
-            return reject("validation", "category is archived", category_id="category is archived")
+            return reject(
+                "category_archived", "category is archived", category_id="category is archived"
+            )
     if trip_id is not None:
         trip = await work.get(TripDoc, trip_id)
         if trip is None or trip.owner_id != owner or trip.deleted:
-            return reject("validation", "unknown trip", trip_id="no such trip")
+            return reject("not_found", "unknown trip", trip_id="no such trip")
     if receipt_id is not None:  # the ocr actor's record, read only
         receipt = await work.get(ReceiptDoc, receipt_id)
         if receipt is None or receipt.owner_id != owner:
-            return reject("validation", "unknown receipt", receipt_id="no such receipt")
+            return reject("not_found", "unknown receipt", receipt_id="no such receipt")
     return None
 
 
@@ -198,7 +200,7 @@ async def fill_home_values(event: Event, work: CommandWork) -> None:
         fields = _home_fields(
             work, doc.amount, doc.currency, doc.home_currency, date.fromisoformat(doc.date)
         )
-        if fields["rate_status"] != "ok":
+        if fields["rate_status"] == "missing":
             continue
         converted = next_version(doc, work.now, **fields)
         work.put(converted)

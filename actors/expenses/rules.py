@@ -37,7 +37,8 @@ def home_value(
     book: RateBook, amount: Decimal, currency: str, home: str, on: date
 ) -> dict[str, Any]:
     """The stored fields of an expense's value in its owner's home currency, fixed at ``on``
-    (its date): converted at that day's rate, or ``rate_status: missing`` until a rate exists."""
+    (its date): converted at that day's rate (``stale`` if the latest known is older than the
+    book allows fresh), or ``rate_status: missing`` until a rate exists."""
     try:
         quote = book.quote(currency, home, on)
     except MissingRate:
@@ -55,5 +56,5 @@ def home_value(
         "rate": quote.rate,
         "rate_date": quote.rate_date.isoformat(),
         "rate_source": quote.source,
-        "rate_status": "ok",
+        "rate_status": "stale" if quote.stale else "ok",
     }

@@ -17,7 +17,9 @@ from storage.rates import RatesReader
 class ExpensesRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        self.reader = RatesReader(
+            settings.rates_max_age_days, settings.rates_reload_s, settings.rates_stale_after_days
+        )
         self._follow: asyncio.Task[None] | None = None
 
     async def start(self, nc: NATS) -> None:

@@ -79,7 +79,7 @@ def group_value(
         "rate": quote.rate,
         "rate_date": quote.rate_date.isoformat(),
         "rate_source": quote.source,
-        "rate_status": "ok",
+        "rate_status": "stale" if quote.stale else "ok",
         "balance_currency": group_currency,
         "balance_shares": shares_data(rescale(parts, converted, group_currency)),
     }

@@ -91,7 +91,7 @@ async def _writable_group(
 ) -> tuple[GroupDoc | None, Decision | None]:
     group, refused = await member_group(work, command, group_id)
     if group is not None and group.archived:
-        return None, reject("validation", "the group is archived")
+        return None, reject("group_archived", "the group is archived")
     return group, refused
 
 
@@ -155,7 +155,7 @@ async def create_group_expense(
     else:
         split = _split_data(p.split)
     if errors := _strangers(group, paid_by, split, set()):
-        return reject("validation", "payers and participants must be members", fields=errors)
+        return reject("not_member", "payers and participants must be members", fields=errors)
     try:
         bill = _bill_parts(p.amount, p.currency, paid_by, split)
     except SplitError as exc:
@@ -222,7 +222,7 @@ async def update_group_expense(
         return reject("validation", str(exc), amount=str(exc))
     known = set(doc.involved) | {x["user_id"] for x in doc.paid_by}
     if errors := _strangers(group, paid_by, split, known):
-        return reject("validation", "payers and participants must be members", fields=errors)
+        return reject("not_member", "payers and participants must be members", fields=errors)
     try:
         bill = _bill_parts(amount, currency, paid_by, split)
     except SplitError as exc:
@@ -267,7 +267,7 @@ async def _share_owed(
     assert p.expense_id is not None
     bill = await _entry(work, group, p.expense_id, "expense")
     if bill is None:
-        return reject("validation", "no such expense", expense_id="no such expense in this group")
+        return reject("not_found", "no such expense", expense_id="no such expense in this group")
     debts = [
         (to, amount)
         for debtor, to, amount in bill_debts(parts_of(bill.balance_shares), bill.balance_currency)
@@ -330,7 +330,7 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Command
         if user not in group.member_ids
     }
     if errors:
-        return reject("validation", "both sides of a settlement must be members", fields=errors)
+        return reject("not_member", "both sides of a settlement must be members", fields=errors)
     if to_user == p.from_user:
         return reject("validation", "a member cannot pay themselves", to_user="same as from_user")
     on = p.date or local_day(work.now, group.timezone)
@@ -381,7 +381,7 @@ async def fill_group_values(event: Event, work: CommandWork) -> None:
             continue
         bill = parts_of(doc.shares) if doc.kind == "expense" else parts_of(doc.balance_shares)
         fields = _valued(work, group, bill, doc.amount, doc.currency, date.fromisoformat(doc.date))
-        if fields["rate_status"] != "ok":
+        if fields["rate_status"] == "missing":
             continue
         converted = next_version(doc, work.now, **fields)
         kind = "group_expense" if doc.kind == "expense" else doc.kind

@@ -71,7 +71,7 @@ async def admin_group(
     if group.role_of(command.actor.user_id) not in ADMINS:
         return None, reject("forbidden", "only the group's owner or admins can do this")
     if writable and group.archived:
-        return None, reject("validation", "the group is archived")
+        return None, reject("group_archived", "the group is archived")
     return group, None
 
 
@@ -180,9 +180,14 @@ async def add_member(command: Command, p: AddMember, work: CommandWork) -> Decis
     if user is None:
         return reject("validation", "no account has this email", email="no account has this email")
     if user.id in group.member_ids:
-        return reject("validation", "already a member", email="already a member of this group")
+        return reject(
+            "already_member",
+            "already a member",
+            group_entity(group),
+            email="already a member of this group",
+        )
     if len(group.members) >= MAX_MEMBERS:
-        return reject("validation", f"a group has at most {MAX_MEMBERS} members")
+        return reject("group_full", f"a group has at most {MAX_MEMBERS} members")
     return accept(group_entity(_join(work, group, user, p.role, "added")))
 
 
@@ -223,7 +228,7 @@ async def _settle_departure(
             "an entry of this member still waits for an exchange rate; they can leave once "
             "it is converted (or the entry is changed)"
         )
-        return reject("validation", message, balance=message)
+        return reject("balance_open", message, balance=message)
     _, tally = await tally_of(work, group.id)
     nets = _nets_of(tally, user_id)
     if not nets:
@@ -235,7 +240,7 @@ async def _settle_departure(
             f"the member's balance is not zero ({owed}); settle up first, "
             "or send balance=write_off to spread it over the others"
         )
-        return reject("validation", message, balance=message)
+        return reject("balance_open", message, balance=message)
     by = command.actor.user_id or user_id
     for currency, net in sorted(nets.items()):
         parts = _write_off_parts(user_id, net, others, currency)
@@ -284,9 +289,9 @@ async def remove_member(command: Command, p: RemoveMember, work: CommandWork) ->
     if group is None:
         return refused or reject("not_found", "no such group")
     if p.user_id not in group.member_ids:
-        return reject("validation", "not a member", user_id="not a member of this group")
+        return reject("not_member", "not a member", user_id="not a member of this group")
     if p.user_id == command.actor.user_id:
-        return reject("validation", "to leave a group, leave it", user_id="use leave")
+        return reject("use_leave", "to leave a group, leave it", user_id="use leave")
     if group.role_of(p.user_id) == "owner":
         return reject("forbidden", "the owner cannot be removed")
     return await _depart(work, command, group, p.user_id, p.balance, "removed")
@@ -298,14 +303,13 @@ async def leave_group(command: Command, p: LeaveGroup, work: CommandWork) -> Dec
         return refused or reject("not_found", "no such group")
     me = command.actor.user_id
     if group.archived:
-        return reject("validation", "the group is archived")
+        return reject("group_archived", "the group is archived")
     if group.role_of(me) == "owner":
-        message = (
-            "the owner hands ownership to another member before leaving"
-            if len(group.members) > 1
-            else "the last member does not leave a group: archive it"
-        )
-        return reject("validation", message, role=message)
+        if len(group.members) > 1:
+            message = "the owner hands ownership to another member before leaving"
+            return reject("owner_stays", message, group_entity(group), role=message)
+        message = "the last member does not leave a group: archive it"
+        return reject("last_member", message, group_entity(group), role=message)
     return await _depart(work, command, group, me, p.balance, "left")
 
 
@@ -315,12 +319,12 @@ async def set_role(command: Command, p: SetRole, work: CommandWork) -> Decision:
         return refused or reject("not_found", "no such group")
     me = command.actor.user_id
     if p.user_id not in group.member_ids:
-        return reject("validation", "not a member", user_id="not a member of this group")
+        return reject("not_member", "not a member", user_id="not a member of this group")
     current = group.role_of(p.user_id)
     if (p.role == "owner" or current == "owner") and group.role_of(me) != "owner":
         return reject("forbidden", "only the owner hands ownership on")
     if current == "owner" and p.role != "owner":
-        return reject("validation", "make another member the owner instead", role="owner stays")
+        return reject("owner_stays", "make another member the owner instead", role="owner stays")
     if current == p.role:
         return accept(group_entity(group))
     members = []
@@ -384,11 +388,16 @@ async def accept_invite(command: Command, p: AcceptInvite, work: CommandWork) ->
     if group is None or user is None:
         return reject("not_found", "no such invite")
     if group.archived:
-        return reject("validation", "the group is archived", token="the group is archived")
+        return reject("group_archived", "the group is archived", token="the group is archived")
     if me in group.member_ids:
-        return reject("validation", "already a member", token="you are already a member")
+        return reject(
+            "already_member",
+            "already a member",
+            group_entity(group),
+            token="you are already a member",
+        )
     if len(group.members) >= MAX_MEMBERS:
-        return reject("validation", f"a group has at most {MAX_MEMBERS} members")
+        return reject("group_full", f"a group has at most {MAX_MEMBERS} members")
     work.put(
         next_version(invite, work.now, uses=invite.uses + 1, accepted_by=[*invite.accepted_by, me])
     )
@@ -420,11 +429,11 @@ async def remind(command: Command, p: Remind, work: CommandWork) -> Decision:
     if group is None:
         return refused or reject("not_found", "no such group")
     if p.user_id not in group.member_ids:
-        return reject("validation", "not a member", user_id="not a member of this group")
+        return reject("not_member", "not a member", user_id="not a member of this group")
     _, tally = await tally_of(work, group.id)
     owes = {c: -n for c, n in _nets_of(tally, p.user_id).items() if n < 0}
     if not owes:
-        return reject("validation", "this member owes nothing", user_id="owes nothing")
+        return reject("nothing_owed", "this member owes nothing", user_id="owes nothing")
     transfers = [t for t in tally.plan() if t.from_user == p.user_id]
     reminder = {
         "id": new_entity_id("reminder", command.command_id, None),

@@ -56,7 +56,9 @@ log = structlog.get_logger(__name__)
 
 class SplitsRuntime:
     def __init__(self, settings: Settings) -> None:
-        self.reader = RatesReader(settings.rates_max_age_days, settings.rates_reload_s)
+        self.reader = RatesReader(
+            settings.rates_max_age_days, settings.rates_reload_s, settings.rates_stale_after_days
+        )
         self._follow: asyncio.Task[None] | None = None
         self._subs: list[Subscription] = []
 

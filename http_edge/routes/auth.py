@@ -30,6 +30,7 @@ from http_edge.schemas import (
 )
 from http_edge.security import (
     access_token_for,
+    client_address,
     hash_password,
     open_session,
     release_attempt,
@@ -53,7 +54,7 @@ ABANDONED_SIGNUP = timedelta(minutes=5)
     response=User,
     status=201,
     auth=False,
-    errors=(409,),
+    errors=(409, 429),
     command=True,
 )
 async def register(request: web.Request) -> web.StreamResponse:
@@ -62,7 +63,7 @@ async def register(request: web.Request) -> web.StreamResponse:
     email_lower = req.email.lower()
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
-    address_key = f"register:{request.remote or 'unknown'}"
+    address_key = f"register:{client_address(request, settings)}"
     # Every sign-up costs an argon2id hash, so every one counts.
     wait = await reserve_attempt(
         address_key, settings.register_max_per_address, settings.login_window_s
@@ -71,7 +72,8 @@ async def register(request: web.Request) -> web.StreamResponse:
         raise Problem(
             429,
             "too_many_attempts",
-            "too many sign-ups from this address",
+            f"too many sign-ups from this address ({settings.register_max_per_address} per "
+            f"{settings.login_window_s} s); retry after {wait} s",
             headers={"Retry-After": str(wait)},
         )
     # A retried sign-up (same key) names the same account; without a key each is new.
@@ -143,13 +145,13 @@ async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> 
     body=LoginRequest,
     response=TokenResponse,
     auth=False,
-    errors=(429,),
+    errors=(401, 429),
 )
 async def login(request: web.Request) -> web.StreamResponse:
     req = await body(request, LoginRequest)
     settings = settings_of(request)
     email_lower = req.email.lower()
-    address = request.remote or "unknown"
+    address = client_address(request, settings)
     # Failures count per address, and per account *from that address*: a stranger elsewhere
     # cannot lock someone out by failing on purpose.
     keys = (
@@ -186,6 +188,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     body=RefreshRequest,
     response=TokenResponse,
     auth=False,
+    errors=(401,),
 )
 async def refresh(request: web.Request) -> web.StreamResponse:
     req = await body(request, RefreshRequest)

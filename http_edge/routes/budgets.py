@@ -29,7 +29,6 @@ from bus.budgets import (
     Views,
     ViewsQuery,
 )
-from bus.rpc import QueryFailed, QueryUnavailable, ask
 from bus.subjects import BUDGET_VIEWS_RPC
 from http_edge.budget_schemas import (
     BudgetListQuery,
@@ -39,10 +38,11 @@ from http_edge.budget_schemas import (
     RulePage,
     StatusQuery,
 )
-from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.context import principal_of
 from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.inputs import body, expected_version, path_id, query, versioned_body
 from http_edge.problems import Problem
+from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.schemas import PageQuery, VersionQuery
@@ -57,29 +57,20 @@ from storage.budget_reads import (
     rule_for,
     rules_of,
 )
+from storage.group_reads import group_for
 
 
 async def views(
     request: web.Request, budget_ids: list[str], goal_ids: list[str], on: date | None = None
 ) -> Views:
-    """Status and progress from the budgets actor; 503 if none answers."""
-    try:
-        return await ask(
-            resources_of(request).nc,
-            BUDGET_VIEWS_RPC,
-            ViewsQuery(budget_ids=budget_ids, goal_ids=goal_ids, on=on),
-            Views,
-            settings_of(request).rpc_timeout_s,
-        )
-    except QueryUnavailable as exc:
-        raise Problem(
-            503,
-            "unavailable",
-            f"budget status is unavailable right now ({exc}); retry shortly",
-            headers={"Retry-After": "2"},
-        ) from exc
-    except QueryFailed as exc:
-        raise Problem(422, exc.code, exc.message) from exc
+    """Status and progress from the budgets actor (failures: ``http_edge.queries``)."""
+    return await ask_actor(
+        request,
+        BUDGET_VIEWS_RPC,
+        ViewsQuery(budget_ids=budget_ids, goal_ids=goal_ids, on=on),
+        Views,
+        what="budget status",
+    )
 
 
 # ---- budgets ------------------------------------------------------------------------------
@@ -106,13 +97,17 @@ async def create_budget(request: web.Request) -> web.StreamResponse:
     "/v1/budgets",
     "Your budgets and your groups' budgets, each with its current status",
     "budgets",
+    description="`on` is at most 400 days after today (else 422).",
     query=BudgetListQuery,
     response=BudgetPage,
-    errors=(503,),
+    errors=(404, 502, 503),
 )
 async def list_budgets(request: web.Request) -> web.StreamResponse:
     q = query(request, BudgetListQuery)
-    docs, cursor = await budgets_of(principal_of(request).user_id, q.group_id, q.limit, q.cursor)
+    user_id = principal_of(request).user_id
+    if q.group_id is not None and await group_for(user_id, q.group_id) is None:
+        raise Problem(404, "not_found", "no such group")  # as every group route tells strangers
+    docs, cursor = await budgets_of(user_id, q.group_id, q.limit, q.cursor)
     shown = await views(request, [d.id for d in docs], [], q.on)
     items = [v.model_dump(mode="json") for v in shown.budgets]
     return web.json_response({"items": items, "next_cursor": cursor})
@@ -132,7 +127,7 @@ async def _visible_budget(request: web.Request) -> Budget:
     "budgets",
     query=StatusQuery,
     response=BudgetView,
-    errors=(404, 503),
+    errors=(404, 502, 503),
 )
 async def get_budget(request: web.Request) -> web.StreamResponse:
     q = query(request, StatusQuery)
@@ -148,7 +143,7 @@ async def get_budget(request: web.Request) -> web.StreamResponse:
     "budgets",
     query=StatusQuery,
     response=BudgetStatus,
-    errors=(404, 503),
+    errors=(404, 502, 503),
 )
 async def budget_status(request: web.Request) -> web.StreamResponse:
     q = query(request, StatusQuery)
@@ -218,6 +213,7 @@ async def create_goal(request: web.Request) -> web.StreamResponse:
     "goals",
     query=PageQuery,
     response=GoalPage,
+    errors=(502, 503),
 )
 async def list_goals(request: web.Request) -> web.StreamResponse:
     q = query(request, PageQuery)
@@ -233,7 +229,7 @@ async def list_goals(request: web.Request) -> web.StreamResponse:
     "One goal: progress, and what it needs per week and per month to be reached on time",
     "goals",
     response=GoalView,
-    errors=(404, 503),
+    errors=(404, 502, 503),
 )
 async def get_goal(request: web.Request) -> web.StreamResponse:
     doc = await goal_for(principal_of(request).user_id, path_id(request))
@@ -323,10 +319,11 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
     "/v1/recurring",
     "Make a recurring expense rule",
     "recurring",
+    description="`start_date` is at most a year before today (else 422).",
     body=CreateRecurring,
     response=RecurringRule,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
     command=True,
 )
 async def create_rule(request: web.Request) -> web.StreamResponse:

@@ -86,6 +86,8 @@ async def category_rename(request: web.Request) -> web.StreamResponse:
     "/v1/categories/{id}",
     "Archive a category (expenses keep it)",
     "categories",
+    description="A category is archived, not removed: the expenses that name it keep it, so it "
+    "stays readable and can still be renamed (`GET /v1/categories?include_archived=true`).",
     query=VersionQuery,
     response=Category,
     errors=(404, 409),
@@ -115,6 +117,7 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     "/v1/trips",
     "Create a trip",
     "trips",
+    description="`end_date` is on or after `start_date` (else 422).",
     body=CreateTrip,
     response=Trip,
     status=201,

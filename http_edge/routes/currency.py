@@ -25,7 +25,7 @@ from http_edge.routes import API
     "currency",
     query=RatesQuery,
     response=RatesTable,
-    errors=(503,),
+    errors=(502, 503),
 )
 async def currency_rates(request: web.Request) -> web.StreamResponse:
     wanted = query(request, RatesQuery)
@@ -41,7 +41,7 @@ async def currency_rates(request: web.Request) -> web.StreamResponse:
     body=ConvertRequest,
     response=Conversion,
     status=200,
-    errors=(503,),
+    errors=(502, 503),
 )
 async def currency_convert(request: web.Request) -> web.StreamResponse:
     wanted = await body(request, ConvertRequest)

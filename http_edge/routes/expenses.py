@@ -33,7 +33,7 @@ from storage.queries import ExpenseFilter, expense_amounts, get_expense, list_ex
     body=CreateExpense,
     response=Expense,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
     command=True,
 )
 async def create_expense(request: web.Request) -> web.StreamResponse:

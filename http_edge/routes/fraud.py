@@ -41,6 +41,8 @@ class FlagPage(BaseModel):
     "fraud",
     response=Risk,
     errors=(404,),
+    description="Scored in the background after the expense is written: 404 until the fraud "
+    "actor has scored it (usually well under a second), then the score.",
 )
 async def get_risk(request: web.Request) -> web.StreamResponse:
     doc = await risk_for(principal_of(request).user_id, path_id(request))

@@ -16,9 +16,8 @@ from bus.groups import (
     Remind,
     UpdateGroupExpense,
 )
-from bus.rpc import QueryFailed, QueryUnavailable, ask
 from bus.subjects import BALANCES_RPC
-from http_edge.context import resources_of, settings_of
+from http_edge.context import settings_of
 from http_edge.dispatch import send_as_caller
 from http_edge.group_schemas import (
     ActivityPage,
@@ -35,6 +34,7 @@ from http_edge.group_schemas import (
 )
 from http_edge.inputs import body, expected_version, path_id, query, versioned_body
 from http_edge.problems import Problem
+from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
 from http_edge.routes import API
 from http_edge.routes.groups import member_group
@@ -154,8 +154,10 @@ async def delete_group_expense(request: web.Request) -> web.StreamResponse:
 @API.route(
     "POST",
     "/v1/groups/{id}/settlements",
-    "Record a payment between members (or, with `expense_id`, mark a share of it as paid)",
+    "Record a payment between members: `{from, to, amount, currency}`, as the balances' plan "
+    "names a transfer (or, with `expense_id`, mark a share of it as paid)",
     "group money",
+    description="`from` and `to` are two different members (else 422).",
     body=CreateSettlement,
     body_omit=("group_id",),
     response=Settlement,
@@ -210,30 +212,21 @@ async def delete_settlement(request: web.Request) -> web.StreamResponse:
     "group money",
     query=BalancesQuery,
     response=GroupBalances,
-    errors=(404, 503),
+    errors=(404, 502, 503),
 )
 async def group_balances(request: web.Request) -> web.StreamResponse:
     q = query(request, BalancesQuery)
     group = await member_group(request)
     if q.as_of is None:
         return web.json_response((await balances_of(group)).model_dump(mode="json"))
-    try:
-        past = await ask(
-            resources_of(request).nc,
-            BALANCES_RPC,
-            BalancesAsOf(group_id=group.id, as_of=q.as_of),
-            GroupBalances,
-            settings_of(request).rpc_timeout_s * 3,
-        )
-    except QueryUnavailable as exc:
-        raise Problem(
-            503,
-            "unavailable",
-            f"past balances are unavailable right now ({exc}); retry shortly",
-            headers={"Retry-After": "2"},
-        ) from exc
-    except QueryFailed as exc:
-        raise Problem(404 if exc.code == "not_found" else 422, exc.code, exc.message) from exc
+    past = await ask_actor(
+        request,
+        BALANCES_RPC,
+        BalancesAsOf(group_id=group.id, as_of=q.as_of),
+        GroupBalances,
+        what="past balances",
+        timeout_s=settings_of(request).rpc_timeout_s * 3,
+    )
     return web.json_response(past.model_dump(mode="json"))
 
 
@@ -311,7 +304,7 @@ async def group_activity(request: web.Request) -> web.StreamResponse:
     "group money",
     body=ReminderBody,
     response=Reminder,
-    errors=(404,),
+    errors=(404, 409),
     command=True,
 )
 async def send_reminder(request: web.Request) -> web.StreamResponse:

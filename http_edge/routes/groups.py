@@ -130,7 +130,7 @@ async def archive_group(request: web.Request) -> web.StreamResponse:
     body=AddMember,
     body_omit=("group_id",),
     response=Group,
-    errors=(403, 404),
+    errors=(403, 404, 409),
     command=True,
 )
 async def add_member(request: web.Request) -> web.StreamResponse:
@@ -145,7 +145,7 @@ async def add_member(request: web.Request) -> web.StreamResponse:
     "groups",
     query=RemoveQuery,
     response=Group,
-    errors=(403, 404),
+    errors=(403, 404, 409),
     command=True,
 )
 async def remove_member(request: web.Request) -> web.StreamResponse:
@@ -163,7 +163,7 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
     "groups",
     body=RoleBody,
     response=Group,
-    errors=(403, 404),
+    errors=(403, 404, 409),
     command=True,
 )
 async def set_role(request: web.Request) -> web.StreamResponse:
@@ -181,7 +181,7 @@ async def set_role(request: web.Request) -> web.StreamResponse:
     "groups",
     body=LeaveBody,
     response=Group,
-    errors=(404,),
+    errors=(404, 409),
     command=True,
 )
 async def leave_group(request: web.Request) -> web.StreamResponse:
@@ -220,7 +220,7 @@ def _invite_token(request: web.Request) -> str:
     body=InviteBody,
     response=InviteCreated,
     status=201,
-    errors=(403, 404),
+    errors=(403, 404, 409),
     command=True,
 )
 async def create_invite(request: web.Request) -> web.StreamResponse:
@@ -249,7 +249,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
     "/v1/groups/{id}/invites/{invite_id}",
     "Revoke an invite link (admins)",
     "groups",
-    errors=(403, 404),
+    errors=(403, 404, 409),
     command=True,
 )
 async def revoke_invite(request: web.Request) -> web.StreamResponse:
@@ -263,7 +263,7 @@ async def revoke_invite(request: web.Request) -> web.StreamResponse:
     "Join a group with an invite link's token",
     "groups",
     response=Group,
-    errors=(404,),
+    errors=(404, 409, 422),
     command=True,
 )
 async def accept_invite(request: web.Request) -> web.StreamResponse:

@@ -17,10 +17,11 @@ from bus.entities import Expense
 from bus.envelopes import utcnow
 from bus.ids import derived_id
 from bus.limits import EntityId
+from bus.money import MoneyError, check_precision
 from bus.receipt_commands import scan_command
 from bus.receipts import ApplyReceipt, Receipt, RecordReceipt
 from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import dispatch, spend_write_allowance
+from http_edge.dispatch import check_idempotency_key, dispatch, spend_write_allowance
 from http_edge.inputs import body, path_id, validate
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -57,24 +58,25 @@ def _accepted(receipt: dict[str, Any], status: int = 202) -> web.Response:
     "/v1/receipts",
     "Upload a receipt (multipart `file`): 202 with the pending receipt; it is read in the background",
     "receipts",
+    description="The file is judged by its bytes: a readable JPEG, PNG, WebP or TIFF at least 50 px "
+    "a side, or a PDF, of the type its part declares (if any); else 415 or 422. The same file "
+    "again is the same receipt (200).",
     response=Receipt,
     status=202,
     errors=(404, 413, 415, 422),
     command=True,
+    upload=True,
 )
 async def upload_receipt(request: web.Request) -> web.StreamResponse:
     owner = principal_of(request).user_id
     settings = settings_of(request)
+    # The same file is the same receipt anyway; a key is held to the rule of every write.
+    check_idempotency_key(request.headers.get("Idempotency-Key"))
     spend_write_allowance(request, owner)  # before the body is read
     upload = await read_upload(request, settings.receipt_max_bytes, settings.receipt_max_pixels)
     form = validate(UploadForm, dict(upload.fields))
     if form.expense_id is not None and await get_expense(owner, form.expense_id) is None:
-        raise Problem(
-            422,
-            "validation",
-            "no such expense",
-            errors=[{"loc": ["body", "expense_id"], "msg": "no such expense", "type": "not_found"}],
-        )
+        raise Problem(404, "not_found", "no such expense")  # as for a group: not yours or none
     if form.group_id is not None and await group_for(owner, form.group_id) is None:
         raise Problem(404, "not_found", "no such group")
     sha256 = hashlib.sha256(upload.data).hexdigest()
@@ -209,9 +211,10 @@ async def apply_receipt(request: web.Request) -> web.StreamResponse:
         )
     read = receipt_entity(doc).fields
     user = await UserDoc.get(owner)
+    currency = given.currency or read.currency or (user.home_currency if user else None)
     values: dict[str, Any] = {
-        "amount": given.amount or read.total,
-        "currency": given.currency or read.currency or (user.home_currency if user else None),
+        "amount": given.amount or _as_written(read.total, currency),
+        "currency": currency,
         "date": given.date or read.date,
         "merchant": given.merchant or read.merchant,
         "receipt_id": receipt_id,
@@ -247,3 +250,15 @@ async def apply_receipt(request: web.Request) -> web.StreamResponse:
     # The expense's id derives from the receipt: applying twice never makes two.
     create = validate(CreateExpense, {**payload, "id": expense_id})
     return await dispatch(request, "expense.create", create, issuer=owner, location="/v1/expenses")
+
+
+def _as_written(total: Decimal | None, currency: str | None) -> Decimal | None:
+    """A total read from a receipt in ``currency``'s minor units when that loses nothing
+    (1500.00 read for JPY is 1500); one with more decimals than its currency stays as read,
+    so the expense it would make is refused with the field named."""
+    if total is None or currency is None:
+        return total
+    try:
+        return check_precision(total, currency)
+    except MoneyError:
+        return total

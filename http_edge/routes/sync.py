@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints
 
+from bus.limits import MAX_SEQ
 from bus.subjects import scope_events
 from bus.sync import MAX_BATCH, BatchTooLarge, apply_batch, check_batch_size
 from http_edge.context import principal_of, resources_of, settings_of
@@ -44,7 +45,7 @@ class SyncResults(BaseModel):
 
 class ChangesQuery(Strict):
     scope: Scope
-    after: int = Field(0, ge=0, le=10**18, description="The last `seq` the device has; 0 for all.")
+    after: int = Field(0, ge=0, le=MAX_SEQ, description="The last `seq` the device has; 0 for all.")
     limit: int = Field(100, ge=1, le=1000)
     wait: float = Field(0, ge=0, le=MAX_WAIT_S, description="Seconds to wait for a change.")
 

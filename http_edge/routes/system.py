@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from aiohttp import web
 
+from bus.inflight import commands_in_flight
+from bus.readiness import READY, bus_checks, expected_actors
 from http_edge.api import docs_page, openapi_document
-from http_edge.context import principal_of, resources_of
+from http_edge.context import EdgeResources, principal_of, resources_of, settings_of
 from http_edge.problems import Problem
 from http_edge.routes import API
 from http_edge.schemas import CommandStatus, Health
@@ -37,24 +40,36 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"status": "ok", "checks": {}})
 
 
+async def _mongodb_check(resources: EdgeResources, timeout_s: float) -> str:
+    try:
+        await asyncio.wait_for(resources.database.ping(), timeout_s)
+    except Exception as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return READY
+
+
 @API.route(
     "GET",
     "/readyz",
-    "Readiness: NATS and MongoDB reachable (503 says which is not)",
+    "Readiness: 200 only when this node can serve a write end to end (NATS and MongoDB "
+    "reachable, the streams present, every expected actor bound to its consumers and "
+    "answering); a 503 names each part that is not, in `checks`",
     "system",
     response=Health,
     auth=False,
     errors=(503,),
 )
 async def readyz(request: web.Request) -> web.StreamResponse:
+    # A realtime-only node checks the same parts: its sockets send commands to the same actors.
     resources = resources_of(request)  # connected: requests are served only after startup
-    checks = {"nats": "ok" if resources.nc.is_connected else "disconnected"}
-    try:
-        await asyncio.wait_for(resources.database.ping(), 2.0)
-        checks["mongodb"] = "ok"
-    except Exception as exc:
-        checks["mongodb"] = f"unreachable: {type(exc).__name__}"
-    ok = all(v == "ok" for v in checks.values())
+    settings = settings_of(request)
+    timeout_s = settings.ready_timeout_s
+    mongodb, bus = await asyncio.gather(
+        _mongodb_check(resources, timeout_s * 1.5),
+        bus_checks(resources.nc, expected_actors(settings), timeout_s),
+    )
+    checks = {"nats": bus.pop("nats"), "mongodb": mongodb, **bus}
+    ok = all(v == READY for v in checks.values())
     return web.json_response(
         {"status": "ok" if ok else "unavailable", "checks": checks},
         status=200 if ok else 503,
@@ -62,28 +77,47 @@ async def readyz(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def _known_status(command_id: str, caller: str) -> CommandStatus | None:
+    """The caller's command's outcome or dead letter, if it has one."""
+    outcome = await stored_outcome(command_id)
+    if outcome is not None and outcome.issuer == caller:
+        return CommandStatus(
+            command_id=command_id, status=outcome.status, outcome=outcome.model_dump(mode="json")
+        )
+    letter = await dead_letter_of(command_id) if outcome is None else None
+    if letter is not None and letter.issuer == caller:
+        return CommandStatus(command_id=command_id, status="failed", reason=letter.reason)
+    return None
+
+
 @API.route(
     "GET",
     "/v1/commands/{id}",
-    "The outcome of a command you sent",
+    "The outcome of a command you sent: 200 once applied (or failed), 202 while commands are "
+    "still on their way to the actors, 404 for an id that is not a UUID, was never sent, or "
+    "is not yours",
     "system",
     response=CommandStatus,
     pending=True,
+    errors=(404,),
 )
 async def command_status(request: web.Request) -> web.StreamResponse:
-    command_id = request.match_info["id"][:64]
+    try:
+        command_id = str(uuid.UUID(request.match_info["id"]))
+    except ValueError:
+        raise Problem(404, "not_found", "no such command: a command id is a UUID") from None
     caller = principal_of(request).user_id
-    outcome = await stored_outcome(command_id)
-    if outcome is not None and outcome.issuer == caller:
-        status = CommandStatus(
-            command_id=command_id, status=outcome.status, outcome=outcome.model_dump(mode="json")
-        )
-        return web.json_response(status.model_dump(mode="json"))
-    letter = await dead_letter_of(command_id) if outcome is None else None
-    if letter is not None and letter.issuer == caller:
-        status = CommandStatus(command_id=command_id, status="failed", reason=letter.reason)
-        return web.json_response(status.model_dump(mode="json"))
-    # Unknown, someone else's, or not applied yet: indistinguishable on purpose.
+    found = await _known_status(command_id, caller)
+    settings = settings_of(request)
+    js = resources_of(request).nc.jetstream(timeout=settings.ready_timeout_s * 2)
+    if found is None and not await commands_in_flight(js, expected_actors(settings)):
+        # Nothing is on its way: an outcome is stored before its command is acknowledged, so
+        # one more read settles a command that finished between the first read and now.
+        found = await _known_status(command_id, caller)
+        if found is None:  # never sent, or someone else's: indistinguishable on purpose
+            raise Problem(404, "not_found", "no command with this id is known to you")
+    if found is not None:
+        return web.json_response(found.model_dump(mode="json"))
     pending = CommandStatus(command_id=command_id, status="pending")
     return web.json_response(pending.model_dump(mode="json"), status=202)
 

@@ -1,0 +1,99 @@
+"""Readiness probes of the stack's own processes: each actor's ping, and the edge's /readyz.
+
+An actor is ready when one of its processes answers ``health.actor.<name>`` (it does once its
+consumers are bound and its runtime is up, see :mod:`bus.readiness`). The stack is ready when
+its edge's ``/readyz`` is 200; until then the 503 body names the parts still missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+
+from nats.aio.client import Client as NATS
+
+from bus.readiness import READY, actor_check
+from deploy.children import ReadyProbe
+
+PING_TIMEOUT_S = 1.0
+
+
+class ActorPings:
+    """Pings actors over one NATS connection, made on first use (NATS is up by then) and closed
+    by :meth:`close` before NATS stops (a later probe connects again)."""
+
+    def __init__(self, nats_url: str, timeout_s: float = PING_TIMEOUT_S) -> None:
+        self._url = nats_url
+        self._timeout_s = timeout_s
+        self._nc: NATS | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connection(self) -> NATS:
+        async with self._lock:
+            if self._nc is None or self._nc.is_closed:
+                nc = NATS()
+
+                async def quiet(*_: object) -> None:
+                    """Outages are the children's to report, not the probe's."""
+
+                await nc.connect(
+                    servers=[self._url],
+                    name="ledgerbus-up",
+                    connect_timeout=2,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=1,
+                    error_cb=quiet,
+                    disconnected_cb=quiet,
+                    reconnected_cb=quiet,
+                    closed_cb=quiet,
+                )
+                self._nc = nc
+            return self._nc
+
+    async def answers(self, actor: str) -> bool:
+        """Whether a process of ``actor`` answers its ping, bound to every consumer it names."""
+        nc = await self._connection()
+        js = nc.jetstream(timeout=self._timeout_s)
+        return await actor_check(nc, js, actor, self._timeout_s) == READY
+
+    def probe(self, actor: str) -> ReadyProbe:
+        """The supervisor's readiness probe of one actor's process."""
+
+        async def ready() -> bool:
+            return await self.answers(actor)
+
+        return ready
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        async with self._lock:
+            nc, self._nc = self._nc, None
+        if nc is not None and not nc.is_closed:
+            await nc.close()
+
+
+def readyz_missing(url: str, timeout_s: float = 5.0) -> dict[str, str]:
+    """The parts ``url`` (an edge's ``/readyz``) reports missing, each with why; empty once it
+    answers 200. Blocking: run it in a thread."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            if response.status == 200:
+                return {}
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return {"edge": f"not answering /readyz ({type(exc).__name__})"}
+    try:
+        checks = json.loads(body)["checks"]
+    except (ValueError, KeyError, TypeError):
+        return {"edge": "an unreadable /readyz answer"}
+    missing = _not_ok(checks) if isinstance(checks, Mapping) else {}
+    return missing or {"edge": "/readyz is not 200"}
+
+
+def _not_ok(checks: Mapping[str, object]) -> dict[str, str]:
+    return {str(part): str(why) for part, why in checks.items() if why != READY}

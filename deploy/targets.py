@@ -1,0 +1,69 @@
+"""Which NATS and MongoDB an operator's command talks to: flags beside the environment, and a
+note on stderr naming the server reached (with any credentials in the URL masked).
+
+The note goes to stderr so a command's stdout (``replay``'s JSON lines) stays pure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import IO, TYPE_CHECKING
+
+from bus.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports this module for its flags; connecting code loads on use
+    from nats.aio.client import Client as NATS
+
+    from storage.database import Database
+
+_USERINFO = re.compile(r"(?<=://)[^@/?#]*@")
+
+
+def masked(url: str) -> str:
+    """``url`` with the ``user:password@`` (or ``token@``) of every server replaced by ``***@``."""
+    return _USERINFO.sub("***@", url)
+
+
+def add_server_flags(parser: argparse.ArgumentParser, *, nats: bool, mongo: bool) -> None:
+    """``--nats-url`` / ``--mongo-uri``: they win over ``LEDGERBUS_NATS_URL`` / ``_MONGO_URI``."""
+    if nats:
+        parser.add_argument(
+            "--nats-url", help="NATS server(s), comma separated (default LEDGERBUS_NATS_URL)"
+        )
+    if mongo:
+        parser.add_argument(
+            "--mongo-uri", help="MongoDB connection string (default LEDGERBUS_MONGO_URI)"
+        )
+
+
+def with_server_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``settings`` with the servers named on the command line, if any."""
+    update = {
+        name: value
+        for name in ("nats_url", "mongo_uri")
+        if (value := getattr(args, name, None)) is not None
+    }
+    return settings.model_copy(update=update) if update else settings
+
+
+async def open_nats(settings: Settings, name: str, note: IO[str] = sys.stderr) -> NATS:
+    """Connect to NATS and say which server answered."""
+    from bus.nats_conn import connect_nats
+
+    nc = await connect_nats(settings, name)
+    url = nc.connected_url.geturl() if nc.connected_url is not None else settings.nats_url
+    note.write(f"connected to NATS at {masked(url)}\n")
+    return nc
+
+
+async def open_database(settings: Settings, note: IO[str] = sys.stderr) -> Database:
+    """Connect to MongoDB (Beanie's index check is the first round trip) and say where."""
+    from storage.database import connect
+
+    database = await connect(settings)
+    note.write(
+        f"connected to MongoDB at {masked(settings.mongo_uri)}, database {settings.mongo_db}\n"
+    )
+    return database
