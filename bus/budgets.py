@@ -9,7 +9,6 @@ tracks savings towards a target. A recurring rule creates an expense on its date
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -17,7 +16,6 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
-    PlainSerializer,
     Strict,
     StrictBool,
     ValidationInfo,
@@ -26,9 +24,10 @@ from pydantic import (
 )
 
 from bus.entities import Entity
-from bus.expense_fields import ExpenseFields
+from bus.goals import GoalView
 from bus.limits import (
     JSON_INTEGER,
+    NOT_BLANK,
     Day,
     EntityId,
     Name,
@@ -36,33 +35,21 @@ from bus.limits import (
     Timezone,
     Unset,
 )
-from bus.money import Amount, CurrencyCode, PositiveAmount, format_amount
-from bus.payload import Payload, fit_precision, no_null_default
+from bus.money import Amount, CurrencyCode, Percent, PositiveAmount
+from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
 
 PeriodKind = Literal["weekly", "monthly", "yearly", "custom"]
-RepeatUnit = Literal["day", "week", "month", "year"]
-MonthEnd = Literal["clamp", "skip"]
 
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_THRESHOLDS = 10
 MAX_CATEGORIES = 50
 MAX_BUDGETS = 100  # per person, and per group
-MAX_GOALS = 100
-MAX_RULES = 200
-Occurrences = Annotated[int, Strict(), Field(ge=1, le=10_000), JSON_INTEGER]
-"""How many times a recurring rule fires before it ends."""
-
 Threshold = Annotated[
     int, Strict(), Field(ge=1, le=1000, description="Percent of the period's amount."), JSON_INTEGER
 ]
 Weekday = Annotated[int, Strict(), Field(ge=0, le=6), JSON_INTEGER]
 """0 = Monday .. 6 = Sunday (a JSON integer; so are every count and interval below)."""
-Label = Annotated[ShortText, Field(min_length=1, max_length=60)]
-Percent = Annotated[
-    Decimal,
-    PlainSerializer(format_amount, return_type=str, when_used="always"),
-    Field(json_schema_extra={"type": "string", "examples": ["83.4"]}),
-]
+Label = Annotated[ShortText, Field(min_length=1, max_length=60, pattern=NOT_BLANK)]
 
 
 def _distinct(value: object) -> object:
@@ -125,27 +112,28 @@ def _budget_schema(schema: dict[str, Any]) -> None:
     shared budget (``group_id``) counts ``categories``, a personal one ``category_ids``; a
     ``custom`` period needs ``starts_on`` and ``ends_on`` and does not roll over; only a custom
     period has ``ends_on``."""
-    no_null_default(schema)
     empty = {"type": "array", "maxItems": 0}
-    schema["allOf"] = [
-        {
-            "if": _SHARED,
-            "then": {"properties": {"category_ids": empty}},
-            "else": {"properties": {"categories": empty}},
-        },
-        {
-            "if": _CUSTOM,
-            "then": {
-                "properties": {
-                    "starts_on": {"type": "string"},
-                    "ends_on": {"type": "string"},
-                    "rollover": {"const": False},
-                },
-                "required": ["starts_on", "ends_on"],
+    schema.setdefault("allOf", []).extend(
+        [
+            {
+                "if": _SHARED,
+                "then": {"properties": {"category_ids": empty}},
+                "else": {"properties": {"categories": empty}},
             },
-            "else": {"properties": {"ends_on": {"type": "null"}}},
-        },
-    ]
+            {
+                "if": _CUSTOM,
+                "then": {
+                    "properties": {
+                        "starts_on": {"type": "string"},
+                        "ends_on": {"type": "string"},
+                        "rollover": {"const": False},
+                    },
+                    "required": ["starts_on", "ends_on"],
+                },
+                "else": {"properties": {"ends_on": {"type": "null"}}},
+            },
+        ]
+    )
 
 
 class CreateBudget(Payload):
@@ -155,7 +143,13 @@ class CreateBudget(Payload):
     Beyond this schema: ``ends_on`` is not before ``starts_on``, and a budget starts at most
     two years back."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_budget_schema)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=schema_rules(
+            _budget_schema, places_rule("currency", amount_fields("amount"))
+        ),
+    )
 
     id: EntityId | None = None
     group_id: EntityId | None = None
@@ -211,7 +205,14 @@ class CreateBudget(Payload):
 
 class UpdateBudget(Payload):
     """Fields present are changed. Changing what is counted (categories, currency, period,
-    timezone, start) recounts every period from the expenses seen so far."""
+    timezone, start) recounts every period from the expenses seen so far. Beyond this schema:
+    an ``amount`` sent without ``currency`` has no more decimals than the stored currency."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=schema_rules(places_rule("currency", amount_fields("amount"))),
+    )
 
     id: EntityId
     name: Name | Unset = None
@@ -258,109 +259,6 @@ class UpdateBudget(Payload):
                 raise ValueError(f"{required} cannot be null")
         fit_precision(self)
         return self
-
-
-# ---- goals --------------------------------------------------------------------------------
-
-
-class CreateGoal(Payload):
-    id: EntityId | None = None
-    name: Name
-    target_amount: PositiveAmount
-    currency: CurrencyCode
-    target_date: Day | None = None
-    timezone: Timezone | None = Field(None, description="Default: yours.")
-
-    @model_validator(mode="after")
-    def _fits(self) -> Self:
-        fit_precision(self, "target_amount")
-        return self
-
-
-class UpdateGoal(Payload):
-    id: EntityId
-    name: Name | Unset = None
-    target_amount: PositiveAmount | Unset = None
-    target_date: Day | None = None
-
-    @model_validator(mode="after")
-    def _not_null(self) -> Self:
-        for required in ("name", "target_amount"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
-        return self
-
-
-class GoalMovement(Payload):
-    """Money put into (contribute) or taken out of (withdraw) a goal, in its currency."""
-
-    id: EntityId
-    amount: PositiveAmount
-    note: ShortText | None = None
-
-
-# ---- recurring expenses -------------------------------------------------------------------
-
-
-class ExpenseTemplate(ExpenseFields):
-    """The expense each occurrence creates (its date is the occurrence's)."""
-
-
-class CreateRecurring(Payload):
-    """Every ``every`` ``unit``s from ``start_date``; for months and years on ``day_of_month``
-    (default: the start's day). A month without that day clamps to its last day, or is skipped
-    with ``month_end: skip``. It ends after ``end_date`` or ``count`` occurrences, if given."""
-
-    id: EntityId | None = None
-    template: ExpenseTemplate
-    every: Annotated[int, Strict(), Field(ge=1, le=366), JSON_INTEGER] = 1
-    unit: RepeatUnit = "month"
-    day_of_month: Annotated[int, Strict(), Field(ge=1, le=31), JSON_INTEGER] | None = None
-    month_end: MonthEnd = "clamp"
-    start_date: Day
-    end_date: Day | None = None
-    count: Occurrences | None = None
-    timezone: Timezone | None = Field(None, description="Default: yours.")
-
-    @field_validator("end_date")
-    @classmethod
-    def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
-        start = info.data.get("start_date")
-        if value is not None and start is not None and value < start:
-            raise ValueError("end_date is before start_date")
-        return value
-
-
-class UpdateRecurring(Payload):
-    """Changes the expense made from now on, or when it ends (not the past occurrences)."""
-
-    id: EntityId
-    template: ExpenseTemplate | Unset = None
-    end_date: Day | None = None
-    count: Occurrences | None = None
-
-    @model_validator(mode="after")
-    def _not_null(self) -> Self:
-        if "template" in self.model_fields_set and self.template is None:
-            raise ValueError("template cannot be null")
-        return self
-
-
-class RecurringRef(Payload):
-    id: EntityId
-
-
-OccurrenceResult = Literal["created", "rejected", "unknown"]
-
-
-class AdvanceRecurring(Payload):
-    """The scheduler made (or tried) the occurrence on ``occurrence``: move the rule on."""
-
-    id: EntityId
-    occurrence: Day
-    expense_id: EntityId
-    result: OccurrenceResult
-    reason: ShortText | None = None
 
 
 # ---- entities -----------------------------------------------------------------------------
@@ -416,61 +314,6 @@ class BudgetStatus(Entity):
 
 class BudgetView(Budget):
     status: BudgetStatus | None = None
-
-
-class Goal(Entity):
-    id: str
-    owner_id: str
-    name: str
-    target_amount: Amount
-    currency: str
-    target_date: date | None = None
-    timezone: str
-    saved: Amount
-    achieved_at: datetime | None = None
-    version: int
-    deleted: bool = False
-    created_at: datetime
-    updated_at: datetime
-
-
-class GoalProgress(Entity):
-    goal_id: str
-    saved: Amount
-    remaining: Amount
-    percent: Percent
-    achieved: bool
-    days_left: int | None = None
-    needed_per_week: Amount | None = Field(None, description="To reach the target on time.")
-    needed_per_month: Amount | None = None
-    overdue: bool = False
-    as_of: datetime
-
-
-class GoalView(Goal):
-    progress: GoalProgress | None = None
-
-
-class RecurringRule(Entity):
-    id: str
-    owner_id: str
-    template: dict[str, Any]
-    every: int
-    unit: RepeatUnit
-    day_of_month: int | None = None
-    month_end: MonthEnd
-    start_date: date
-    end_date: date | None = None
-    count: int | None = None
-    timezone: str
-    made: int = Field(description="Occurrences created so far.")
-    next_date: date | None = Field(None, description="Null once it has ended.")
-    paused: bool = False
-    last_error: str | None = None
-    version: int
-    deleted: bool = False
-    created_at: datetime
-    updated_at: datetime
 
 
 # ---- request-reply: what needs the actor's rules ------------------------------------------

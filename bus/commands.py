@@ -11,23 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from bus.budgets import (
-    AdvanceRecurring,
-    CreateBudget,
-    CreateGoal,
-    CreateRecurring,
-    GoalMovement,
-    RecurringRef,
-    UpdateBudget,
-    UpdateGoal,
-    UpdateRecurring,
-)
+from bus.budgets import CreateBudget, UpdateBudget
 from bus.entities import ExpenseType
 from bus.expense_fields import ExpenseFields
 from bus.fraud import ReviewFlag
 from bus.fx import BASE_CURRENCY
+from bus.goals import CreateGoal, GoalMovement, UpdateGoal
 from bus.groups import (
     AcceptInvite,
     AddMember,
@@ -67,8 +58,9 @@ from bus.money import (
     PositiveAmount,
     check_rate,
 )
-from bus.payload import Payload, fit_precision
+from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
+from bus.recurring import AdvanceRecurring, CreateRecurring, RecurringRef, UpdateRecurring
 from bus.subjects import command_subject
 
 # ---- accounts -----------------------------------------------------------------------------
@@ -104,7 +96,16 @@ class CreateExpense(ExpenseFields):
 
 
 class UpdateExpense(Payload):
-    """Fields present are changed; a nullable field sent as null is cleared."""
+    """Fields present are changed; a nullable field sent as null is cleared (a description
+    to ""). Beyond this schema: an ``amount`` sent without ``currency`` has no more decimals
+    than the expense's stored currency, and a ``currency`` sent without ``amount`` has at least
+    as many as the stored amount uses."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=schema_rules(places_rule("currency", amount_fields("amount"))),
+    )
 
     id: EntityId
     type: ExpenseType | Unset = None
@@ -146,6 +147,10 @@ class RenameCategory(Payload):
 
 
 class CreateTrip(Payload):
+    """A trip from ``start_date`` to ``end_date`` (inclusive).
+
+    Beyond this schema: ``end_date`` is not before ``start_date``."""
+
     id: EntityId | None = None
     name: Name
     destination: ShortText | None = None
@@ -161,6 +166,9 @@ class CreateTrip(Payload):
 
 
 class UpdateTrip(Payload):
+    """Fields present are changed. Beyond this schema: ``end_date`` is not before
+    ``start_date`` (as sent, or as stored)."""
+
     id: EntityId
     name: Name | Unset = None
     destination: ShortText | None = None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from bus.limits import Day
 from bus.money import Amount, CurrencyCode, PositiveAmount, check_places
+from bus.payload import amount_fields, places_rule, schema_rules
 
 MAX_CONVERSIONS = 1000  # per query: a page of expenses, a summary's (currency, day) groups
 MAX_SYMBOLS = 200
@@ -24,6 +25,14 @@ class Wire(BaseModel):
 
 class ConvertRequest(Wire):
     """Convert an amount from one currency to another at the rate of a day (today if absent)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        serialize_by_alias=True,
+        json_schema_extra=schema_rules(places_rule("from", amount_fields("amount"))),
+    )
 
     amount: PositiveAmount
     from_currency: CurrencyCode = Field(alias="from")

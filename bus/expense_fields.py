@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from bus.entities import ExpenseType
 from bus.limits import Description, EntityId, Notes, ShortText, Tags
 from bus.money import CurrencyCode, PositiveAmount
-from bus.payload import Payload, fit_precision
+from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
 
 
 class ExpenseFields(Payload):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=schema_rules(places_rule("currency", amount_fields("amount"))),
+    )
+
     type: ExpenseType = "expense"
     amount: PositiveAmount
     currency: CurrencyCode

@@ -7,7 +7,7 @@ add up is a rule of the actor (it answers with a field error saying by how much)
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self, get_args
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -34,7 +34,7 @@ from bus.limits import (
     Unset,
 )
 from bus.money import CurrencyCode, MoneyError, PositiveAmount, SignedAmount, check_places
-from bus.payload import Payload, fit_precision
+from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
 
 MAX_MEMBERS = 200
 """Members of one group (and so payers or participants of one bill)."""
@@ -76,29 +76,31 @@ class ShareValue(_Strict):
 
 
 def _split_schema(schema: dict[str, Any]) -> None:
-    """One shape per method, as :meth:`Split._right_list` decides: ``equal`` takes ``members``,
-    every other method ``shares`` (never both)."""
+    """One shape per method, as :meth:`Split._right_list` and the splits actor decide:
+    ``equal`` takes ``members``, every other method ``shares`` (never both); exact amounts,
+    percentages and weights are not negative (an adjustment may be)."""
     props = schema.pop("properties")
     schema.pop("required", None)
     schema.pop("additionalProperties", None)
-    others = [m for m in get_args(SplitMethod) if m != "equal"]
 
     def bare(prop: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in prop.items() if k != "default"}
 
+    def shape(method: dict[str, Any], name: str, listed: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"method": method, name: listed},
+            "required": ["method", name],
+            "additionalProperties": False,
+        }
+
+    shares = bare(props["shares"])
+    not_negative = {"properties": {"value": {"pattern": "^[^-]"}}}
+    unsigned = {**shares, "items": {"allOf": [shares["items"], not_negative]}}
     schema["oneOf"] = [
-        {
-            "type": "object",
-            "properties": {"method": {"const": "equal"}, "members": bare(props["members"])},
-            "required": ["method", "members"],
-            "additionalProperties": False,
-        },
-        {
-            "type": "object",
-            "properties": {"method": {"enum": others}, "shares": bare(props["shares"])},
-            "required": ["method", "shares"],
-            "additionalProperties": False,
-        },
+        shape({"const": "equal"}, "members", bare(props["members"])),
+        shape({"enum": ["exact", "percent", "shares"]}, "shares", unsigned),
+        shape({"const": "adjustment"}, "shares", shares),
     ]
 
 
@@ -206,7 +208,20 @@ class Remind(Payload):
 # ---- group expenses and settlements ---------------------------------------------------------
 
 
+_BILL_SCHEMA = schema_rules(places_rule("currency", amount_fields("amount")))
+"""The bill's ``amount`` fits its currency in the schema; payers' amounts and exact shares do too
+in the code (a schema rule on each item made generators filter most bills out; the items must
+also add up to the amount, which no schema says)."""
+
+
 class CreateGroupExpense(Payload):
+    """A bill of the group. Beyond this schema (the splits actor's rules): the payers'
+    amounts add up to ``amount``, so do ``exact`` shares (``percent`` ones to 100), each in the
+    bill's currency's decimals, and every payer and participant is a member (else 404
+    ``not_member``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_BILL_SCHEMA)
+
     id: EntityId | None = None
     group_id: EntityId
     amount: PositiveAmount
@@ -244,7 +259,10 @@ def _parts_fit(currency: str | None, paid_by: list[Payer] | None, split: Split |
 
 class UpdateGroupExpense(Payload):
     """Fields present are changed; the bill is then re-derived as a whole (so a new amount
-    usually comes with new ``paid_by`` and, for exact splits, new ``split``)."""
+    usually comes with new ``paid_by`` and, for exact splits, new ``split``). Beyond this
+    schema: amounts sent without ``currency`` fit the bill's stored currency."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_BILL_SCHEMA)
 
     id: EntityId
     group_id: EntityId
@@ -272,12 +290,31 @@ class GroupEntryRef(Payload):
     group_id: EntityId
 
 
+def _settlement_schema(schema: dict[str, Any]) -> None:
+    """Without ``expense_id``, ``to``, ``amount`` and ``currency`` are required (not null)."""
+    schema["if"] = {"properties": {"expense_id": {"type": "string"}}, "required": ["expense_id"]}
+    schema["else"] = {
+        "properties": {name: {"type": "string"} for name in ("to", "amount", "currency")},
+        "required": ["to", "amount", "currency"],
+    }
+
+
 class CreateSettlement(Payload):
     """A payment from one member to another, named as the balances' plan names a transfer
     (``from``, ``to``, ``amount``, ``currency``: a transfer of the plan is a valid body as it
     is); ``from_user`` and ``to_user`` are accepted for the same fields. With ``expense_id``
     it marks ``from``'s share of that expense as paid: ``to`` and ``amount`` default to what
-    the bill says ``from`` owes (to its payer)."""
+    the bill says ``from`` owes (to its payer).
+
+    Beyond this schema: ``from`` and ``to`` are two different members."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=schema_rules(
+            _settlement_schema, places_rule("currency", amount_fields("amount"))
+        ),
+    )
 
     id: EntityId | None = None
     group_id: EntityId

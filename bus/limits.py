@@ -217,13 +217,27 @@ like ``""``, so a client may send either."""
 Unset = SkipJsonSchema[None]
 """``field: T | Unset = None`` in a change: the field may be left out, but null is not a value
 of it (its JSON Schema has no ``null``; the model refuses an explicit null)."""
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Tags = Annotated[list[Tag], Field(max_length=20)]
-Email = Annotated[
+SPACE_CLASS = (
+    r"\t\n\x0B\x0C\r \x1C-\x1F\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF"
+)
+r"""Every character some regex engine calls whitespace (Python's and Rust's ``\s``, ECMA's, which
+a JSON Schema validator uses), written out: a pattern with ``[^...]`` of it means the same in
+the code and in every client's validator."""
+NOT_BLANK = f"[^{SPACE_CLASS}]"
+"""A text that must say something holds a character that is not whitespace (so the schema
+refuses what the code, which trims, would find empty)."""
+Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NOT_BLANK),
+]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=NOT_BLANK)
+]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+EMAIL_PATTERN = f"^[^@{SPACE_CLASS}]+@[^@{SPACE_CLASS}]+[.][^@{SPACE_CLASS}]+$"
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
 ]

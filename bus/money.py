@@ -7,12 +7,13 @@ precision than its currency allows is rejected, never silently rounded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from bus.limits import SharedSchema
 
@@ -252,6 +253,40 @@ SignedAmount = Annotated[
 """A number a client sends that may be negative or zero (a split's share or adjustment)."""
 
 
+def _places_pattern(places: int) -> str:
+    """:data:`POSITIVE_AMOUNT_PATTERN` with at most ``places`` decimals (a subset of it, so a
+    generator drawing from this one never makes a string the other refuses)."""
+    if places == 0:
+        return r"^(?=[0-9]*[1-9])[0-9]{1,12}$"
+    return rf"^(?=[0-9.]*[1-9])[0-9]{{1,12}}(\.[0-9]{{1,{places}}})?$"
+
+
+def places_rules(
+    currency: str, amounts: Callable[[str], dict[str, Any]], optional: bool = False
+) -> list[dict[str, Any]]:
+    """A JSON Schema rule saying :func:`check_places` of a body: one ``anyOf`` branch per
+    number of minor units *d*, where the field ``currency`` is one of the codes with *d* and
+    the amounts (``amounts(pattern)``, a schema putting ``pattern`` on each amount field) have
+    at most *d* decimals; with ``optional``, one more branch for no currency (or null). The
+    branches exclude each other, so a generator picks one instead of filtering."""
+    by_places: dict[int, list[str]] = {}
+    for code in sorted(known_currencies()):
+        by_places.setdefault(minor_units(code), []).append(code)
+    branches: list[dict[str, Any]] = [
+        {
+            "properties": {
+                currency: {"enum": codes},
+                **amounts(_places_pattern(places))["properties"],
+            },
+            "required": [currency],
+        }
+        for places, codes in sorted(by_places.items())
+    ]
+    if optional:
+        branches.append({"properties": {currency: {"type": "null"}}})
+    return [{"anyOf": branches}]
+
+
 def _currency_schema() -> dict[str, Any]:
     return {
         "type": "string",
@@ -268,3 +303,11 @@ CurrencyCode = Annotated[
 ]
 """An ISO 4217 currency code in upper case, one of :func:`known_currencies`: its JSON Schema
 is the ``enum`` of them, one shared definition."""
+
+
+Percent = Annotated[
+    Decimal,
+    PlainSerializer(format_amount, return_type=str, when_used="always"),
+    Field(json_schema_extra={"type": "string", "examples": ["83.4"]}),
+]
+"""A percentage such as 83.4, as a decimal string like amounts."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bus.money import MoneyError, check_places
+from bus.money import MoneyError, check_places, places_rules
 
 
 def no_null_default(schema: dict[str, Any]) -> None:
@@ -16,6 +17,36 @@ def no_null_default(schema: dict[str, Any]) -> None:
         options = [prop, *prop.get("anyOf", [])]
         if prop.get("default", 0) is None and not any(o.get("type") == "null" for o in options):
             del prop["default"]
+
+
+SchemaRule = Callable[[dict[str, Any]], None]
+
+
+def amount_fields(*names: str) -> Callable[[str], dict[str, Any]]:
+    """For :func:`places_rule`: the top-level amount fields ``names`` take the pattern."""
+    return lambda pattern: {"properties": {name: {"pattern": pattern} for name in names}}
+
+
+def places_rule(currency: str, amounts: Callable[[str], dict[str, Any]]) -> SchemaRule:
+    """A schema rule adding :func:`bus.money.places_rules` (decimals per currency); the
+    currency may be left out if the schema does not require it."""
+
+    def add(schema: dict[str, Any]) -> None:
+        optional = currency not in schema.get("required", [])
+        schema.setdefault("allOf", []).extend(places_rules(currency, amounts, optional))
+
+    return add
+
+
+def schema_rules(*rules: SchemaRule) -> SchemaRule:
+    """A payload's ``json_schema_extra``: :func:`no_null_default`, then ``rules`` in order."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        no_null_default(schema)
+        for rule in rules:
+            rule(schema)
+
+    return apply
 
 
 class Payload(BaseModel):

@@ -105,7 +105,8 @@ class FailReceipt(Payload):
 
 class ApplyReceipt(Payload):
     """Make an expense from a scanned receipt, or fill its linked one; fields given here win
-    over what was read."""
+    over what was read. Beyond this schema: an ``amount`` given without ``currency`` has no
+    more decimals than the receipt's currency (or your home currency)."""
 
     id: EntityId
     amount: PositiveAmount | None = None

@@ -197,9 +197,7 @@ def predicted_pattern(scores: Scores, threshold: int) -> str | None:
 def judge(
     replay: Replay, labels: Mapping[str, str], patterns: Sequence[str]
 ) -> tuple[tuple[PatternResult, ...], int, int, dict[tuple[str, str], int]]:
-    predictions = {
-        key: predicted_pattern(s, replay.threshold) for key, s in replay.risks.items()
-    }
+    predictions = {key: predicted_pattern(s, replay.threshold) for key, s in replay.risks.items()}
     truth = {key: labels.get(expense_of_key(key)) for key in replay.risks}
     results = []
     for pattern in patterns:
@@ -236,12 +234,8 @@ def evaluate(seed: int, users: int, out: IO[str], threshold: int = DEFAULT_THRES
         replay.homes[user.id] = user.home_currency
     for item in dataset.stream:
         replay.feed(item.kind, item.owner_id, item.data)
-    patterns, normal, false_positives, confusion = judge(
-        replay, dataset.labels, generator.PATTERNS
-    )
-    biggest = max(
-        (len(json.dumps(dump_profile(p))) for p in replay.profiles.values()), default=0
-    )
+    patterns, normal, false_positives, confusion = judge(replay, dataset.labels, generator.PATTERNS)
+    biggest = max((len(json.dumps(dump_profile(p))) for p in replay.profiles.values()), default=0)
     report = Report(
         seed=seed,
         threshold=threshold,
@@ -263,7 +257,9 @@ def print_report(report: Report, out: IO[str]) -> None:
         f"seed {report.seed}: {report.users} people, {report.expenses} expenses "
         f"({report.normal} normal), threshold {report.threshold}\n\n"
     )
-    out.write(f"{'pattern':<15}{'labelled':>9}{'flagged':>9}{'precision':>11}{'recall':>9}{'F1':>8}\n")
+    out.write(
+        f"{'pattern':<15}{'labelled':>9}{'flagged':>9}{'precision':>11}{'recall':>9}{'F1':>8}\n"
+    )
     for p in report.patterns:
         mark = "" if p.f1 >= F1_TARGET else "   below 0.9"
         out.write(

@@ -19,6 +19,7 @@ from http_edge.openapi_parts import (
     ERRORS,
     PENDING,
     header_parameter,
+    links,
     path_parameter,
     query_schema,
     receipt_upload_body,
@@ -98,6 +99,7 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
     }
     schemas["Pending"] = PENDING
     paths: dict[str, dict[str, Any]] = {}
+    targets = [(op.handler.__name__, op.path) for op in operations]
     for op in operations:
         entry: dict[str, Any] = {
             "summary": op.summary,
@@ -119,6 +121,10 @@ def openapi_document(operations: list[Operation], title: str, version: str) -> d
         if op.auth:
             entry["security"] = [{"bearer": []}]
         entry["responses"] = _responses(op, params)
+        if op.status == 201 and op.method == "POST":  # created: its id leads to what it made
+            made = links(op.path, targets)
+            if made:
+                entry["responses"]["201"]["links"] = made
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from bus.budgets import BudgetView, GoalView, RecurringRule
+from bus.budgets import BudgetView
+from bus.goals import GoalView
 from bus.limits import Day, EntityId
+from bus.recurring import RecurringRule
 from http_edge.schemas import PageQuery, Strict
 
 

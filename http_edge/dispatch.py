@@ -25,15 +25,19 @@ log = structlog.get_logger(__name__)
 
 STATE_CONFLICTS = (
     "already_member",
+    "already_paid",
     "balance_open",
+    "budget_kind",
     "category_archived",
     "group_archived",
     "group_full",
     "insufficient_savings",
     "last_member",
     "limit_reached",
+    "member_left",
     "nothing_owed",
     "owner_stays",
+    "split_required",
     "use_leave",
 )
 """Refusals of a well-formed request because of what is stored now (the request may succeed

@@ -163,3 +163,28 @@ ERRORS = {
     502: "A service behind the edge failed to answer this query",
     503: "A backing service is unreachable: retry after `Retry-After`",
 }
+
+
+def links(path: str, targets: list[tuple[str, str]]) -> dict[str, Any]:
+    """OpenAPI links from what a create at ``path`` answers to the operations on what it made:
+    the new ``id`` fills the next path parameter; the parameters ``path`` has pass through.
+    ``targets`` are ``(operationId, path)`` of every operation."""
+    found: dict[str, Any] = {}
+    prefix = path.rstrip("/") + "/{"
+    for operation_id, target in targets:
+        if not target.startswith(prefix):
+            continue
+        created = target[len(prefix) :].split("}", 1)[0]
+        known = {p for p in _names(path)}
+        parameters = {
+            name: "$response.body#/id" if name == created else f"$request.path.{name}"
+            for name in _names(target)
+            if name == created or name in known
+        }
+        if len(parameters) == len(_names(target)):
+            found[operation_id] = {"operationId": operation_id, "parameters": parameters}
+    return found
+
+
+def _names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]

@@ -8,8 +8,10 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from bus.budgets import Budget, Goal, RecurringRule
+from bus.budgets import Budget
+from bus.goals import Goal
 from bus.ids import group_scope, user_scope
+from bus.recurring import RecurringRule
 from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc, SpendDoc
 from storage.group_reads import group_for, group_ids_of
 from storage.queries import decode_time_cursor, encode_cursor

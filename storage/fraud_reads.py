@@ -35,9 +35,7 @@ def risk_entity(doc: RiskDoc) -> Risk:
 
 
 def flag_entity(doc: FlagDoc) -> Flag:
-    return Flag.model_validate(
-        doc.model_dump(exclude={"risk_id", "revision_id"})
-    )
+    return Flag.model_validate(doc.model_dump(exclude={"risk_id", "revision_id"}))
 
 
 def group_admins(group: GroupDoc) -> list[str]:
@@ -68,9 +66,7 @@ async def _groups(
     return member, admin
 
 
-async def visible_flags(
-    user_id: str, session: AsyncClientSession | None = None
-) -> dict[str, Any]:
+async def visible_flags(user_id: str, session: AsyncClientSession | None = None) -> dict[str, Any]:
     """The query of the flags ``user_id`` may see: their personal expenses', their bills' in
     groups they are still in, and every bill's of the groups they are an admin of."""
     member, admin = await _groups(user_id, session)
@@ -119,13 +115,15 @@ async def flags_of(
     if cursor:
         before, last_id = decode_time_cursor(cursor)
         clauses.append(
-            {"$or": [{"created_at": {"$lt": before}}, {"created_at": before, "_id": {"$lt": last_id}}]}
+            {
+                "$or": [
+                    {"created_at": {"$lt": before}},
+                    {"created_at": before, "_id": {"$lt": last_id}},
+                ]
+            }
         )
     docs = (
-        await FlagDoc.find({"$and": clauses})
-        .sort("-created_at", "-_id")
-        .limit(limit + 1)
-        .to_list()
+        await FlagDoc.find({"$and": clauses}).sort("-created_at", "-_id").limit(limit + 1).to_list()
     )
     more = len(docs) > limit
     docs = docs[:limit]

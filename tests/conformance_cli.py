@@ -71,7 +71,34 @@ HOOKS = ROOT / "tests" / "conformance_hooks.py"
 
 RULES_BEYOND_JSON_SCHEMA = {
     ("POST", "/v1/trips"): ("end_date on or after start_date", ("422",)),
+    ("PATCH", "/v1/trips/{id}"): ("the trip still ends on or after it starts", ("422",)),
+    ("POST", "/v1/budgets"): ("starts_on at most two years before today", ("422",)),
+    ("POST", "/v1/goals/{id}/contributions"): (
+        "no more decimals than the goal's currency",
+        ("422",),
+    ),
+    ("POST", "/v1/goals/{id}/withdrawals"): ("no more decimals than the goal's currency", ("422",)),
+    ("PATCH", "/v1/goals/{id}"): ("no more decimals than the goal's currency", ("422",)),
+    ("PATCH", "/v1/budgets/{id}"): ("the budget still ends on or after it starts", ("422",)),
+    ("PATCH", "/v1/recurring/{id}"): ("end_date on or after the rule's start", ("422",)),
+    ("POST", "/v1/currency/convert"): ("a currency never quoted has no rate", ("422",)),
     ("POST", "/v1/groups/{id}/settlements"): ("from and to are two different members", ("422",)),
+    ("PATCH", "/v1/expenses/{id}"): (
+        "an amount or currency changed alone still fits the other's decimals",
+        ("422",),
+    ),
+    ("POST", "/v1/receipts/{id}/apply"): (
+        "an amount given alone fits the receipt's currency's decimals",
+        ("422",),
+    ),
+    ("POST", "/v1/groups/{id}/expenses"): (
+        "payers and exact shares add up to the amount, each in the bill's decimals",
+        ("422",),
+    ),
+    ("PATCH", "/v1/groups/{id}/expenses/{expense_id}"): (
+        "payers and exact shares add up to the amount, each in the bill's decimals",
+        ("422",),
+    ),
     ("POST", "/v1/recurring"): ("start_date at most a year before today", ("422",)),
     ("GET", "/v1/budgets"): ("`on` at most 400 days after today", ("422",)),
     ("POST", "/v1/receipts"): (

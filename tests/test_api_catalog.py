@@ -210,7 +210,7 @@ async def test_archived_category_is_hidden_unless_asked_for(stack: Stack) -> Non
     assert archived in page["items"]
 
 
-async def test_expense_with_an_archived_category_is_422(stack: Stack) -> None:
+async def test_expense_with_an_archived_category_is_409(stack: Stack) -> None:
     ada = await stack.signup()
     created = await _create(stack, ada, "/v1/categories", {"name": "Old hobby"})
     assert (await stack.call("DELETE", f"/v1/categories/{created['id']}", ada))[0] == 200
@@ -225,7 +225,7 @@ async def test_expense_with_an_archived_category_is_422(stack: Stack) -> None:
             "category_id": created["id"],
         },
     )
-    assert (status, problem["code"]) == (422, "validation")
+    assert (status, problem["code"]) == (409, "category_archived")  # archived since: a state
     assert [e["loc"] for e in problem["errors"]] == [["body", "category_id"]]
     _, page = await stack.call("GET", "/v1/expenses", ada)
     assert page["items"] == []
@@ -248,5 +248,5 @@ async def test_someone_elses_category_cannot_be_renamed_or_used(stack: Stack) ->
             "category_id": created["id"],
         },
     )
-    assert status == 422
+    assert status == 404  # not Bob's: no such category for him
     assert "Private" in await _category_names(stack, ada)

@@ -173,7 +173,9 @@ async def test_a_redelivered_or_older_event_changes_nothing(stack: Stack) -> Non
     ada = await stack.signup("Ada")
     expense = await spend(stack, ada, "12.00", merchant="Cafe")
     first = await risk_of(stack, ada, expense["id"])
-    record = await EventRecord.find_one({"type": "expense.created", "data.entity.id": expense["id"]})
+    record = await EventRecord.find_one(
+        {"type": "expense.created", "data.entity.id": expense["id"]}
+    )
     assert record is not None
     # The same event under a new id (so not deduplicated as the same message): same version.
     again = Event.model_validate(
@@ -245,9 +247,7 @@ async def test_a_group_bill_flag_reaches_the_admins_and_only_they_review_it(stac
     devices = {a.id: await open_device(stack.base_url, a.access_token) for a in (ada, bob, cy)}
     bill = equal_bill("120.00", bob, [ada, bob, cy], description="Pizza Roma #2")
     await add_bill(stack, bob, group["id"], bill)
-    copy = await add_bill(
-        stack, bob, group["id"], {**bill, "description": "PIZZA ROMA"}
-    )
+    copy = await add_bill(stack, bob, group["id"], {**bill, "description": "PIZZA ROMA"})
     risk = await risk_of(stack, ada, copy["id"])  # an admin sees it
     assert "duplicate" in names(risk)
     assert risk["kind"] == "group_expense"
@@ -338,11 +338,23 @@ async def test_a_receipt_claimed_twice_across_a_group_and_a_padded_amount(stack:
     assert risk["flag_id"]
 
     # An expense filed with a receipt still being read is scored again once it is read.
-    lines = ("CORNER DELI", "Date: 2026-11-21", "", "Sandwich        9.80", "", "TOTAL EUR      9.80")
+    lines = (
+        "CORNER DELI",
+        "Date: 2026-11-21",
+        "",
+        "Sandwich        9.80",
+        "",
+        "TOTAL EUR      9.80",
+    )
     _, pending = await upload(stack, ada, receipt_png(lines))
 
     async def filed() -> Any:
-        body = {"amount": "16.80", "currency": "EUR", "date": "2026-11-21", "receipt_id": pending["id"]}
+        body = {
+            "amount": "16.80",
+            "currency": "EUR",
+            "date": "2026-11-21",
+            "receipt_id": pending["id"],
+        }
         status, expense = await stack.call("POST", "/v1/expenses", ada, json=body)
         return expense if status == 201 else None
 

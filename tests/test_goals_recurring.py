@@ -75,7 +75,7 @@ async def test_goal_progress_movements_and_achieved_once(stack: Stack) -> None:
         status, problem = await stack.call(
             "POST", f"/v1/goals/{gid}/withdrawals", ada, json={"amount": "800.00"}
         )
-        assert status == 422
+        assert (status, problem["code"]) == (409, "insufficient_savings"), problem
         assert problem["errors"][0]["loc"][-1] == "amount"
         status, problem = await stack.call(
             "POST", f"/v1/goals/{gid}/contributions", ada, json={"amount": "1.001"}

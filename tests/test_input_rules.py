@@ -134,7 +134,7 @@ RULE = {"template": TEMPLATE, "start_date": "2026-11-20"}
         ("/v1/budgets", {**BUDGET, "period": "weekly", "week_start": 7}, "week_start"),
         ("/v1/budgets", {**BUDGET, "period": "weekly", "week_start": "1"}, "week_start"),
         ("/v1/budgets", {**BUDGET, "thresholds": [2**63]}, "thresholds"),
-        ("/v1/budgets", {**BUDGET, "thresholds": [50.0]}, "thresholds"),
+        ("/v1/budgets", {**BUDGET, "thresholds": [50.5]}, "thresholds"),
         ("/v1/recurring", {**RULE, "every": 2**63}, "every"),
         ("/v1/recurring", {**RULE, "count": "3"}, "count"),
         ("/v1/recurring", {**RULE, "day_of_month": True}, "day_of_month"),

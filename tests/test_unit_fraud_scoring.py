@@ -124,7 +124,10 @@ def test_the_same_purchase_entered_twice_is_a_strong_duplicate() -> None:
     assert signal.weight == 0.95
     assert signal.evidence["expense_id"] == first.expense_id
     typed_later = obs(
-        "87.43", merchant="trader joes", at=T0 + timedelta(minutes=4), recorded=T0 + timedelta(hours=3)
+        "87.43",
+        merchant="trader joes",
+        at=T0 + timedelta(minutes=4),
+        recorded=T0 + timedelta(hours=3),
     )
     assert duplicate(typed_later, history(first), EMPTY).weight == 0.9  # type: ignore[union-attr]
     no_time = replace(same_minute, occurred_at=None)
@@ -202,7 +205,9 @@ def test_a_new_category_falls_back_to_all_spending_weakly() -> None:
 
 
 def test_a_fixed_price_is_not_infinitely_far_from_a_small_change() -> None:
-    subscription = [obs("9.99", merchant="Stream", at=T0 - timedelta(days=30 * i)) for i in range(9)]
+    subscription = [
+        obs("9.99", merchant="Stream", at=T0 - timedelta(days=30 * i)) for i in range(9)
+    ]
     profile = history(*subscription)
     assert outlier(obs("10.49", merchant="Stream"), profile, EMPTY) is None
 
@@ -211,7 +216,9 @@ def test_a_fixed_price_is_not_infinitely_far_from_a_small_change() -> None:
 
 
 def test_five_in_an_hour_is_a_burst_that_names_the_others() -> None:
-    burst = [obs(f"{20 + i}.00", merchant=f"S{i}", at=T0 + timedelta(minutes=11 * i)) for i in range(5)]
+    burst = [
+        obs(f"{20 + i}.00", merchant=f"S{i}", at=T0 + timedelta(minutes=11 * i)) for i in range(5)
+    ]
     profile = history(*burst[:4])
     assert velocity(burst[3], history(*burst[:3]), EMPTY) is None
     signal = velocity(burst[4], profile, EMPTY)
@@ -446,7 +453,9 @@ def test_a_group_bill_is_measured_against_that_groups_bills_only() -> None:
     assert outlier(bill("900.00"), history(*other_group), EMPTY) is None
     same_group = [bill(str(o.amount), at=o.occurred_at) for o in usual_days(12)]
     assert outlier(bill("900.00"), history(*same_group), EMPTY) is not None
-    again = replace(pizza, expense_id="e-other", recorded_at=pizza.recorded_at + timedelta(minutes=1))
+    again = replace(
+        pizza, expense_id="e-other", recorded_at=pizza.recorded_at + timedelta(minutes=1)
+    )
     assert duplicate(again, remember(profile, pizza, learn=True), EMPTY) is not None
 
 

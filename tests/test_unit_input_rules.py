@@ -16,12 +16,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from bus.budgets import UpdateBudget
+from bus.budgets import Label, UpdateBudget
 from bus.client_commands import ClientCommand
 from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Debt
 from bus.groups import CreateGroupExpense, CreateSettlement, GroupSettings, UpdateGroupExpense
-from bus.limits import DAY_PATTERN, MAX_SEQ, TIMESTAMP_PATTERN, AwareDatetime, Day
+from bus.limits import (
+    DAY_PATTERN,
+    MAX_SEQ,
+    TIMESTAMP_PATTERN,
+    AwareDatetime,
+    Day,
+    Name,
+    Tag,
+)
 from bus.money import (
     AMOUNT_PATTERN,
     MAX_PLACES,
@@ -287,3 +295,18 @@ def test_switches_in_bodies_are_json_booleans_only(value: object) -> None:
         UpdateBudget.model_validate_json(json.dumps({"id": ADA, "rollover": value}))
     assert GroupSettings.model_validate_json('{"simplify_debts": false}').simplify_debts is False
     assert UpdateBudget.model_validate_json(json.dumps({"id": ADA, "rollover": True})).rollover
+
+
+@pytest.mark.parametrize("blank", [" ", "\t\n", "\x1c", "\u3000", "\u2028 "])
+def test_a_name_tag_or_label_of_whitespace_alone_is_refused_by_the_code_and_the_schema(
+    blank: str,
+) -> None:
+    for kind in (Name, Tag, Label):
+        adapter: TypeAdapter[str] = TypeAdapter(kind)
+        with pytest.raises(ValidationError):
+            adapter.validate_python(blank)
+        assert re.search(adapter.json_schema()["pattern"], blank) is None
+        assert (
+            adapter.validate_python(f"{blank}lunch{blank}").strip(" \t\n\x1c\u3000\u2028")
+            == "lunch"
+        )

@@ -70,3 +70,14 @@ def test_routes_match_uuid_ids_only_so_fixed_segments_stay_apart() -> None:
     route = route_path("/v1/groups/{id}/members/{user_id}")
     assert route.count("[0-9a-fA-F]{8}") == 2
     assert route_path("/v1/invites/{token}/accept") == "/v1/invites/{token}/accept"
+
+
+def test_a_create_links_to_the_operations_on_what_it_made() -> None:
+    paths = _document()["paths"]
+    group_links = paths["/v1/groups"]["post"]["responses"]["201"]["links"]
+    assert group_links["get_group"]["parameters"] == {"id": "$response.body#/id"}
+    bill_links = paths["/v1/groups/{id}/expenses"]["post"]["responses"]["201"]["links"]
+    assert bill_links["update_group_expense"]["parameters"] == {
+        "id": "$request.path.id",
+        "expense_id": "$response.body#/id",
+    }

@@ -326,11 +326,11 @@ async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) ->
         return conflict
     changes = stored_changes(p)
     if doc.group_id is not None and changes.get("category_ids"):
-        return reject("validation", "a shared budget counts `categories`", category_ids="not here")
+        message = "a shared budget counts `categories`"
+        return reject("budget_kind", message, budget_entity(doc), category_ids="not here")
     if doc.group_id is None and changes.get("categories"):
-        return reject(
-            "validation", "a personal budget counts `category_ids`", categories="not here"
-        )
+        message = "a personal budget counts `category_ids`"
+        return reject("budget_kind", message, budget_entity(doc), categories="not here")
     owner_ids = changes.get("category_ids", []) if doc.group_id is None else []
     if (bad := await _foreign_categories(work, doc.owner_id, owner_ids)) is not None:
         return bad

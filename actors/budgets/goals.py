@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.kernel import Decision, accept, reject
-from bus.budgets import MAX_GOALS, CreateGoal, GoalMovement, GoalProgress, UpdateGoal
 from bus.commands import DeleteById
 from bus.envelopes import Command
+from bus.goals import MAX_GOALS, CreateGoal, GoalMovement, GoalProgress, UpdateGoal
 from bus.ids import user_scope
 from bus.money import MoneyError, check_precision, round_to_currency
 from storage.accounts import UserDoc

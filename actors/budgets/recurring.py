@@ -10,7 +10,10 @@ from actors.budgets.periods import local_day
 from actors.budgets.recurrence import Schedule, check_schedule, next_occurrence
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject
-from bus.budgets import (
+from bus.commands import DeleteById
+from bus.envelopes import Command
+from bus.ids import derived_id, user_scope
+from bus.recurring import (
     MAX_RULES,
     AdvanceRecurring,
     CreateRecurring,
@@ -18,9 +21,6 @@ from bus.budgets import (
     RecurringRef,
     UpdateRecurring,
 )
-from bus.commands import DeleteById
-from bus.envelopes import Command
-from bus.ids import derived_id, user_scope
 from storage.accounts import UserDoc
 from storage.budget_reads import rule_entity
 from storage.budgets import RecurringDoc

@@ -19,10 +19,10 @@ import structlog
 
 from actors.budgets.periods import local_day
 from actors.budgets.recurring import expense_payload, occurrence_ids
-from bus.budgets import AdvanceRecurring, OccurrenceResult
 from bus.client import CommandSender, body_hash
 from bus.envelopes import ActorRef, Command, Outcome, utcnow
 from bus.ids import derived_id
+from bus.recurring import AdvanceRecurring, OccurrenceResult
 from storage.budget_reads import due_rules
 from storage.budgets import RecurringDoc
 from storage.outcomes import stored_outcome

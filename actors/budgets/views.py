@@ -9,8 +9,9 @@ from actors.budgets.definitions import rules_of
 from actors.budgets.goals import progress
 from actors.budgets.periods import local_day
 from actors.budgets.spending import load_tally, period_for_status, status
-from bus.budgets import BudgetView, GoalView, Views, ViewsQuery
+from bus.budgets import BudgetView, Views, ViewsQuery
 from bus.envelopes import utcnow
+from bus.goals import GoalView
 from bus.rpc import QueryFailed
 from storage.budget_reads import budget_entity, goal_entity
 from storage.budgets import BudgetDoc, BudgetTallyDoc, GoalDoc

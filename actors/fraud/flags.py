@@ -24,9 +24,7 @@ def flag_id_of(risk_id: str) -> str:
     return derived_id("flag", risk_id)
 
 
-async def _tell(
-    work: CommandWork, flag: FlagDoc, event_type: str, before: FlagDoc | None
-) -> None:
+async def _tell(work: CommandWork, flag: FlagDoc, event_type: str, before: FlagDoc | None) -> None:
     """Stage the flag and send its event to each person it concerns now (membership and
     roles change: a removed admin hears no more, a new one does)."""
     group = await work.get(GroupDoc, flag.group_id) if flag.group_id is not None else None

@@ -248,9 +248,7 @@ async def score_event(event: Event, work: CommandWork) -> None:
     await _score(work, obs, held, home)
 
 
-async def _retire(
-    work: CommandWork, obs: Observation, held: RiskDoc | None, version: int
-) -> None:
+async def _retire(work: CommandWork, obs: Observation, held: RiskDoc | None, version: int) -> None:
     """A deleted expense: its record becomes a tombstone at the deleted version (so nothing
     older scores it again), its flag is cleared, and the owner's profile forgets it."""
     tombstone = _tombstone(held, obs, version, work)
@@ -277,4 +275,3 @@ async def rescore_receipt(event: Event, work: CommandWork) -> None:
             continue
         obs = load_observation(held.facts)
         await _score(work, obs, held, await _home_currency(work, obs.owner))
-

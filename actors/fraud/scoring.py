@@ -52,9 +52,7 @@ def assess(obs: Observation, profile: Profile, context: Context) -> Assessment:
     found = [s for detect in DETECTORS if (s := detect(obs, profile, context)) is not None]
     # what reviews taught about the person's own spending does not weigh a group's bills
     signals = tuple(weighed(s, profile) for s in found) if obs.group_id is None else tuple(found)
-    escalations = tuple(
-        (member, replace(s, members=())) for s in signals for member in s.members
-    )
+    escalations = tuple((member, replace(s, members=())) for s in signals for member in s.members)
     plain = tuple(replace(s, members=()) for s in signals)
     return Assessment(combine(plain), plain, escalations)
 

@@ -253,8 +253,7 @@ def velocity(obs: Observation, profile: Profile, context: Context) -> Signal | N
     if at is None or not obs.spending:
         return None
     moments = sorted(
-        [(e.moment, e.id) for e in profile.peers(obs) if e.moment is not None]
-        + [(at, obs.key)]
+        [(e.moment, e.id) for e in profile.peers(obs) if e.moment is not None] + [(at, obs.key)]
     )
     burst = _densest(moments, at)
     floor = profile.burst_floor if obs.group_id is None else 0

@@ -121,7 +121,7 @@ def _former_moved(group: GroupDoc, before: GroupEntryDoc, after: GroupEntryDoc) 
     for user in sorted(set(old) | set(new)):
         if user not in group.member_ids and old.get(user) != new.get(user):
             message = f"{user} has left the group: their share of this bill cannot change"
-            return reject("validation", message)
+            return reject("member_left", message)
     return None
 
 
@@ -150,7 +150,7 @@ async def create_group_expense(
         method = group.settings.get("default_split", "equal")
         if method != "equal":
             message = f"this group's default split is {method}: send `split` with its shares"
-            return reject("validation", message, split=message)
+            return reject("split_required", message, split=message)
         split = {"method": "equal", "members": list(group.member_ids)}
     else:
         split = _split_data(p.split)
@@ -275,7 +275,7 @@ async def _share_owed(
     ]
     if not debts:
         message = "this member owes nothing on that expense"
-        return reject("validation", message, from_user=message)
+        return reject("nothing_owed", message, from_user=message)
     if len(debts) > 1:
         message = "this bill has several payers: say which one this pays (to_user)"
         return reject("validation", message, to_user=message)
@@ -294,7 +294,7 @@ async def _share_owed(
     )
     if paid:
         message = f"this share is already marked as paid (settlement {paid[0]})"
-        return reject("validation", message, expense_id=message)
+        return reject("already_paid", message, expense_id=message)
     return to_user, amount, bill.balance_currency
 
 

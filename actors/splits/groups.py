@@ -178,7 +178,7 @@ async def add_member(command: Command, p: AddMember, work: CommandWork) -> Decis
     found = await work.find_ids(UserDoc, {"email_lower": p.email.lower()}, 1)
     user = await work.get(UserDoc, found[0]) if found else None
     if user is None:
-        return reject("validation", "no account has this email", email="no account has this email")
+        return reject("not_found", "no account has this email", email="no account has this email")
     if user.id in group.member_ids:
         return reject(
             "already_member",

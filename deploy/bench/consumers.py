@@ -55,9 +55,7 @@ class Consumers:
                 raise RuntimeError(f"the consumer {durable} did not pause")
 
     async def resume(self) -> None:
-        await asyncio.gather(
-            *(self._js.resume_consumer(EVENTS_STREAM, d) for d in self._durables)
-        )
+        await asyncio.gather(*(self._js.resume_consumer(EVENTS_STREAM, d) for d in self._durables))
 
     async def wait(self, done: Callable[[Backlog], bool], timeout_s: float, what: str) -> Backlog:
         deadline = time.perf_counter() + timeout_s

@@ -140,6 +140,7 @@ async def trip_get(request: web.Request) -> web.StreamResponse:
     "/v1/trips/{id}",
     "Change a trip",
     "trips",
+    description="The trip still ends on or after it starts (else 422).",
     body=UpdateTrip,
     body_omit=("id",),
     versioned=True,

@@ -38,6 +38,7 @@ async def currency_rates(request: web.Request) -> web.StreamResponse:
     "/v1/currency/convert",
     "Convert an amount at the rate of a day; the answer says which rate, from when and where",
     "currency",
+    description="A currency no source has ever quoted has no rate: 422 `rate_missing`.",
     body=ConvertRequest,
     response=Conversion,
     status=200,
