@@ -47,14 +47,7 @@ class Command(Envelope):
     payload: dict[str, Any] = Field(description="The command's fields, validated at the edge.")
 
 
-ErrorCode = Literal[
-    "validation",
-    "conflict",
-    "not_found",
-    "forbidden",
-    "idempotency_mismatch",
-    "internal",
-    # a well-formed request the current state refuses (409; see http_edge.dispatch)
+StateConflictCode = Literal[
     "already_member",
     "already_paid",
     "balance_open",
@@ -70,9 +63,21 @@ ErrorCode = Literal[
     "owner_stays",
     "split_required",
     "use_leave",
-    # a member named in the request is not one of the group (404)
-    "not_member",
 ]
+"""Refusals of a well-formed request because of what is stored now (the request may succeed
+later, or did before): 409 with their own code, not 422, which says the request itself is wrong."""
+ErrorCode = (
+    Literal[
+        "validation",
+        "conflict",
+        "not_found",
+        "forbidden",
+        "idempotency_mismatch",
+        "internal",
+        "not_member",  # a member named in the request is not one of the group (404)
+    ]
+    | StateConflictCode
+)
 
 
 class FieldError(Envelope):

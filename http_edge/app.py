@@ -30,6 +30,7 @@ from http_edge.dispatch import WRITE_LIMITER
 from http_edge.headers import install_security_headers
 from http_edge.openapi_parts import route_path
 from http_edge.problems import Problem
+from http_edge.protocol_log import quiet_malformed_requests
 from http_edge.routes import API
 from http_edge.routes.system import ASYNCAPI, AsyncApiSource
 from http_edge.security import SessionGate, authenticate, trusted_networks
@@ -113,6 +114,7 @@ def create_edge(
     """The aiohttp app; with ``routes=False`` only health and readiness (a realtime-only node)."""
     origins = allowed_origins(settings.cors_origins)
     trusted_networks(settings.trusted_proxies)  # a bad entry stops the process here, at start
+    quiet_malformed_requests()
     app = web.Application(
         middlewares=[cors_middleware(origins), problems], client_max_size=settings.max_body_bytes
     )

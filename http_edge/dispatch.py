@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, get_args
 
 import structlog
 from aiohttp import web
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from bus.client import build_command
 from bus.commands import DeleteById, spec_for
-from bus.envelopes import Outcome
+from bus.envelopes import Outcome, StateConflictCode
 from bus.limits import device_id_or_none
 from bus.ratelimit import RateLimiter
 from http_edge.context import principal_of, resources_of, settings_of
@@ -23,25 +23,8 @@ from storage.documents import ProcessedCommand
 
 log = structlog.get_logger(__name__)
 
-STATE_CONFLICTS = (
-    "already_member",
-    "already_paid",
-    "balance_open",
-    "budget_kind",
-    "category_archived",
-    "group_archived",
-    "group_full",
-    "insufficient_savings",
-    "last_member",
-    "limit_reached",
-    "member_left",
-    "nothing_owed",
-    "owner_stays",
-    "split_required",
-    "use_leave",
-)
-"""Refusals of a well-formed request because of what is stored now (the request may succeed
-later, or did before): 409 with their own code, not 422, which says the request itself is wrong."""
+STATE_CONFLICTS: tuple[str, ...] = get_args(StateConflictCode)
+"""See :data:`bus.envelopes.StateConflictCode`: each is a 409."""
 STATUS_OF_CODE = {
     "validation": 422,
     "idempotency_mismatch": 422,

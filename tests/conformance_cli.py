@@ -101,6 +101,8 @@ RULES_BEYOND_JSON_SCHEMA = {
     ),
     ("POST", "/v1/recurring"): ("start_date at most a year before today", ("422",)),
     ("GET", "/v1/budgets"): ("`on` at most 400 days after today", ("422",)),
+    ("GET", "/v1/budgets/{id}"): ("`on` at most 400 days after today", ("422",)),
+    ("GET", "/v1/budgets/{id}/status"): ("`on` at most 400 days after today", ("422",)),
     ("POST", "/v1/receipts"): (
         "a readable image, at least 50 px a side, of its type",
         ("415", "422"),

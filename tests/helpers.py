@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiohttp
+import jwt
 
 from bus.settings import Settings
+from bus.tokens import issue_access_token
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery staple"
@@ -105,3 +107,18 @@ class Stack:
                 return resp.status, json.loads(text) if text else None
             except ValueError:
                 return resp.status, text
+
+
+def short_token(stack: Stack, account: Account, ttl_s: int) -> str:
+    """An access token for ``account``'s login session that lives ``ttl_s`` seconds."""
+    session_id = jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
+    secret = stack.settings.jwt_secret
+    assert secret is not None
+    token, _ = issue_access_token(
+        account.id,
+        session_id,
+        secret=secret.get_secret_value(),
+        issuer=stack.settings.jwt_issuer,
+        ttl_s=ttl_s,
+    )
+    return token

@@ -20,8 +20,7 @@ from typing import Any
 import jwt
 import pytest
 
-from bus.tokens import issue_access_token
-from tests.helpers import Account, Stack
+from tests.helpers import Account, Stack, short_token
 from tests.node_client import JsClients, ensure_installed, missing_tool
 
 pytestmark = pytest.mark.integration
@@ -74,16 +73,7 @@ async def http_expense(stack: Stack, who: Account, description: str) -> str:
 
 def lapsing_token(stack: Stack, account: Account, ttl_s: int) -> tuple[str, int]:
     """An access token of ``account``'s session that expires in ``ttl_s`` seconds, and its exp."""
-    session_id = jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
-    secret = stack.settings.jwt_secret
-    assert secret is not None
-    token, _ = issue_access_token(
-        account.id,
-        session_id,
-        secret=secret.get_secret_value(),
-        issuer=stack.settings.jwt_issuer,
-        ttl_s=ttl_s,
-    )
+    token = short_token(stack, account, ttl_s)
     return token, int(jwt.decode(token, options={"verify_signature": False})["exp"])
 
 

@@ -24,7 +24,7 @@ from bus.envelopes import Command
 from bus.tokens import issue_access_token
 from deploy.embedded import find_free_port
 from realtime import attach_realtime
-from tests.helpers import Account, Stack, eventually
+from tests.helpers import Stack, eventually, short_token
 from tests.sockets import WAIT_S, Device, open_device
 
 pytestmark = pytest.mark.integration
@@ -41,21 +41,6 @@ async def refusal_of(stack: Stack, auth: dict[str, Any] | None) -> dict[str, Any
     error = device.connect_errors[0]
     assert isinstance(error, dict)
     return error
-
-
-def short_token(stack: Stack, account: Account, ttl_s: int) -> str:
-    """An access token for ``account``'s login session that lives ``ttl_s`` seconds."""
-    session_id = jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
-    secret = stack.settings.jwt_secret
-    assert secret is not None
-    token, _ = issue_access_token(
-        account.id,
-        session_id,
-        secret=secret.get_secret_value(),
-        issuer=stack.settings.jwt_issuer,
-        ttl_s=ttl_s,
-    )
-    return token
 
 
 # ---- connect -------------------------------------------------------------------------------
