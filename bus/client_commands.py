@@ -8,15 +8,15 @@ validation into a bus Command, and the rejection it answers when it cannot be on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from bus.client import build_command
 from bus.commands import COMMANDS
 from bus.envelopes import Command, FieldError
-from bus.limits import MAX_SEQ, AwareDatetime
+from bus.limits import JSON_INTEGER, MAX_SEQ, AwareDatetime
 
 MAX_COMMAND_ID = 128
 
@@ -34,8 +34,8 @@ class ClientCommand(BaseModel):
         max_length=MAX_COMMAND_ID,
         description="Client-chosen idempotency key; a retry with the same key is the same command.",
     )
-    expected_version: StrictInt | None = Field(
-        None, ge=0, le=MAX_SEQ, description="For updates and deletes: the version the client holds."
+    expected_version: Annotated[int, Strict(), Field(ge=0, le=MAX_SEQ), JSON_INTEGER] | None = (
+        Field(None, description="For updates and deletes: the version the client holds.")
     )
     made_at: AwareDatetime | None = Field(None, description="When the device made it.")
 

@@ -219,12 +219,17 @@ def test_the_schema_of_a_sent_amount_is_the_pattern() -> None:
 # ---- integers -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", [MAX_SEQ + 1, 2**63, -1, "3", 1.0, True])
+@pytest.mark.parametrize("version", [MAX_SEQ + 1, 2**63, -1, "3", 1.5, True])
 def test_a_socket_commands_expected_version_is_a_bounded_integer(version: object) -> None:
     with pytest.raises(ValidationError):
         ClientCommand.model_validate(
             {"type": "expense.update", "payload": {}, "expected_version": version}
         )
+
+
+def test_a_socket_commands_expected_version_takes_an_integral_number_as_http_does() -> None:
+    sent = {"type": "expense.update", "payload": {}, "expected_version": 3.0}
+    assert ClientCommand.model_validate_json(json.dumps(sent)).expected_version == 3
 
 
 def test_a_socket_resume_names_seqs_within_the_bound() -> None:
