@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from nats.aio.client import Client as NATS
 
-from bus.readiness import READY, actor_check
+from bus.readiness import READY, actor_check, missing_parts
 from deploy.children import ReadyProbe
 
 PING_TIMEOUT_S = 1.0
@@ -91,9 +91,8 @@ def readyz_missing(url: str, timeout_s: float = 5.0) -> dict[str, str]:
         checks = json.loads(body)["checks"]
     except (ValueError, KeyError, TypeError):
         return {"edge": "an unreadable /readyz answer"}
-    missing = _not_ok(checks) if isinstance(checks, Mapping) else {}
-    return missing or {"edge": "/readyz is not 200"}
-
-
-def _not_ok(checks: Mapping[str, object]) -> dict[str, str]:
-    return {str(part): str(why) for part, why in checks.items() if why != READY}
+    if not isinstance(checks, Mapping):
+        return {"edge": "/readyz is not 200"}
+    return missing_parts({str(part): str(why) for part, why in checks.items()}) or {
+        "edge": "/readyz is not 200"
+    }
