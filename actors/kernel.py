@@ -103,3 +103,4 @@ class ActorDefinition:
     emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)
     runtime: Callable[[Settings], Runtime] | None = None
     batch_max: int | None = None  # at most this many per transaction (else the setting)
+    reads_rates: bool = False  # loads the rate store as it starts (so starts after currency)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec
 
+from actors.registry import ACTORS
 from bus.settings import Settings
 from deploy.embedded import (
     DEFAULT_HOST,
@@ -40,9 +41,6 @@ STOP_MARGIN_S = 5.0
 """Added to ``drain_timeout_s``: a child gets this long past its drain before SIGKILL."""
 
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
-RATE_READERS = ("budgets", "expenses", "splits")
-"""Actors that load the rate store as they start: they start once the currency actor (which
-seeds it) is ready; every other actor starts beside the edge."""
 P = ParamSpec("P")
 
 
@@ -161,7 +159,9 @@ def child_specs(
             stage="edge",
         ),
     ]
-    later = set(RATE_READERS) if "currency" in actors else set()
+    # An actor that loads the rate store as it starts waits for the currency actor, which seeds
+    # it; every other actor starts beside the edge.
+    later = {a for a in actors if ACTORS[a].reads_rates} if "currency" in actors else set()
     ordered = [a for a in actors if a not in later] + [a for a in actors if a in later]
     specs += [
         ChildSpec(

@@ -25,6 +25,7 @@ from bus.subjects import EXPENSE_EVENTS
 
 BUDGETS = ActorDefinition(
     name="budgets",
+    reads_rates=True,
     handlers={
         "budget.create": create_budget,
         "budget.update": update_budget,

@@ -56,6 +56,7 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
 
 EXPENSES = ActorDefinition(
     name="expenses",
+    reads_rates=True,
     handlers={
         "expense.create": create_expense,
         "expense.update": update_expense,

@@ -66,6 +66,7 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
 
 SPLITS = ActorDefinition(
     name="splits",
+    reads_rates=True,
     handlers={
         "group.create": create_group,
         "group.update": update_group,
