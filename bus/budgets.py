@@ -36,7 +36,14 @@ from bus.limits import (
     Unset,
 )
 from bus.money import Amount, CurrencyCode, Percent, PositiveAmount
-from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
+from bus.payload import (
+    Payload,
+    amount_fields,
+    fit_precision,
+    places_rule,
+    refuse_nulls,
+    schema_rules,
+)
 
 PeriodKind = Literal["weekly", "monthly", "yearly", "custom"]
 
@@ -242,7 +249,8 @@ class UpdateBudget(Payload):
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
-        for required in (
+        refuse_nulls(
+            self,
             "name",
             "amount",
             "currency",
@@ -254,9 +262,7 @@ class UpdateBudget(Payload):
             "categories",
             "rollover",
             "thresholds",
-        ):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
+        )
         fit_precision(self)
         return self
 

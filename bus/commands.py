@@ -58,7 +58,14 @@ from bus.money import (
     PositiveAmount,
     check_rate,
 )
-from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
+from bus.payload import (
+    Payload,
+    amount_fields,
+    fit_precision,
+    places_rule,
+    refuse_nulls,
+    schema_rules,
+)
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from bus.recurring import AdvanceRecurring, CreateRecurring, RecurringRef, UpdateRecurring
 from bus.subjects import command_subject
@@ -124,9 +131,7 @@ class UpdateExpense(Payload):
     @model_validator(mode="after")
     def _amount_fits_currency(self) -> Self:
         fit_precision(self)
-        for required in ("type", "amount", "currency", "date", "description", "tags"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
+        refuse_nulls(self, "type", "amount", "currency", "date", "description", "tags")
         return self
 
 
@@ -180,9 +185,7 @@ class UpdateTrip(Payload):
     def _dates_in_order(self) -> Self:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
-        for required in ("name", "start_date", "end_date", "currency"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
+        refuse_nulls(self, "name", "start_date", "end_date", "currency")
         return self
 
 

@@ -11,7 +11,14 @@ from pydantic import ConfigDict, Field, model_validator
 from bus.entities import Entity
 from bus.limits import Day, EntityId, Name, ShortText, Timezone, Unset
 from bus.money import Amount, CurrencyCode, Percent, PositiveAmount
-from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
+from bus.payload import (
+    Payload,
+    amount_fields,
+    fit_precision,
+    places_rule,
+    refuse_nulls,
+    schema_rules,
+)
 
 MAX_GOALS = 100
 
@@ -44,9 +51,7 @@ class UpdateGoal(Payload):
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
-        for required in ("name", "target_amount"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
+        refuse_nulls(self, "name", "target_amount")
         return self
 
 

@@ -34,7 +34,14 @@ from bus.limits import (
     Unset,
 )
 from bus.money import CurrencyCode, MoneyError, PositiveAmount, SignedAmount, check_places
-from bus.payload import Payload, amount_fields, fit_precision, places_rule, schema_rules
+from bus.payload import (
+    Payload,
+    amount_fields,
+    fit_precision,
+    places_rule,
+    refuse_nulls,
+    schema_rules,
+)
 
 MAX_MEMBERS = 200
 """Members of one group (and so payers or participants of one bill)."""
@@ -147,9 +154,7 @@ class UpdateGroup(Payload):
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
-        for name in self.model_fields_set - {"group_id"}:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_nulls(self, *sorted(self.model_fields_set - {"group_id"}))
         return self
 
 
@@ -277,9 +282,7 @@ class UpdateGroupExpense(Payload):
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
-        for name in ("amount", "currency", "description", "date", "paid_by", "split"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_nulls(self, "amount", "currency", "description", "date", "paid_by", "split")
         fit_precision(self)
         _parts_fit(self.currency, self.paid_by, self.split)
         return self

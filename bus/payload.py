@@ -65,3 +65,11 @@ def fit_precision(payload: BaseModel, amount_field: str = "amount") -> None:
             object.__setattr__(payload, amount_field, check_places(amount, currency))
         except MoneyError as exc:
             raise ValueError(str(exc)) from exc
+
+
+def refuse_nulls(payload: BaseModel, *names: str) -> None:
+    """A change may leave these fields out, but not send them as null: a record cannot lack
+    them (their schema has no ``null``; see ``bus.limits.Unset``)."""
+    for name in names:
+        if name in payload.model_fields_set and getattr(payload, name) is None:
+            raise ValueError(f"{name} cannot be null")

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field, Strict, ValidationInfo, field_validator,
 from bus.entities import Entity
 from bus.expense_fields import ExpenseFields
 from bus.limits import JSON_INTEGER, Day, EntityId, ShortText, Timezone, Unset
-from bus.payload import Payload, schema_rules
+from bus.payload import Payload, refuse_nulls, schema_rules
 
 RepeatUnit = Literal["day", "week", "month", "year"]
 MonthEnd = Literal["clamp", "skip"]
@@ -76,8 +76,7 @@ class UpdateRecurring(Payload):
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
-        if "template" in self.model_fields_set and self.template is None:
-            raise ValueError("template cannot be null")
+        refuse_nulls(self, "template")
         return self
 
 
