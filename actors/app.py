@@ -17,21 +17,41 @@ import structlog
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription as NatsSubscription
+from nats.errors import NoRespondersError
 
 from actors.applier import BatchApplier
-from actors.kernel import ActorDefinition, Runtime
+from actors.inbound import (
+    HELLO_S,
+    Peers,
+    handed_over,
+    handover_headers,
+)
+from actors.kernel import ActorDefinition, KeysLanes, Runtime
 from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
 from bus.readiness import ActorHealth, ConsumerRef, serve_health
 from bus.settings import Settings
 from bus.streams import consumer_config, ensure_streams
-from bus.subjects import COMMANDS_STREAM, EVENTS_STREAM, domain_commands, events_of_type
+from bus.subjects import (
+    COMMANDS_STREAM,
+    EVENTS_STREAM,
+    domain_commands,
+    events_of_type,
+    peer_subject,
+    peers_hello_subject,
+)
 from storage.database import Database
 from storage.dead_letters import DeadLetterStore
 
 log = structlog.get_logger(__name__)
+
+
+HAND_OVER_TIMEOUT_S = 10.0
+"""How long a process waits for the owner of a key to take a message (it waits only while the
+owner's lane is full); then the message is left to JetStream to deliver again."""
 
 
 def reaction_durable(actor: str, event_type: str) -> str:
@@ -145,6 +165,10 @@ class ActorProcess:
         self.runtime: Runtime | None = None
         self._relay: asyncio.Task[None] | None = None
         self._health: NatsSubscription | None = None
+        self.peers: Peers | None = None  # when the runtime keys its lanes: its live processes
+        self._peer_subs: list[NatsSubscription] = []
+        self._hello: asyncio.Task[None] | None = None
+        self._taking: set[asyncio.Task[None]] = set()  # handed-over messages being queued
         self.broker.include_router(actor_router(definition, settings, self._submit))
 
     async def _submit(self, msg: NatsMessage) -> None:
@@ -176,11 +200,80 @@ class ActorProcess:
             runtime=self.runtime,
         )
         self.applier.start()
+        if isinstance(self.runtime, KeysLanes):
+            await self._join_peers(self.applier)
         await self.broker.start()
         self._relay = asyncio.create_task(run_relay(publisher, marker, self.settings))
         # Last: a process answers readiness pings only once everything above is running.
         self._health = await serve_health(self.broker.connection, self.health())
         log.info("actor_started", actor=self.definition.name, node=self.settings.node_id)
+
+    async def _join_peers(self, applier: BatchApplier) -> None:
+        """Share the keys with the actor's other processes (see ``actors.inbound``): hear and
+        say hello, take what they hand over, and hand over what is theirs."""
+        nc, name, node = self.broker.connection, self.definition.name, self.settings.node_id
+        peers = self.peers = Peers(node)
+
+        async def hello(msg: Msg) -> None:
+            peers.heard(msg.data.decode(errors="replace"), bye=msg.headers == {"bye": "1"})
+
+        async def take(msg: Msg) -> None:
+            # Answered at once, queued behind: a full lane here must not stall the peer's
+            # intake of its own keys (what waits is bounded by the consumers' max_ack_pending).
+            task = asyncio.create_task(applier.submit(handed_over(nc, msg), handed_over=True))
+            self._taking.add(task)
+            task.add_done_callback(self._taking.discard)
+            with contextlib.suppress(Exception):
+                await msg.respond(b"")
+
+        async def hand_over(msg: Msg, key: str) -> bool:
+            owner = peers.owner(key)
+            if owner == node:
+                return False
+            try:
+                await nc.request(
+                    peer_subject(name, owner),
+                    msg.data,
+                    timeout=HAND_OVER_TIMEOUT_S,
+                    headers=handover_headers(msg),
+                )
+            except NoRespondersError:  # gone without a word: its keys are this one's for now
+                peers.heard(owner, bye=True)
+                return False
+            except TimeoutError:  # alive but stuck, or going: JetStream delivers it again
+                await msg.nak(delay=self.settings.consumer_nak_delay_s)
+            return True
+
+        self._peer_subs = [
+            await nc.subscribe(peers_hello_subject(name), cb=hello),
+            await nc.subscribe(peer_subject(name, node), cb=take),
+        ]
+        applier.hand_over = hand_over
+        self._hello = asyncio.create_task(self._say_hello(), name=f"hello-{name}")
+
+    async def _say_hello(self, headers: dict[str, str] | None = None) -> None:
+        subject, node = peers_hello_subject(self.definition.name), self.settings.node_id.encode()
+        while True:
+            with contextlib.suppress(Exception):
+                await self.broker.connection.publish(subject, node, headers=headers)
+            if headers is not None:
+                return
+            await asyncio.sleep(HELLO_S)
+
+    async def _leave_peers(self) -> None:
+        """Stop taking handed-over messages and say goodbye, so the others own its keys at once
+        (what it holds is finished by the drain; what it never acks is delivered again)."""
+        if self._hello is None:
+            return
+        self._hello.cancel()
+        await asyncio.gather(self._hello, return_exceptions=True)
+        self._hello = None
+        for sub in self._peer_subs:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        await self._say_hello({"bye": "1"})
+        if self._taking:  # into the lanes, so that the drain finishes them
+            await asyncio.wait(set(self._taking), timeout=self.settings.drain_timeout_s)
 
     def health(self) -> ActorHealth:
         """What this process answers a readiness ping with: its name, node and consumers."""
@@ -201,6 +294,7 @@ class ActorProcess:
         for subscriber in self.broker.subscribers:
             with contextlib.suppress(Exception):
                 await subscriber.stop()
+        await self._leave_peers()
         if self.applier is not None:
             await self.applier.drain(self.settings.drain_timeout_s)
         if self._relay is not None:

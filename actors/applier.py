@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,7 @@ from pymongo.errors import ConnectionFailure
 
 from actors.activity import ActivityLog
 from actors.inbound import Inbound, Undecodable, decode, partition_key
-from actors.kernel import ActorDefinition, Runtime
+from actors.kernel import ActorDefinition, KeysLanes, PreloadsEvents, Runtime
 from actors.outcomes import Applied, apply_one
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
@@ -44,6 +44,24 @@ class Result:
 
     item: Inbound
     applied: Applied
+
+
+def lane_key(runtime: Runtime | None, item: Inbound) -> str:
+    """What ``item`` is serialised on: the scope a command writes to; an event's scope, or the
+    key its actor's runtime gives (see :class:`actors.kernel.KeysLanes`)."""
+    if item.event is None:
+        return partition_key(item.command)
+    if isinstance(runtime, KeysLanes):
+        try:
+            return runtime.lane_key(item.event)
+        except (KeyError, TypeError, ValueError):  # a malformed event: its scope will do
+            pass
+    return item.event.scope
+
+
+def lane_index(key: str, lanes: int) -> int:
+    """The lane of a key among ``lanes`` (the same in every process)."""
+    return zlib.crc32(key.encode()) % lanes
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -80,6 +98,8 @@ class BatchApplier:
             asyncio.Queue(maxsize=self._batch_max * 2) for _ in range(lanes)
         ]
         self._workers: list[asyncio.Task[None]] = []
+        # (message, key) -> True if another process of the actor took it (see actors.app)
+        self.hand_over: Callable[[Msg, str], Awaitable[bool]] | None = None
         self.applied = 0
         self.activity = ActivityLog(actor.name, settings.activity_log_interval_s)
 
@@ -93,22 +113,24 @@ class BatchApplier:
                 asyncio.create_task(self.activity.run(), name=f"activity-{self.actor.name}")
             )
 
-    async def submit(self, msg: Msg) -> None:
+    async def submit(self, msg: Msg, *, handed_over: bool = False) -> None:
         """Queue a pulled message in its scope's lane; waits when that lane is full (backpressure).
 
         Lanes run their batches concurrently; a scope always maps to the same lane, so two
-        transactions of one process never contend for the same `seq` counter.
+        transactions of one process never contend for the same `seq` counter. An event whose
+        key belongs to another process (see ``hand_over``) is handed to it instead, unless it
+        was handed over to this one.
         """
         try:
             item = decode(msg, self.actor.name)
         except Undecodable as exc:  # can never be applied: no lane, straight to the dead letters
             await self._dead_letter(msg, f"undecodable: {exc}", None)
             return
-        await self._lanes[self._lane_of(item)].put(item)
-
-    def _lane_of(self, item: Inbound) -> int:
-        key = item.event.scope if item.event is not None else partition_key(item.command)
-        return zlib.crc32(key.encode()) % len(self._lanes)
+        key = lane_key(self._runtime, item)
+        hand_over = None if handed_over or item.event is None else self.hand_over
+        if hand_over is not None and await hand_over(msg, key):
+            return
+        await self._lanes[lane_index(key, len(self._lanes))].put(item)
 
     async def drain(self, timeout_s: float) -> None:
         """Finish what is queued and in hand (bounded), then stop the workers."""
@@ -196,6 +218,8 @@ class BatchApplier:
             ]
             for model, wanted in self.actor.prefetch_events(reacting).items():
                 await batch.load(model, wanted)
+            if isinstance(self._runtime, PreloadsEvents):
+                await self._runtime.preload(batch, reacting)
         results: list[Result] = []
         for item in items:
             results.append(

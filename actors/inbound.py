@@ -1,10 +1,15 @@
-"""Decoding what an actor pulls: commands, or events it reacts to (as derived commands)."""
+"""Decoding what an actor pulls: commands, or events it reacts to (as derived commands); and
+which of an actor's processes takes an event whose key belongs to one of them."""
 
 from __future__ import annotations
 
 import contextlib
+import time
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
 from bus.commands import COMMANDS
@@ -62,3 +67,61 @@ def partition_key(command: Command) -> str:
     if isinstance(group, str):
         return group_scope(group)
     return user_scope(command.actor.user_id or command.command_id)
+
+
+# --- one person's events in one process: peers and forwarding ---------------------------------
+# An actor whose runtime keys its lanes (``actors.kernel.KeysLanes``) shares its durable
+# consumers among its processes as usual, but each key belongs to one live process (rendezvous
+# hashing over the processes that said hello lately): a process that pulls an event of another
+# process's key hands it over on core NATS, with JetStream's ack subject, so the owner acks it
+# itself. A process that dies leaves its messages unacked: JetStream delivers them again after
+# the ack wait, and by then the others have forgotten it and own its keys.
+
+HELLO_S = 1.0  # each process says hello this often
+PEER_TTL_S = 3.5  # and is forgotten when silent this long
+BYE = b"bye"
+SUBJECT_HEADER = "Ledgerbus-Subject"
+ACK_HEADER = "Ledgerbus-Ack"
+
+
+def owner_node(key: str, nodes: Iterable[str]) -> str:
+    """The process a key belongs to (rendezvous hashing: when a process comes or goes, only
+    the keys it gains or loses move)."""
+    return max(nodes, key=lambda node: (zlib.crc32(f"{node}|{key}".encode()), node))
+
+
+class Peers:
+    """The live processes of one actor, each known by its node id, this one among them."""
+
+    def __init__(
+        self, node: str, clock: Callable[[], float] = time.monotonic, ttl_s: float = PEER_TTL_S
+    ) -> None:
+        self.node = node
+        self._clock = clock
+        self._ttl_s = ttl_s
+        self._seen: dict[str, float] = {}
+
+    def heard(self, node: str, bye: bool = False) -> None:
+        if bye:
+            self._seen.pop(node, None)
+        elif node != self.node:
+            self._seen[node] = self._clock()
+
+    def live(self) -> list[str]:
+        now = self._clock()
+        return [self.node, *(n for n, at in self._seen.items() if now - at <= self._ttl_s)]
+
+    def owner(self, key: str) -> str:
+        return owner_node(key, self.live())
+
+
+def handover_headers(msg: Msg) -> dict[str, str]:
+    """What travels with a message handed to its owner: its subject and ack subject."""
+    return {**(msg.headers or {}), SUBJECT_HEADER: msg.subject, ACK_HEADER: msg.reply}
+
+
+def handed_over(nc: NATS, msg: Msg) -> Msg:
+    """The JetStream message a peer handed over, acked, nak'd or termed from here."""
+    headers = dict(msg.headers or {})
+    subject, reply = headers.pop(SUBJECT_HEADER, ""), headers.pop(ACK_HEADER, "")
+    return Msg(nc, subject=subject, reply=reply, data=msg.data, headers=headers or None)

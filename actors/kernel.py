@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from beanie import Document
 from nats.aio.client import Client as NATS
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from bus.envelopes import Command, ErrorCode, Event, FieldError
 from bus.settings import Settings
-from storage.unit_of_work import CommandWork
+from storage.unit_of_work import BatchWork, CommandWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,28 @@ class Runtime(Protocol):
 
     async def stop(self) -> None:
         """Stop its tasks and close what it opened."""
+
+
+@runtime_checkable
+class KeysLanes(Protocol):
+    """A runtime that says what an event's reaction is serialised on (by default its scope):
+    events with the same key run in one lane of one process, one batch at a time, so their
+    writes never contend (the fraud actor's: the person whose profile the event rewrites)."""
+
+    def lane_key(self, event: Event) -> str:
+        """The key; raising KeyError, TypeError or ValueError means: use the scope."""
+        ...
+
+
+@runtime_checkable
+class PreloadsEvents(Protocol):
+    """A runtime that reads, in a few queries, what a batch's reactions will need beyond the
+    documents prefetched by id (one query for many people's documents, say)."""
+
+    async def preload(self, work: BatchWork, events: Sequence[Event]) -> None:
+        """Called in the batch's transaction after the prefetch, with the events to react to;
+        what it reads goes into the identity map or ``work.memo`` (that attempt's alone)."""
+        ...
 
 
 R = TypeVar("R")

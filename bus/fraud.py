@@ -29,6 +29,11 @@ class RiskSignal(Entity):
     )
     weight: float = Field(ge=0.0, le=1.0, description="Its part of the score (0..1).")
     evidence: dict[str, Any] = Field(description="What it saw: amounts, ids, counts.")
+    explanation: str = Field(
+        "",
+        description='In plain words, what looked wrong and against what ("3.8× your usual for '
+        'Shopping (median 61.20 USD over 42 purchases)").',
+    )
 
 
 class Risk(Entity):
@@ -55,6 +60,10 @@ class Flag(Entity):
     owner_id: str
     score: int = Field(ge=0, le=100)
     reasons: list[str] = Field(description="The signals that fired, strongest first.")
+    explanations: list[str] = Field(
+        default_factory=list,
+        description="The same in plain words, strongest first, for the person to read.",
+    )
     status: FlagStatus = Field(
         description="open; reviewed (with a verdict); cleared (scored under the threshold "
         "again, or the expense was deleted)."

@@ -3,6 +3,8 @@
 Commands: ``cmd.<domain>.<verb>`` (three tokens; domain is the owning actor).
 Events: ``evt.<scope_kind>.<scope_id>.<entity>.<verb>``.
 Outcomes travel on core NATS reply subjects under ``_reply.<node>.<command_id>``.
+An actor's processes that share keys among themselves talk under ``_peers.<actor>.`` (core NATS,
+never stored): ``hello`` to say they are alive, ``node.<node>`` to hand over an event.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ EVENTS_STREAM = "EVENTS"
 COMMANDS_ALL = "cmd.>"
 EVENTS_ALL = "evt.>"
 REPLY_PREFIX = "_reply"
+PEERS_PREFIX = "_peers"
 RPC_PREFIX = "rpc"
 
 
@@ -88,3 +91,13 @@ def reply_inbox(node_id: str) -> str:
 def reply_subject(node_id: str, command_id: str) -> str:
     """Where the outcome of ``command_id`` is sent for the node waiting on it."""
     return f"{REPLY_PREFIX}.{node_id}.{command_id}"
+
+
+def peers_hello_subject(actor: str) -> str:
+    """Where an actor's processes say hello (and goodbye) to each other."""
+    return f"{PEERS_PREFIX}.{actor}.hello"
+
+
+def peer_subject(actor: str, node: str) -> str:
+    """Where a process of ``actor`` takes the events its other processes hand it."""
+    return f"{PEERS_PREFIX}.{actor}.node.{node}"

@@ -99,7 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     fraud = sub.add_parser("fraud", help="fraud scoring: precision and recall on generated data")
     fraud.add_argument("fraud_command", choices=["evaluate"])
-    fraud.add_argument("fraud_args", nargs=argparse.REMAINDER, help="--seed, --users, --threshold")
+    fraud.add_argument(
+        "fraud_args",
+        nargs=argparse.REMAINDER,
+        help="--generator, --seed, --tuning, --users, --threshold, --jobs",
+    )
     rebuild = sub.add_parser("rebuild", help="recount read models from the event log")
     rebuild.add_argument(
         "what", choices=["budgets"], help="budgets: every budget's spending, compared with live"

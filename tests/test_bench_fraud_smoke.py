@@ -4,8 +4,10 @@ No speed is asserted, and neither is the p95 target: the benchmark reports, it d
 The run starts its own stack (NATS, SecantusDB, edge with Socket.IO, accounts, expenses and
 fraud actors, and a second fraud process for the middle one of three rounds), so this test needs
 no fixtures. What is checked beyond the types: every expense written was created, its event seen
-on NATS and its risk record seen committed; each round's risk records are exactly the expenses
-it created, with no dead letter; and the profiles were measured.
+on NATS and its risk record seen committed; each round's backlog was applied by the expenses
+actor (timed on its own) before its events were scored, and the ratio of the two rates is the
+one printed; each round's risk records are exactly the expenses it created, with no dead
+letter; and the profiles were measured.
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ def _round(r: dict[str, Any], processes: int, before: int) -> None:
     assert r["exact"] is True, r
     assert r["duration_s"] > 0, r
     check_rate("events per second", r["events_per_s"], BACKLOG, r["duration_s"])
+    applying = r["applying"]
+    assert applying["commands_waiting"] >= BACKLOG, applying  # all waited, paused, at once
+    assert applying["applied"] == BACKLOG, applying
+    assert applying["duration_s"] > 0, applying
+    check_rate("expenses per second", applying["expenses_per_s"], BACKLOG, applying["duration_s"])
+    assert applying["cpu_percent"]["actor:expenses"] > 0, applying
+    expected = r["events_per_s"] / applying["expenses_per_s"]
+    assert r["scoring_to_applying"] == pytest.approx(expected, abs=0.001), r
     cpu = r["cpu_percent"]
     assert cpu["actor:fraud"] > 0, cpu
     if processes == 2:
@@ -69,6 +79,9 @@ def _round(r: dict[str, Any], processes: int, before: int) -> None:
 def test_quick_fraud_benchmark_reports_every_figure(tmp_path: Path) -> None:
     stdout, figures = run_quick_bench("fraud", tmp_path, 280)
     assert "events/s" in stdout
+    assert stdout.count("the same backlog applied by the expenses actor") == 3
+    assert stdout.count("scoring / applying: ") == 3
+    assert "scoring / applying (1 or more: scoring keeps up): 1 fraud process " in stdout
     assert "target: p95 under 100 ms from the event to the commit: " in stdout
     assert "risk records seen committed by: " in stdout
 

@@ -86,6 +86,12 @@ async def test_duplicate_is_flagged_reaches_the_owner_and_a_review_closes_it(sta
     assert flag["expense_id"] == second["id"]
     assert flag["status"] == "open"
     assert flag["reasons"][0] == "duplicate"
+    day = datetime.fromisoformat(at(12)).date()
+    assert flag["explanations"][0] == (
+        f"looks like the same purchase as 'Trader Joe's #552' on {day.day} {day:%b}, "
+        "87.43 EUR (same purchase time)"
+    )
+    assert signal["explanation"] == flag["explanations"][0]
     status, page = await stack.call("GET", "/v1/flags", ada)
     assert status == 200
     assert [f["id"] for f in page["items"]] == [flag["id"]]
@@ -133,7 +139,7 @@ async def test_duplicate_is_flagged_reaches_the_owner_and_a_review_closes_it(sta
     third = await spend(stack, ada, "87.43", merchant="trader joes")
     again = await risk_of(stack, ada, third["id"])
     usual = next(s for s in again["signals"] if s["name"] == "duplicate")
-    assert usual["evidence"]["why"] == "a repeat reviewed legitimate"
+    assert usual["evidence"]["why"] == "a repeat you said was fine before"
     assert again["score"] < stack.settings.fraud_flag_threshold, again
 
 

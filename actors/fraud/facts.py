@@ -8,30 +8,15 @@ entities, so it scores exactly what the actor scores.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from actors.fraud.merchants import merchant_key
+
 ExpenseKind = Literal["expense", "group_expense"]
-
-_STORE_NUMBER = re.compile(r"(?:#|\bno\.?\s*|\bstore\s*|\bstr\.?\s*)?\d+")
-_NOT_LETTERS = re.compile(r"[^a-z]+")
-
-
-MERCHANT_KEY_MAX = 40  # longer keys (a description standing in) are cut: the profile is bounded
-
-
-def merchant_key(name: str | None) -> str:
-    """A merchant's name as people and card statements spell it differently: lower case, no
-    accents, punctuation, spaces or store numbers ("Trader Joe's #552" = "TRADER JOES 552")."""
-    if not name:
-        return ""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return _NOT_LETTERS.sub("", _STORE_NUMBER.sub(" ", plain))[:MERCHANT_KEY_MAX]
 
 
 def risk_key(kind: str, expense_id: str) -> str:
@@ -120,6 +105,7 @@ class Context:
     reused: tuple[ReceiptUse, ...] = ()
     trip: TripFacts | None = None
     limits: tuple[Limit, ...] = ()
+    category_name: str | None = None  # the name of the expense's category, for explanations
 
 
 RECEIPT_TOTAL_CONFIDENCE = 0.8  # a total read with less is not held against the typed amount

@@ -4,6 +4,8 @@ the expense's owner and, for a group bill, the group's admins."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from actors.changes import change_data, next_version, stale
 from actors.fraud.facts import load_observation
 from actors.fraud.profile import learn_from_review
@@ -34,9 +36,16 @@ async def _tell(work: CommandWork, flag: FlagDoc, event_type: str, before: FlagD
         work.emit(user_scope(person), event_type, change_data(entity, prior))
 
 
+def _ranked(risk: RiskDoc) -> list[dict[str, Any]]:
+    return sorted(risk.signals, key=lambda s: -float(s["weight"]))
+
+
 def _reasons(risk: RiskDoc) -> list[str]:
-    ranked = sorted(risk.signals, key=lambda s: -float(s["weight"]))
-    return [str(s["name"]) for s in ranked]
+    return [str(s["name"]) for s in _ranked(risk)]
+
+
+def _explanations(risk: RiskDoc) -> list[str]:
+    return [str(s["explanation"]) for s in _ranked(risk) if s.get("explanation")]
 
 
 def _with_flag(risk: RiskDoc, flag_id: str | None) -> RiskDoc:
@@ -59,6 +68,7 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
     fields = {
         "score": risk.score,
         "reasons": _reasons(risk),
+        "explanations": _explanations(risk),
         "expense_version": risk.expense_version,
     }
     if held is None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from actors.fraud.facts import Observation
@@ -26,6 +27,7 @@ MAX_AMOUNTS = 60  # per category
 MAX_CATEGORIES = 24
 MAX_HOURS = 240
 MAX_HABITS = 40
+LABEL_MAX = 40
 TRUST_FLOOR, TRUST_CEILING = 0.3, 1.5
 
 
@@ -43,6 +45,8 @@ class Entry:
     merchant: str
     category: str | None
     group_id: str | None = None  # a group bill's group (None: a personal expense)
+    label: str | None = None  # the merchant as written (for explanations), cut to LABEL_MAX
+    normal: bool = True  # counted as ordinary (not held out after a flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ class Profile:
         return [e for e in self.others(obs.key) if e.group_id == obs.group_id]
 
 
-def entry_of(obs: Observation) -> Entry:
+def entry_of(obs: Observation, normal: bool = True) -> Entry:
     return Entry(
         id=obs.key,
         day=obs.day,
@@ -92,9 +96,12 @@ def entry_of(obs: Observation) -> Entry:
         merchant=obs.merchant,
         category=obs.category,
         group_id=obs.group_id,
+        label=obs.merchant_name[:LABEL_MAX] if obs.merchant_name else None,
+        normal=normal,
     )
 
 
+@lru_cache(maxsize=4096)
 def tag_of(key: str) -> str:
     """The short name a baseline value or hour is kept under, to keep the profile small: 48
     bits of a hash of its expense's risk key (ids are clients' own choice, so not a slice of
@@ -109,16 +116,24 @@ def habit_key(merchant: str, amount: Decimal, currency: str) -> str:
 def forget(profile: Profile, key: str) -> Profile:
     """The profile without anything this expense taught (it was deleted, or a new version of
     it is about to be remembered)."""
+    tag = tag_of(key)
+    held = (
+        any(e.id == key for e in profile.entries)
+        or any(p[0] == tag for p in profile.hours)
+        or any(p[0] == tag for values in profile.amounts.values() for p in values)
+    )
+    if not held:  # nothing of it is held (most expenses, scored once): the profile as it is
+        return profile
     amounts = {
         category: kept
         for category, values in profile.amounts.items()
-        if (kept := tuple(p for p in values if p[0] != tag_of(key)))
+        if (kept := tuple(p for p in values if p[0] != tag))
     }
     return replace(
         profile,
         entries=tuple(e for e in profile.entries if e.id != key),
         amounts=amounts,
-        hours=tuple(p for p in profile.hours if p[0] != tag_of(key)),
+        hours=tuple(p for p in profile.hours if p[0] != tag),
     )
 
 
@@ -126,7 +141,8 @@ def unlearn(profile: Profile, key: str) -> Profile:
     """The profile with this expense still among the recent ones but no longer in the
     baselines (a later finding made it suspicious)."""
     kept = forget(profile, key)
-    return replace(kept, entries=profile.entries)
+    entries = tuple(replace(e, normal=False) if e.id == key else e for e in profile.entries)
+    return replace(kept, entries=entries)
 
 
 def _recent(entries: Iterable[Entry], newest: datetime) -> tuple[Entry, ...]:
@@ -158,7 +174,8 @@ def remember(profile: Profile, obs: Observation, learn: bool) -> Profile:
     the baseline of its category and its hour the hours), unless it was spent on a trip."""
     base = forget(profile, obs.key)
     newest = max([obs.recorded_at, *(e.recorded_at for e in base.entries)])
-    entries = _recent([*base.entries, entry_of(obs)], newest) if obs.spending else base.entries
+    entry = entry_of(obs, normal=learn)
+    entries = _recent([*base.entries, entry], newest) if obs.spending else base.entries
     if not learn or not obs.spending or obs.trip_id is not None:  # trips: not the everyday
         return replace(base, entries=entries)
     hours = base.hours
@@ -220,6 +237,8 @@ def dump_profile(profile: Profile) -> dict[str, Any]:
                 "merchant": e.merchant,
                 "category": e.category,
                 "group_id": e.group_id,
+                "label": e.label,
+                **({} if e.normal else {"normal": False}),
             }
             for e in profile.entries
         ],
@@ -249,6 +268,8 @@ def load_profile(owner: str, data: Mapping[str, Any] | None) -> Profile:
                 merchant=e["merchant"],
                 category=e["category"],
                 group_id=e.get("group_id"),
+                label=e.get("label"),
+                normal=bool(e.get("normal", True)),
             )
             for e in data.get("entries", ())
         ),

@@ -30,7 +30,7 @@ from actors.fraud.facts import (
 )
 from actors.fraud.flags import flag_id_of, settle_flag
 from actors.fraud.profile import Profile, forget, unlearn
-from actors.fraud.runtime import FraudRuntime
+from actors.fraud.runtime import MAX_LIMITS, FraudRuntime, limits_key
 from actors.fraud.scoring import (
     MODEL_VERSION,
     dump_signals,
@@ -48,12 +48,11 @@ from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
 from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
 from storage.groups import GroupDoc, GroupEntryDoc
-from storage.ledger import ExpenseDoc, TripDoc
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
 from storage.unit_of_work import CommandWork
 
-MAX_LIMITS = 50  # budgets read per person
 MAX_REUSES = 20  # other expenses read per look-alike receipt set
 
 
@@ -83,7 +82,7 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
         if doc_trip is not None and doc_trip.owner_id == obs.owner and not doc_trip.deleted:
             trip = trip_facts(doc_trip.model_dump())
     query = {"scope": user_scope(obs.owner), "deleted": False}
-    memo_key = ("fraud_limits", obs.owner)  # the same all through the batch's attempt
+    memo_key = limits_key(obs.owner)  # the same all through the batch's attempt (preloaded)
     if (budget_ids := work.memo.get(memo_key)) is None:
         budget_ids = work.memo[memo_key] = await work.find_ids(BudgetDoc, query, MAX_LIMITS)
     limits = []
@@ -93,7 +92,21 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
             limits.append(
                 Limit(budget.id, budget.amount, budget.currency, frozenset(budget.category_ids))
             )
-    return Context(home, receipt, tuple(reused), trip, tuple(limits))
+    return Context(
+        home, receipt, tuple(reused), trip, tuple(limits), await _category_name(work, obs)
+    )
+
+
+async def _category_name(work: CommandWork, obs: Observation) -> str | None:
+    """The name of the expense's category: the owner's category document for a personal
+    expense (prefetched), the bill's own label for a group bill (``group:<id>:<label>``)."""
+    if obs.category is None:
+        return None
+    if obs.kind == "group_expense":  # "group:<group id>:<label>"; a label may hold a ':'
+        parts = obs.category.split(":", 2)
+        return parts[2] or None if len(parts) == 3 else None
+    category = await work.get(CategoryDoc, obs.category)
+    return category.name if category is not None and category.owner_id == obs.owner else None
 
 
 async def _now(work: CommandWork, kind: str, expense_id: str) -> tuple[int, bool] | None:
@@ -213,6 +226,8 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
         want(ReceiptDoc, entity.get("receipt_id"))
         want(TripDoc, entity.get("trip_id"))
         want(GroupDoc, entity.get("group_id"))
+        if not group:
+            want(CategoryDoc, entity.get("category_id"))
     return wanted
 
 

@@ -1,8 +1,12 @@
 """The score of one expense: its signals, weighed by what reviews taught about this person,
 combined as independent evidence, and the earlier expenses a burst also concerns.
 
-``score = 100 * (1 - prod(1 - w_i))`` over the signals' weights after trust: one strong signal is
-enough to raise a flag, several weak ones can be, and a weak one alone never is.
+``score = 100 * (1 - prod(1 - w_i))`` over the signals' weights after trust, but never more than
+:data:`WEAK_CEILING` unless one signal is strong on its own (weight at least :data:`STRONG`):
+weak signals order what is shown and add to a strong one, yet neither alone nor together do
+they raise a flag at the default threshold. So how often an honest expense can be flagged is
+bounded by the strong signals' own rates (see ``actors.fraud.outliers`` and
+``actors.fraud.bursts``), not by how weak ones happen to coincide.
 """
 
 from __future__ import annotations
@@ -12,20 +16,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from actors.fraud.evidence import Signal
 from actors.fraud.facts import Context, Observation
 from actors.fraud.profile import Profile, forget, remember
-from actors.fraud.signals import DETECTORS, Signal
+from actors.fraud.signals import DETECTORS
 
-MODEL_VERSION = "rules-2026.11.1"
+MODEL_VERSION = "rules-2026.12.1"
 MAX_WEIGHT = 0.99
+STRONG = 0.5  # a signal this strong may raise a flag on its own
+WEAK_CEILING = 45  # the most weak signals score together (under the default threshold, 50)
 
 
 def combine(signals: Iterable[Signal]) -> int:
-    """0..100 from the signals' weights (independent evidence, noisy-OR)."""
-    keep = 1.0
+    """0..100 from the signals' weights (independent evidence, noisy-OR; see the module
+    docstring for the ceiling of weak ones)."""
+    keep, strongest = 1.0, 0.0
     for signal in signals:
-        keep *= 1.0 - min(MAX_WEIGHT, max(0.0, signal.weight))
-    return min(100, max(0, math.floor(100 * (1.0 - keep) + 0.5)))
+        weight = min(MAX_WEIGHT, max(0.0, signal.weight))
+        keep *= 1.0 - weight
+        strongest = max(strongest, weight)
+    score = min(100, max(0, math.floor(100 * (1.0 - keep) + 0.5)))
+    return score if strongest >= STRONG else min(score, WEAK_CEILING)
 
 
 def weighed(signal: Signal, profile: Profile) -> Signal:
@@ -98,8 +109,19 @@ def escalated(signals: Sequence[Signal], added: Signal) -> tuple[tuple[Signal, .
 
 
 def dump_signals(signals: Iterable[Signal]) -> list[dict[str, Any]]:
-    return [{"name": s.name, "weight": s.weight, "evidence": s.evidence} for s in signals]
+    return [
+        {"name": s.name, "weight": s.weight, "evidence": s.evidence, "explanation": s.explanation}
+        for s in signals
+    ]
 
 
 def load_signals(rows: Iterable[dict[str, Any]]) -> tuple[Signal, ...]:
-    return tuple(Signal(r["name"], float(r["weight"]), dict(r.get("evidence") or {})) for r in rows)
+    return tuple(
+        Signal(
+            r["name"],
+            float(r["weight"]),
+            dict(r.get("evidence") or {}),
+            explanation=str(r.get("explanation") or ""),
+        )
+        for r in rows
+    )

@@ -1,26 +1,73 @@
-"""Staging the fraud actor's documents: a person's profile and an expense's risk record."""
+"""Staging the fraud actor's documents: a person's profile and an expense's risk record.
+
+A profile is read and parsed once per batch and person, not once per event: an event whose
+person already has a profile staged by an earlier event of the batch takes that one as it was
+left (its parsed form travels with the staged document); a stored one is parsed once per
+stored revision in the process (:class:`actors.fraud.runtime.ProfileCache`). Each event still
+stages its own document (so a failed event leaves nothing behind), but only the one written —
+the batch's last for that person — is encoded, once, when the batch is flushed.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from actors.fraud.profile import Profile, dump_profile, load_profile
+from actors.fraud.runtime import FraudRuntime, ProfileCache
+from bus.ids import new_id
 from storage.fraud import FraudProfileDoc, RiskDoc
 from storage.unit_of_work import CommandWork
 
 
+def _cache(work: CommandWork) -> ProfileCache | None:
+    runtime = work.runtime
+    return runtime.profiles if isinstance(runtime, FraudRuntime) else None
+
+
+def _staged(work: CommandWork, owner: str) -> FraudProfileDoc | None:
+    """The owner's profile staged earlier in this batch (never changed in place: no copy)."""
+    for doc in work.staged_of(FraudProfileDoc):
+        if doc.id == owner and doc.parsed is not None:
+            return doc
+    return None
+
+
 async def profile_of(work: CommandWork, owner: str) -> tuple[FraudProfileDoc | None, Profile]:
+    """The owner's profile document as this batch sees it, and its parsed form."""
+    staged = _staged(work, owner)
+    if staged is not None:
+        parsed: Profile = staged.parsed
+        return staged, parsed
     held = await work.get(FraudProfileDoc, owner)
-    return held, load_profile(owner, held.data if held is not None else None)
+    if held is None:
+        return None, load_profile(owner, None)
+    cache = _cache(work)
+    profile = cache.get(owner, held.rev) if cache is not None else None
+    if profile is None:
+        profile = load_profile(owner, held.data)
+        if cache is not None and held.rev is not None:
+            cache.put(owner, held.rev, profile)
+    return held, profile
 
 
 def put_profile(work: CommandWork, held: FraudProfileDoc | None, profile: Profile) -> None:
-    work.put(
-        FraudProfileDoc(
-            id=profile.owner,
-            data=dump_profile(profile),
-            version=held.version + 1 if held is not None else 1,
-            updated_at=work.now,
-        )
+    """Stage ``profile`` as the owner's next version; its stored form is made only if this is
+    the document the batch writes (and the process then remembers it by its new ``rev``)."""
+    rev = new_id()
+    cache = _cache(work)
+
+    def render() -> dict[str, Any]:
+        if cache is not None:
+            cache.put(profile.owner, rev, profile)
+        return dump_profile(profile)
+
+    doc = FraudProfileDoc(
+        id=profile.owner,
+        version=held.version + 1 if held is not None else 1,
+        rev=rev,
+        updated_at=work.now,
     )
+    work.put(doc.deferred(profile, render))
 
 
 def next_risk_version(held: RiskDoc | None) -> int:

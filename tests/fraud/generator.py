@@ -60,7 +60,7 @@ Pattern = Literal[
     "padding",
     "trip_mismatch",
 ]
-ItemKind = Literal["expense", "receipt", "trip", "budget"]
+ItemKind = Literal["expense", "receipt", "trip", "budget", "group_expense"]
 T = TypeVar("T")
 
 PATTERN_SHARE = Decimal("0.012")
