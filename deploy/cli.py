@@ -98,11 +98,16 @@ def _parser() -> argparse.ArgumentParser:
         "ocr_args", nargs=argparse.REMAINDER, help="--seed, --count, --workers, --misses"
     )
     fraud = sub.add_parser("fraud", help="fraud scoring: precision and recall on generated data")
-    fraud.add_argument("fraud_command", choices=["evaluate"])
+    fraud.add_argument(
+        "fraud_command",
+        choices=["evaluate", "live"],
+        help="evaluate: the rules on labelled data sets; live: a data set posted over HTTP",
+    )
     fraud.add_argument(
         "fraud_args",
         nargs=argparse.REMAINDER,
-        help="--generator, --seed, --tuning, --users, --threshold, --jobs",
+        help="evaluate: --generator, --seed, --tuning, --users, --threshold, --jobs; "
+        "live: --url, --generator, --seed, --users, --days, --threshold",
     )
     rebuild = sub.add_parser("rebuild", help="recount read models from the event log")
     rebuild.add_argument(
@@ -201,6 +206,10 @@ def _command(argv: list[str] | None) -> int:
         from deploy.ocr_eval import main as evaluate_ocr
 
         return evaluate_ocr(args.ocr_args)
+    if args.command == "fraud" and args.fraud_command == "live":
+        from deploy.fraud_live import main as fraud_live
+
+        return fraud_live(args.fraud_args)
     if args.command == "fraud":
         from deploy.fraud_eval import main as evaluate_fraud
 

@@ -25,17 +25,23 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from actors.fraud.profile import dump_profile
 from bus.settings import Settings
 from deploy.bench.stats import percentile
-from deploy.fraud_replay import PatternResult, Replay, judge
+from deploy.fraud_replay import (
+    F1_TARGET,
+    FALSE_POSITIVE_TARGET,
+    PatternResult,
+    Replay,
+    judge,
+    load_catalog,
+    print_patterns,
+)
 
 DEFAULT_USERS = 120
 DEFAULT_THRESHOLD: int = Settings.model_fields["fraud_flag_threshold"].default
-F1_TARGET = 0.9
-FALSE_POSITIVE_TARGET = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +69,9 @@ class Report:
         )
 
 
-def _catalog() -> Any:
-    try:
-        from tests.fraud import catalog
-    except ImportError as exc:  # an installed copy without the repository's tests
-        raise SystemExit(
-            "the fraud data generators (tests/fraud) are not importable: run from the repository"
-        ) from exc
-    return catalog
-
-
 def evaluate(generator: str, seed: int, users: int, threshold: int = DEFAULT_THRESHOLD) -> Report:
     """Generate one data set and replay it through the scorer."""
-    catalog = _catalog()
+    catalog = load_catalog()
     dataset = catalog.GENERATORS[generator](seed, users=users)
     replay = Replay(threshold)
     for user in dataset.users:
@@ -107,21 +103,10 @@ def print_report(report: Report, out: IO[str]) -> None:
         f"{report.generator}, seed {report.seed}: {report.users} people, {report.expenses} "
         f"expenses ({report.normal} normal), threshold {report.threshold}\n"
     )
-    out.write(
-        f"  {'pattern':<15}{'labelled':>9}{'flagged':>9}{'precision':>11}{'recall':>9}{'F1':>8}\n"
-    )
-    for p in report.patterns:
-        mark = "" if p.f1 >= F1_TARGET else "   below 0.9"
-        out.write(
-            f"  {p.pattern:<15}{p.labelled:>9}{p.predicted:>9}{p.precision:>11.3f}"
-            f"{p.recall:>9.3f}{p.f1:>8.3f}{mark}\n"
-        )
+    print_patterns(report.patterns, report.confusion, out)
     rate = report.false_positive_rate
     mark = "" if rate <= FALSE_POSITIVE_TARGET else "   over 1%"
     out.write(f"  normal flagged: {report.false_positives} of {report.normal} ({rate:.2%}){mark}\n")
-    if report.confusion:
-        worst = sorted(report.confusion.items(), key=lambda kv: -kv[1])[:8]
-        out.write("  mistakes: " + ", ".join(f"{a}->{b} {n}" for (a, b), n in worst) + "\n")
     ms = sorted(s * 1000 for s in report.seconds)
     out.write(
         f"  scoring one expense (rules only): p50 {percentile(ms, 50):.2f} ms, p99 "
@@ -150,7 +135,7 @@ def _run(job: tuple[str, int, int, int]) -> Report:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    catalog = _catalog()
+    catalog = load_catalog()
     parser = argparse.ArgumentParser(
         prog="ledgerbus fraud evaluate",
         description="Precision, recall and F1 per injected pattern on labelled data sets.",

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from actors.fraud.evidence import Signal
 from actors.fraud.facts import (
@@ -29,6 +29,9 @@ from actors.fraud.facts import (
 )
 from actors.fraud.profile import Profile, unlearn
 from actors.fraud.scoring import Scored, escalated, score_expense
+
+F1_TARGET = 0.9
+FALSE_POSITIVE_TARGET = 0.01
 
 # What each signal is evidence of, in the data sets' patterns.
 PATTERN_OF_SIGNAL = {
@@ -184,3 +187,32 @@ def judge(
         if (truth[k] or None) != predictions[k]
     )
     return tuple(results), len(normal), false_positives, dict(confusion)
+
+
+def load_catalog() -> Any:
+    """The labelled data sets' generators (``tests/fraud/catalog.py``)."""
+    try:
+        from tests.fraud import catalog
+    except ImportError as exc:  # an installed copy without the repository's tests
+        raise SystemExit(
+            "the fraud data generators (tests/fraud) are not importable: run from the repository"
+        ) from exc
+    return catalog
+
+
+def print_patterns(
+    patterns: Sequence[PatternResult], confusion: Mapping[tuple[str, str], int], out: IO[str]
+) -> None:
+    """Each pattern's precision, recall and F1, and the commonest mistakes."""
+    out.write(
+        f"  {'pattern':<15}{'labelled':>9}{'flagged':>9}{'precision':>11}{'recall':>9}{'F1':>8}\n"
+    )
+    for p in patterns:
+        mark = "" if p.f1 >= F1_TARGET else "   below 0.9"
+        out.write(
+            f"  {p.pattern:<15}{p.labelled:>9}{p.predicted:>9}{p.precision:>11.3f}"
+            f"{p.recall:>9.3f}{p.f1:>8.3f}{mark}\n"
+        )
+    if confusion:
+        worst = sorted(confusion.items(), key=lambda kv: -kv[1])[:8]
+        out.write("  mistakes: " + ", ".join(f"{a}->{b} {n}" for (a, b), n in worst) + "\n")
