@@ -114,7 +114,7 @@ class Replay:
             ]
         trip = trip_facts(self.trips[obs.trip_id]) if obs.trip_id in self.trips else None
         if obs.group_id is not None:
-            name: str | None = (obs.category or "").rpartition(":")[2] or None
+            name = obs.group_label
         else:
             name = self.category_names.get(obs.category or "")
         limits = tuple(self.limits.get(obs.owner, ()))

@@ -40,7 +40,7 @@ class Observation:
     amount: Decimal
     currency: str
     value: Decimal | None  # in the owner's home currency (None: no rate yet)
-    category: str | None  # a category id, or "group:<label>" for a group bill's label
+    category: str | None  # a category id, or "group:<group id>:<label>" for a group bill
     merchant: str  # merchant_key of the merchant (or of the description without one)
     merchant_name: str | None
     day: date
@@ -48,6 +48,15 @@ class Observation:
     recorded_at: datetime  # when the server recorded this expense (UTC)
     trip_id: str | None
     receipt_id: str | None
+
+    @property
+    def group_label(self) -> str | None:
+        """A group bill's own label (its category, ``group:<group id>:<label>``; a label may
+        hold a ':'); None for a personal expense or a bill without one."""
+        if self.group_id is None or self.category is None:
+            return None
+        parts = self.category.split(":", 2)
+        return parts[2] or None if len(parts) == 3 else None
 
     @property
     def key(self) -> str:

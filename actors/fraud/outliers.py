@@ -66,9 +66,12 @@ def _judge(basis: str, name: str, values: Sequence[Decimal], value: Decimal) -> 
 
 
 def _kind(obs: Observation, context: Context) -> str:
-    if obs.group_id is not None:
-        label = (obs.category or "").rpartition(":")[2]
-        return f"this group's {label}" if label else "this group's bills"
+    if obs.group_id is not None:  # the context names a bill by its label
+        return (
+            f"this group's {context.category_name}"
+            if context.category_name
+            else "this group's bills"
+        )
     return context.category_name or "this category"
 
 

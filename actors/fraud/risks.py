@@ -100,11 +100,10 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
 async def _category_name(work: CommandWork, obs: Observation) -> str | None:
     """The name of the expense's category: the owner's category document for a personal
     expense (prefetched), the bill's own label for a group bill (``group:<id>:<label>``)."""
+    if obs.group_id is not None:
+        return obs.group_label
     if obs.category is None:
         return None
-    if obs.kind == "group_expense":  # "group:<group id>:<label>"; a label may hold a ':'
-        parts = obs.category.split(":", 2)
-        return parts[2] or None if len(parts) == 3 else None
     category = await work.get(CategoryDoc, obs.category)
     return category.name if category is not None and category.owner_id == obs.owner else None
 
