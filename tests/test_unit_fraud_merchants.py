@@ -89,6 +89,11 @@ STATEMENT_MATCHES = [
     ("ALDI SUED 1234", "Aldi Süd"),
     ("DM-DROGERIE MARKT 1234", "dm drogerie markt"),
     ("Café Névé GmbH & Co. KG", "cafe neve"),
+    # a store number glued to the name
+    ("SPAR3100", "Spar"),
+    ("LIDL9192 BERLIN", "Lidl"),
+    ("Decathlon8619", "Decathlon"),
+    ("FOREVER21 #0455", "Forever 21"),
     # receipts and typos
     ("STARBUCKS", "starbuks"),
     ("WHOLE FOODS", "Whole Fods"),
@@ -123,6 +128,8 @@ NON_MATCHES = [
     ("UBER *TRIP 8Y2K", "Uniqlo"),
     ("UNIQLO 1234", "Uber"),
     ("ALDI SUED 1234", "Audi"),
+    ("SPAR3100", "Sparkasse"),
+    ("LIDL9192", "Lids"),
     ("AUDI ZENTRUM 1234", "Aldi"),
     ("BOOTS 1234 MANCHESTER", "Booking.com"),
     ("BOOKING.COM HOTEL", "Boots"),

@@ -45,6 +45,7 @@ from actors.fraud.merchant_words import (
 
 MERCHANT_KEY_MAX = 40  # the profile stores keys: bounded
 SAME_MERCHANT = 0.85  # similarity from which two keys name the same merchant
+GLUED_NUMBER = re.compile(r"([a-z]{3,})(\d{2,})")  # a name, then its store number
 
 
 @lru_cache(maxsize=8192)
@@ -79,7 +80,10 @@ def _key_of(text: str) -> str:
 def _words(tokens: list[str]) -> list[str]:
     """The name's words: up to the first number after the name (a store number, a transaction
     id: what follows is its city), without a trailing city and state, legal form or lone
-    letters, possessive "s" joined ("trader joe s" = "trader joes")."""
+    letters, possessive "s" joined ("trader joe s" = "trader joes"). A store number glued to
+    the name ("SPAR3100", "LIDL9192") is a number after the name."""
+    if tokens and (glued := GLUED_NUMBER.fullmatch(tokens[0])) is not None:
+        tokens = [glued[1], glued[2], *tokens[1:]]
     for i, token in enumerate(tokens):
         if i and any(c.isdigit() for c in token):
             tokens = tokens[:i]
