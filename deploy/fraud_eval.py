@@ -1,7 +1,7 @@
 """`ledgerbus fraud evaluate`: how well expenses are scored, on labelled data sets the scorer was
 not tuned on.
 
-Each data set comes from a generator and a seed (``tests/fraud/catalog.py``). The generators
+Each data set comes from a generator and a seed (:mod:`deploy.synthetic.fraud`). The generators
 differ in shape — ``classic`` (many people with receipts, trips, budgets and groups, every
 pattern), ``lognormal`` (heavy-tailed spending, paydays and seasons, several currencies,
 subscriptions), ``statements`` (hand-typed, receipt-read and statement-imported expenses side
@@ -36,9 +36,9 @@ from deploy.fraud_replay import (
     PatternResult,
     Replay,
     judge,
-    load_catalog,
     print_patterns,
 )
+from deploy.synthetic.fraud import catalog
 
 DEFAULT_USERS = 120
 DEFAULT_THRESHOLD: int = Settings.model_fields["fraud_flag_threshold"].default
@@ -71,7 +71,6 @@ class Report:
 
 def evaluate(generator: str, seed: int, users: int, threshold: int = DEFAULT_THRESHOLD) -> Report:
     """Generate one data set and replay it through the scorer."""
-    catalog = load_catalog()
     dataset = catalog.GENERATORS[generator](seed, users=users)
     replay = Replay(threshold)
     for user in dataset.users:
@@ -135,7 +134,6 @@ def _run(job: tuple[str, int, int, int]) -> Report:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    catalog = load_catalog()
     parser = argparse.ArgumentParser(
         prog="ledgerbus fraud evaluate",
         description="Precision, recall and F1 per injected pattern on labelled data sets.",

@@ -2,7 +2,7 @@
 HTTP API of a running stack, one client per person, and what the fraud actor decided read back.
 
 ``ledgerbus fraud evaluate`` replays a data set through the scorer's pure rules in memory; this
-posts the same data set (``tests/fraud/catalog.py``) to a real edge: each person signs up with
+posts the same data set (:mod:`deploy.synthetic.fraud`) to a real edge: each person signs up with
 its home currency, creates its categories with the data set's ids, and posts its expenses (and
 its households' group bills) in the order they arrived, with the data set's ids, all people at
 once (:mod:`deploy.fraud_live_clients`). Meanwhile it watches each risk record's first commit
@@ -46,7 +46,7 @@ from deploy.fraud_live_judge import (
 )
 from deploy.fraud_live_report import LiveRun, print_live
 from deploy.fraud_live_watch import Backlog, RiskCommits, read_records
-from deploy.fraud_replay import load_catalog
+from deploy.synthetic.fraud import catalog
 
 POSTED_KINDS = ("expense", "group_expense")
 STALL_S = 120.0
@@ -173,7 +173,6 @@ def _say(line: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    catalog = load_catalog()
     defaults = Settings()
     parser = argparse.ArgumentParser(
         prog="ledgerbus fraud live",

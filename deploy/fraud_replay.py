@@ -189,17 +189,6 @@ def judge(
     return tuple(results), len(normal), false_positives, dict(confusion)
 
 
-def load_catalog() -> Any:
-    """The labelled data sets' generators (``tests/fraud/catalog.py``)."""
-    try:
-        from tests.fraud import catalog
-    except ImportError as exc:  # an installed copy without the repository's tests
-        raise SystemExit(
-            "the fraud data generators (tests/fraud) are not importable: run from the repository"
-        ) from exc
-    return catalog
-
-
 def print_patterns(
     patterns: Sequence[PatternResult], confusion: Mapping[tuple[str, str], int], out: IO[str]
 ) -> None:

@@ -1,6 +1,6 @@
 """`ledgerbus ocr evaluate`: how well receipts are read, on a fixed set of synthetic receipts.
 
-The set is generated from a seed (``tests/receipts/generator.py``): each receipt is rendered
+The set is generated from a seed (:mod:`deploy.synthetic.receipts`): each receipt is rendered
 clean (PNG) and degraded (rotated, blurred, speckled, shrunk, JPEG at quality 40), and only the
 image bytes go through :func:`actors.ocr.reader.scan`, as an upload would. What it read is
 compared with the ground truth field by field, and the accuracy is printed per field for clean
@@ -19,10 +19,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-if TYPE_CHECKING:
-    from tests.receipts.generator import SyntheticReceipt, TruthItem
+from deploy.synthetic.receipts.generator import (
+    SyntheticReceipt,
+    TruthItem,
+    make_receipts,
+    render,
+)
 
 DEFAULT_SEED = 20261122
 DEFAULT_COUNT = 200
@@ -126,7 +130,6 @@ def compare(receipt: SyntheticReceipt, found: dict[str, Any]) -> dict[str, float
 def _run_one(receipt: SyntheticReceipt, degraded: bool) -> Outcome:
     from actors.ocr.imaging import UnreadableImage
     from actors.ocr.reader import scan
-    from tests.receipts.generator import render
 
     data = render(receipt, degraded)
     content_type = "image/jpeg" if degraded else "image/png"
@@ -146,21 +149,10 @@ def _accuracy(outcomes: Sequence[Outcome]) -> dict[str, float]:
     return {name: sum(o.scores[name] for o in outcomes) / len(outcomes) for name in FIELDS}
 
 
-def _load_generator() -> Any:
-    try:
-        from tests.receipts import generator
-    except ImportError as exc:  # an installed copy without the repository's tests
-        raise SystemExit(
-            "the receipt generator (tests/receipts) is not importable: run from the repository"
-        ) from exc
-    return generator
-
-
 def evaluate(seed: int, count: int, out: IO[str], workers: int = 2) -> Report:
     """Generate ``count`` receipts from ``seed``, read clean and degraded copies, print the
     per-field accuracy table and the targets, and return the report."""
-    generator = _load_generator()
-    receipts: list[SyntheticReceipt] = generator.make_receipts(seed, count)
+    receipts = make_receipts(seed, count)
     jobs = [(r, degraded) for r in receipts for degraded in (False, True)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ocr-eval") as pool:
@@ -252,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = evaluate(args.seed, args.count, sys.stdout, workers=args.workers)
     if args.misses:
         sys.stdout.write("\n")
-        print_misses(report, _load_generator().make_receipts(args.seed, args.count), sys.stdout)
+        print_misses(report, make_receipts(args.seed, args.count), sys.stdout)
     return 0 if report.passed else 1
 
 

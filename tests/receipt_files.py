@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONTS = Path(__file__).parent / "receipts" / "fonts"
+from deploy.synthetic.receipts.generator import FONT_DIR as FONTS
 
 RECEIPT_LINES = (
     "BLUE FERN CAFE",

@@ -11,7 +11,7 @@ import pytest
 
 from deploy.fraud_live import Target, run_live
 from deploy.fraud_live_report import print_live
-from tests.fraud import catalog
+from deploy.synthetic.fraud import catalog
 from tests.helpers import Stack
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ from PIL import Image
 from actors.ocr.imaging import UnreadableImage
 from actors.ocr.reader import Scan, scan
 from bus.receipts import ReceiptFields
-from tests.receipts.generator import SyntheticReceipt, make_receipts, render
+from deploy.synthetic.receipts.generator import SyntheticReceipt, make_receipts, render
 
 SEED = 4242  # a sample of its own: not a seed anything was tuned on
 COUNT = 12

@@ -8,7 +8,7 @@ import pytest
 
 from deploy import fraud_eval
 from deploy.fraud_replay import PatternResult
-from tests.fraud import catalog
+from deploy.synthetic.fraud import catalog
 
 
 def test_every_generator_has_tuning_and_held_out_seeds_apart() -> None:

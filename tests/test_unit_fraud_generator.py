@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic fraud data set (``tests/fraud/generator.py``).
+"""Unit tests of the synthetic fraud data set (``deploy/synthetic/fraud/generator.py``).
 
 The data set is only useful for evaluating a scorer if it is what it says: the same for the
 same seed, shaped exactly as the API's entities, in the order the API got them, with every
@@ -28,7 +28,7 @@ from actors.ocr.runtime import DUPLICATE_BITS, DUPLICATE_WINDOW, distance
 from bus.entities import Expense, Trip
 from bus.money import minor_units
 from bus.receipts import Receipt
-from tests.fraud.generator import CATALOG, PATTERNS, Dataset, generate, merchant_variant
+from deploy.synthetic.fraud.generator import CATALOG, PATTERNS, Dataset, generate, merchant_variant
 
 BUDGET_FIELDS = {"id", "owner_id", "amount", "currency", "category_ids", "period"}
 

@@ -23,8 +23,8 @@ import pytest
 
 from bus.entities import Expense, GroupExpense
 from bus.money import minor_units
-from tests.fraud import catalog, lognormal, statements
-from tests.fraud.generator import Dataset, home_value
+from deploy.synthetic.fraud import catalog, lognormal, statements
+from deploy.synthetic.fraud.generator import Dataset, home_value
 
 USERS, DAYS = 40, 60
 Generate = Callable[..., Dataset]

@@ -460,7 +460,7 @@ def test_small_images_are_enlarged_and_rows_found() -> None:
 
 
 def test_perceptual_hash_survives_a_second_photo() -> None:
-    from tests.receipts.generator import make_receipts, render
+    from deploy.synthetic.receipts.generator import make_receipts, render
 
     first, second = make_receipts(7, 2)
     clean = perceptual_hash(load_image(render(first, degraded=False), "image/png"))

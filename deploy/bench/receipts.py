@@ -4,10 +4,10 @@ process is saturated, on an embedded stack of its own.
 
 The stack is NATS, SecantusDB, the edge (HTTP and Socket.IO on one port), the accounts actor and
 one ocr actor process, which reads with Tesseract in a pool of ``LEDGERBUS_OCR_WORKERS`` threads.
-The receipts are the synthetic ones of the tests (``tests/receipts/generator.py``, so the run
-needs a source checkout): every upload is a different receipt (the same file uploaded again by
-the same person is the same receipt and is not read again), mostly clean PNGs and a share of
-degraded JPEG "phone photos", all rendered before anything is timed. Then:
+The receipts are the synthetic ones the tests use too (:mod:`deploy.synthetic.receipts`): every
+upload is a different receipt (the same file uploaded again by the same person is the same
+receipt and is not read again), mostly clean PNGs and a share of degraded JPEG "phone photos",
+all rendered before anything is timed. Then:
 
 0. Tesseract alone: a few receipts, clean and degraded, read one at a time in this process
    before the stack starts: the time one read takes, without queue, HTTP or database.
@@ -40,16 +40,14 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import importlib.util
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Protocol, TextIO, cast
+from typing import Any, TextIO
 
 import aiohttp
 import socketio
@@ -71,6 +69,8 @@ from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.stats import latency_summary, rate
 from deploy.bench.table import cpu_line, latency_columns, latency_line, machine_line
 from deploy.bench.users import BenchUser, sign_up_many
+from deploy.synthetic.receipts.generator import make_receipts
+from deploy.synthetic.receipts.generator import render as render_receipt
 
 ACTORS = ["accounts", "ocr"]
 """Sign-up and sign-in (accounts), and the receipts: recorded and read (ocr)."""
@@ -81,7 +81,6 @@ FAILED = "receipt.failed"
 TARGET_P95_MS = 2000.0
 """The issue's target: p95 from upload to ``receipt.scanned`` on a device, on one ocr process."""
 
-GENERATOR = Path(__file__).resolve().parents[2] / "tests" / "receipts" / "generator.py"
 REQUEST_TIMEOUT_S = 120.0
 IDLE_WAIT_S = 60.0
 """One at a time: how long one receipt may take to be read before the next is uploaded."""
@@ -163,36 +162,6 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
 # --- the receipts ------------------------------------------------------------------------------
 
 
-class Drawn(Protocol):
-    """What the benchmark uses of a synthetic receipt of the generator."""
-
-    @property
-    def total(self) -> Decimal: ...
-
-
-class Generator(Protocol):
-    """The synthetic receipts of the tests: drawn from a seed, rendered clean or degraded."""
-
-    def make_receipts(self, seed: int, count: int) -> Sequence[Drawn]: ...
-
-    def render(self, receipt: Drawn, degraded: bool) -> bytes: ...
-
-
-def receipt_generator() -> Generator:
-    """``tests/receipts/generator.py`` of this source tree (it is not installed with the
-    package), loaded from its file so that the ``ledgerbus`` command finds it too."""
-    name = "ledgerbus_bench_receipt_generator"
-    if name in sys.modules:
-        return cast(Generator, sys.modules[name])
-    spec = importlib.util.spec_from_file_location(name, GENERATOR)
-    if not GENERATOR.is_file() or spec is None or spec.loader is None:
-        raise RuntimeError(f"the receipts benchmark draws its receipts with {GENERATOR}: not found")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return cast(Generator, module)
-
-
 @dataclass(frozen=True)
 class Image:
     """One receipt as uploaded: the file, its type, and the total printed on it."""
@@ -214,18 +183,18 @@ def degraded_at(index: int, share: float) -> bool:
     return int((index + 1) * share) > int(index * share)
 
 
-def render_images(generator: Generator, seed: int, count: int, share: float) -> list[Image]:
+def render_images(seed: int, count: int, share: float) -> list[Image]:
     """``count`` different receipts, each rendered once, ``share`` of them degraded."""
     images = []
-    for index, receipt in enumerate(generator.make_receipts(seed, count)):
+    for index, receipt in enumerate(make_receipts(seed, count)):
         degraded = degraded_at(index, share)
-        data = generator.render(receipt, degraded)
+        data = render_receipt(receipt, degraded)
         kind = "image/jpeg" if degraded else "image/png"
         images.append(Image(data, kind, degraded, receipt.total, hashlib.sha256(data).hexdigest()))
     return images
 
 
-def read_alone(generator: Generator, seed: int, count: int) -> dict[str, Any]:
+def read_alone(seed: int, count: int) -> dict[str, Any]:
     """``count`` clean and ``count`` degraded receipts read one at a time in this process, as
     the ocr actor reads each one (Tesseract included), before anything else runs."""
     if count <= 0:
@@ -234,13 +203,13 @@ def read_alone(generator: Generator, seed: int, count: int) -> dict[str, Any]:
     from actors.ocr.reader import scan
 
     timeout_ms = int(Settings().ocr_timeout_s * 1000)
-    drawn = generator.make_receipts(seed + 1, count)
+    drawn = make_receipts(seed + 1, count)
     out: dict[str, Any] = {"count": count}
     for kind, degraded in (("clean", False), ("degraded", True)):
         seconds: list[float] = []
         right = failed = 0
         for receipt in drawn:
-            data = generator.render(receipt, degraded)
+            data = render_receipt(receipt, degraded)
             t0 = time.perf_counter()
             try:
                 found = scan(data, "image/jpeg" if degraded else "image/png", timeout_ms)
@@ -761,11 +730,10 @@ async def run_receipts(settings: Settings, o: ReceiptsBenchOptions, out: TextIO)
     began = time.monotonic()
     say = progress(out)
     figures = run_header("receipts", o)
-    generator = receipt_generator()
     count = o.idle + round(o.rate * o.duration_s) + o.backlog + o.probe
     say(f"rendering {count} receipts ({o.degraded:.0%} degraded)")
     t0 = time.perf_counter()
-    images = await asyncio.to_thread(render_images, generator, o.seed, count, o.degraded)
+    images = await asyncio.to_thread(render_images, o.seed, count, o.degraded)
     figures["images"] = {
         "count": len(images),
         "degraded": sum(1 for i in images if i.degraded),
@@ -774,7 +742,7 @@ async def run_receipts(settings: Settings, o: ReceiptsBenchOptions, out: TextIO)
     }
     if o.reads:
         say(f"reading {o.reads} clean and {o.reads} degraded receipts in this process")
-    figures["alone"] = await asyncio.to_thread(read_alone, generator, o.seed, o.reads)
+    figures["alone"] = await asyncio.to_thread(read_alone, o.seed, o.reads)
     log_path = log_path_of("receipts", o.log_path)
     with log_path.open("w", buffering=1) as log:
         figures["http"] = await over_http(settings, o, images, say, log)
@@ -850,7 +818,7 @@ def render(f: dict[str, Any]) -> str:
         machine_line(m),
         "  stack     edge (HTTP and Socket.IO on one port), NATS JetStream, accounts actor, and "
         f"1 ocr process reading with Tesseract in {workers} threads (LEDGERBUS_OCR_WORKERS)",
-        f"  receipts  synthetic (tests/receipts/generator.py, seed {o['seed']}), each a different "
+        f"  receipts  synthetic (deploy.synthetic.receipts, seed {o['seed']}), each a different "
         f"one: {img['count'] - img['degraded']} clean PNG, {img['degraded']} degraded JPEG; "
         f"{img['mean_kb']:.0f} KiB on average, rendered in {img['render_s']:.1f} s before "
         "anything was timed",

@@ -1,1 +1,1 @@
-"""Synthetic expense traffic with labelled fraud patterns, for evaluating a fraud scorer."""
+"""Helpers of the fraud unit tests (the data set generators are :mod:`deploy.synthetic.fraud`)."""

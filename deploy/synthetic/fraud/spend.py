@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
-from tests.fraud.generator import User, home_value
-from tests.fraud.records import Purchase, Source, after, local, new_id, not_round, utc
-from tests.fraud.shops import DESTINATION_OFFSETS, Shop
+from deploy.synthetic.fraud.generator import User, home_value
+from deploy.synthetic.fraud.records import Purchase, Source, after, local, new_id, not_round, utc
+from deploy.synthetic.fraud.shops import DESTINATION_OFFSETS, Shop
 
 
 @dataclass(slots=True)

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bus.money import round_to_currency
-from tests.fraud.generator import Group, User
-from tests.fraud.kinds import KINDS
-from tests.fraud.records import (
+from deploy.synthetic.fraud.generator import Group, User
+from deploy.synthetic.fraud.kinds import KINDS
+from deploy.synthetic.fraud.records import (
     Bill,
     Purchase,
     Source,
@@ -29,8 +29,8 @@ from tests.fraud.records import (
     not_round,
     poisson,
 )
-from tests.fraud.shops import CITIES, Kind, Shop, know, priced
-from tests.fraud.spend import Spender
+from deploy.synthetic.fraud.shops import CITIES, Kind, Shop, know, priced
+from deploy.synthetic.fraud.spend import Spender
 
 PERSONAS: tuple[tuple[float, float, float], ...] = (
     ((0.75, 0.15, 0.10),) * 9  # typers

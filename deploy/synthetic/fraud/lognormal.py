@@ -28,10 +28,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bus.money import round_to_currency
-from tests.fraud.generator import PRICE_LEVEL, Dataset
-from tests.fraud.habits import BIG_PURCHASES, CARD_TESTERS, CASH_STEPS
-from tests.fraud.lognormal_people import Person, draw_person
-from tests.fraud.records import (
+from deploy.synthetic.fraud.generator import PRICE_LEVEL, Dataset
+from deploy.synthetic.fraud.habits import BIG_PURCHASES, CARD_TESTERS, CASH_STEPS
+from deploy.synthetic.fraud.lognormal_people import Person, draw_person
+from deploy.synthetic.fraud.records import (
     Purchase,
     after,
     dataset,
@@ -41,8 +41,8 @@ from tests.fraud.records import (
     not_round,
     poisson,
 )
-from tests.fraud.shops import DESTINATION_OFFSETS, fill, know, priced, store_numbers
-from tests.fraud.spend import burst_moments, inject_duplicates, inject_outliers
+from deploy.synthetic.fraud.shops import DESTINATION_OFFSETS, fill, know, priced, store_numbers
+from deploy.synthetic.fraud.spend import burst_moments, inject_duplicates, inject_outliers
 
 PATTERNS = ("duplicate", "outlier", "velocity")
 START = date(2026, 2, 2)  # a Monday

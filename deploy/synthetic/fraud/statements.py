@@ -27,8 +27,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tests.fraud.generator import Dataset
-from tests.fraud.records import (
+from deploy.synthetic.fraud.generator import Dataset
+from deploy.synthetic.fraud.records import (
     Bill,
     Purchase,
     after,
@@ -36,9 +36,9 @@ from tests.fraud.records import (
     lognormal,
     new_id,
 )
-from tests.fraud.spend import burst_moments, inject_duplicates, inject_outliers
-from tests.fraud.statement_honest import backfill, busy_afternoon, same_shop_again
-from tests.fraud.statement_people import Person, draw_people, household_bills
+from deploy.synthetic.fraud.spend import burst_moments, inject_duplicates, inject_outliers
+from deploy.synthetic.fraud.statement_honest import backfill, busy_afternoon, same_shop_again
+from deploy.synthetic.fraud.statement_people import Person, draw_people, household_bills
 
 PATTERNS = ("duplicate", "outlier", "velocity")
 START = date(2026, 3, 2)  # a Monday

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.fraud.shops import shop_rows
+from deploy.synthetic.fraud.shops import shop_rows
 
 SUBSCRIPTIONS = shop_rows(
     "Netflix|NETFLIX.COM|Netflix",

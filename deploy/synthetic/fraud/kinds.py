@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.fraud.shops import Kind, shop_rows
+from deploy.synthetic.fraud.shops import Kind, shop_rows
 
 KINDS: dict[str, Kind] = {
     k.name: k

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from tests.fraud.records import Purchase, Source, after, local, lognormal, new_id
-from tests.fraud.statement_people import Person
+from deploy.synthetic.fraud.records import Purchase, Source, after, local, lognormal, new_id
+from deploy.synthetic.fraud.statement_people import Person
 
 
 def same_shop_again(

@@ -18,12 +18,12 @@ from decimal import Decimal
 from itertools import accumulate
 
 from bus.money import round_to_currency
-from tests.fraud.generator import RATES_PER_EUR, User
-from tests.fraud.habits import ATMS, FARES, SUBSCRIPTION_EUR, SUBSCRIPTIONS
-from tests.fraud.kinds import KINDS
-from tests.fraud.records import factor, home_of, lognormal, new_id
-from tests.fraud.shops import CITIES, Kind, Shop, ShopSpec, know, priced
-from tests.fraud.spend import Spender
+from deploy.synthetic.fraud.generator import RATES_PER_EUR, User
+from deploy.synthetic.fraud.habits import ATMS, FARES, SUBSCRIPTION_EUR, SUBSCRIPTIONS
+from deploy.synthetic.fraud.kinds import KINDS
+from deploy.synthetic.fraud.records import factor, home_of, lognormal, new_id
+from deploy.synthetic.fraud.shops import CITIES, Kind, Shop, ShopSpec, know, priced
+from deploy.synthetic.fraud.spend import Spender
 
 CATEGORY_WEIGHTS = {
     "Groceries": 10,

@@ -1,10 +1,10 @@
 """The synthetic data generators a fraud scorer is evaluated on, and the seeds it may see.
 
-- ``classic`` (:mod:`tests.fraud.generator`): people, trips, budgets, receipts and seven
+- ``classic`` (:mod:`deploy.synthetic.fraud.generator`): people, trips, budgets, receipts and seven
   patterns, with the honest look-alikes of each;
-- ``lognormal`` (:mod:`tests.fraud.lognormal`): heavy-tailed everyday spending with paydays,
+- ``lognormal`` (:mod:`deploy.synthetic.fraud.lognormal`): heavy-tailed everyday spending with paydays,
   weekends, trips abroad and honest fixed-price repeats; duplicates, outliers, card testing;
-- ``statements`` (:mod:`tests.fraud.statements`): expenses typed, read from receipts and
+- ``statements`` (:mod:`deploy.synthetic.fraud.statements`): expenses typed, read from receipts and
   imported from statements with their own spellings, households posting group bills;
   duplicates, outliers and bursts only in the last ten days.
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.fraud import generator, lognormal, statements
-from tests.fraud.generator import Dataset
+from deploy.synthetic.fraud import generator, lognormal, statements
+from deploy.synthetic.fraud.generator import Dataset
 
 GENERATORS: dict[str, Callable[..., Dataset]] = {
     "classic": generator.generate,

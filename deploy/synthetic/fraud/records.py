@@ -21,7 +21,7 @@ from typing import Any, Literal
 from actors.splits.bills import shares_data
 from actors.splits.shares import parts
 from bus.money import format_amount, minor_units, round_to_currency
-from tests.fraud.generator import (
+from deploy.synthetic.fraud.generator import (
     HOME_CURRENCIES,
     HOME_WEIGHTS,
     OFFSETS,
@@ -32,7 +32,7 @@ from tests.fraud.generator import (
     home_value,
     iso,
 )
-from tests.fraud.shops import Shop
+from deploy.synthetic.fraud.shops import Shop
 
 Source = Literal["typed", "receipt", "statement", "feed"]
 """Where an expense came from: typed by hand, read from a receipt, imported from a statement

@@ -1,0 +1,1 @@
+"""Synthetic expense traffic with labelled fraud patterns, for evaluating a fraud scorer."""
