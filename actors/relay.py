@@ -14,12 +14,11 @@ import asyncio
 from datetime import timedelta
 
 import structlog
-from beanie import SortDirection
 
 from actors.ports import Publisher
 from bus.envelopes import utcnow
 from bus.settings import Settings
-from storage.documents import EventRecord, OutboxEntry
+from storage.outbox import drop_entries, entries_before, events_of
 
 log = structlog.get_logger(__name__)
 
@@ -37,26 +36,19 @@ class PublishedMarker:
         if not self._pending:
             return 0
         ids, self._pending = list(self._pending), set()
-        await OutboxEntry.get_pymongo_collection().delete_many({"_id": {"$in": ids}})
+        await drop_entries(ids)
         return len(ids)
 
 
 async def relay_once(publisher: Publisher, settings: Settings, limit: int = 100) -> int:
     """Publish the events of outbox entries older than ``relay_min_age_s``; return how many."""
     cutoff = utcnow() - timedelta(seconds=settings.relay_min_age_s)
-    entries = (
-        await OutboxEntry.find({"created_at": {"$lt": cutoff}})
-        .sort([("created_at", SortDirection.ASCENDING)])
-        .limit(limit)
-        .to_list()
-    )
+    entries = await entries_before(cutoff, limit)
     published = 0
     for entry in entries:
-        rows = await EventRecord.find({"_id": {"$in": entry.event_ids}}).to_list()
-        rows.sort(key=lambda r: (r.scope, r.seq))
-        events = [row.to_event() for row in rows]
+        events = await events_of(entry)
         await publisher.publish_events(events)
-        await OutboxEntry.get_pymongo_collection().delete_one({"_id": entry.id})
+        await drop_entries([entry.id])
         published += len(events)
     if published:
         log.info("outbox_relayed", events=published, batches=len(entries))

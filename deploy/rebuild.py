@@ -32,9 +32,9 @@ from bus.ids import new_id
 from bus.settings import Settings
 from deploy.targets import open_database
 from storage.budget_reads import budget_entity
+from storage.budget_rebuild import budget_scopes, clear_rebuild_reports, logged_budget_events
 from storage.budgets import BudgetDoc, BudgetRebuildDoc, BudgetTallyDoc
 from storage.database import Database
-from storage.documents import EventRecord
 from storage.rates import RatesReader
 
 Spending = dict[str, tuple[Decimal, int, int]]
@@ -117,13 +117,7 @@ def compare_definition(
 
 async def _scope_log(scope: str) -> ScopeLog:
     log = ScopeLog()
-    wanted = {"$regex": r"^(budget|expense|group_expense)\."}
-    cursor = (
-        EventRecord.get_pymongo_collection()
-        .find({"scope": scope, "type": wanted}, {"type": 1, "scope": 1, "data.entity": 1})
-        .sort("seq", 1)
-    )
-    async for row in cursor:
+    async for row in logged_budget_events(scope):
         log.fold(row)
     return log
 
@@ -149,8 +143,8 @@ async def rebuild_budgets(
                 return None
 
         run_id, report = new_id(), Report()
-        await BudgetRebuildDoc.get_pymongo_collection().delete_many({})
-        scopes = sorted(await BudgetDoc.get_pymongo_collection().distinct("scope"))
+        await clear_rebuild_reports()
+        scopes = await budget_scopes()
         for scope in scopes:
             log = await _scope_log(scope)
             report.scopes += 1

@@ -18,13 +18,13 @@ from datetime import timedelta
 from aiohttp import web
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pymongo import ReturnDocument
 
 from bus.envelopes import utcnow
 from bus.settings import Settings
 from bus.tokens import AccessClaims, InvalidToken, issue_access_token, verify_access_token
 from http_edge.problems import Problem
-from storage.accounts import LoginThrottle, SessionDoc, session_ended
+from storage.accounts import SessionDoc, session_ended
+from storage.sessions import pop_attempt, push_attempt, swap_refresh_digest
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # argon2id takes ~64 MiB and a core for a quarter second: bound how many run at once.
@@ -196,18 +196,10 @@ async def rotate_refresh(token: str) -> Rotation:
     if not secrets.compare_digest(digest, session.token_hash):
         return Rotation(None, None)
     new_secret = secrets.token_urlsafe(32)
-    updated = await SessionDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": session_id, "token_hash": digest, "revoked": False},
-        {
-            "$set": {"token_hash": _digest(new_secret), "refreshed_at": utcnow()},
-            "$push": {"rotated_hashes": {"$each": [digest], "$slice": -100}},
-            "$inc": {"version": 1},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
+    updated = await swap_refresh_digest(session_id, digest, _digest(new_secret))
     if updated is None:  # rotated concurrently by another request with the same token
         return Rotation(session, None, reused=True)
-    return Rotation(SessionDoc.model_validate(updated), f"{session_id}.{new_secret}")
+    return Rotation(updated, f"{session_id}.{new_secret}")
 
 
 def access_token_for(session: SessionDoc, settings: Settings) -> tuple[str, int]:
@@ -229,16 +221,8 @@ async def reserve_attempt(key: str, limit: int, window_s: int) -> int | None:
     :func:`release_attempt`.
     """
     now = utcnow().timestamp()
-    row = await LoginThrottle.get_pymongo_collection().find_one_and_update(
-        {"_id": key},
-        {
-            "$push": {"attempts": {"$each": [now], "$slice": -(limit + 1)}},
-            "$set": {"last_at": utcnow()},
-        },
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    recent = [t for t in (row or {}).get("attempts", [now]) if t > now - window_s]
+    attempts = await push_attempt(key, now, limit + 1)
+    recent = [t for t in attempts if t > now - window_s]
     if len(recent) <= limit:
         return None
     return max(1, int(min(recent) + window_s - now) + 1)
@@ -246,9 +230,7 @@ async def reserve_attempt(key: str, limit: int, window_s: int) -> int | None:
 
 async def release_attempt(key: str) -> None:
     """Give back an attempt that succeeded (only failures count against a limit)."""
-    await LoginThrottle.get_pymongo_collection().update_one(
-        {"_id": key, "attempts.0": {"$exists": True}}, {"$pop": {"attempts": 1}}
-    )
+    await pop_attempt(key)
 
 
 class SessionGate:

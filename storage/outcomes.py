@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from bus.envelopes import Outcome
 from storage.documents import DeadLetter, ProcessedCommand
@@ -14,6 +15,16 @@ async def stored_outcome(command_id: str) -> Outcome | None:
         {"_id": command_id}, {"outcome": 1}
     )
     return Outcome.model_validate(row["outcome"]) if row else None
+
+
+async def applied_ids(command_ids: Sequence[str]) -> set[str]:
+    """Those of ``command_ids`` already applied (their outcome is durable)."""
+    if not command_ids:
+        return set()
+    rows = ProcessedCommand.get_pymongo_collection().find(
+        {"_id": {"$in": list(command_ids)}}, {"_id": 1}
+    )
+    return {row["_id"] async for row in rows}
 
 
 async def stored_outcomes(command_ids: list[str]) -> dict[str, tuple[str | None, Outcome]]:

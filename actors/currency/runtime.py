@@ -33,8 +33,7 @@ from bus.envelopes import Command, utcnow
 from bus.fx import DayRates
 from bus.settings import Settings
 from bus.subjects import CONVERT_RPC, RATES_RPC
-from storage.documents import ProcessedCommand
-from storage.outcomes import stored_outcome
+from storage.outcomes import applied_ids, stored_outcome
 from storage.rates import RateSeedDoc, RateSourceDoc, RatesReader, seed_days
 
 log = structlog.get_logger(__name__)
@@ -144,12 +143,7 @@ class CurrencyRuntime:
             await self.reader.refresh(force=True)
         if not refreshes:
             return {}
-        done = {
-            row["_id"]
-            async for row in ProcessedCommand.get_pymongo_collection().find(
-                {"_id": {"$in": refreshes}}, {"_id": 1}
-            )
-        }
+        done = await applied_ids(refreshes)
         fresh = [command_id for command_id in refreshes if command_id not in done]
         if not fresh:
             return {}
