@@ -4,15 +4,14 @@ Empty by default: no page on another origin may call the API. Clients authentica
 tokens, never cookies, so credentials are never allowed cross-origin. REST preflights are
 answered by a middleware (the router has no OPTIONS routes); the ``Access-Control-*`` headers of
 the actual answer are set when the response is prepared, so every answer gets them (errors too).
-Socket.IO is left to engine.io, given :func:`socket_origin_check`.
+Socket.IO is left to engine.io, given :func:`realtime.origins.socket_origin_check`; the
+allow-list itself is parsed by :func:`bus.origins.allowed_origins`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -27,31 +26,6 @@ EXPOSED_HEADERS = "ETag, Location, Retry-After, WWW-Authenticate, X-Command-Id"
 """Response headers a client's script needs (beyond the CORS-safelisted ones)."""
 
 PREFLIGHT_MAX_AGE_S = 600
-
-
-@functools.lru_cache(maxsize=8)
-def allowed_origins(spec: str) -> frozenset[str]:
-    """``LEDGERBUS_CORS_ORIGINS`` parsed: exact origins ``scheme://host[:port]``, comma separated.
-
-    A wildcard or anything that is not an origin is refused (ValueError), so a typo stops the
-    process at start instead of silently allowing nobody or everybody.
-    """
-    origins = set()
-    for entry in filter(None, (part.strip() for part in spec.split(","))):
-        parts = urlsplit(entry)
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.hostname
-            or parts.path not in ("", "/")
-            or parts.query
-            or parts.fragment
-            or "@" in parts.netloc
-        ):
-            raise ValueError(
-                f"LEDGERBUS_CORS_ORIGINS: not an origin (scheme://host[:port]): {entry!r}"
-            )
-        origins.add(f"{parts.scheme}://{parts.netloc}".lower())
-    return frozenset(origins)
 
 
 def preflight_methods(request: web.Request) -> list[str] | None:
@@ -116,24 +90,6 @@ def cors_headers(origins: frozenset[str]) -> Callable[[web.Request, web.StreamRe
             response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
 
     return add
-
-
-def socket_origin_check(origins: frozenset[str]) -> Callable[[str | None, Mapping[str, Any]], bool]:
-    """engine.io's ``cors_allowed_origins`` callable: an allowed origin, or the server's own.
-
-    engine.io refuses (400) a handshake whose ``Origin`` this rejects, and echoes an accepted
-    one. A client without ``Origin`` (not a browser) is not subject to it. Not ``[]``: to
-    engine.io that turns the check off and lets every origin in; not ``None``: that trusts
-    ``X-Forwarded-Host`` from anyone.
-    """
-
-    def allowed(origin: str | None, environ: Mapping[str, Any]) -> bool:
-        if origin is None:
-            return True
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin.lower() in origins or origin.lower() == own.lower()
-
-    return allowed
 
 
 def install_cors(app: web.Application, origins: frozenset[str]) -> None:

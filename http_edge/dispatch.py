@@ -1,4 +1,5 @@
-"""Writes: build the command, publish it, await its outcome (bounded) and answer in HTTP terms."""
+"""Writes: build the command, send it through the node's :class:`bus.gateway.CommandGateway`
+(rate limit → send → outcome) and answer in HTTP terms."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pydantic import BaseModel
 from bus.client import build_command
 from bus.commands import DeleteById, spec_for
 from bus.envelopes import Outcome, StateConflictCode
+from bus.gateway import CommandGateway, TooManyWrites
 from bus.limits import device_id_or_none
-from bus.ratelimit import RateLimiter
-from http_edge.context import principal_of, resources_of, settings_of
+from http_edge.context import principal_of
 from http_edge.inputs import expected_version, path_id, query
 from http_edge.problems import Problem
 from http_edge.schemas import VersionQuery
@@ -38,7 +39,8 @@ STATUS_OF_CODE = {
 MAX_KEY_LENGTH = 200
 
 
-WRITE_LIMITER = web.AppKey("write_limiter", RateLimiter)
+COMMAND_GATEWAY = web.AppKey("command_gateway", CommandGateway)
+"""The node's gateway for writes (its rate limiter may be shared with realtime)."""
 
 
 def device_of(request: web.Request) -> str | None:
@@ -77,14 +79,20 @@ def outcome_response(outcome: Outcome, created: bool, location: str | None = Non
 
 def spend_write_allowance(request: web.Request, issuer: str, cost: float = 1.0) -> None:
     """Draw ``cost`` writes from the person's allowance on this node; 429 when it is spent."""
-    wait = request.app[WRITE_LIMITER].take(issuer, cost)
-    if wait > 0:
-        raise Problem(
-            429,
-            "too_many_writes",
-            "too many changes too fast; slow down",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    try:
+        request.app[COMMAND_GATEWAY].spend(issuer, cost)
+    except TooManyWrites as exc:
+        raise too_many_writes(exc) from None
+
+
+def too_many_writes(exc: TooManyWrites) -> Problem:
+    """The 429 of a spent write allowance, with when to try again."""
+    return Problem(
+        429,
+        "too_many_writes",
+        "too many changes too fast; slow down",
+        headers={"Retry-After": str(max(1, round(exc.retry_after_s)))},
+    )
 
 
 def pending_response(command_id: str) -> web.Response:
@@ -134,7 +142,7 @@ async def dispatch(
     issuer_scope: str | None = None,
 ) -> web.Response:
     """Send one command for this request and answer with its outcome (or 202 if it is slow)."""
-    sender, settings = resources_of(request).sender, settings_of(request)
+    gateway = request.app[COMMAND_GATEWAY]
     data = (
         payload.model_dump(mode="json", exclude_unset=True)
         if isinstance(payload, BaseModel)
@@ -169,9 +177,9 @@ async def dispatch(
     structlog.contextvars.bind_contextvars(command_id=command.command_id, user_id=issuer)
     try:
         if "respond-async" in request.headers.get("Prefer", ""):
-            await sender.publish(command)
+            await gateway.publish(command)
             return pending_response(command.command_id)
-        outcome = await sender.send(command, settings.outcome_wait_s)
+        outcome = await gateway.send(command)
     except (NatsError, TimeoutError) as exc:
         log.warning("command_publish_failed", error=str(exc) or type(exc).__name__)
         raise Problem(

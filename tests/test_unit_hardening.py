@@ -13,10 +13,11 @@ import pytest
 import structlog
 
 from actors.activity import ActivityLog
+from bus.origins import allowed_origins
 from deploy.targets import masked
-from http_edge.cors import allowed_origins, socket_origin_check
 from http_edge.headers import cache_policy, docs_policy
 from http_edge.security import resolve_client, trusted_networks
+from realtime.origins import socket_origin_check
 from tests.processes import REPO
 
 PROXIES = trusted_networks("127.0.0.1, 10.0.0.0/8, ::1")

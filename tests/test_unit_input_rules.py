@@ -42,7 +42,7 @@ from bus.money import (
     minor_units,
 )
 from http_edge.routes.receipts import _as_written
-from realtime.server import ResumeRequest
+from realtime.catchup import ResumeRequest
 
 DAY: TypeAdapter[date] = TypeAdapter(Day)
 MOMENT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import http_edge.app  # noqa: F401  (registers every route on API)
 from http_edge.api import openapi_document
+from http_edge.app import API
 from http_edge.dispatch import MAX_KEY_LENGTH
 from http_edge.openapi_parts import route_path
-from http_edge.routes import API
 
 
 def _document() -> dict[str, Any]:

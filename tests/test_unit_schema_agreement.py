@@ -29,9 +29,9 @@ from bus.limits import DAY_PATTERN, UUID_PATTERN, Email, EntityId, Timezone, _zo
 from bus.money import CurrencyCode, known_currencies, minor_units
 from bus.recurring import CreateRecurring, UpdateRecurring
 from http_edge.api import openapi_document
+from http_edge.app import API
 from http_edge.group_schemas import InviteBody
 from http_edge.inputs import _json_integer
-from http_edge.routes import API
 
 ADA = "6f1c2c9e-7d7a-4a53-9b8e-2f0d0c4b1a21"
 BOB = "0b9e1c7a-3d2f-4e5a-8b6c-9d0e1f2a3b4c"

@@ -1,7 +1,2 @@
-"""The v1 routes, grouped by resource; every module registers on the shared :data:`API`."""
-
-from __future__ import annotations
-
-from http_edge.api import Api
-
-API = Api()
+"""The v1 routes, one module per resource; each exposes its operations as ``ROUTES``, and the
+app factory (``http_edge.app``) lists the modules it installs."""

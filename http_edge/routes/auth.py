@@ -15,12 +15,12 @@ from bus.commands import RegisterUser, RevokeSession
 from bus.entities import User
 from bus.envelopes import utcnow
 from bus.ids import derived_id, new_id, scoped_command_id
+from http_edge.api import Api
 from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
 from http_edge.dispatch import check_idempotency_key, dispatch, send_as_caller
 from http_edge.inputs import body, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import (
     LoginRequest,
     ProfilePatch,
@@ -41,11 +41,14 @@ from http_edge.security import (
 from storage.accounts import Credential, UserDoc
 from storage.views import user_entity
 
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
+
 log = structlog.get_logger(__name__)
 ABANDONED_SIGNUP = timedelta(minutes=5)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/auth/register",
     "Create an account",
@@ -137,7 +140,7 @@ async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> 
     return web.json_response(body_out.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/auth/login",
     "Sign in; returns access and refresh tokens",
@@ -180,7 +183,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     return await _tokens(request, credential.id, req.device_id)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/auth/refresh",
     "Rotate a refresh token for new tokens",
@@ -238,7 +241,7 @@ async def refresh(request: web.Request) -> web.StreamResponse:
     return web.json_response(out.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/auth/logout",
     "Sign out this device (revokes its session and closes its sockets)",
@@ -254,13 +257,13 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
-@API.route("GET", "/v1/me", "The signed-in user", "auth", response=User, errors=(404,))
+@ROUTES.route("GET", "/v1/me", "The signed-in user", "auth", response=User, errors=(404,))
 async def me(request: web.Request) -> web.StreamResponse:
     user = await UserDoc.get(principal_of(request).user_id)
     return entity_or_404(user_entity(user) if user else None, "account")
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/me",
     "Change name, home currency or timezone",

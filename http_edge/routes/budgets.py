@@ -23,6 +23,7 @@ from bus.budgets import (
 from bus.goals import CreateGoal, Goal, GoalMovement, GoalView, UpdateGoal
 from bus.recurring import CreateRecurring, RecurringRef, RecurringRule, UpdateRecurring
 from bus.subjects import BUDGET_VIEWS_RPC
+from http_edge.api import Api
 from http_edge.budget_schemas import (
     BudgetListQuery,
     BudgetPage,
@@ -37,7 +38,6 @@ from http_edge.inputs import body, expected_version, path_id, query, versioned_b
 from http_edge.problems import Problem
 from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import PageQuery, VersionQuery
 from storage.budget_reads import (
     budget_entity,
@@ -51,6 +51,9 @@ from storage.budget_reads import (
     rules_of,
 )
 from storage.group_reads import group_for
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
 async def views(
@@ -69,7 +72,7 @@ async def views(
 # ---- budgets ------------------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/budgets",
     "Make a budget: yours, or with group_id your group's (admins)",
@@ -86,7 +89,7 @@ async def create_budget(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "budget.create", payload, location="/v1/budgets")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/budgets",
     "Your budgets and your groups' budgets, each with its current status",
@@ -114,7 +117,7 @@ async def _visible_budget(request: web.Request) -> Budget:
     return budget_entity(doc)
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/budgets/{id}",
     "One budget with its current status",
@@ -131,7 +134,7 @@ async def get_budget(request: web.Request) -> web.StreamResponse:
     return entity_or_404(budget, "budget", shown.budgets[0].model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/budgets/{id}/status",
     "Spent, remaining, percent used, days left, average per day and the projected total",
@@ -150,7 +153,7 @@ async def budget_status(request: web.Request) -> web.StreamResponse:
     return web.json_response(shown.budgets[0].status.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/budgets/{id}",
     "Change a budget (its owner, or the group's admins)",
@@ -169,7 +172,7 @@ async def update_budget(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "budget.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/budgets/{id}",
     "Delete a budget",
@@ -187,7 +190,7 @@ async def delete_budget(request: web.Request) -> web.StreamResponse:
 # ---- goals --------------------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/goals",
     "Make a savings goal",
@@ -203,7 +206,7 @@ async def create_goal(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "goal.create", payload, location="/v1/goals")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/goals",
     "Your goals with their progress",
@@ -220,7 +223,7 @@ async def list_goals(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/goals/{id}",
     "One goal: progress, and what it needs per week and per month to be reached on time",
@@ -236,7 +239,7 @@ async def get_goal(request: web.Request) -> web.StreamResponse:
     return entity_or_404(goal_entity(doc), "goal", shown.goals[0].model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/goals/{id}",
     "Change a goal's name, target or date",
@@ -255,7 +258,7 @@ async def update_goal(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "goal.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/goals/{id}",
     "Delete a goal",
@@ -275,7 +278,7 @@ async def _movement(request: web.Request, command_type: str) -> web.Response:
     return await send_as_caller(request, command_type, payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/goals/{id}/contributions",
     "Put money into a goal",
@@ -293,7 +296,7 @@ async def contribute(request: web.Request) -> web.StreamResponse:
     return await _movement(request, "goal.contribute")
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/goals/{id}/withdrawals",
     "Take money out of a goal (at most what is saved)",
@@ -314,7 +317,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
 # ---- recurring expenses -------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/recurring",
     "Make a recurring expense rule",
@@ -331,7 +334,7 @@ async def create_rule(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "recurring.create", payload, location="/v1/recurring")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/recurring",
     "Your recurring rules with their next date",
@@ -346,7 +349,7 @@ async def list_rules(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/recurring/{id}",
     "One recurring rule",
@@ -359,7 +362,7 @@ async def get_rule(request: web.Request) -> web.StreamResponse:
     return entity_or_404(rule_entity(doc) if doc is not None else None, "recurring rule")
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/recurring/{id}",
     "Change the expense it makes from now on, or when it ends",
@@ -378,7 +381,7 @@ async def update_rule(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "recurring.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/recurring/{id}",
     "Delete a recurring rule (the expenses it made stay)",
@@ -399,7 +402,7 @@ async def _toggle(request: web.Request, command_type: str) -> web.Response:
     return await send_as_caller(request, command_type, payload, expected_version(request))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/recurring/{id}/pause",
     "Pause a rule: nothing is made until it is resumed",
@@ -414,7 +417,7 @@ async def pause_rule(request: web.Request) -> web.StreamResponse:
     return await _toggle(request, "recurring.pause")
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/recurring/{id}/resume",
     "Resume a rule from today (what fell in the pause is skipped)",

@@ -6,13 +6,13 @@ from aiohttp import web
 
 from bus.commands import CreateCategory, CreateTrip, RenameCategory, UpdateTrip
 from bus.entities import Category, Trip
+from http_edge.api import Api
 from http_edge.context import principal_of
 from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize
 from http_edge.inputs import body, path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import (
     CategoryList,
     CategoryQuery,
@@ -31,8 +31,11 @@ from storage.queries import (
     trip_totals,
 )
 
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
-@API.route(
+
+@ROUTES.route(
     "GET",
     "/v1/categories",
     "The caller's categories (defaults and custom)",
@@ -46,7 +49,7 @@ async def categories_list(request: web.Request) -> web.StreamResponse:
     return web.json_response(CategoryList(items=items).model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/categories",
     "Create a custom category",
@@ -63,7 +66,7 @@ async def category_create(request: web.Request) -> web.StreamResponse:
     )
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/categories/{id}",
     "Rename a category",
@@ -81,7 +84,7 @@ async def category_rename(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "category.rename", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/categories/{id}",
     "Archive a category (expenses keep it)",
@@ -98,7 +101,7 @@ async def category_archive(request: web.Request) -> web.StreamResponse:
     return await delete_by_id(request, "category.archive")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/trips",
     "The caller's trips, latest first",
@@ -112,7 +115,7 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     return web.json_response(TripPage(items=items, next_cursor=cursor).model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/trips",
     "Create a trip",
@@ -130,12 +133,12 @@ async def trip_create(request: web.Request) -> web.StreamResponse:
     )
 
 
-@API.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
+@ROUTES.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
 async def trip_get(request: web.Request) -> web.StreamResponse:
     return entity_or_404(await get_trip(principal_of(request).user_id, path_id(request)), "trip")
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/trips/{id}",
     "Change a trip",
@@ -154,7 +157,7 @@ async def trip_update(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "trip.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/trips/{id}",
     "Delete a trip",
@@ -169,7 +172,7 @@ async def trip_delete(request: web.Request) -> web.StreamResponse:
     return await delete_by_id(request, "trip.delete")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/trips/{id}/summary",
     "Totals of a trip per category and per currency",

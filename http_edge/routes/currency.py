@@ -12,13 +12,16 @@ from bus.conversions import (
     RatesTable,
 )
 from bus.subjects import RATES_RPC
+from http_edge.api import Api
 from http_edge.display import ask_currency, convert_many
 from http_edge.inputs import body, query
 from http_edge.problems import Problem
-from http_edge.routes import API
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/currency/rates",
     "Rates against a base currency for a day (the latest published on or before it)",
@@ -33,7 +36,7 @@ async def currency_rates(request: web.Request) -> web.StreamResponse:
     return web.json_response(table.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/currency/convert",
     "Convert an amount at the rate of a day; the answer says which rate, from when and where",

@@ -6,12 +6,12 @@ from aiohttp import web
 
 from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Expense
+from http_edge.api import Api
 from http_edge.context import principal_of
 from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize, with_display
 from http_edge.inputs import body, path_id, query, versioned_body
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import (
     DisplayQuery,
     ExpensePage,
@@ -24,8 +24,11 @@ from http_edge.schemas import (
 from storage.accounts import UserDoc
 from storage.queries import ExpenseFilter, expense_amounts, get_expense, list_expenses
 
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
-@API.route(
+
+@ROUTES.route(
     "POST",
     "/v1/expenses",
     "Record an expense or income",
@@ -41,7 +44,7 @@ async def create_expense(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "expense.create", payload, location="/v1/expenses")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/expenses",
     "List expenses, newest first, with filters and a cursor",
@@ -57,7 +60,7 @@ async def expenses_list(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": shown, "next_cursor": cursor})
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/expenses/summary",
     "Totals in one currency (default: your home currency), per currency and category",
@@ -79,7 +82,7 @@ async def expenses_summary(request: web.Request) -> web.StreamResponse:
     return web.json_response(summary.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/expenses/{id}",
     "One expense",
@@ -97,7 +100,7 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
     return entity_or_404(expense, "expense", shown)
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/expenses/{id}",
     "Change an expense (send `expected_version` or If-Match)",
@@ -116,7 +119,7 @@ async def expense_update(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "expense.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/expenses/{id}",
     "Delete an expense",

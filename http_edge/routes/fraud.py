@@ -13,14 +13,17 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from bus.fraud import Flag, ReviewFlag, Risk
+from http_edge.api import Api
 from http_edge.context import principal_of
 from http_edge.dispatch import send_as_caller
 from http_edge.inputs import path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import PageQuery
 from storage.fraud_reads import flag_entity, flag_for, flags_of, risk_entity, risk_for
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
 class FlagListQuery(PageQuery):
@@ -34,7 +37,7 @@ class FlagPage(BaseModel):
     next_cursor: str | None
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/expenses/{id}/risk",
     "An expense's (or group bill's) risk score: signals with weights and evidence, model version",
@@ -51,7 +54,7 @@ async def get_risk(request: web.Request) -> web.StreamResponse:
     return web.json_response(risk_entity(doc).model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/flags",
     "Flags you may see (your expenses', and your admin groups' bills'), newest first",
@@ -67,13 +70,13 @@ async def list_flags(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
-@API.route("GET", "/v1/flags/{id}", "One flag", "fraud", response=Flag, errors=(404,))
+@ROUTES.route("GET", "/v1/flags/{id}", "One flag", "fraud", response=Flag, errors=(404,))
 async def get_flag(request: web.Request) -> web.StreamResponse:
     doc = await flag_for(principal_of(request).user_id, path_id(request))
     return entity_or_404(flag_entity(doc) if doc is not None else None, "flag")
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/flags/{id}/review",
     "Review an open flag: legit or fraud (teaches the scorer about that person)",

@@ -17,6 +17,7 @@ from bus.groups import (
     UpdateGroupExpense,
 )
 from bus.subjects import BALANCES_RPC
+from http_edge.api import Api
 from http_edge.context import settings_of
 from http_edge.dispatch import send_as_caller
 from http_edge.group_schemas import (
@@ -36,7 +37,6 @@ from http_edge.inputs import body, expected_version, path_id, query, versioned_b
 from http_edge.problems import Problem
 from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.routes.groups import member_group
 from http_edge.schemas import PageQuery, VersionQuery
 from storage.group_reads import (
@@ -48,6 +48,9 @@ from storage.group_reads import (
     list_entries,
     stats,
 )
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
 async def _entry_page(request: web.Request, kind: str) -> web.Response:
@@ -62,7 +65,7 @@ async def _entry_page(request: web.Request, kind: str) -> web.Response:
 # ---- group expenses --------------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/expenses",
     "Add a group expense: who paid (`paid_by`) and how it is split",
@@ -81,7 +84,7 @@ async def create_group_expense(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group_expense.create", payload, location=location)
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/expenses",
     "A group's expenses, newest first",
@@ -94,7 +97,7 @@ async def list_group_expenses(request: web.Request) -> web.StreamResponse:
     return await _entry_page(request, "expense")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/expenses/{expense_id}",
     "One group expense",
@@ -108,7 +111,7 @@ async def get_group_expense(request: web.Request) -> web.StreamResponse:
     return entity_or_404(entry, "expense")
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/groups/{id}/expenses/{expense_id}",
     "Change a group expense (send `expected_version` or If-Match); balances follow",
@@ -131,7 +134,7 @@ async def update_group_expense(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group_expense.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/groups/{id}/expenses/{expense_id}",
     "Delete a group expense",
@@ -151,7 +154,7 @@ async def delete_group_expense(request: web.Request) -> web.StreamResponse:
 # ---- settlements -----------------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/settlements",
     "Record a payment between members: `{from, to, amount, currency}`, as the balances' plan "
@@ -172,7 +175,7 @@ async def create_settlement(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "settlement.create", payload, location=location)
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/settlements",
     "A group's settlements, newest first",
@@ -185,7 +188,7 @@ async def list_settlements(request: web.Request) -> web.StreamResponse:
     return await _entry_page(request, "settlement")
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/groups/{id}/settlements/{settlement_id}",
     "Delete a settlement",
@@ -205,7 +208,7 @@ async def delete_settlement(request: web.Request) -> web.StreamResponse:
 # ---- balances --------------------------------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/balances",
     "Each member's net per currency, who owes whom, and the fewest transfers that settle all",
@@ -230,7 +233,7 @@ async def group_balances(request: web.Request) -> web.StreamResponse:
     return web.json_response(past.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/balances/{user_id}/explain",
     "The expenses, settlements and write-offs that make up one member's balance",
@@ -258,7 +261,7 @@ async def explain_balance(request: web.Request) -> web.StreamResponse:
 # ---- statistics, activity, reminders ---------------------------------------------------------
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/stats",
     "Spending per member, category and month",
@@ -281,7 +284,7 @@ async def group_stats(request: web.Request) -> web.StreamResponse:
     return web.json_response(found)
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/groups/{id}/activity",
     "What happened in the group, newest first (its events)",
@@ -297,7 +300,7 @@ async def group_activity(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": items, "next_before": before})
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/reminders",
     "Remind a member who owes; it reaches their devices only",

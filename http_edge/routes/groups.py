@@ -28,6 +28,7 @@ from bus.groups import (
     SetRole,
     UpdateGroup,
 )
+from http_edge.api import Api
 from http_edge.context import principal_of, settings_of
 from http_edge.dispatch import send_as_caller
 from http_edge.group_schemas import (
@@ -42,12 +43,14 @@ from http_edge.group_schemas import (
 from http_edge.inputs import body, expected_version, path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.schemas import VersionQuery
 from http_edge.security import secret_of
 from storage.group_reads import group_for, groups_of
 from storage.groups import GroupDoc, InviteDoc
 from storage.views import group_entity
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
 async def member_group(request: web.Request, name: str = "id") -> GroupDoc:
@@ -58,7 +61,7 @@ async def member_group(request: web.Request, name: str = "id") -> GroupDoc:
     return group
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups",
     "Create a group (you are its owner)",
@@ -74,7 +77,9 @@ async def create_group(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.create", payload, location="/v1/groups")
 
 
-@API.route("GET", "/v1/groups", "Your groups", "groups", query=GroupListQuery, response=GroupPage)
+@ROUTES.route(
+    "GET", "/v1/groups", "Your groups", "groups", query=GroupListQuery, response=GroupPage
+)
 async def list_groups(request: web.Request) -> web.StreamResponse:
     q = query(request, GroupListQuery)
     docs = await groups_of(principal_of(request).user_id, q.include_archived)
@@ -82,12 +87,12 @@ async def list_groups(request: web.Request) -> web.StreamResponse:
     return web.json_response({"items": items, "next_cursor": None})
 
 
-@API.route("GET", "/v1/groups/{id}", "One group", "groups", response=Group, errors=(404,))
+@ROUTES.route("GET", "/v1/groups/{id}", "One group", "groups", response=Group, errors=(404,))
 async def get_group(request: web.Request) -> web.StreamResponse:
     return entity_or_404(group_entity(await member_group(request)), "group")
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/groups/{id}",
     "Change a group's name, description, currency, timezone or settings (admins)",
@@ -105,7 +110,7 @@ async def update_group(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.update", payload, version)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/archive",
     "Archive a group: kept and readable, no longer changed (admins)",
@@ -122,7 +127,7 @@ async def archive_group(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.archive", payload, expected_version(request))
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/members",
     "Add a member by the email of their account (admins)",
@@ -138,7 +143,7 @@ async def add_member(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.add_member", payload)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/groups/{id}/members/{user_id}",
     "Remove a member (admins); `balance=write_off` if their balance is not zero",
@@ -156,7 +161,7 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.remove_member", payload)
 
 
-@API.route(
+@ROUTES.route(
     "PATCH",
     "/v1/groups/{id}/members/{user_id}",
     "Change a member's role (admins; ownership only by the owner)",
@@ -174,7 +179,7 @@ async def set_role(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "group.set_role", payload)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/leave",
     "Leave a group; `balance: write_off` if your balance is not zero",
@@ -212,7 +217,7 @@ def _invite_token(request: web.Request) -> str:
     return mac[:43]
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/groups/{id}/invites",
     "Make an invite link with an expiry and a use limit (admins); the token is shown once",
@@ -244,7 +249,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
     return web.json_response(shown, status=201, headers=kept)
 
 
-@API.route(
+@ROUTES.route(
     "DELETE",
     "/v1/groups/{id}/invites/{invite_id}",
     "Revoke an invite link (admins)",
@@ -257,7 +262,7 @@ async def revoke_invite(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(request, "invite.revoke", payload)
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/invites/{token}/accept",
     "Join a group with an invite link's token",

@@ -20,18 +20,21 @@ from bus.limits import EntityId
 from bus.money import MoneyError, check_precision
 from bus.receipt_commands import scan_command
 from bus.receipts import ApplyReceipt, Receipt, RecordReceipt
+from http_edge.api import Api
 from http_edge.context import principal_of, resources_of, settings_of
 from http_edge.dispatch import check_idempotency_key, dispatch, spend_write_allowance
 from http_edge.inputs import body, path_id, validate
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
-from http_edge.routes import API
 from http_edge.uploads import read_upload
 from storage.accounts import UserDoc
 from storage.group_reads import group_for
 from storage.queries import get_expense
 from storage.receipt_reads import receipt_by_hash, receipt_entity, receipt_for
 from storage.receipts import image_info, read_image, store_image
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
 class UploadForm(BaseModel):
@@ -53,7 +56,7 @@ def _accepted(receipt: dict[str, Any], status: int = 202) -> web.Response:
     )
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/receipts",
     "Upload a receipt (multipart `file`): 202 with the pending receipt; it is read in the background",
@@ -137,7 +140,7 @@ def pending_view(record: RecordReceipt, owner: str, when: datetime) -> Receipt:
     )
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/receipts/{id}",
     "One receipt: status, fields, confidences, text",
@@ -169,7 +172,7 @@ async def get_receipt(request: web.Request) -> web.StreamResponse:
     return web.json_response(view.model_dump(mode="json"))
 
 
-@API.route(
+@ROUTES.route(
     "GET", "/v1/receipts/{id}/image", "The receipt's image as uploaded", "receipts", errors=(404,)
 )
 async def receipt_image(request: web.Request) -> web.StreamResponse:
@@ -184,7 +187,7 @@ async def receipt_image(request: web.Request) -> web.StreamResponse:
     )
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/receipts/{id}/apply",
     "Make an expense from a scanned receipt, or fill the expense it was uploaded for",

@@ -9,16 +9,16 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints
 
+from bus.gateway import TooManyWrites
 from bus.limits import MAX_SEQ
 from bus.subjects import scope_events
-from bus.sync import MAX_BATCH, BatchTooLarge, apply_batch, check_batch_size
-from http_edge.context import principal_of, resources_of, settings_of
-from http_edge.dispatch import device_of, spend_write_allowance
+from bus.sync import MAX_BATCH, BatchTooLarge
+from http_edge.api import Api
+from http_edge.context import principal_of, resources_of
+from http_edge.dispatch import COMMAND_GATEWAY, device_of, too_many_writes
 from http_edge.inputs import body, query
 from http_edge.problems import Problem
-from http_edge.routes import API
 from http_edge.schemas import Strict
-from storage.outcomes import stored_outcomes
 from storage.sync_reads import (
     SnapshotTooLarge,
     can_read,
@@ -27,6 +27,9 @@ from storage.sync_reads import (
     readable_scopes,
     snapshot,
 )
+
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 MAX_WAIT_S = 30.0
 Scope = Annotated[str, StringConstraints(pattern=r"^(user|group):[0-9a-f-]{36}$")]
@@ -71,7 +74,7 @@ class Snapshot(BaseModel):
     state: dict[str, Any]
 
 
-@API.route(
+@ROUTES.route(
     "POST",
     "/v1/sync/commands",
     f"Apply up to {MAX_BATCH} offline commands in order; one result each",
@@ -84,7 +87,9 @@ async def sync_commands(request: web.Request) -> web.StreamResponse:
     batch = await body(request, SyncBatch)
     user = principal_of(request).user_id
     try:
-        check_batch_size(batch.commands)
+        results = await request.app[COMMAND_GATEWAY].send_batch(
+            batch.commands, issuer=user, device_id=device_of(request)
+        )
     except BatchTooLarge as exc:
         raise Problem(
             422,
@@ -94,15 +99,8 @@ async def sync_commands(request: web.Request) -> web.StreamResponse:
                 {"loc": ["body", "commands"], "msg": f"at most {MAX_BATCH}", "type": "too_long"}
             ],
         ) from exc
-    spend_write_allowance(request, user, cost=max(1, len(batch.commands)))
-    results = await apply_batch(
-        batch.commands,
-        issuer=user,
-        device_id=device_of(request),
-        sender=resources_of(request).sender,
-        prior=stored_outcomes,
-        wait_s=settings_of(request).outcome_wait_s,
-    )
+    except TooManyWrites as exc:
+        raise too_many_writes(exc) from None
     return web.json_response({"results": results})
 
 
@@ -111,7 +109,7 @@ async def _readable(request: web.Request, scope: str) -> None:
         raise Problem(404, "not_found", "no such scope")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/sync/changes",
     "A scope's events after a `seq`, in order with no gaps; `wait` long-polls",
@@ -156,7 +154,7 @@ async def _wait_for_changes(request: web.Request, q: ChangesQuery) -> list[dict[
         await subscription.unsubscribe()
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/sync/heads",
     "The last `seq` of every scope you can read (which ones are stale on a device)",
@@ -168,7 +166,7 @@ async def sync_heads(request: web.Request) -> web.StreamResponse:
     return web.json_response({"scopes": await heads(scopes)})
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/sync/snapshot",
     "A scope's full current state and the `seq` it corresponds to",

@@ -12,30 +12,36 @@ from aiohttp import web
 
 from bus.inflight import commands_in_flight
 from bus.readiness import READY, bus_checks, expected_actors
-from http_edge.api import docs_page, openapi_document
+from http_edge.api import Api, Operation, docs_page, openapi_document
 from http_edge.context import EdgeResources, principal_of, resources_of, settings_of
 from http_edge.problems import Problem
-from http_edge.routes import API
 from http_edge.schemas import CommandStatus, Health
 from storage.outcomes import dead_letter_of, stored_outcome
 
+ROUTES = Api()
+"""The operations this module serves; the app factory installs them (``http_edge.app``)."""
+
 AsyncApiSource = Callable[[], dict[str, Any]]
 ASYNCAPI: web.AppKey[AsyncApiSource] = web.AppKey("asyncapi")
+OPERATIONS: web.AppKey[tuple[Operation, ...]] = web.AppKey("operations")
+"""Every operation of the app (set by its factory, ``http_edge.app``): what the documents describe."""
 VERSION = "0.1.0"
 
 
 @cache
-def _openapi() -> dict[str, Any]:
-    """The OpenAPI document, built once: the routes are fixed when the modules are imported."""
-    return openapi_document(API.operations, "ledgerbus", VERSION)
+def _openapi(operations: tuple[Operation, ...]) -> dict[str, Any]:
+    """The OpenAPI document, built once per set of operations (an app's are fixed)."""
+    return openapi_document(list(operations), "ledgerbus", VERSION)
 
 
 @cache
-def _docs() -> str:
-    return docs_page(_openapi())
+def _docs(operations: tuple[Operation, ...]) -> str:
+    return docs_page(_openapi(operations))
 
 
-@API.route("GET", "/healthz", "Liveness: the process is up", "system", response=Health, auth=False)
+@ROUTES.route(
+    "GET", "/healthz", "Liveness: the process is up", "system", response=Health, auth=False
+)
 async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"status": "ok", "checks": {}})
 
@@ -48,7 +54,7 @@ async def _mongodb_check(resources: EdgeResources, timeout_s: float) -> str:
     return READY
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/readyz",
     "Readiness: 200 only when this node can serve a write end to end (NATS and MongoDB "
@@ -90,7 +96,7 @@ async def _known_status(command_id: str, caller: str) -> CommandStatus | None:
     return None
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/commands/{id}",
     "The outcome of a command you sent: 200 once applied (or failed), 202 while commands are "
@@ -122,17 +128,17 @@ async def command_status(request: web.Request) -> web.StreamResponse:
     return web.json_response(pending.model_dump(mode="json"), status=202)
 
 
-@API.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
+@ROUTES.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
 async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.json_response(_openapi())
+    return web.json_response(_openapi(request.app[OPERATIONS]))
 
 
-@API.route("GET", "/v1/docs", "Human-readable API reference", "system", auth=False)
+@ROUTES.route("GET", "/v1/docs", "Human-readable API reference", "system", auth=False)
 async def docs(request: web.Request) -> web.StreamResponse:
-    return web.Response(text=_docs(), content_type="text/html")
+    return web.Response(text=_docs(request.app[OPERATIONS]), content_type="text/html")
 
 
-@API.route(
+@ROUTES.route(
     "GET",
     "/v1/asyncapi.json",
     "The bus's AsyncAPI document (from the FastStream actors)",
