@@ -13,7 +13,7 @@ from pymongo.errors import PyMongoError
 from actors.inbound import Inbound
 from actors.kernel import ActorDefinition, Decision, reject
 from bus.commands import COMMANDS
-from bus.envelopes import Command, FieldError, Outcome
+from bus.envelopes import IDEMPOTENCY_MISMATCH, Command, FieldError, Outcome
 from storage.transactions import StaleWrite
 from storage.unit_of_work import BatchWork, CommandWork
 
@@ -93,7 +93,7 @@ async def apply_one(
                 issuer=command.actor.user_id,
                 status="rejected",
                 code="idempotency_mismatch",
-                message="this Idempotency-Key was already used for a different request",
+                message=IDEMPOTENCY_MISMATCH,
                 completed_at=now,
             )
             return Applied(mismatch, replayed=True)

@@ -87,6 +87,10 @@ class FieldError(Envelope):
     msg: str = Field(description="What is wrong with it.")
 
 
+IDEMPOTENCY_MISMATCH = "this Idempotency-Key was already used for a different request"
+"""The message of an ``idempotency_mismatch``: a key reused with another body (edge or actor)."""
+
+
 class Outcome(Envelope):
     """Exactly one per command: accepted with the entity, or rejected with a stable code."""
 

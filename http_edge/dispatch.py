@@ -13,14 +13,14 @@ from pydantic import BaseModel
 
 from bus.client import build_command
 from bus.commands import DeleteById, spec_for
-from bus.envelopes import Outcome, StateConflictCode
+from bus.envelopes import IDEMPOTENCY_MISMATCH, Outcome, StateConflictCode
 from bus.gateway import CommandGateway, TooManyWrites
 from bus.limits import device_id_or_none
 from http_edge.context import principal_of
 from http_edge.inputs import expected_version, path_id, query
 from http_edge.problems import Problem
 from http_edge.schemas import VersionQuery
-from storage.documents import ProcessedCommand
+from storage.outcomes import processed_command
 
 log = structlog.get_logger(__name__)
 
@@ -163,17 +163,11 @@ async def dispatch(
     )
     created = spec_for(command_type).creates
     if key is not None:
-        prior = await ProcessedCommand.get_pymongo_collection().find_one(
-            {"_id": command.command_id}
-        )
+        prior = await processed_command(command.command_id)
         if prior is not None:
-            if prior["body_hash"] != command.body_hash:
-                raise Problem(
-                    422,
-                    "idempotency_mismatch",
-                    "this Idempotency-Key was already used for a different request",
-                )
-            return outcome_response(Outcome.model_validate(prior["outcome"]), created, location)
+            if prior.body_hash != command.body_hash:
+                raise Problem(422, "idempotency_mismatch", IDEMPOTENCY_MISMATCH)
+            return outcome_response(prior.outcome, created, location)
     structlog.contextvars.bind_contextvars(command_id=command.command_id, user_id=issuer)
     try:
         if "respond-async" in request.headers.get("Prefer", ""):

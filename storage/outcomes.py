@@ -4,9 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bus.envelopes import Outcome
 from storage.documents import DeadLetter, ProcessedCommand
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """An applied command as stored: the hash of the body it was applied with, and its outcome."""
+
+    body_hash: str
+    outcome: Outcome
+
+
+async def processed_command(command_id: str) -> Processed | None:
+    """The stored record of ``command_id``, if it has been applied."""
+    row = await ProcessedCommand.get_pymongo_collection().find_one(
+        {"_id": command_id}, {"outcome": 1, "body_hash": 1}
+    )
+    if row is None:
+        return None
+    return Processed(row["body_hash"], Outcome.model_validate(row["outcome"]))
 
 
 async def stored_outcome(command_id: str) -> Outcome | None:

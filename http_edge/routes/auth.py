@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from bus.client import build_command
 from bus.commands import RegisterUser, RevokeSession
 from bus.entities import User
-from bus.envelopes import utcnow
+from bus.envelopes import IDEMPOTENCY_MISMATCH, utcnow
 from bus.ids import derived_id, new_id, scoped_command_id
 from http_edge.api import Api
 from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
@@ -94,11 +94,7 @@ async def register(request: web.Request) -> web.StreamResponse:
         and existing.id == user_id
         and not await verify_password(existing.password_hash, req.password)
     ):
-        raise Problem(
-            422,
-            "idempotency_mismatch",
-            "this Idempotency-Key was already used for a different request",
-        )
+        raise Problem(422, "idempotency_mismatch", IDEMPOTENCY_MISMATCH)
     if existing is None or existing.id != user_id:
         credential = Credential(
             id=user_id,
