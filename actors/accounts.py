@@ -8,15 +8,15 @@ from beanie import Document
 
 from actors.changes import change_data, next_version, stale
 from actors.kernel import ActorDefinition, Decision, accept, reject
+from actors.work import Work
 from bus.commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.envelopes import Command
 from bus.ids import user_scope
 from storage.accounts import Credential, SessionDoc, UserDoc
-from storage.unit_of_work import CommandWork
 from storage.views import session_entity, user_entity
 
 
-async def register(command: Command, p: RegisterUser, work: CommandWork) -> Decision:
+async def register(command: Command, p: RegisterUser, work: Work) -> Decision:
     """Create the profile and activate the credential the edge stored for it."""
     if await work.get(UserDoc, p.user_id) is not None:
         return reject("conflict", "this account already exists")
@@ -41,7 +41,7 @@ async def register(command: Command, p: RegisterUser, work: CommandWork) -> Deci
     return accept(entity)
 
 
-async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) -> Decision:
+async def update_profile(command: Command, p: UpdateProfile, work: Work) -> Decision:
     user_id = command.actor.user_id or ""
     user = await work.get(UserDoc, user_id)
     if user is None:
@@ -56,7 +56,7 @@ async def update_profile(command: Command, p: UpdateProfile, work: CommandWork) 
     return accept(entity)
 
 
-async def revoke_session(command: Command, p: RevokeSession, work: CommandWork) -> Decision:
+async def revoke_session(command: Command, p: RevokeSession, work: Work) -> Decision:
     """Revoke a sign-in session; its devices' sockets close when they see `session.revoked`."""
     session = await work.get(SessionDoc, p.session_id)
     if session is None or session.user_id != command.actor.user_id:

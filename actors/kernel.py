@@ -10,6 +10,7 @@ from beanie import Document
 from nats.aio.client import Client as NATS
 from pydantic import BaseModel
 
+from actors.work import Work
 from bus.envelopes import Command, ErrorCode, Event, FieldError
 from bus.settings import Settings
 from storage.unit_of_work import BatchWork, CommandWork
@@ -105,7 +106,7 @@ class PreloadsEvents(Protocol):
 R = TypeVar("R")
 
 
-def runtime_of(work: CommandWork, kind: type[R]) -> R:
+def runtime_of(work: Work, kind: type[R]) -> R:
     """The actor process's runtime, as the type the handler expects."""
     runtime = work.runtime
     if not isinstance(runtime, kind):

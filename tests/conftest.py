@@ -24,6 +24,7 @@ from storage.database import Database, connect
 from tests.helpers import Stack
 from tests.rates_provider import RatesProvider
 from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
+from tests.support.offline import bind_documents_offline
 
 # Property tests judge results, never speed: no deadline per example, and no failure because
 # drawing examples is slow on a busy machine.
@@ -31,6 +32,13 @@ hypothesis_settings.register_profile(
     "ledgerbus", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile("ledgerbus")
+
+
+@pytest.fixture
+def documents() -> None:
+    """Documents that can be built without a database (for handlers run on ``MemoryWork``);
+    bound to a client that never connects, unless a real database is already bound."""
+    bind_documents_offline()
 
 
 @pytest.fixture(scope="session")

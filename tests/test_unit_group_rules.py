@@ -1,6 +1,6 @@
-"""The splits actor's membership rules, decided against a hand-written unit of work: invites
-that expired, ran out or were revoked, and who may do what. The handlers do no I/O here; the
-``database`` fixture is only there because Beanie documents exist once Beanie is initialised."""
+"""The splits actor's membership rules, decided on the in-memory unit of work
+(``tests.support.fake_work``): invites that expired, ran out or were revoked, and who may do
+what. No server is started."""
 
 from __future__ import annotations
 
@@ -9,45 +9,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from beanie import Document
-
 from actors.splits.groups import accept_invite, add_member, remove_member, set_role
 from bus.envelopes import ActorRef, Command
 from bus.groups import AcceptInvite, AddMember, RemoveMember, SetRole
 from storage.accounts import UserDoc
-from storage.database import Database
 from storage.groups import GroupDoc, InviteDoc
+from tests.support.fake_work import MemoryWork, decide
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-class FakeWork:
-    """What a handler reads and stages, in memory."""
-
-    def __init__(self, *docs: Document) -> None:
-        self.now = NOW
-        self.docs: dict[tuple[type[Document], str], Document] = {
-            (type(d), str(d.id)): d for d in docs
-        }
-        self.events: list[tuple[str, str, dict[str, Any]]] = []
-
-    async def get(self, model: type[Document], ident: str) -> Any:
-        doc = self.docs.get((model, ident))
-        return doc.model_copy(deep=True) if doc is not None else None
-
-    async def find_ids(self, model: type[Document], query: dict[str, Any], limit: int) -> list[str]:
-        """Ids of ``model`` documents whose fields equal every value of ``query``."""
-        return [
-            ident
-            for (kind, ident), doc in self.docs.items()
-            if kind is model and all(getattr(doc, k) == v for k, v in query.items())
-        ][:limit]
-
-    def put(self, doc: Document) -> None:
-        self.docs[(type(doc), str(doc.id))] = doc
-
-    def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> None:
-        self.events.append((scope, event_type, data))
 
 
 def _user(name: str) -> UserDoc:
@@ -111,19 +80,19 @@ def _command(user: UserDoc, command_type: str) -> Command:
     )
 
 
-async def _accept(work: FakeWork, user: UserDoc, invite: InviteDoc) -> Any:
+async def _accept(work: MemoryWork, user: UserDoc, invite: InviteDoc) -> Any:
     payload = AcceptInvite(group_id=invite.group_id, token_hash=invite.token_hash)
-    return await accept_invite(_command(user, "invite.accept"), payload, work)  # type: ignore[arg-type]
+    return await decide(accept_invite, _command(user, "invite.accept"), payload, work)
 
 
-async def test_an_invite_admits_until_it_expires_runs_out_or_is_revoked(database: Database) -> None:
+async def test_an_invite_admits_until_it_expires_runs_out_or_is_revoked(documents: None) -> None:
     ada, bob, cy, dan = _user("ada"), _user("bob"), _user("cy"), _user("dan")
     group = _group(ada)
     invite = _invite(group)
-    work = FakeWork(ada, bob, cy, dan, group, invite)
+    work = MemoryWork(ada, bob, cy, dan, group, invite)
     assert (await _accept(work, bob, invite)).accepted
-    assert [e[1] for e in work.events] == ["group.member_added", "group.member_added"]
-    assert {e[0] for e in work.events} == {group.scope, f"user:{bob.id}"}
+    assert [e.type for e in work.committed] == ["group.member_added", "group.member_added"]
+    assert {e.scope for e in work.committed} == {group.scope, f"user:{bob.id}"}
     again = await _accept(work, bob, invite)
     assert (again.accepted, again.message) == (False, "already a member")
     assert (await _accept(work, cy, invite)).accepted
@@ -132,30 +101,32 @@ async def test_an_invite_admits_until_it_expires_runs_out_or_is_revoked(database
 
     expired = _invite(group, expires_at=NOW - timedelta(seconds=1))
     revoked = _invite(group, revoked=True)
-    work = FakeWork(ada, dan, group, expired, revoked)
+    work = MemoryWork(ada, dan, group, expired, revoked)
     assert (await _accept(work, dan, expired)).message == "this invite has expired"
     assert (await _accept(work, dan, revoked)).message == "this invite was revoked"
-    assert work.events == []  # nothing staged by a refusal
+    assert work.committed == []  # nothing written by a refusal
 
 
 async def test_only_admins_manage_members_and_only_the_owner_hands_ownership_on(
-    database: Database,
+    documents: None,
 ) -> None:
     ada, bob, cy, eve = _user("ada"), _user("bob"), _user("cy"), _user("eve")
     group = _group(ada, (bob, "admin"), (cy, "member"))
-    work = FakeWork(ada, bob, cy, eve, group)
+    work = MemoryWork(ada, bob, cy, eve, group)
     add = AddMember(group_id=group.id, email=eve.email)
-    refused = await add_member(_command(cy, "group.add_member"), add, work)  # type: ignore[arg-type]
+    refused = await decide(add_member, _command(cy, "group.add_member"), add, work)
     assert refused.code == "forbidden"
-    stranger = await add_member(_command(eve, "group.add_member"), add, work)  # type: ignore[arg-type]
+    stranger = await decide(add_member, _command(eve, "group.add_member"), add, work)
     assert stranger.code == "not_found"
     crown = SetRole(group_id=group.id, user_id=cy.id, role="owner")
-    assert (await set_role(_command(bob, "group.set_role"), crown, work)).code == "forbidden"  # type: ignore[arg-type]
-    handed = await set_role(_command(ada, "group.set_role"), crown, work)  # type: ignore[arg-type]
+    assert (
+        await decide(set_role, _command(bob, "group.set_role"), crown, work)
+    ).code == "forbidden"
+    handed = await decide(set_role, _command(ada, "group.set_role"), crown, work)
     assert handed.accepted
     roles = {m["user_id"]: m["role"] for m in handed.entity["members"]}  # type: ignore[index]
     assert roles == {ada.id: "admin", bob.id: "admin", cy.id: "owner"}
     kick = RemoveMember(group_id=group.id, user_id=cy.id)
     assert (
-        await remove_member(_command(bob, "group.remove_member"), kick, work)
-    ).code == "forbidden"  # type: ignore[arg-type]
+        await decide(remove_member, _command(bob, "group.remove_member"), kick, work)
+    ).code == "forbidden"

@@ -32,6 +32,7 @@ from actors.budgets.spending import (
 )
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.kernel import Decision, accept, reject, runtime_of
+from actors.work import Work
 from bus.budgets import MAX_BUDGETS, CreateBudget, UpdateBudget
 from bus.commands import DeleteById
 from bus.conversions import RatesChanged
@@ -44,12 +45,11 @@ from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc, SpendDoc
 from storage.groups import GroupDoc
 from storage.ledger import CategoryDoc
 from storage.rates import days_served
-from storage.unit_of_work import CommandWork
 
 GROUP_EDITORS = ("owner", "admin")
 
 
-def _convert(work: CommandWork) -> Convert:
+def _convert(work: Work) -> Convert:
     return runtime_of(work, BudgetsRuntime).convert
 
 
@@ -102,7 +102,7 @@ def _spend_of_row(row: dict[str, Any]) -> Spend:
     return spend
 
 
-async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
+async def spends_for(work: Work, rules: BudgetRules) -> list[Spend]:
     """Every expense of the budget's scope that may fall in its periods: as written, and as
     staged by this batch (a day either side: a moment may fall on another local day)."""
     calendar = rules.calendar
@@ -122,7 +122,7 @@ async def spends_for(work: CommandWork, rules: BudgetRules) -> list[Spend]:
 # ---- budget lookups and access ------------------------------------------------------------
 
 
-async def _pinned(work: CommandWork, spend: Spend, currency: str, convert: Convert) -> Spend:
+async def _pinned(work: Work, spend: Spend, currency: str, convert: Convert) -> Spend:
     """``spend`` with its value in ``currency`` fixed, and kept with its record if that is new."""
     pinned = pin(spend, [currency], convert)
     if pinned is not spend:
@@ -132,7 +132,7 @@ async def _pinned(work: CommandWork, spend: Spend, currency: str, convert: Conve
     return pinned
 
 
-async def scope_budgets(work: CommandWork, scope: str) -> list[BudgetDoc]:
+async def scope_budgets(work: Work, scope: str) -> list[BudgetDoc]:
     """The live budgets counting ``scope``'s expenses (written, or staged by this batch)."""
     key = ("scope_budgets", scope)  # the database's answer is the same all through the attempt
     ids = work.memo.get(key)
@@ -148,7 +148,7 @@ async def scope_budgets(work: CommandWork, scope: str) -> list[BudgetDoc]:
     return budgets
 
 
-async def _editable(work: CommandWork, command: Command, budget_id: str) -> BudgetDoc | Decision:
+async def _editable(work: Work, command: Command, budget_id: str) -> BudgetDoc | Decision:
     """The budget if the issuer may change it: their own, or their group's as an admin."""
     doc = await work.get(BudgetDoc, budget_id)
     user = command.actor.user_id
@@ -165,7 +165,7 @@ async def _editable(work: CommandWork, command: Command, budget_id: str) -> Budg
     return doc
 
 
-async def _foreign_categories(work: CommandWork, owner: str, ids: Iterable[str]) -> Decision | None:
+async def _foreign_categories(work: Work, owner: str, ids: Iterable[str]) -> Decision | None:
     wrong = {}
     for n, category_id in enumerate(ids):
         category = await work.get(CategoryDoc, category_id)
@@ -197,14 +197,12 @@ def _alert_data(doc: BudgetDoc, alert: Alert) -> dict[str, Any]:
     }
 
 
-def _raise(work: CommandWork, doc: BudgetDoc, raised: list[Alert]) -> None:
+def _raise(work: Work, doc: BudgetDoc, raised: list[Alert]) -> None:
     for alert in raised:
         work.emit(doc.scope, f"budget.{alert.kind}", _alert_data(doc, alert))
 
 
-def _put_tally(
-    work: CommandWork, doc: BudgetDoc, held: BudgetTallyDoc | None, tally: Tally
-) -> None:
+def _put_tally(work: Work, doc: BudgetDoc, held: BudgetTallyDoc | None, tally: Tally) -> None:
     version = held.version + 1 if held is not None else 1
     work.put(
         BudgetTallyDoc(
@@ -217,7 +215,7 @@ def _put_tally(
     )
 
 
-async def touch_scope(work: CommandWork, scope: str) -> None:
+async def touch_scope(work: Work, scope: str) -> None:
     """Move the scope's version (see ``BudgetScopeDoc``): whatever reads the scope's expenses
     or budgets at the same moment conflicts with this and retries."""
     held = await work.get(BudgetScopeDoc, scope)
@@ -225,7 +223,7 @@ async def touch_scope(work: CommandWork, scope: str) -> None:
     work.put(BudgetScopeDoc(id=scope, version=version, updated_at=work.now))
 
 
-async def _recount(work: CommandWork, doc: BudgetDoc, before: BudgetDoc | None = None) -> None:
+async def _recount(work: Work, doc: BudgetDoc, before: BudgetDoc | None = None) -> None:
     """Count the budget afresh from every expense seen (alerts already sent stay sent for the
     periods that are still the same days), and raise what the result reaches in periods still
     running."""
@@ -248,7 +246,7 @@ async def _recount(work: CommandWork, doc: BudgetDoc, before: BudgetDoc | None =
 HISTORY_DAYS = 731  # a budget starts at most two years back (its recount and rollover are bounded)
 
 
-def _too_early(work: CommandWork, calendar: Calendar) -> Decision | None:
+def _too_early(work: Work, calendar: Calendar) -> Decision | None:
     earliest = local_day(work.now, calendar.timezone) - timedelta(days=HISTORY_DAYS)
     if calendar.starts_on < earliest:
         why = f"a budget starts at most two years back (on or after {earliest})"
@@ -256,7 +254,7 @@ def _too_early(work: CommandWork, calendar: Calendar) -> Decision | None:
     return None
 
 
-async def create_budget(command: Command, p: CreateBudget, work: CommandWork) -> Decision:
+async def create_budget(command: Command, p: CreateBudget, work: Work) -> Decision:
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
@@ -317,7 +315,7 @@ async def create_budget(command: Command, p: CreateBudget, work: CommandWork) ->
     return accept(entity)
 
 
-async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) -> Decision:
+async def update_budget(command: Command, p: UpdateBudget, work: Work) -> Decision:
     found = await _editable(work, command, p.id)
     if isinstance(found, Decision):
         return found
@@ -369,7 +367,7 @@ async def update_budget(command: Command, p: UpdateBudget, work: CommandWork) ->
     return accept(entity)
 
 
-async def delete_budget(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def delete_budget(command: Command, p: DeleteById, work: Work) -> Decision:
     found = await _editable(work, command, p.id)
     if isinstance(found, Decision):
         return found
@@ -398,9 +396,7 @@ def spend_of_event(event: Event) -> Spend | None:
     return None
 
 
-async def _move(
-    work: CommandWork, budgets: list[BudgetDoc], before: Spend | None, after: Spend
-) -> None:
+async def _move(work: Work, budgets: list[BudgetDoc], before: Spend | None, after: Spend) -> None:
     """Take ``before``'s contribution out of each budget and put ``after``'s in, raising what
     that reaches."""
     convert = _convert(work)
@@ -417,7 +413,7 @@ async def _move(
         _raise(work, budget, raised)
 
 
-async def apply_expense(event: Event, work: CommandWork) -> None:
+async def apply_expense(event: Event, work: Work) -> None:
     """Apply one expense event to every budget of its scope: what its previous version applied
     is taken away and the new one added (an event not newer than what is held changes nothing,
     so redelivered and reordered events count once)."""
@@ -437,7 +433,7 @@ async def apply_expense(event: Event, work: CommandWork) -> None:
 REFILL_PER_EVENT = 500  # expenses given a rate they were waiting for, per `rates.updated`
 
 
-async def refill_conversions(event: Event, work: CommandWork) -> None:
+async def refill_conversions(event: Event, work: Work) -> None:
     """New rates arrived: expenses counted as awaiting a rate in some budget's currency are
     converted now where the new days serve them, and move from awaiting to spent."""
     change = RatesChanged.model_validate(event.data["entity"])

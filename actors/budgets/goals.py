@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.kernel import Decision, accept, reject
+from actors.work import Work
 from bus.commands import DeleteById
 from bus.envelopes import Command
 from bus.goals import MAX_GOALS, CreateGoal, GoalMovement, GoalProgress, UpdateGoal
@@ -15,7 +16,6 @@ from bus.money import MoneyError, check_precision, round_to_currency
 from storage.accounts import UserDoc
 from storage.budget_reads import goal_entity
 from storage.budgets import GoalDoc
-from storage.unit_of_work import CommandWork
 
 _PERCENT = Decimal("0.1")
 DAYS_PER_MONTH = Decimal("30.436875")  # 365.2425 / 12
@@ -52,14 +52,14 @@ def progress(doc: GoalDoc, today: date, now: datetime) -> GoalProgress:
     )
 
 
-async def _own(work: CommandWork, command: Command, goal_id: str) -> GoalDoc | None:
+async def _own(work: Work, command: Command, goal_id: str) -> GoalDoc | None:
     doc = await work.get(GoalDoc, goal_id)
     if doc is None or doc.deleted or doc.owner_id != command.actor.user_id:
         return None
     return doc
 
 
-def _achieved(work: CommandWork, doc: GoalDoc) -> GoalDoc | None:
+def _achieved(work: Work, doc: GoalDoc) -> GoalDoc | None:
     """The goal marked reached, the first time its savings meet the target (never again)."""
     if doc.achieved_at is None and doc.saved >= doc.target_amount:
         reached: GoalDoc = doc.model_copy(update={"achieved_at": work.now})
@@ -67,9 +67,7 @@ def _achieved(work: CommandWork, doc: GoalDoc) -> GoalDoc | None:
     return None
 
 
-def _save(
-    work: CommandWork, before: GoalDoc, after: GoalDoc, event: str, **extra: object
-) -> Decision:
+def _save(work: Work, before: GoalDoc, after: GoalDoc, event: str, **extra: object) -> Decision:
     """Stage the goal's new state and its event, then `goal.achieved` if this reached it."""
     reached = _achieved(work, after)
     final = reached or after
@@ -81,7 +79,7 @@ def _save(
     return accept(entity)
 
 
-async def create_goal(command: Command, p: CreateGoal, work: CommandWork) -> Decision:
+async def create_goal(command: Command, p: CreateGoal, work: Work) -> Decision:
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
@@ -115,7 +113,7 @@ async def create_goal(command: Command, p: CreateGoal, work: CommandWork) -> Dec
     return accept(entity)
 
 
-async def update_goal(command: Command, p: UpdateGoal, work: CommandWork) -> Decision:
+async def update_goal(command: Command, p: UpdateGoal, work: Work) -> Decision:
     doc = await _own(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such goal")
@@ -130,7 +128,7 @@ async def update_goal(command: Command, p: UpdateGoal, work: CommandWork) -> Dec
     return _save(work, doc, next_version(doc, work.now, **changes), "goal.updated")
 
 
-async def delete_goal(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def delete_goal(command: Command, p: DeleteById, work: Work) -> Decision:
     doc = await _own(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such goal")
@@ -142,7 +140,7 @@ async def delete_goal(command: Command, p: DeleteById, work: CommandWork) -> Dec
     return accept(goal_entity(gone))
 
 
-async def _move(command: Command, p: GoalMovement, work: CommandWork, sign: int) -> Decision:
+async def _move(command: Command, p: GoalMovement, work: Work, sign: int) -> Decision:
     doc = await _own(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such goal")
@@ -167,9 +165,9 @@ async def _move(command: Command, p: GoalMovement, work: CommandWork, sign: int)
     return _save(work, doc, updated, f"goal.{verb}", movement=movement)
 
 
-async def contribute(command: Command, p: GoalMovement, work: CommandWork) -> Decision:
+async def contribute(command: Command, p: GoalMovement, work: Work) -> Decision:
     return await _move(command, p, work, 1)
 
 
-async def withdraw(command: Command, p: GoalMovement, work: CommandWork) -> Decision:
+async def withdraw(command: Command, p: GoalMovement, work: Work) -> Decision:
     return await _move(command, p, work, -1)

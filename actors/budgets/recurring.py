@@ -10,6 +10,7 @@ from actors.budgets.periods import local_day
 from actors.budgets.recurrence import Schedule, check_schedule, next_occurrence
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject
+from actors.work import Work
 from bus.commands import DeleteById
 from bus.envelopes import Command
 from bus.ids import derived_id, user_scope
@@ -25,7 +26,6 @@ from storage.accounts import UserDoc
 from storage.budget_reads import rule_entity
 from storage.budgets import RecurringDoc
 from storage.ledger import CategoryDoc, TripDoc
-from storage.unit_of_work import CommandWork
 
 FIELD_NAMES = {"start": "start_date", "end": "end_date"}  # the schedule's names as the API's
 BACKFILL_DAYS = 366  # how far back a new rule may start (its past occurrences are made at once)
@@ -58,7 +58,7 @@ def expense_payload(doc: RecurringDoc, occurrence: date) -> dict[str, Any]:
     return {**doc.template, "id": expense_id, "date": occurrence.isoformat()}
 
 
-async def _refs(work: CommandWork, owner: str, template: ExpenseTemplate) -> Decision | None:
+async def _refs(work: Work, owner: str, template: ExpenseTemplate) -> Decision | None:
     """Categories and trips must be the owner's (checked again by the expenses actor)."""
     if template.category_id is not None:
         category = await work.get(CategoryDoc, template.category_id)
@@ -79,7 +79,7 @@ def _template(template: ExpenseTemplate) -> dict[str, Any]:
     return template.model_dump(mode="json", exclude_none=True)
 
 
-async def create_rule(command: Command, p: CreateRecurring, work: CommandWork) -> Decision:
+async def create_rule(command: Command, p: CreateRecurring, work: Work) -> Decision:
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
@@ -136,7 +136,7 @@ async def create_rule(command: Command, p: CreateRecurring, work: CommandWork) -
     return accept(entity)
 
 
-async def _own(work: CommandWork, command: Command, rule_id: str) -> RecurringDoc | Decision:
+async def _own(work: Work, command: Command, rule_id: str) -> RecurringDoc | Decision:
     doc = await work.get(RecurringDoc, rule_id)
     if doc is None or doc.deleted or doc.owner_id != command.actor.user_id:
         return reject("not_found", "no such recurring rule")
@@ -149,14 +149,14 @@ def _after(doc: RecurringDoc) -> date | None:
     return date.fromisoformat(doc.last_occurrence) if doc.last_occurrence else None
 
 
-def _save(work: CommandWork, before: RecurringDoc, after: RecurringDoc, event: str) -> Decision:
+def _save(work: Work, before: RecurringDoc, after: RecurringDoc, event: str) -> Decision:
     work.put(after)
     entity = rule_entity(after)
     work.emit(before.scope, event, change_data(entity, rule_entity(before)))
     return accept(entity)
 
 
-async def update_rule(command: Command, p: UpdateRecurring, work: CommandWork) -> Decision:
+async def update_rule(command: Command, p: UpdateRecurring, work: Work) -> Decision:
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
         return found
@@ -184,11 +184,11 @@ async def update_rule(command: Command, p: UpdateRecurring, work: CommandWork) -
     return _save(work, found, updated, "recurring.updated")
 
 
-def _yesterday(work: CommandWork, doc: RecurringDoc) -> date:
+def _yesterday(work: Work, doc: RecurringDoc) -> date:
     return local_day(work.now, doc.timezone) - timedelta(days=1)
 
 
-async def pause_rule(command: Command, p: RecurringRef, work: CommandWork) -> Decision:
+async def pause_rule(command: Command, p: RecurringRef, work: Work) -> Decision:
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
         return found
@@ -197,7 +197,7 @@ async def pause_rule(command: Command, p: RecurringRef, work: CommandWork) -> De
     return _save(work, found, next_version(found, work.now, paused=True), "recurring.paused")
 
 
-async def resume_rule(command: Command, p: RecurringRef, work: CommandWork) -> Decision:
+async def resume_rule(command: Command, p: RecurringRef, work: Work) -> Decision:
     """Occurrences that fell while it was paused are skipped: it goes on from today."""
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
@@ -212,14 +212,14 @@ async def resume_rule(command: Command, p: RecurringRef, work: CommandWork) -> D
     return _save(work, found, resumed, "recurring.resumed")
 
 
-async def delete_rule(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def delete_rule(command: Command, p: DeleteById, work: Work) -> Decision:
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
         return found
     return _save(work, found, next_version(found, work.now, deleted=True), "recurring.deleted")
 
 
-async def advance_rule(command: Command, p: AdvanceRecurring, work: CommandWork) -> Decision:
+async def advance_rule(command: Command, p: AdvanceRecurring, work: Work) -> Decision:
     """The scheduler made the occurrence due on ``p.occurrence``: the rule moves on to its next
     date. Only the occurrence it is waiting for moves it (a second scheduler's, or a late
     retry, changes nothing)."""

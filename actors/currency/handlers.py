@@ -10,17 +10,17 @@ from actors.currency.provider import ProviderError
 from actors.currency.rules import judge_day, judge_rate
 from actors.currency.runtime import CurrencyRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
+from actors.work import Work
 from bus.commands import RefreshRates, SetRates
 from bus.conversions import RatesChanged, RatesRefresh, RatesSet
 from bus.envelopes import Command
 from bus.fx import MANUAL_SOURCE, DayRates
 from bus.ids import RATES_SCOPE
 from storage.rates import RateDayDoc, RateSourceDoc, rate_day_doc, rate_day_id
-from storage.unit_of_work import CommandWork
 
 
 async def _stage_day(
-    work: CommandWork, day_rates: DayRates, keep_stored: Callable[[str], bool]
+    work: Work, day_rates: DayRates, keep_stored: Callable[[str], bool]
 ) -> RateDayDoc | None:
     """Stage one source's day over the stored one, keeping the stored rates of the currencies
     ``keep_stored`` names (all of them for an operator, who sets a few; the refused ones for a
@@ -40,12 +40,12 @@ def _all(code: str) -> bool:
     return True
 
 
-def _rates_updated(work: CommandWork, source: str, days: list[date], currencies: set[str]) -> None:
+def _rates_updated(work: Work, source: str, days: list[date], currencies: set[str]) -> None:
     changed = RatesChanged(source=source, days=sorted(days), currencies=sorted(currencies))
     work.emit(RATES_SCOPE, "rates.updated", change_data(changed))
 
 
-async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) -> Decision:
+async def refresh_rates(command: Command, p: RefreshRates, work: Work) -> Decision:
     """Store what the provider returned (fetched before the transaction); on failure keep the
     last known rates and mark the source stale."""
     runtime = runtime_of(work, CurrencyRuntime)
@@ -110,7 +110,7 @@ async def refresh_rates(command: Command, p: RefreshRates, work: CommandWork) ->
     )
 
 
-async def set_rates(command: Command, p: SetRates, work: CommandWork) -> Decision:
+async def set_rates(command: Command, p: SetRates, work: Work) -> Decision:
     """An operator's rates for a day; each is checked against the last known one unless forced."""
     runtime = runtime_of(work, CurrencyRuntime)
     book = runtime.reader.book

@@ -5,11 +5,11 @@ from __future__ import annotations
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
+from actors.work import Work
 from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from storage.ledger import CategoryDoc, TripDoc
-from storage.unit_of_work import CommandWork
 from storage.views import category_entity, trip_entity
 
 
@@ -17,7 +17,7 @@ def default_category_id(user_id: str, name: str) -> str:
     return derived_id("category", user_id, name)
 
 
-async def _free_default_id(work: CommandWork, user_id: str, name: str) -> str | None:
+async def _free_default_id(work: Work, user_id: str, name: str) -> str | None:
     """The deterministic id of a default category, or None if this user already has it.
 
     Ids are one namespace across users and a client may choose its own: should someone else
@@ -33,7 +33,7 @@ async def _free_default_id(work: CommandWork, user_id: str, name: str) -> str | 
     raise RuntimeError(f"no free id for the default category {name!r}")
 
 
-async def seed_default_categories(event: Event, work: CommandWork) -> None:
+async def seed_default_categories(event: Event, work: Work) -> None:
     """On `user.registered`: the default categories (deterministic ids, so only once)."""
     user_id = event.data["entity"]["id"]
     for name, icon, color in DEFAULT_CATEGORIES:
@@ -55,7 +55,7 @@ async def seed_default_categories(event: Event, work: CommandWork) -> None:
         work.emit(user_scope(user_id), "category.created", change_data(category_entity(doc)))
 
 
-async def create_category(command: Command, p: CreateCategory, work: CommandWork) -> Decision:
+async def create_category(command: Command, p: CreateCategory, work: Work) -> Decision:
     owner = command.actor.user_id or ""
     category_id = new_entity_id("category", command.command_id, p.id)
     existing = await work.get(CategoryDoc, category_id)
@@ -81,14 +81,12 @@ async def create_category(command: Command, p: CreateCategory, work: CommandWork
     return accept(entity)
 
 
-async def _own_category(
-    command: Command, category_id: str, work: CommandWork
-) -> CategoryDoc | None:
+async def _own_category(command: Command, category_id: str, work: Work) -> CategoryDoc | None:
     doc = await work.get(CategoryDoc, category_id)
     return doc if doc is not None and doc.owner_id == command.actor.user_id else None
 
 
-async def rename_category(command: Command, p: RenameCategory, work: CommandWork) -> Decision:
+async def rename_category(command: Command, p: RenameCategory, work: Work) -> Decision:
     doc = await _own_category(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such category")
@@ -103,7 +101,7 @@ async def rename_category(command: Command, p: RenameCategory, work: CommandWork
     return accept(entity)
 
 
-async def archive_category(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def archive_category(command: Command, p: DeleteById, work: Work) -> Decision:
     doc = await _own_category(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such category")
@@ -118,7 +116,7 @@ async def archive_category(command: Command, p: DeleteById, work: CommandWork) -
     return accept(entity)
 
 
-async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Decision:
+async def create_trip(command: Command, p: CreateTrip, work: Work) -> Decision:
     owner = command.actor.user_id or ""
     trip_id = new_entity_id("trip", command.command_id, p.id)
     existing = await work.get(TripDoc, trip_id)
@@ -144,13 +142,13 @@ async def create_trip(command: Command, p: CreateTrip, work: CommandWork) -> Dec
     return accept(entity)
 
 
-async def _own_trip(command: Command, trip_id: str, work: CommandWork) -> TripDoc | None:
+async def _own_trip(command: Command, trip_id: str, work: Work) -> TripDoc | None:
     doc = await work.get(TripDoc, trip_id)
     ok = doc is not None and doc.owner_id == command.actor.user_id and not doc.deleted
     return doc if ok else None
 
 
-async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Decision:
+async def update_trip(command: Command, p: UpdateTrip, work: Work) -> Decision:
     doc = await _own_trip(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such trip")
@@ -165,7 +163,7 @@ async def update_trip(command: Command, p: UpdateTrip, work: CommandWork) -> Dec
     return accept(entity)
 
 
-async def delete_trip(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def delete_trip(command: Command, p: DeleteById, work: Work) -> Decision:
     doc = await _own_trip(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such trip")

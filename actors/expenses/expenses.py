@@ -16,6 +16,7 @@ from actors.changes import (
 from actors.expenses.rules import amount_fits, home_value
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
+from actors.work import Work
 from bus.commands import CreateExpense, DeleteById, UpdateExpense
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
@@ -24,7 +25,6 @@ from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import awaiting_rates
 from storage.receipts import ReceiptDoc
-from storage.unit_of_work import CommandWork
 from storage.views import expense_entity, offset_minutes
 
 
@@ -59,21 +59,19 @@ def new_expense_doc(
 FILL_PER_EVENT = 1000  # expenses given a home value per `rates.updated`, in one transaction
 
 
-async def _home_currency(work: CommandWork, owner: str, fallback: str) -> str:
+async def _home_currency(work: Work, owner: str, fallback: str) -> str:
     """The owner's home currency now (their profile is the accounts actor's; read only)."""
     user = await work.get(UserDoc, owner)
     return user.home_currency if user is not None else fallback
 
 
-def _home_fields(
-    work: CommandWork, amount: Any, currency: str, home: str, on: date
-) -> dict[str, Any]:
+def _home_fields(work: Work, amount: Any, currency: str, home: str, on: date) -> dict[str, Any]:
     book = runtime_of(work, ExpensesRuntime).reader.book
     return home_value(book, amount, currency, home, on)
 
 
 async def home_fields_of(
-    work: CommandWork, doc: ExpenseDoc, amount: Any, currency: str, on: date
+    work: Work, doc: ExpenseDoc, amount: Any, currency: str, on: date
 ) -> dict[str, Any]:
     """The home value fields of ``doc`` at ``amount`` ``currency`` on ``on``, in the home
     currency it was recorded in (or its owner's now, for a new one)."""
@@ -82,7 +80,7 @@ async def home_fields_of(
 
 
 async def _check_refs(
-    work: CommandWork,
+    work: Work,
     owner: str,
     category_id: str | None,
     trip_id: str | None,
@@ -107,7 +105,7 @@ async def _check_refs(
     return None
 
 
-async def create_expense(command: Command, p: CreateExpense, work: CommandWork) -> Decision:
+async def create_expense(command: Command, p: CreateExpense, work: Work) -> Decision:
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
@@ -130,14 +128,14 @@ async def create_expense(command: Command, p: CreateExpense, work: CommandWork) 
     return accept(entity)
 
 
-async def _owned(work: CommandWork, command: Command, expense_id: str) -> ExpenseDoc | None:
+async def _owned(work: Work, command: Command, expense_id: str) -> ExpenseDoc | None:
     doc = await work.get(ExpenseDoc, expense_id)
     if doc is None or doc.owner_id != command.actor.user_id or doc.deleted:
         return None
     return doc
 
 
-async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) -> Decision:
+async def update_expense(command: Command, p: UpdateExpense, work: Work) -> Decision:
     doc = await _owned(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such expense")
@@ -170,7 +168,7 @@ async def update_expense(command: Command, p: UpdateExpense, work: CommandWork) 
     return accept(entity)
 
 
-async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> Decision:
+async def delete_expense(command: Command, p: DeleteById, work: Work) -> Decision:
     doc = await _owned(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such expense")
@@ -183,7 +181,7 @@ async def delete_expense(command: Command, p: DeleteById, work: CommandWork) -> 
     return accept(tombstone)
 
 
-async def fill_home_values(event: Event, work: CommandWork) -> None:
+async def fill_home_values(event: Event, work: Work) -> None:
     """New rates arrived: give expenses still without a home value one, fixed at their own
     date, each as an `expense.converted` event in its owner's scope (only those the new days can
     serve: see ``storage.rates.awaiting_rates``)."""

@@ -13,11 +13,11 @@ from actors.expenses.expenses import home_fields_of, new_expense_doc
 from actors.expenses.rules import amount_fits
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import runtime_of
+from actors.work import Work
 from bus.commands import CreateExpense
 from bus.envelopes import Event
 from bus.ids import derived_id
 from storage.ledger import ExpenseDoc
-from storage.unit_of_work import CommandWork
 from storage.views import expense_entity
 
 NEEDED = ("total", "date", "currency")
@@ -29,7 +29,7 @@ def confident(receipt: dict[str, Any], threshold: float) -> bool:
     return all(fields.get(n) is not None and confidence.get(n, 0.0) >= threshold for n in NEEDED)
 
 
-async def apply_scanned(event: Event, work: CommandWork) -> None:
+async def apply_scanned(event: Event, work: Work) -> None:
     receipt = event.data.get("entity") or {}
     threshold = runtime_of(work, ExpensesRuntime).settings.receipt_auto_apply_confidence
     if not receipt.get("auto_apply") or not confident(receipt, threshold):

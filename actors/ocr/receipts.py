@@ -7,15 +7,15 @@ from typing import Any
 from actors.changes import change_data, next_version
 from actors.kernel import Decision, accept, reject
 from actors.ocr.outcome import ScanOutcome
+from actors.work import Work
 from bus.envelopes import Command
 from bus.ids import user_scope
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
-from storage.unit_of_work import CommandWork
 
 
-async def record_receipt(command: Command, p: RecordReceipt, work: CommandWork) -> Decision:
+async def record_receipt(command: Command, p: RecordReceipt, work: Work) -> Decision:
     """A stored image becomes a pending receipt (the same file again is the same receipt)."""
     owner = command.actor.user_id
     if owner is None:
@@ -48,7 +48,7 @@ async def record_receipt(command: Command, p: RecordReceipt, work: CommandWork) 
     return accept(entity)
 
 
-def _finish(work: CommandWork, doc: ReceiptDoc, **changes: Any) -> Decision:
+def _finish(work: Work, doc: ReceiptDoc, **changes: Any) -> Decision:
     done = next_version(doc, work.now, scanned_at=work.now, **changes)
     work.put(done)
     entity = receipt_entity(done)
@@ -57,7 +57,7 @@ def _finish(work: CommandWork, doc: ReceiptDoc, **changes: Any) -> Decision:
     return accept(entity)
 
 
-async def scan_receipt(command: Command, p: ScanReceipt, work: CommandWork) -> Decision:
+async def scan_receipt(command: Command, p: ScanReceipt, work: Work) -> Decision:
     """Store what the runtime read before the transaction (``work.prepared``); a receipt
     already read is left as it is."""
     doc = await work.get(ReceiptDoc, p.id)
@@ -85,7 +85,7 @@ async def scan_receipt(command: Command, p: ScanReceipt, work: CommandWork) -> D
     )
 
 
-async def rescan_receipt(command: Command, p: RescanReceipt, work: CommandWork) -> Decision:
+async def rescan_receipt(command: Command, p: RescanReceipt, work: Work) -> Decision:
     """A failed receipt uploaded again is pending again, as a new version to be read."""
     doc = await work.get(ReceiptDoc, p.id)
     if doc is None or doc.owner_id != command.actor.user_id:
@@ -99,7 +99,7 @@ async def rescan_receipt(command: Command, p: RescanReceipt, work: CommandWork) 
     return accept(entity)
 
 
-async def fail_receipt(command: Command, p: FailReceipt, work: CommandWork) -> Decision:
+async def fail_receipt(command: Command, p: FailReceipt, work: Work) -> Decision:
     """A receipt that could not be read in time ends failed, with the reason."""
     doc = await work.get(ReceiptDoc, p.id)
     if doc is None:

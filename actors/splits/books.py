@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from actors.changes import change_data
 from actors.splits.balances import Tally, Transfer
 from actors.splits.bills import parts_of
+from actors.work import Work
 from bus.entities import GroupEntry
 from storage.groups import GroupBalanceDoc, GroupBalanceSnapshotDoc, GroupEntryDoc
-from storage.unit_of_work import CommandWork
 from storage.views import entry_entity
 
 SNAPSHOT_EVERY = 200
@@ -28,11 +28,11 @@ def debt_data(transfers: Sequence[Transfer]) -> list[dict[str, str]]:
     ]
 
 
-def empty_balances(group_id: str, work: CommandWork) -> GroupBalanceDoc:
+def empty_balances(group_id: str, work: Work) -> GroupBalanceDoc:
     return GroupBalanceDoc(id=group_id, tally=Tally().to_data(), version=0, updated_at=work.now)
 
 
-async def tally_of(work: CommandWork, group_id: str) -> tuple[GroupBalanceDoc, Tally]:
+async def tally_of(work: Work, group_id: str) -> tuple[GroupBalanceDoc, Tally]:
     """The group's balance document as this batch sees it, and its tally (parsed once per
     version within a batch: later commands of the batch reuse it)."""
     doc = await work.get(GroupBalanceDoc, group_id)
@@ -47,7 +47,7 @@ def _memo_key(doc: GroupBalanceDoc) -> tuple[str, str, int, str | None]:
 
 
 async def move_balances(
-    work: CommandWork,
+    work: Work,
     group_id: str,
     removed: GroupEntryDoc | None = None,
     added: GroupEntryDoc | None = None,
@@ -87,7 +87,7 @@ async def move_balances(
 
 
 async def record_entry(
-    work: CommandWork,
+    work: Work,
     group_id: str,
     event_type: str,
     entry: GroupEntryDoc,

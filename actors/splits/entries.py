@@ -22,6 +22,7 @@ from actors.splits.books import record_entry
 from actors.splits.groups import ADMINS, local_day, member_group
 from actors.splits.runtime import SplitsRuntime
 from actors.splits.shares import Part, SplitError, parts, settlement_parts
+from actors.work import Work
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.groups import (
@@ -34,7 +35,6 @@ from bus.groups import (
 from bus.money import MoneyError, check_precision
 from storage.groups import GroupDoc, GroupEntryDoc
 from storage.rates import awaiting_rates
-from storage.unit_of_work import CommandWork
 from storage.views import entry_entity
 
 FILL_PER_EVENT = 1000  # entries given a group value per `rates.updated`, in one transaction
@@ -78,7 +78,7 @@ def _strangers(
 
 
 def _valued(
-    work: CommandWork, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
+    work: Work, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
 ) -> dict[str, Any]:
     book = runtime_of(work, SplitsRuntime).reader.book
     fields = group_value(book, bill, amount, currency, group.currency, on)
@@ -87,7 +87,7 @@ def _valued(
 
 
 async def _writable_group(
-    work: CommandWork, command: Command, group_id: str
+    work: Work, command: Command, group_id: str
 ) -> tuple[GroupDoc | None, Decision | None]:
     group, refused = await member_group(work, command, group_id)
     if group is not None and group.archived:
@@ -95,9 +95,7 @@ async def _writable_group(
     return group, refused
 
 
-async def _entry(
-    work: CommandWork, group: GroupDoc, entry_id: str, kind: str
-) -> GroupEntryDoc | None:
+async def _entry(work: Work, group: GroupDoc, entry_id: str, kind: str) -> GroupEntryDoc | None:
     entry = await work.get(GroupEntryDoc, entry_id)
     if entry is None or entry.group_id != group.id or entry.kind != kind or entry.deleted:
         return None
@@ -136,9 +134,7 @@ def _taken(existing: GroupEntryDoc | None, group: GroupDoc) -> Decision | None:
 # ---- group expenses --------------------------------------------------------------------------
 
 
-async def create_group_expense(
-    command: Command, p: CreateGroupExpense, work: CommandWork
-) -> Decision:
+async def create_group_expense(command: Command, p: CreateGroupExpense, work: Work) -> Decision:
     group, refused = await _writable_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
@@ -183,7 +179,7 @@ async def create_group_expense(
 
 
 def _entry_values(
-    work: CommandWork, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
+    work: Work, group: GroupDoc, bill: list[Part], amount: Decimal, currency: str, on: date
 ) -> dict[str, Any]:
     return {
         "shares": shares_data(bill),
@@ -191,9 +187,7 @@ def _entry_values(
     }
 
 
-async def update_group_expense(
-    command: Command, p: UpdateGroupExpense, work: CommandWork
-) -> Decision:
+async def update_group_expense(command: Command, p: UpdateGroupExpense, work: Work) -> Decision:
     group, refused = await _writable_group(work, command, p.group_id)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -237,7 +231,7 @@ async def update_group_expense(
 
 
 async def _delete_entry(
-    command: Command, p: GroupEntryRef, work: CommandWork, kind: str, event: str
+    command: Command, p: GroupEntryRef, work: Work, kind: str, event: str
 ) -> Decision:
     group, refused = await _writable_group(work, command, p.group_id)
     if group is None:
@@ -253,7 +247,7 @@ async def _delete_entry(
     return accept(await record_entry(work, group.id, event, gone, doc))
 
 
-async def delete_group_expense(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
+async def delete_group_expense(command: Command, p: GroupEntryRef, work: Work) -> Decision:
     return await _delete_entry(command, p, work, "expense", "group_expense.deleted")
 
 
@@ -261,7 +255,7 @@ async def delete_group_expense(command: Command, p: GroupEntryRef, work: Command
 
 
 async def _share_owed(
-    work: CommandWork, group: GroupDoc, p: CreateSettlement
+    work: Work, group: GroupDoc, p: CreateSettlement
 ) -> tuple[str, Decimal, str] | Decision:
     """What ``from_user`` owes on the bill ``expense_id`` (to whom, how much, in what)."""
     assert p.expense_id is not None
@@ -298,7 +292,7 @@ async def _share_owed(
     return to_user, amount, bill.balance_currency
 
 
-async def create_settlement(command: Command, p: CreateSettlement, work: CommandWork) -> Decision:
+async def create_settlement(command: Command, p: CreateSettlement, work: Work) -> Decision:
     group, refused = await _writable_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
@@ -356,14 +350,14 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Command
     return accept(await record_entry(work, group.id, "settlement.created", doc))
 
 
-async def delete_settlement(command: Command, p: GroupEntryRef, work: CommandWork) -> Decision:
+async def delete_settlement(command: Command, p: GroupEntryRef, work: Work) -> Decision:
     return await _delete_entry(command, p, work, "settlement", "settlement.deleted")
 
 
 # ---- entries that waited for a rate ----------------------------------------------------------
 
 
-async def fill_group_values(event: Event, work: CommandWork) -> None:
+async def fill_group_values(event: Event, work: Work) -> None:
     """New rates arrived: entries still counted in their own currency get their value in the
     group's currency, and move to the group currency's balance line (``<kind>.converted``)."""
     change = RatesChanged.model_validate(event.data["entity"])

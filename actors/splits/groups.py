@@ -21,6 +21,7 @@ from actors.splits.balances import Tally
 from actors.splits.bills import involved, shares_data
 from actors.splits.books import empty_balances, record_entry, tally_of
 from actors.splits.shares import Part, allocate
+from actors.work import Work
 from bus.envelopes import Command
 from bus.groups import (
     MAX_MEMBERS,
@@ -39,7 +40,6 @@ from bus.groups import (
 from bus.ids import group_scope, user_scope
 from storage.accounts import UserDoc
 from storage.groups import GroupDoc, GroupEntryDoc, InviteDoc
-from storage.unit_of_work import CommandWork
 from storage.views import group_entity, invite_entity
 
 ADMINS = ("owner", "admin")
@@ -52,7 +52,7 @@ def local_day(moment: datetime, timezone: str) -> date:
 
 
 async def member_group(
-    work: CommandWork, command: Command, group_id: str
+    work: Work, command: Command, group_id: str
 ) -> tuple[GroupDoc | None, Decision | None]:
     """The group if the caller is a member of it; else ``not_found`` (never ``forbidden``: a
     stranger learns nothing about a group, not even that it exists)."""
@@ -63,7 +63,7 @@ async def member_group(
 
 
 async def admin_group(
-    work: CommandWork, command: Command, group_id: str, *, writable: bool = True
+    work: Work, command: Command, group_id: str, *, writable: bool = True
 ) -> tuple[GroupDoc | None, Decision | None]:
     group, refused = await member_group(work, command, group_id)
     if group is None:
@@ -90,7 +90,7 @@ def _membership_data(
     return {**change_data(group_entity(group)), "user_id": user_id, "role": role, **extra}
 
 
-async def create_group(command: Command, p: CreateGroup, work: CommandWork) -> Decision:
+async def create_group(command: Command, p: CreateGroup, work: Work) -> Decision:
     owner = command.actor.user_id
     if owner is None:
         return reject("forbidden", "sign in first")
@@ -123,7 +123,7 @@ async def create_group(command: Command, p: CreateGroup, work: CommandWork) -> D
     return accept(entity)
 
 
-async def update_group(command: Command, p: UpdateGroup, work: CommandWork) -> Decision:
+async def update_group(command: Command, p: UpdateGroup, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -146,7 +146,7 @@ async def update_group(command: Command, p: UpdateGroup, work: CommandWork) -> D
     return accept(entity)
 
 
-async def archive_group(command: Command, p: GroupRef, work: CommandWork) -> Decision:
+async def archive_group(command: Command, p: GroupRef, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id, writable=False)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -161,7 +161,7 @@ async def archive_group(command: Command, p: GroupRef, work: CommandWork) -> Dec
     return accept(entity)
 
 
-def _join(work: CommandWork, group: GroupDoc, user: UserDoc, role: str, how: str) -> GroupDoc:
+def _join(work: Work, group: GroupDoc, user: UserDoc, role: str, how: str) -> GroupDoc:
     members = [*group.members, _member(user.id, role, user.name, work.now)]
     joined = _with_members(group, members, work.now)
     work.put(joined)
@@ -171,7 +171,7 @@ def _join(work: CommandWork, group: GroupDoc, user: UserDoc, role: str, how: str
     return joined
 
 
-async def add_member(command: Command, p: AddMember, work: CommandWork) -> Decision:
+async def add_member(command: Command, p: AddMember, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -209,7 +209,7 @@ def _write_off_parts(user_id: str, net: Decimal, others: list[str], currency: st
 
 
 async def _settle_departure(
-    work: CommandWork,
+    work: Work,
     command: Command,
     group: GroupDoc,
     user_id: str,
@@ -268,7 +268,7 @@ async def _settle_departure(
 
 
 async def _depart(
-    work: CommandWork, command: Command, group: GroupDoc, user_id: str, decision: str, how: str
+    work: Work, command: Command, group: GroupDoc, user_id: str, decision: str, how: str
 ) -> Decision:
     if (
         refused := await _settle_departure(work, command, group, user_id, decision, how)
@@ -284,7 +284,7 @@ async def _depart(
     return accept(group_entity(left))
 
 
-async def remove_member(command: Command, p: RemoveMember, work: CommandWork) -> Decision:
+async def remove_member(command: Command, p: RemoveMember, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -297,7 +297,7 @@ async def remove_member(command: Command, p: RemoveMember, work: CommandWork) ->
     return await _depart(work, command, group, p.user_id, p.balance, "removed")
 
 
-async def leave_group(command: Command, p: LeaveGroup, work: CommandWork) -> Decision:
+async def leave_group(command: Command, p: LeaveGroup, work: Work) -> Decision:
     group, refused = await member_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
@@ -313,7 +313,7 @@ async def leave_group(command: Command, p: LeaveGroup, work: CommandWork) -> Dec
     return await _depart(work, command, group, me, p.balance, "left")
 
 
-async def set_role(command: Command, p: SetRole, work: CommandWork) -> Decision:
+async def set_role(command: Command, p: SetRole, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
@@ -345,7 +345,7 @@ async def set_role(command: Command, p: SetRole, work: CommandWork) -> Decision:
 # ---- invites ---------------------------------------------------------------------------------
 
 
-async def create_invite(command: Command, p: CreateInvite, work: CommandWork) -> Decision:
+async def create_invite(command: Command, p: CreateInvite, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None or command.actor.user_id is None:
         return refused or reject("not_found", "no such group")
@@ -368,7 +368,7 @@ async def create_invite(command: Command, p: CreateInvite, work: CommandWork) ->
     return accept(entity)
 
 
-async def accept_invite(command: Command, p: AcceptInvite, work: CommandWork) -> Decision:
+async def accept_invite(command: Command, p: AcceptInvite, work: Work) -> Decision:
     found = await work.find_ids(InviteDoc, {"token_hash": p.token_hash}, 1)
     invite = await work.get(InviteDoc, found[0]) if found else None
     me = command.actor.user_id
@@ -404,7 +404,7 @@ async def accept_invite(command: Command, p: AcceptInvite, work: CommandWork) ->
     return accept(group_entity(_join(work, group, user, "member", "invite")))
 
 
-async def revoke_invite(command: Command, p: RevokeInvite, work: CommandWork) -> Decision:
+async def revoke_invite(command: Command, p: RevokeInvite, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id, writable=False)
     if group is None:
         return refused or reject("not_found", "no such group")
@@ -423,7 +423,7 @@ async def revoke_invite(command: Command, p: RevokeInvite, work: CommandWork) ->
 # ---- reminders -------------------------------------------------------------------------------
 
 
-async def remind(command: Command, p: Remind, work: CommandWork) -> Decision:
+async def remind(command: Command, p: Remind, work: Work) -> Decision:
     """A nudge to a member who owes, in that member's own scope (their devices only)."""
     group, refused = await member_group(work, command, p.group_id)
     if group is None:
