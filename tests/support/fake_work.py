@@ -77,7 +77,8 @@ class MemoryWork:
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):
             if isinstance(doc, model) and str(doc.id) == ident:
-                return doc.model_copy(deep=True)
+                copied: D = doc.model_copy(deep=True)
+                return copied
         found = self.stored.get((model, ident))
         return found.model_copy(deep=True) if isinstance(found, model) else None
 
