@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -29,6 +30,18 @@ async def disconnect_device(client: socketio.AsyncClient) -> None:
     """Disconnect ``client``; an error, or no answer within 5 s, is let go."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(client.disconnect(), 5.0)
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    """The Socket.IO devices of a load: asked for, connected, failed (the first few errors),
+    and the events they received."""
+
+    requested: int
+    connected: int
+    failed: int
+    errors: list[str]
+    events_received: int
 
 
 class Devices:
@@ -93,11 +106,12 @@ class Devices:
             await asyncio.wait_for(self._all_in.wait(), timeout_s)
         self._awaited = set()
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "requested": len(self._tokens),
-            "connected": self.connected,
-            "failed": len(self.errors),
-            "errors": sorted(set(self.errors))[:5],
-            "events_received": self.received,
-        }
+    def summary(self) -> DeviceSummary:
+        """How many devices were asked for, connected and failed, and the events they got."""
+        return DeviceSummary(
+            requested=len(self._tokens),
+            connected=self.connected,
+            failed=len(self.errors),
+            errors=sorted(set(self.errors))[:5],
+            events_received=self.received,
+        )

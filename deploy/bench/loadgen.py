@@ -15,13 +15,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import uvloop
 
 from deploy.bench.devices import Devices
-from deploy.bench.stats import Sample, event_summary, in_window, window_summary
+from deploy.bench.expenses.plans import LoadPlan, PhasePlan
+from deploy.bench.expenses.results import LoadResult, Phase
+from deploy.bench.figures import plain
+from deploy.bench.stats import Events, Sample, events, in_window, window
 
 PATH = "/v1/expenses"
 REQUEST_TIMEOUT_S = 30.0
@@ -110,72 +112,71 @@ async def open_loop(clients: list[Client], rate: float, begin: float, stop_at: f
 
 
 async def run_phase(
-    phase: dict[str, Any], base_url: str, devices: Devices | None, watched: set[str]
-) -> dict[str, Any]:
+    phase: PhasePlan, base_url: str, devices: Devices | None, watched: set[str]
+) -> Phase:
     """Run one phase and summarise its measured window."""
-    clients = open_clients(base_url, phase["tokens"], watched)
-    warmup, duration = float(phase["warmup_s"]), float(phase["duration_s"])
+    clients = open_clients(base_url, phase.tokens, watched)
+    warmup, duration = float(phase.warmup_s), float(phase.duration_s)
     epoch_offset = time.time() - time.perf_counter()
     begin = time.perf_counter()
     measure_from, stop_at = begin + warmup, begin + warmup + duration
     late = 0
+    rate = float(phase.rate) if phase.mode == "rate" and phase.rate is not None else None
     try:
-        if phase["mode"] == "rate":
-            late = await open_loop(clients, float(phase["rate"]), begin, stop_at)
+        if rate is not None:
+            late = await open_loop(clients, rate, begin, stop_at)
         else:
             await closed_loop(clients, stop_at)
     finally:
         await asyncio.gather(*(c.session.close() for c in clients))
-    result = window_summary(
+    measured = window(
         in_window([s for c in clients for s in c.samples], measure_from, stop_at), duration
     )
-    result.update(
-        mode=phase["mode"],
-        clients=len(clients),
-        users=len(set(phase["tokens"])),
-        warmup_s=warmup,
-        duration_s=duration,
-        window_epoch=[measure_from + epoch_offset, stop_at + epoch_offset],
-    )
-    if phase["mode"] == "rate":
-        result.update(target_rate=float(phase["rate"]), late_sends=late)
+    seen_events: Events | None = None
     if devices is not None and devices.connected:
         seen = [
             s for c in clients if c.watched for s in in_window(c.samples, measure_from, stop_at)
         ]
         wanted = {s.command_id for s in seen if s.command_id and s.status in (201, 202)}
         await devices.settle(wanted, EVENT_GRACE_S)
-        result["events"] = event_summary(seen, devices.arrivals, devices.connected)
-    else:
-        result["events"] = None
-    return result
+        seen_events = events(seen, devices.arrivals, devices.connected)
+    return Phase(
+        **vars(measured),
+        mode=phase.mode,
+        clients=len(clients),
+        users=len(set(phase.tokens)),
+        warmup_s=warmup,
+        duration_s=duration,
+        window_epoch=[measure_from + epoch_offset, stop_at + epoch_offset],
+        target_rate=rate,
+        late_sends=late if rate is not None else None,
+        events=seen_events,
+    )
 
 
-async def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
+async def run_plan(plan: LoadPlan) -> LoadResult:
     """Connect the devices, run every phase in order, disconnect."""
-    base_url: str = plan["base_url"]
-    device_tokens: list[str] = plan.get("device_tokens", [])
-    devices = Devices(base_url, device_tokens) if device_tokens else None
-    out: dict[str, Any] = {"phases": {}, "devices": None}
+    devices = Devices(plan.base_url, plan.device_tokens) if plan.device_tokens else None
+    phases: dict[str, Phase] = {}
     try:
         if devices is not None:
             await devices.connect()
-        for phase in plan["phases"]:
-            out["phases"][phase["name"]] = await run_phase(
-                phase, base_url, devices, set(device_tokens)
+        for phase in plan.phases:
+            phases[phase.name] = await run_phase(
+                phase, plan.base_url, devices, set(plan.device_tokens)
             )
     finally:
+        summary = devices.summary() if devices is not None else None
         if devices is not None:
-            out["devices"] = devices.summary()
             await devices.close()
-    return out
+    return LoadResult(phases, summary)
 
 
 def main(argv: list[str]) -> int:
     """Read the plan, run it, write the figures."""
     plan_path, result_path = Path(argv[0]), Path(argv[1])
-    result = uvloop.run(run_plan(json.loads(plan_path.read_text())))
-    result_path.write_text(json.dumps(result))
+    result = uvloop.run(run_plan(LoadPlan.from_json(json.loads(plan_path.read_text()))))
+    result_path.write_text(json.dumps(plain(result)))
     return 0
 
 

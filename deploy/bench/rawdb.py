@@ -12,22 +12,24 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import uvloop
 
 from bus.commands import CreateExpense
 from bus.settings import Settings
+from deploy.bench.expenses.plans import RawPlan
+from deploy.bench.expenses.results import RunWindow
+from deploy.bench.figures import plain
 from deploy.bench.loadgen import expense_body
-from deploy.bench.stats import Sample, in_window, window_summary
+from deploy.bench.stats import Sample, in_window, window
 from deploy.bench.writes import write_expense
 from storage.database import connect
 
 
-async def run_plan(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+async def run_plan(settings: Settings, plan: RawPlan) -> RunWindow:
     """Write in a closed loop per owner; summarise the measured window."""
-    owners: list[str] = plan["owners"]
-    warmup, duration = float(plan["warmup_s"]), float(plan["duration_s"])
+    owners = plan.owners
+    warmup, duration = float(plan.warmup_s), float(plan.duration_s)
     payloads = [CreateExpense.model_validate_json(expense_body(i)) for i in range(len(owners))]
     database = await connect(settings)
     samples: list[Sample] = []
@@ -48,8 +50,9 @@ async def run_plan(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(loop(o, p, stop_at) for o, p in zip(owners, payloads, strict=True)))
     finally:
         await database.close()
-    result = window_summary(in_window(samples, measure_from, stop_at), duration)
-    result.update(
+    measured = window(in_window(samples, measure_from, stop_at), duration)
+    return RunWindow(
+        **vars(measured),
         mode="closed",
         clients=len(owners),
         users=len(set(owners)),
@@ -57,13 +60,13 @@ async def run_plan(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
         duration_s=duration,
         window_epoch=[measure_from + epoch_offset, stop_at + epoch_offset],
     )
-    return result
 
 
 def main(argv: list[str]) -> int:
     plan_path, result_path = Path(argv[0]), Path(argv[1])
-    result = uvloop.run(run_plan(Settings(), json.loads(plan_path.read_text())))
-    result_path.write_text(json.dumps(result))
+    plan = RawPlan(**json.loads(plan_path.read_text()))
+    result = uvloop.run(run_plan(Settings(), plan))
+    result_path.write_text(json.dumps(plain(result)))
     return 0
 
 

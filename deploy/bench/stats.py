@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 PERCENTILES = (50, 95, 99)
@@ -43,8 +44,21 @@ def in_window(samples: Iterable[Sample], start: float, end: float) -> list[Sampl
     return [s for s in samples if start <= s.start < end]
 
 
-def window_summary(samples: Sequence[Sample], duration_s: float) -> dict[str, Any]:
-    """Throughput (201s per second), status counts and latency of the answered requests.
+@dataclass(frozen=True)
+class Window:
+    """Throughput (201s per second), status counts and latency of the requests of one window."""
+
+    commands_per_s: float
+    requests: int
+    created_201: int
+    pending_202: int
+    errors: int
+    error_statuses: dict[str, int]
+    latency_ms: dict[str, float] | None
+
+
+def window(samples: Sequence[Sample], duration_s: float) -> Window:
+    """The :class:`Window` of ``samples`` taken over ``duration_s`` seconds.
 
     Latency covers 201 and 202 answers (a 202 is the edge giving up waiting, so it belongs in
     the tail); errors (any other status, or 0 for a failed connection) are only counted.
@@ -53,37 +67,49 @@ def window_summary(samples: Sequence[Sample], duration_s: float) -> dict[str, An
     answered = [s.end - s.start for s in samples if s.status in (201, 202)]
     ok = statuses.get(201, 0)
     errors = {str(code): n for code, n in sorted(statuses.items()) if code not in (201, 202)}
-    return {
-        "commands_per_s": round(ok / duration_s, 2) if duration_s > 0 else 0.0,
-        "requests": len(samples),
-        "created_201": ok,
-        "pending_202": statuses.get(202, 0),
-        "errors": sum(errors.values()),
-        "error_statuses": errors,
-        "latency_ms": latency_summary(answered),
-    }
+    return Window(
+        commands_per_s=round(ok / duration_s, 2) if duration_s > 0 else 0.0,
+        requests=len(samples),
+        created_201=ok,
+        pending_202=statuses.get(202, 0),
+        errors=sum(errors.values()),
+        error_statuses=errors,
+        latency_ms=latency_summary(answered),
+    )
 
 
-def event_summary(
-    samples: Sequence[Sample], arrivals: Mapping[str, float], watched: int
-) -> dict[str, Any]:
-    """Request start → Socket.IO event arrival, for requests whose user had a device.
+def window_summary(samples: Sequence[Sample], duration_s: float) -> dict[str, Any]:
+    """:func:`window` as a JSON object, for the benchmarks that still pass figures as one."""
+    return asdict(window(samples, duration_s))
 
-    ``samples`` are those requests (already filtered); an event is matched by command id.
-    """
+
+@dataclass(frozen=True)
+class Events:
+    """Request start → Socket.IO event arrival, for requests whose user had a device."""
+
+    devices: int
+    expected: int
+    received: int
+    missing: int
+    latency_ms: dict[str, float] | None
+
+
+def events(samples: Sequence[Sample], arrivals: Mapping[str, float], watched: int) -> Events:
+    """The :class:`Events` of ``samples`` (already only those of users with a device, of whom
+    ``watched`` connected); an event is matched by command id."""
     expected = [s for s in samples if s.status in (201, 202) and s.command_id]
     delays = [
         arrivals[s.command_id] - s.start
         for s in expected
         if s.command_id is not None and s.command_id in arrivals
     ]
-    return {
-        "devices": watched,
-        "expected": len(expected),
-        "received": len(delays),
-        "missing": len(expected) - len(delays),
-        "latency_ms": latency_summary(delays),
-    }
+    return Events(
+        devices=watched,
+        expected=len(expected),
+        received=len(delays),
+        missing=len(expected) - len(delays),
+        latency_ms=latency_summary(delays),
+    )
 
 
 def rate(count: float, seconds: float) -> float:
