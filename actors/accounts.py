@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from beanie import Document
 
 from actors.changes import change_data, next_version, stale
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from actors.work import Work
 from bus.commands import RegisterUser, RevokeSession, UpdateProfile
@@ -84,11 +85,11 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
 
 ACCOUNTS = ActorDefinition(
     name="accounts",
-    handlers={
-        "user.register": register,
-        "user.update": update_profile,
-        "session.revoke": revoke_session,
-    },
+    handlers=handlers(
+        on(RegisterUser, register),
+        on(UpdateProfile, update_profile),
+        on(RevokeSession, revoke_session),
+    ),
     prefetch=prefetch,
     emits=("user.registered", "user.updated", "session.revoked"),
 )

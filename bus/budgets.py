@@ -9,7 +9,7 @@ tracks savings towards a target. A recurring rule creates an expense on its date
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     BeforeValidator,
@@ -37,6 +37,7 @@ from bus.limits import (
 )
 from bus.money import Amount, CurrencyCode, Percent, PositiveAmount
 from bus.payload import (
+    DeleteById,
     Payload,
     amount_fields,
     fit_precision,
@@ -150,6 +151,9 @@ class CreateBudget(Payload):
     Beyond this schema: ``ends_on`` is not before ``starts_on``, and a budget starts at most
     two years back."""
 
+    COMMAND: ClassVar[str] = "budget.create"
+    ACTOR: ClassVar[str] = "budgets"
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -214,6 +218,9 @@ class UpdateBudget(Payload):
     """Fields present are changed. Changing what is counted (categories, currency, period,
     timezone, start) recounts every period from the expenses seen so far. Beyond this schema:
     an ``amount`` sent without ``currency`` has no more decimals than the stored currency."""
+
+    COMMAND: ClassVar[str] = "budget.update"
+    ACTOR: ClassVar[str] = "budgets"
 
     model_config = ConfigDict(
         frozen=True,
@@ -336,3 +343,10 @@ class ViewsQuery(Payload):
 class Views(Entity):
     budgets: list[BudgetView]
     goals: list[GoalView]
+
+
+class DeleteBudget(DeleteById):
+    """A budget to delete."""
+
+    COMMAND: ClassVar[str] = "budget.delete"
+    ACTOR: ClassVar[str] = "budgets"

@@ -9,16 +9,16 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from bus.budgets import CreateBudget, UpdateBudget
+from bus.budgets import CreateBudget, DeleteBudget, UpdateBudget
 from bus.entities import ExpenseType
 from bus.expense_fields import ExpenseFields
 from bus.fraud import ReviewFlag
 from bus.fx import BASE_CURRENCY
-from bus.goals import CreateGoal, GoalMovement, UpdateGoal
+from bus.goals import ContributeToGoal, CreateGoal, DeleteGoal, UpdateGoal, WithdrawFromGoal
 from bus.groups import (
     AcceptInvite,
     AddMember,
@@ -26,7 +26,8 @@ from bus.groups import (
     CreateGroupExpense,
     CreateInvite,
     CreateSettlement,
-    GroupEntryRef,
+    DeleteGroupExpense,
+    DeleteSettlement,
     GroupRef,
     LeaveGroup,
     Remind,
@@ -59,6 +60,7 @@ from bus.money import (
     check_rate,
 )
 from bus.payload import (
+    DeleteById,
     Payload,
     amount_fields,
     fit_precision,
@@ -67,13 +69,23 @@ from bus.payload import (
     schema_rules,
 )
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
-from bus.recurring import AdvanceRecurring, CreateRecurring, RecurringRef, UpdateRecurring
+from bus.recurring import (
+    AdvanceRecurring,
+    CreateRecurring,
+    DeleteRecurring,
+    PauseRecurring,
+    ResumeRecurring,
+    UpdateRecurring,
+)
 from bus.subjects import command_subject
 
 # ---- accounts -----------------------------------------------------------------------------
 
 
 class RegisterUser(Payload):
+    COMMAND: ClassVar[str] = "user.register"
+    ACTOR: ClassVar[str] = "accounts"
+
     user_id: EntityId
     email: Email
     name: Name
@@ -82,12 +94,18 @@ class RegisterUser(Payload):
 
 
 class UpdateProfile(Payload):
+    COMMAND: ClassVar[str] = "user.update"
+    ACTOR: ClassVar[str] = "accounts"
+
     name: Name | None = None
     home_currency: CurrencyCode | None = None
     timezone: Timezone | None = None
 
 
 class RevokeSession(Payload):
+    COMMAND: ClassVar[str] = "session.revoke"
+    ACTOR: ClassVar[str] = "accounts"
+
     session_id: str = Field(max_length=64)
     reason: Literal["logout", "refresh_reuse", "admin"]
 
@@ -96,6 +114,9 @@ class RevokeSession(Payload):
 
 
 class CreateExpense(ExpenseFields):
+    COMMAND: ClassVar[str] = "expense.create"
+    ACTOR: ClassVar[str] = "expenses"
+
     id: EntityId | None = Field(None, description="Client-made UUID for offline creation.")
     date: Day
     occurred_at: AwareDatetime | None = None
@@ -107,6 +128,9 @@ class UpdateExpense(Payload):
     to ""). Beyond this schema: an ``amount`` sent without ``currency`` has no more decimals
     than the expense's stored currency, and a ``currency`` sent without ``amount`` has at least
     as many as the stored amount uses."""
+
+    COMMAND: ClassVar[str] = "expense.update"
+    ACTOR: ClassVar[str] = "expenses"
 
     model_config = ConfigDict(
         frozen=True,
@@ -135,11 +159,10 @@ class UpdateExpense(Payload):
         return self
 
 
-class DeleteById(Payload):
-    id: EntityId
-
-
 class CreateCategory(Payload):
+    COMMAND: ClassVar[str] = "category.create"
+    ACTOR: ClassVar[str] = "expenses"
+
     id: EntityId | None = None
     name: Name
     icon: ShortText | None = None
@@ -147,6 +170,9 @@ class CreateCategory(Payload):
 
 
 class RenameCategory(Payload):
+    COMMAND: ClassVar[str] = "category.rename"
+    ACTOR: ClassVar[str] = "expenses"
+
     id: EntityId
     name: Name
 
@@ -155,6 +181,9 @@ class CreateTrip(Payload):
     """A trip from ``start_date`` to ``end_date`` (inclusive).
 
     Beyond this schema: ``end_date`` is not before ``start_date``."""
+
+    COMMAND: ClassVar[str] = "trip.create"
+    ACTOR: ClassVar[str] = "expenses"
 
     id: EntityId | None = None
     name: Name
@@ -174,6 +203,9 @@ class UpdateTrip(Payload):
     """Fields present are changed. Beyond this schema: ``end_date`` is not before
     ``start_date`` (as sent, or as stored)."""
 
+    COMMAND: ClassVar[str] = "trip.update"
+    ACTOR: ClassVar[str] = "expenses"
+
     id: EntityId
     name: Name | Unset = None
     destination: ShortText | None = None
@@ -189,17 +221,44 @@ class UpdateTrip(Payload):
         return self
 
 
+class DeleteExpense(DeleteById):
+    """A personal expense to delete."""
+
+    COMMAND: ClassVar[str] = "expense.delete"
+    ACTOR: ClassVar[str] = "expenses"
+
+
+class ArchiveCategory(DeleteById):
+    """A category to archive (its expenses keep it)."""
+
+    COMMAND: ClassVar[str] = "category.archive"
+    ACTOR: ClassVar[str] = "expenses"
+
+
+class DeleteTrip(DeleteById):
+    """A trip to delete."""
+
+    COMMAND: ClassVar[str] = "trip.delete"
+    ACTOR: ClassVar[str] = "expenses"
+
+
 # ---- currency (operators and the schedule, not clients) -----------------------------------
 
 
 class RefreshRates(Payload):
     """Fetch reference rates from the configured provider now."""
 
+    COMMAND: ClassVar[str] = "rates.refresh"
+    ACTOR: ClassVar[str] = "currency"
+
     trigger: Literal["schedule", "operator"] = "operator"
 
 
 class SetRates(Payload):
     """An operator's rates for one day, as units per one EUR; they win over the provider's."""
+
+    COMMAND: ClassVar[str] = "rates.set"
+    ACTOR: ClassVar[str] = "currency"
 
     day: Day
     rates: Annotated[dict[CurrencyCode, Amount], Field(min_length=1, max_length=200)]
@@ -236,10 +295,9 @@ def _receipt_lane(payload: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """What the bus knows about one command type."""
+    """What the bus knows about one command type: its payload class (which names the type and
+    the actor that owns it) and how it is applied."""
 
-    type: str
-    domain: str
     payload: builtins.type[Payload]
     creates: bool = False
     versioned: bool = False
@@ -251,6 +309,15 @@ class CommandSpec:
     commands must be applied in order (actors serialise a key's commands in one lane)."""
 
     @property
+    def type(self) -> str:
+        return self.payload.COMMAND
+
+    @property
+    def domain(self) -> str:
+        """The actor that owns the command."""
+        return self.payload.ACTOR
+
+    @property
     def subject(self) -> str:
         """``cmd.<domain>.<verb>``: the subject the command is published on."""
         return command_subject(self.domain, self.verb or self.type)
@@ -260,93 +327,79 @@ COMMANDS: dict[str, CommandSpec] = {
     spec.type: spec
     for spec in (
         CommandSpec(
-            "user.register",
-            "accounts",
             RegisterUser,
             creates=True,
             client_allowed=False,
             writes_to=lambda payload: user_scope(str(payload["user_id"])),
         ),
-        CommandSpec("user.update", "accounts", UpdateProfile, versioned=True),
-        CommandSpec("session.revoke", "accounts", RevokeSession, client_allowed=False),
-        CommandSpec("expense.create", "expenses", CreateExpense, creates=True),
-        CommandSpec("expense.update", "expenses", UpdateExpense, versioned=True),
-        CommandSpec("expense.delete", "expenses", DeleteById, versioned=True),
-        CommandSpec("category.create", "expenses", CreateCategory, creates=True),
-        CommandSpec("category.rename", "expenses", RenameCategory, versioned=True),
-        CommandSpec("category.archive", "expenses", DeleteById, versioned=True),
-        CommandSpec("trip.create", "expenses", CreateTrip, creates=True),
-        CommandSpec("trip.update", "expenses", UpdateTrip, versioned=True),
-        CommandSpec("trip.delete", "expenses", DeleteById, versioned=True),
-        CommandSpec("group.create", "splits", CreateGroup, creates=True),
-        CommandSpec("group.update", "splits", UpdateGroup, versioned=True),
-        CommandSpec("group.archive", "splits", GroupRef, versioned=True),
-        CommandSpec("group.add_member", "splits", AddMember),
-        CommandSpec("group.remove_member", "splits", RemoveMember),
-        CommandSpec("group.leave", "splits", LeaveGroup),
-        CommandSpec("group.set_role", "splits", SetRole),
-        CommandSpec("group.remind", "splits", Remind),
+        CommandSpec(UpdateProfile, versioned=True),
+        CommandSpec(RevokeSession, client_allowed=False),
+        CommandSpec(CreateExpense, creates=True),
+        CommandSpec(UpdateExpense, versioned=True),
+        CommandSpec(DeleteExpense, versioned=True),
+        CommandSpec(CreateCategory, creates=True),
+        CommandSpec(RenameCategory, versioned=True),
+        CommandSpec(ArchiveCategory, versioned=True),
+        CommandSpec(CreateTrip, creates=True),
+        CommandSpec(UpdateTrip, versioned=True),
+        CommandSpec(DeleteTrip, versioned=True),
+        CommandSpec(CreateGroup, creates=True),
+        CommandSpec(UpdateGroup, versioned=True),
+        CommandSpec(GroupRef, versioned=True),
+        CommandSpec(AddMember),
+        CommandSpec(RemoveMember),
+        CommandSpec(LeaveGroup),
+        CommandSpec(SetRole),
+        CommandSpec(Remind),
         # The edge makes invite tokens and hashes them: these two come over HTTP only (a
         # socket could otherwise choose a weak token, or accept with a hash instead of one).
-        CommandSpec("invite.create", "splits", CreateInvite, creates=True, client_allowed=False),
-        CommandSpec("invite.accept", "splits", AcceptInvite, client_allowed=False),
-        CommandSpec("invite.revoke", "splits", RevokeInvite),
-        CommandSpec("group_expense.create", "splits", CreateGroupExpense, creates=True),
-        CommandSpec("group_expense.update", "splits", UpdateGroupExpense, versioned=True),
-        CommandSpec("group_expense.delete", "splits", GroupEntryRef, versioned=True),
-        CommandSpec("settlement.create", "splits", CreateSettlement, creates=True),
-        CommandSpec("settlement.delete", "splits", GroupEntryRef, versioned=True),
-        CommandSpec("budget.create", "budgets", CreateBudget, creates=True),
-        CommandSpec("budget.update", "budgets", UpdateBudget, versioned=True),
-        CommandSpec("budget.delete", "budgets", DeleteById, versioned=True),
-        CommandSpec("goal.create", "budgets", CreateGoal, creates=True),
-        CommandSpec("goal.update", "budgets", UpdateGoal, versioned=True),
-        CommandSpec("goal.delete", "budgets", DeleteById, versioned=True),
-        CommandSpec("goal.contribute", "budgets", GoalMovement, versioned=True),
-        CommandSpec("goal.withdraw", "budgets", GoalMovement, versioned=True),
-        CommandSpec("recurring.create", "budgets", CreateRecurring, creates=True),
-        CommandSpec("recurring.update", "budgets", UpdateRecurring, versioned=True),
-        CommandSpec("recurring.delete", "budgets", DeleteById, versioned=True),
-        CommandSpec("recurring.pause", "budgets", RecurringRef, versioned=True),
-        CommandSpec("recurring.resume", "budgets", RecurringRef, versioned=True),
+        CommandSpec(CreateInvite, creates=True, client_allowed=False),
+        CommandSpec(AcceptInvite, client_allowed=False),
+        CommandSpec(RevokeInvite),
+        CommandSpec(CreateGroupExpense, creates=True),
+        CommandSpec(UpdateGroupExpense, versioned=True),
+        CommandSpec(DeleteGroupExpense, versioned=True),
+        CommandSpec(CreateSettlement, creates=True),
+        CommandSpec(DeleteSettlement, versioned=True),
+        CommandSpec(CreateBudget, creates=True),
+        CommandSpec(UpdateBudget, versioned=True),
+        CommandSpec(DeleteBudget, versioned=True),
+        CommandSpec(CreateGoal, creates=True),
+        CommandSpec(UpdateGoal, versioned=True),
+        CommandSpec(DeleteGoal, versioned=True),
+        CommandSpec(ContributeToGoal, versioned=True),
+        CommandSpec(WithdrawFromGoal, versioned=True),
+        CommandSpec(CreateRecurring, creates=True),
+        CommandSpec(UpdateRecurring, versioned=True),
+        CommandSpec(DeleteRecurring, versioned=True),
+        CommandSpec(PauseRecurring, versioned=True),
+        CommandSpec(ResumeRecurring, versioned=True),
         # Sent by the scheduler after each occurrence, never by a client.
-        CommandSpec("recurring.advance", "budgets", AdvanceRecurring, client_allowed=False),
-        CommandSpec("flag.review", "fraud", ReviewFlag, versioned=True, writes_to=_flag_lane),
+        CommandSpec(AdvanceRecurring, client_allowed=False),
+        CommandSpec(ReviewFlag, versioned=True, writes_to=_flag_lane),
         # Receipts: recorded by the edge once the image is stored; read and failed by the
         # ocr actor's own pipeline (the edge and the sweeper send the scan).
         CommandSpec(
-            "receipt.record",
-            "ocr",
             RecordReceipt,
             creates=True,
             client_allowed=False,
             writes_to=_receipt_lane,
         ),
         CommandSpec(
-            "receipt.scan",
-            "ocr",
             ScanReceipt,
             client_allowed=False,
             verb="scan",
             writes_to=_receipt_lane,
         ),
+        CommandSpec(FailReceipt, client_allowed=False, writes_to=_receipt_lane),
+        CommandSpec(RescanReceipt, client_allowed=False, writes_to=_receipt_lane),
         CommandSpec(
-            "receipt.fail", "ocr", FailReceipt, client_allowed=False, writes_to=_receipt_lane
-        ),
-        CommandSpec(
-            "receipt.rescan", "ocr", RescanReceipt, client_allowed=False, writes_to=_receipt_lane
-        ),
-        CommandSpec(
-            "rates.refresh",
-            "currency",
             RefreshRates,
             client_allowed=False,
             verb="refresh_rates",
             writes_to=_rates_scope,
         ),
         CommandSpec(
-            "rates.set",
-            "currency",
             SetRates,
             client_allowed=False,
             verb="set_rates",
@@ -354,6 +407,15 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
     )
 }
+
+
+def spec_of(payload: Payload) -> CommandSpec:
+    """The spec of the command ``payload`` is the body of (its class names it); KeyError for
+    a payload class that is not a command's."""
+    spec = COMMANDS[type(payload).COMMAND]
+    if spec.payload is not type(payload):
+        raise KeyError(f"{type(payload).__name__} is not the payload class of {spec.type}")
+    return spec
 
 
 def spec_for(command_type: str) -> CommandSpec:

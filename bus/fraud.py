@@ -9,7 +9,7 @@ reaches the expense's owner and, for a group bill, each of the group's admins. A
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -81,6 +81,9 @@ class Flag(Entity):
 class ReviewFlag(Payload):
     """A reviewer's verdict on an open flag: ``legit`` teaches the scorer this is normal for
     the person, ``fraud`` that the signals which fired were right."""
+
+    COMMAND: ClassVar[str] = "flag.review"
+    ACTOR: ClassVar[str] = "fraud"
 
     id: EntityId
     verdict: Verdict

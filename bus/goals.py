@@ -4,7 +4,7 @@ clients see it. A goal tracks money put aside towards a target amount, by a date
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -12,6 +12,7 @@ from bus.entities import Entity
 from bus.limits import Day, EntityId, Name, ShortText, Timezone, Unset
 from bus.money import Amount, CurrencyCode, Percent, PositiveAmount
 from bus.payload import (
+    DeleteById,
     Payload,
     amount_fields,
     fit_precision,
@@ -24,6 +25,9 @@ MAX_GOALS = 100
 
 
 class CreateGoal(Payload):
+    COMMAND: ClassVar[str] = "goal.create"
+    ACTOR: ClassVar[str] = "budgets"
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -44,6 +48,9 @@ class CreateGoal(Payload):
 
 
 class UpdateGoal(Payload):
+    COMMAND: ClassVar[str] = "goal.update"
+    ACTOR: ClassVar[str] = "budgets"
+
     id: EntityId
     name: Name | Unset = None
     target_amount: PositiveAmount | Unset = None
@@ -94,3 +101,24 @@ class GoalProgress(Entity):
 
 class GoalView(Goal):
     progress: GoalProgress | None = None
+
+
+class DeleteGoal(DeleteById):
+    """A goal to delete."""
+
+    COMMAND: ClassVar[str] = "goal.delete"
+    ACTOR: ClassVar[str] = "budgets"
+
+
+class ContributeToGoal(GoalMovement):
+    """Money put toward a goal."""
+
+    COMMAND: ClassVar[str] = "goal.contribute"
+    ACTOR: ClassVar[str] = "budgets"
+
+
+class WithdrawFromGoal(GoalMovement):
+    """Money taken back from a goal."""
+
+    COMMAND: ClassVar[str] = "goal.withdraw"
+    ACTOR: ClassVar[str] = "budgets"

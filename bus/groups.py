@@ -7,7 +7,7 @@ add up is a rule of the actor (it answers with a field error saying by how much)
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -136,6 +136,9 @@ class Split(_Strict):
 
 
 class CreateGroup(Payload):
+    COMMAND: ClassVar[str] = "group.create"
+    ACTOR: ClassVar[str] = "splits"
+
     id: EntityId | None = None
     name: Name
     description: Description = ""
@@ -145,6 +148,9 @@ class CreateGroup(Payload):
 
 
 class UpdateGroup(Payload):
+    COMMAND: ClassVar[str] = "group.update"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     name: Name | Unset = None
     description: Annotated[Description | None, NULL_CLEARS] = None
@@ -159,27 +165,42 @@ class UpdateGroup(Payload):
 
 
 class GroupRef(Payload):
+    COMMAND: ClassVar[str] = "group.archive"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
 
 
 class AddMember(Payload):
+    COMMAND: ClassVar[str] = "group.add_member"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     email: Email
     role: Literal["admin", "member"] = "member"
 
 
 class RemoveMember(Payload):
+    COMMAND: ClassVar[str] = "group.remove_member"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     user_id: EntityId
     balance: BalanceDecision = "block"
 
 
 class LeaveGroup(Payload):
+    COMMAND: ClassVar[str] = "group.leave"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     balance: BalanceDecision = "block"
 
 
 class SetRole(Payload):
+    COMMAND: ClassVar[str] = "group.set_role"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     user_id: EntityId
     role: Role
@@ -188,6 +209,9 @@ class SetRole(Payload):
 class CreateInvite(Payload):
     """The edge makes the token and sends only its hash: no secret enters a command."""
 
+    COMMAND: ClassVar[str] = "invite.create"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     token_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     expires_in_s: InviteTtl = 7 * 24 * 3600
@@ -195,16 +219,25 @@ class CreateInvite(Payload):
 
 
 class AcceptInvite(Payload):
+    COMMAND: ClassVar[str] = "invite.accept"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     token_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class RevokeInvite(Payload):
+    COMMAND: ClassVar[str] = "invite.revoke"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     invite_id: EntityId
 
 
 class Remind(Payload):
+    COMMAND: ClassVar[str] = "group.remind"
+    ACTOR: ClassVar[str] = "splits"
+
     group_id: EntityId
     user_id: EntityId = Field(description="The member who owes.")
     note: ShortText | None = None
@@ -224,6 +257,9 @@ class CreateGroupExpense(Payload):
     amounts add up to ``amount``, so do ``exact`` shares (``percent`` ones to 100), each in the
     bill's currency's decimals, and every payer and participant is a member (else 404
     ``not_member``)."""
+
+    COMMAND: ClassVar[str] = "group_expense.create"
+    ACTOR: ClassVar[str] = "splits"
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_BILL_SCHEMA)
 
@@ -266,6 +302,9 @@ class UpdateGroupExpense(Payload):
     """Fields present are changed; the bill is then re-derived as a whole (so a new amount
     usually comes with new ``paid_by`` and, for exact splits, new ``split``). Beyond this
     schema: amounts sent without ``currency`` fit the bill's stored currency."""
+
+    COMMAND: ClassVar[str] = "group_expense.update"
+    ACTOR: ClassVar[str] = "splits"
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_BILL_SCHEMA)
 
@@ -311,6 +350,9 @@ class CreateSettlement(Payload):
 
     Beyond this schema: ``from`` and ``to`` are two different members."""
 
+    COMMAND: ClassVar[str] = "settlement.create"
+    ACTOR: ClassVar[str] = "splits"
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -355,3 +397,17 @@ class BalancesQuery(_Strict):
 
     group_id: EntityId
     as_of: AwareDatetime
+
+
+class DeleteGroupExpense(GroupEntryRef):
+    """A group bill to delete."""
+
+    COMMAND: ClassVar[str] = "group_expense.delete"
+    ACTOR: ClassVar[str] = "splits"
+
+
+class DeleteSettlement(GroupEntryRef):
+    """A settlement to delete."""
+
+    COMMAND: ClassVar[str] = "settlement.delete"
+    ACTOR: ClassVar[str] = "splits"

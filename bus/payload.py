@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from bus.limits import EntityId
 from bus.money import MoneyError, check_places, places_rules
 
 
@@ -50,9 +51,20 @@ def schema_rules(*rules: SchemaRule) -> SchemaRule:
 
 
 class Payload(BaseModel):
-    """Base of command payloads: frozen, unknown fields refused."""
+    """Base of command payloads: frozen, unknown fields refused. A command's payload class
+    names its command type and the actor that owns it (``COMMAND``, ``ACTOR``); a part of a
+    payload (a split, the fields shared by an expense's payloads) names none."""
+
+    COMMAND: ClassVar[str] = ""
+    ACTOR: ClassVar[str] = ""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=no_null_default)
+
+
+class DeleteById(Payload):
+    """The body of a command that deletes (or archives) one entity by its id."""
+
+    id: EntityId
 
 
 def fit_precision(payload: BaseModel, amount_field: str = "amount") -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -74,6 +74,9 @@ class Receipt(Entity):
 class RecordReceipt(Payload):
     """Sent by the edge after the file is stored: record the receipt (pending)."""
 
+    COMMAND: ClassVar[str] = "receipt.record"
+    ACTOR: ClassVar[str] = "ocr"
+
     id: EntityId
     file_id: str = Field(max_length=64)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -87,17 +90,26 @@ class RecordReceipt(Payload):
 
 
 class ScanReceipt(Payload):
+    COMMAND: ClassVar[str] = "receipt.scan"
+    ACTOR: ClassVar[str] = "ocr"
+
     id: EntityId
 
 
 class RescanReceipt(Payload):
     """A failed receipt uploaded again: pending once more, to be read again."""
 
+    COMMAND: ClassVar[str] = "receipt.rescan"
+    ACTOR: ClassVar[str] = "ocr"
+
     id: EntityId
 
 
 class FailReceipt(Payload):
     """A receipt that could not be read in time (sent by the ocr actor's sweeper)."""
+
+    COMMAND: ClassVar[str] = "receipt.fail"
+    ACTOR: ClassVar[str] = "ocr"
 
     id: EntityId
     reason: ShortText

@@ -4,14 +4,14 @@ advance, and the rule as clients see it. A rule creates an expense on each of it
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import ConfigDict, Field, Strict, ValidationInfo, field_validator, model_validator
 
 from bus.entities import Entity
 from bus.expense_fields import ExpenseFields
 from bus.limits import JSON_INTEGER, Day, EntityId, ShortText, Timezone, Unset
-from bus.payload import Payload, refuse_nulls, schema_rules
+from bus.payload import DeleteById, Payload, refuse_nulls, schema_rules
 
 RepeatUnit = Literal["day", "week", "month", "year"]
 MonthEnd = Literal["clamp", "skip"]
@@ -42,6 +42,9 @@ class CreateRecurring(Payload):
     Beyond this schema: ``end_date`` is not before ``start_date``, and ``start_date`` is at
     most a year back (its past occurrences are made at once)."""
 
+    COMMAND: ClassVar[str] = "recurring.create"
+    ACTOR: ClassVar[str] = "budgets"
+
     model_config = ConfigDict(
         frozen=True, extra="forbid", json_schema_extra=schema_rules(_recurring_schema)
     )
@@ -69,6 +72,9 @@ class CreateRecurring(Payload):
 class UpdateRecurring(Payload):
     """Changes the expense made from now on, or when it ends (not the past occurrences)."""
 
+    COMMAND: ClassVar[str] = "recurring.update"
+    ACTOR: ClassVar[str] = "budgets"
+
     id: EntityId
     template: ExpenseTemplate | Unset = None
     end_date: Day | None = None
@@ -89,6 +95,9 @@ OccurrenceResult = Literal["created", "rejected", "unknown"]
 
 class AdvanceRecurring(Payload):
     """The scheduler made (or tried) the occurrence on ``occurrence``: move the rule on."""
+
+    COMMAND: ClassVar[str] = "recurring.advance"
+    ACTOR: ClassVar[str] = "budgets"
 
     id: EntityId
     occurrence: Day
@@ -117,3 +126,24 @@ class RecurringRule(Entity):
     deleted: bool = False
     created_at: datetime
     updated_at: datetime
+
+
+class DeleteRecurring(DeleteById):
+    """A recurring rule to delete."""
+
+    COMMAND: ClassVar[str] = "recurring.delete"
+    ACTOR: ClassVar[str] = "budgets"
+
+
+class PauseRecurring(RecurringRef):
+    """A recurring rule to pause."""
+
+    COMMAND: ClassVar[str] = "recurring.pause"
+    ACTOR: ClassVar[str] = "budgets"
+
+
+class ResumeRecurring(RecurringRef):
+    """A paused recurring rule to resume."""
+
+    COMMAND: ClassVar[str] = "recurring.resume"
+    ACTOR: ClassVar[str] = "budgets"

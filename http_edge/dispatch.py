@@ -9,13 +9,13 @@ from typing import Any, get_args
 import structlog
 from aiohttp import web
 from nats.errors import Error as NatsError
-from pydantic import BaseModel
 
 from bus.client import build_command
-from bus.commands import DeleteById, spec_for
+from bus.commands import spec_of
 from bus.envelopes import IDEMPOTENCY_MISMATCH, Outcome, StateConflictCode
 from bus.gateway import CommandGateway, TooManyWrites
 from bus.limits import device_id_or_none
+from bus.payload import DeleteById, Payload
 from http_edge.context import principal_of
 from http_edge.inputs import expected_version, path_id, query
 from http_edge.problems import Problem
@@ -103,27 +103,23 @@ def pending_response(command_id: str) -> web.Response:
     )
 
 
-async def delete_by_id(request: web.Request, command_type: str) -> web.Response:
+async def delete_by_id(request: web.Request, kind: type[DeleteById]) -> web.Response:
     """``DELETE /v1/<things>/{id}``: the id from the path, the version from If-Match or
     ``?expected_version=`` (no other query parameter accepted)."""
     entity_id = path_id(request)
     query(request, VersionQuery)
-    return await send_as_caller(
-        request, command_type, DeleteById(id=entity_id), expected_version(request)
-    )
+    return await send_as_caller(request, kind(id=entity_id), expected_version(request))
 
 
 def send_as_caller(
     request: web.Request,
-    command_type: str,
-    payload: BaseModel,
+    payload: Payload,
     version: int | None = None,
     location: str | None = None,
 ) -> Awaitable[web.Response]:
     """:func:`dispatch` a command issued by the signed-in caller."""
     return dispatch(
         request,
-        command_type,
         payload,
         issuer=principal_of(request).user_id,
         expected_version=version,
@@ -133,27 +129,24 @@ def send_as_caller(
 
 async def dispatch(
     request: web.Request,
-    command_type: str,
-    payload: BaseModel | dict[str, Any],
+    payload: Payload,
     *,
     issuer: str | None,
     expected_version: int | None = None,
     location: str | None = None,
     issuer_scope: str | None = None,
 ) -> web.Response:
-    """Send one command for this request and answer with its outcome (or 202 if it is slow)."""
+    """Send the command whose payload this is (its class names the command) for this request,
+    and answer with its outcome (or 202 if it is slow)."""
     gateway = request.app[COMMAND_GATEWAY]
-    data = (
-        payload.model_dump(mode="json", exclude_unset=True)
-        if isinstance(payload, BaseModel)
-        else payload
-    )
+    spec = spec_of(payload)
+    data = payload.model_dump(mode="json", exclude_unset=True)
     key = request.headers.get("Idempotency-Key")
     check_idempotency_key(key)
     if issuer is not None:
         spend_write_allowance(request, issuer)
     command = build_command(
-        command_type,
+        spec.type,
         data,
         issuer=issuer,
         device_id=device_of(request),
@@ -161,7 +154,7 @@ async def dispatch(
         issuer_scope=issuer_scope,
         expected_version=expected_version,
     )
-    created = spec_for(command_type).creates
+    created = spec.creates
     if key is not None:
         prior = await processed_command(command.command_id)
         if prior is not None:

@@ -20,28 +20,39 @@ from actors.budgets.recurring import (
     update_rule,
 )
 from actors.budgets.runtime import BudgetsRuntime
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from bus.budgets import CreateBudget, DeleteBudget, UpdateBudget
+from bus.goals import ContributeToGoal, CreateGoal, DeleteGoal, UpdateGoal, WithdrawFromGoal
+from bus.recurring import (
+    AdvanceRecurring,
+    CreateRecurring,
+    DeleteRecurring,
+    PauseRecurring,
+    ResumeRecurring,
+    UpdateRecurring,
+)
 from bus.subjects import EXPENSE_EVENTS
 
 BUDGETS = ActorDefinition(
     name="budgets",
     reads_rates=True,
-    handlers={
-        "budget.create": create_budget,
-        "budget.update": update_budget,
-        "budget.delete": delete_budget,
-        "goal.create": create_goal,
-        "goal.update": update_goal,
-        "goal.delete": delete_goal,
-        "goal.contribute": contribute,
-        "goal.withdraw": withdraw,
-        "recurring.create": create_rule,
-        "recurring.update": update_rule,
-        "recurring.delete": delete_rule,
-        "recurring.pause": pause_rule,
-        "recurring.resume": resume_rule,
-        "recurring.advance": advance_rule,
-    },
+    handlers=handlers(
+        on(CreateBudget, create_budget),
+        on(UpdateBudget, update_budget),
+        on(DeleteBudget, delete_budget),
+        on(CreateGoal, create_goal),
+        on(UpdateGoal, update_goal),
+        on(DeleteGoal, delete_goal),
+        on(ContributeToGoal, contribute),
+        on(WithdrawFromGoal, withdraw),
+        on(CreateRecurring, create_rule),
+        on(UpdateRecurring, update_rule),
+        on(DeleteRecurring, delete_rule),
+        on(PauseRecurring, pause_rule),
+        on(ResumeRecurring, resume_rule),
+        on(AdvanceRecurring, advance_rule),
+    ),
     reactions={
         **dict.fromkeys(EXPENSE_EVENTS, apply_expense),
         "rates.updated": refill_conversions,

@@ -33,8 +33,7 @@ from actors.budgets.spending import (
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.kernel import Decision, accept, reject, runtime_of
 from actors.work import Work
-from bus.budgets import MAX_BUDGETS, CreateBudget, UpdateBudget
-from bus.commands import DeleteById
+from bus.budgets import MAX_BUDGETS, CreateBudget, DeleteBudget, UpdateBudget
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import group_scope, user_scope
@@ -344,10 +343,11 @@ async def update_budget(command: Command, p: UpdateBudget, work: Work) -> Decisi
         return late
     if updated.rollover and updated.period == "custom":
         return reject("validation", "a custom range cannot roll over", rollover="not for custom")
-    try:
-        check_precision(updated.amount, updated.currency)
+    try:  # stored at exactly the currency's minor units, as on create ("80" -> "80.00")
+        amount = check_precision(updated.amount, updated.currency)
     except MoneyError as exc:
         return reject("validation", str(exc), amount=str(exc))
+    updated = updated.model_copy(update={"amount": amount})
     if updated.period != "custom":
         updated = updated.model_copy(update={"starts_on": first_period(calendar).start.isoformat()})
     work.put(updated)
@@ -367,7 +367,7 @@ async def update_budget(command: Command, p: UpdateBudget, work: Work) -> Decisi
     return accept(entity)
 
 
-async def delete_budget(command: Command, p: DeleteById, work: Work) -> Decision:
+async def delete_budget(command: Command, p: DeleteBudget, work: Work) -> Decision:
     found = await _editable(work, command, p.id)
     if isinstance(found, Decision):
         return found

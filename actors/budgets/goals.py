@@ -8,9 +8,17 @@ from decimal import Decimal
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale, stored_changes
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
-from bus.commands import DeleteById
 from bus.envelopes import Command
-from bus.goals import MAX_GOALS, CreateGoal, GoalMovement, GoalProgress, UpdateGoal
+from bus.goals import (
+    MAX_GOALS,
+    ContributeToGoal,
+    CreateGoal,
+    DeleteGoal,
+    GoalMovement,
+    GoalProgress,
+    UpdateGoal,
+    WithdrawFromGoal,
+)
 from bus.ids import user_scope
 from bus.money import MoneyError, check_precision, round_to_currency
 from storage.accounts import UserDoc
@@ -128,7 +136,7 @@ async def update_goal(command: Command, p: UpdateGoal, work: Work) -> Decision:
     return _save(work, doc, next_version(doc, work.now, **changes), "goal.updated")
 
 
-async def delete_goal(command: Command, p: DeleteById, work: Work) -> Decision:
+async def delete_goal(command: Command, p: DeleteGoal, work: Work) -> Decision:
     doc = await _own(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such goal")
@@ -165,9 +173,9 @@ async def _move(command: Command, p: GoalMovement, work: Work, sign: int) -> Dec
     return _save(work, doc, updated, f"goal.{verb}", movement=movement)
 
 
-async def contribute(command: Command, p: GoalMovement, work: Work) -> Decision:
+async def contribute(command: Command, p: ContributeToGoal, work: Work) -> Decision:
     return await _move(command, p, work, 1)
 
 
-async def withdraw(command: Command, p: GoalMovement, work: Work) -> Decision:
+async def withdraw(command: Command, p: WithdrawFromGoal, work: Work) -> Decision:
     return await _move(command, p, work, -1)

@@ -11,15 +11,16 @@ from actors.budgets.recurrence import Schedule, check_schedule, next_occurrence
 from actors.changes import change_data, id_taken, new_entity_id, next_version, stale
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
-from bus.commands import DeleteById
 from bus.envelopes import Command
 from bus.ids import derived_id, user_scope
 from bus.recurring import (
     MAX_RULES,
     AdvanceRecurring,
     CreateRecurring,
+    DeleteRecurring,
     ExpenseTemplate,
-    RecurringRef,
+    PauseRecurring,
+    ResumeRecurring,
     UpdateRecurring,
 )
 from storage.accounts import UserDoc
@@ -188,7 +189,7 @@ def _yesterday(work: Work, doc: RecurringDoc) -> date:
     return local_day(work.now, doc.timezone) - timedelta(days=1)
 
 
-async def pause_rule(command: Command, p: RecurringRef, work: Work) -> Decision:
+async def pause_rule(command: Command, p: PauseRecurring, work: Work) -> Decision:
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
         return found
@@ -197,7 +198,7 @@ async def pause_rule(command: Command, p: RecurringRef, work: Work) -> Decision:
     return _save(work, found, next_version(found, work.now, paused=True), "recurring.paused")
 
 
-async def resume_rule(command: Command, p: RecurringRef, work: Work) -> Decision:
+async def resume_rule(command: Command, p: ResumeRecurring, work: Work) -> Decision:
     """Occurrences that fell while it was paused are skipped: it goes on from today."""
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
@@ -212,7 +213,7 @@ async def resume_rule(command: Command, p: RecurringRef, work: Work) -> Decision
     return _save(work, found, resumed, "recurring.resumed")
 
 
-async def delete_rule(command: Command, p: DeleteById, work: Work) -> Decision:
+async def delete_rule(command: Command, p: DeleteRecurring, work: Work) -> Decision:
     found = await _own(work, command, p.id)
     if isinstance(found, Decision):
         return found

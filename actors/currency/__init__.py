@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from actors.currency.handlers import refresh_rates, set_rates
 from actors.currency.runtime import CurrencyRuntime
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from bus.commands import RefreshRates, SetRates
 
 CURRENCY = ActorDefinition(
     name="currency",
-    handlers={"rates.refresh": refresh_rates, "rates.set": set_rates},
+    handlers=handlers(
+        on(RefreshRates, refresh_rates),
+        on(SetRates, set_rates),
+    ),
     emits=("rates.updated", "rates.refresh_failed"),
     runtime=CurrencyRuntime,
 )

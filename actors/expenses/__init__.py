@@ -24,7 +24,19 @@ from actors.expenses.expenses import (
 )
 from actors.expenses.receipts import apply_scanned
 from actors.expenses.runtime import ExpensesRuntime
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from bus.commands import (
+    ArchiveCategory,
+    CreateCategory,
+    CreateExpense,
+    CreateTrip,
+    DeleteExpense,
+    DeleteTrip,
+    RenameCategory,
+    UpdateExpense,
+    UpdateTrip,
+)
 from bus.envelopes import Command
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
@@ -57,17 +69,17 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
 EXPENSES = ActorDefinition(
     name="expenses",
     reads_rates=True,
-    handlers={
-        "expense.create": create_expense,
-        "expense.update": update_expense,
-        "expense.delete": delete_expense,
-        "category.create": create_category,
-        "category.rename": rename_category,
-        "category.archive": archive_category,
-        "trip.create": create_trip,
-        "trip.update": update_trip,
-        "trip.delete": delete_trip,
-    },
+    handlers=handlers(
+        on(CreateExpense, create_expense),
+        on(UpdateExpense, update_expense),
+        on(DeleteExpense, delete_expense),
+        on(CreateCategory, create_category),
+        on(RenameCategory, rename_category),
+        on(ArchiveCategory, archive_category),
+        on(CreateTrip, create_trip),
+        on(UpdateTrip, update_trip),
+        on(DeleteTrip, delete_trip),
+    ),
     reactions={
         "user.registered": seed_default_categories,
         "rates.updated": fill_home_values,

@@ -6,7 +6,14 @@ from actors.changes import change_data, id_taken, new_entity_id, next_version, s
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
-from bus.commands import CreateCategory, CreateTrip, DeleteById, RenameCategory, UpdateTrip
+from bus.commands import (
+    ArchiveCategory,
+    CreateCategory,
+    CreateTrip,
+    DeleteTrip,
+    RenameCategory,
+    UpdateTrip,
+)
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from storage.ledger import CategoryDoc, TripDoc
@@ -101,7 +108,7 @@ async def rename_category(command: Command, p: RenameCategory, work: Work) -> De
     return accept(entity)
 
 
-async def archive_category(command: Command, p: DeleteById, work: Work) -> Decision:
+async def archive_category(command: Command, p: ArchiveCategory, work: Work) -> Decision:
     doc = await _own_category(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such category")
@@ -163,7 +170,7 @@ async def update_trip(command: Command, p: UpdateTrip, work: Work) -> Decision:
     return accept(entity)
 
 
-async def delete_trip(command: Command, p: DeleteById, work: Work) -> Decision:
+async def delete_trip(command: Command, p: DeleteTrip, work: Work) -> Decision:
     doc = await _own_trip(command, p.id, work)
     if doc is None:
         return reject("not_found", "no such trip")

@@ -17,7 +17,7 @@ from actors.expenses.rules import amount_fits, home_value
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
 from actors.work import Work
-from bus.commands import CreateExpense, DeleteById, UpdateExpense
+from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import user_scope
@@ -168,7 +168,7 @@ async def update_expense(command: Command, p: UpdateExpense, work: Work) -> Deci
     return accept(entity)
 
 
-async def delete_expense(command: Command, p: DeleteById, work: Work) -> Decision:
+async def delete_expense(command: Command, p: DeleteExpense, work: Work) -> Decision:
     doc = await _owned(work, command, p.id)
     if doc is None:
         return reject("not_found", "no such expense")

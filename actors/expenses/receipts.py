@@ -17,6 +17,7 @@ from actors.work import Work
 from bus.commands import CreateExpense
 from bus.envelopes import Event
 from bus.ids import derived_id
+from bus.money import known_currencies
 from storage.ledger import ExpenseDoc
 from storage.views import expense_entity
 
@@ -40,6 +41,8 @@ async def apply_scanned(event: Event, work: Work) -> None:
     merchant = (fields.get("merchant") or "")[:MERCHANT_MAX].strip() or None
     amount, currency = Decimal(fields["total"]), fields["currency"]
     day = date.fromisoformat(fields["date"])
+    if currency not in known_currencies():
+        return  # a currency no expense can have (a misread code): left for the person
     if amount <= 0 or amount_fits(amount, currency) is not None:
         return  # not an amount an expense can have: left for the person to apply
     if receipt.get("expense_id"):

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from beanie import Document
 
 from actors.changes import new_entity_id
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
 from actors.splits.entries import (
     create_group_expense,
@@ -32,6 +33,24 @@ from actors.splits.groups import (
 )
 from actors.splits.runtime import SplitsRuntime
 from bus.envelopes import Command
+from bus.groups import (
+    AcceptInvite,
+    AddMember,
+    CreateGroup,
+    CreateGroupExpense,
+    CreateInvite,
+    CreateSettlement,
+    DeleteGroupExpense,
+    DeleteSettlement,
+    GroupRef,
+    LeaveGroup,
+    Remind,
+    RemoveMember,
+    RevokeInvite,
+    SetRole,
+    UpdateGroup,
+    UpdateGroupExpense,
+)
 from storage.accounts import UserDoc
 from storage.group_reads import ENTRY_EVENTS
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
@@ -67,24 +86,24 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
 SPLITS = ActorDefinition(
     name="splits",
     reads_rates=True,
-    handlers={
-        "group.create": create_group,
-        "group.update": update_group,
-        "group.archive": archive_group,
-        "group.add_member": add_member,
-        "group.remove_member": remove_member,
-        "group.leave": leave_group,
-        "group.set_role": set_role,
-        "group.remind": remind,
-        "invite.create": create_invite,
-        "invite.accept": accept_invite,
-        "invite.revoke": revoke_invite,
-        "group_expense.create": create_group_expense,
-        "group_expense.update": update_group_expense,
-        "group_expense.delete": delete_group_expense,
-        "settlement.create": create_settlement,
-        "settlement.delete": delete_settlement,
-    },
+    handlers=handlers(
+        on(CreateGroup, create_group),
+        on(UpdateGroup, update_group),
+        on(GroupRef, archive_group),
+        on(AddMember, add_member),
+        on(RemoveMember, remove_member),
+        on(LeaveGroup, leave_group),
+        on(SetRole, set_role),
+        on(Remind, remind),
+        on(CreateInvite, create_invite),
+        on(AcceptInvite, accept_invite),
+        on(RevokeInvite, revoke_invite),
+        on(CreateGroupExpense, create_group_expense),
+        on(UpdateGroupExpense, update_group_expense),
+        on(DeleteGroupExpense, delete_group_expense),
+        on(CreateSettlement, create_settlement),
+        on(DeleteSettlement, delete_settlement),
+    ),
     reactions={"rates.updated": fill_group_values},
     prefetch=prefetch,
     runtime=SplitsRuntime,

@@ -28,6 +28,8 @@ from bus.envelopes import Command, Event
 from bus.groups import (
     CreateGroupExpense,
     CreateSettlement,
+    DeleteGroupExpense,
+    DeleteSettlement,
     GroupEntryRef,
     Split,
     UpdateGroupExpense,
@@ -37,6 +39,7 @@ from storage.groups import GroupDoc, GroupEntryDoc
 from storage.rates import awaiting_rates
 from storage.views import entry_entity
 
+MAX_SHARE_SETTLEMENTS = 10  # read per share: one is enough to refuse, unless the batch deleted it
 FILL_PER_EVENT = 1000  # entries given a group value per `rates.updated`, in one transaction
 
 
@@ -247,7 +250,7 @@ async def _delete_entry(
     return accept(await record_entry(work, group.id, event, gone, doc))
 
 
-async def delete_group_expense(command: Command, p: GroupEntryRef, work: Work) -> Decision:
+async def delete_group_expense(command: Command, p: DeleteGroupExpense, work: Work) -> Decision:
     return await _delete_entry(command, p, work, "expense", "group_expense.deleted")
 
 
@@ -274,22 +277,40 @@ async def _share_owed(
         message = "this bill has several payers: say which one this pays (to_user)"
         return reject("validation", message, to_user=message)
     [(to_user, amount)] = debts
-    paid = await work.find_ids(
-        GroupEntryDoc,
-        {
-            "group_id": group.id,
-            "kind": "settlement",
-            "expense_id": p.expense_id,
-            "from_user": p.from_user,
-            "to_user": to_user,
-            "deleted": False,
-        },
-        1,
-    )
+    paid = await _settlements_of_share(work, group.id, p.expense_id, p.from_user, to_user)
     if paid:
         message = f"this share is already marked as paid (settlement {paid[0]})"
         return reject("already_paid", message, expense_id=message)
     return to_user, amount, bill.balance_currency
+
+
+async def _settlements_of_share(
+    work: Work, group_id: str, expense_id: str, from_user: str, to_user: str
+) -> list[str]:
+    """The live settlements paying this share: stored ones and those staged by earlier commands
+    of the same batch (a query does not see those yet), each as the batch last left it."""
+
+    def pays(doc: GroupEntryDoc) -> bool:
+        return (
+            doc.group_id == group_id
+            and doc.kind == "settlement"
+            and doc.expense_id == expense_id
+            and doc.from_user == from_user
+            and doc.to_user == to_user
+            and not doc.deleted
+        )
+
+    staged = {doc.id: doc for doc in work.staged_of(GroupEntryDoc)}
+    query = {
+        "group_id": group_id,
+        "kind": "settlement",
+        "expense_id": expense_id,
+        "from_user": from_user,
+        "to_user": to_user,
+        "deleted": False,
+    }
+    stored = await work.find_ids(GroupEntryDoc, query, MAX_SHARE_SETTLEMENTS)
+    return [i for i in stored if i not in staged] + [i for i, d in staged.items() if pays(d)]
 
 
 async def create_settlement(command: Command, p: CreateSettlement, work: Work) -> Decision:
@@ -350,7 +371,7 @@ async def create_settlement(command: Command, p: CreateSettlement, work: Work) -
     return accept(await record_entry(work, group.id, "settlement.created", doc))
 
 
-async def delete_settlement(command: Command, p: GroupEntryRef, work: Work) -> Decision:
+async def delete_settlement(command: Command, p: DeleteSettlement, work: Work) -> Decision:
     return await _delete_entry(command, p, work, "settlement", "settlement.deleted")
 
 

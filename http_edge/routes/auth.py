@@ -11,7 +11,7 @@ from nats.errors import Error as NatsError
 from pymongo.errors import DuplicateKeyError
 
 from bus.client import build_command
-from bus.commands import RegisterUser, RevokeSession
+from bus.commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.entities import User
 from bus.envelopes import IDEMPOTENCY_MISMATCH, utcnow
 from bus.ids import derived_id, new_id, scoped_command_id
@@ -116,7 +116,6 @@ async def register(request: web.Request) -> web.StreamResponse:
     )
     return await dispatch(
         request,
-        "user.register",
         payload,
         issuer=None,
         issuer_scope=f"signup:{email_lower}",
@@ -249,7 +248,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     payload = RevokeSession(session_id=principal.session_id, reason="logout")
     session_gate_of(request).forget(principal.session_id)
-    await send_as_caller(request, "session.revoke", payload)
+    await send_as_caller(request, payload)
     return web.Response(status=204)
 
 
@@ -272,5 +271,5 @@ async def me(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def update_me(request: web.Request) -> web.StreamResponse:
-    patch, version = await versioned_body(request, ProfilePatch)
-    return await send_as_caller(request, "user.update", patch, version)
+    patch, version = await versioned_body(request, UpdateProfile)  # ProfilePatch's shape
+    return await send_as_caller(request, patch, version)

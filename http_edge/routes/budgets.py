@@ -16,12 +16,30 @@ from bus.budgets import (
     BudgetStatus,
     BudgetView,
     CreateBudget,
+    DeleteBudget,
     UpdateBudget,
     Views,
     ViewsQuery,
 )
-from bus.goals import CreateGoal, Goal, GoalMovement, GoalView, UpdateGoal
-from bus.recurring import CreateRecurring, RecurringRef, RecurringRule, UpdateRecurring
+from bus.goals import (
+    ContributeToGoal,
+    CreateGoal,
+    DeleteGoal,
+    Goal,
+    GoalMovement,
+    GoalView,
+    UpdateGoal,
+    WithdrawFromGoal,
+)
+from bus.recurring import (
+    CreateRecurring,
+    DeleteRecurring,
+    PauseRecurring,
+    RecurringRef,
+    RecurringRule,
+    ResumeRecurring,
+    UpdateRecurring,
+)
 from bus.subjects import BUDGET_VIEWS_RPC
 from http_edge.api import Api
 from http_edge.budget_schemas import (
@@ -86,7 +104,7 @@ async def views(
 )
 async def create_budget(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateBudget)
-    return await send_as_caller(request, "budget.create", payload, location="/v1/budgets")
+    return await send_as_caller(request, payload, location="/v1/budgets")
 
 
 @ROUTES.route(
@@ -169,7 +187,7 @@ async def budget_status(request: web.Request) -> web.StreamResponse:
 )
 async def update_budget(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateBudget, id=path_id(request))
-    return await send_as_caller(request, "budget.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -184,7 +202,7 @@ async def update_budget(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def delete_budget(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "budget.delete")
+    return await delete_by_id(request, DeleteBudget)
 
 
 # ---- goals --------------------------------------------------------------------------------
@@ -203,7 +221,7 @@ async def delete_budget(request: web.Request) -> web.StreamResponse:
 )
 async def create_goal(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateGoal)
-    return await send_as_caller(request, "goal.create", payload, location="/v1/goals")
+    return await send_as_caller(request, payload, location="/v1/goals")
 
 
 @ROUTES.route(
@@ -255,7 +273,7 @@ async def get_goal(request: web.Request) -> web.StreamResponse:
 )
 async def update_goal(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateGoal, id=path_id(request))
-    return await send_as_caller(request, "goal.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -270,12 +288,12 @@ async def update_goal(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def delete_goal(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "goal.delete")
+    return await delete_by_id(request, DeleteGoal)
 
 
-async def _movement(request: web.Request, command_type: str) -> web.Response:
-    payload, version = await versioned_body(request, GoalMovement, id=path_id(request))
-    return await send_as_caller(request, command_type, payload, version)
+async def _movement(request: web.Request, kind: type[GoalMovement]) -> web.Response:
+    payload, version = await versioned_body(request, kind, id=path_id(request))
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -293,7 +311,7 @@ async def _movement(request: web.Request, command_type: str) -> web.Response:
     headers=("If-Match",),
 )
 async def contribute(request: web.Request) -> web.StreamResponse:
-    return await _movement(request, "goal.contribute")
+    return await _movement(request, ContributeToGoal)
 
 
 @ROUTES.route(
@@ -311,7 +329,7 @@ async def contribute(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def withdraw(request: web.Request) -> web.StreamResponse:
-    return await _movement(request, "goal.withdraw")
+    return await _movement(request, WithdrawFromGoal)
 
 
 # ---- recurring expenses -------------------------------------------------------------------
@@ -331,7 +349,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
 )
 async def create_rule(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateRecurring)
-    return await send_as_caller(request, "recurring.create", payload, location="/v1/recurring")
+    return await send_as_caller(request, payload, location="/v1/recurring")
 
 
 @ROUTES.route(
@@ -378,7 +396,7 @@ async def get_rule(request: web.Request) -> web.StreamResponse:
 )
 async def update_rule(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateRecurring, id=path_id(request))
-    return await send_as_caller(request, "recurring.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -393,13 +411,13 @@ async def update_rule(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def delete_rule(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "recurring.delete")
+    return await delete_by_id(request, DeleteRecurring)
 
 
-async def _toggle(request: web.Request, command_type: str) -> web.Response:
+async def _toggle(request: web.Request, kind: type[RecurringRef]) -> web.Response:
     query(request, VersionQuery)
-    payload = RecurringRef(id=path_id(request))
-    return await send_as_caller(request, command_type, payload, expected_version(request))
+    payload = kind(id=path_id(request))
+    return await send_as_caller(request, payload, expected_version(request))
 
 
 @ROUTES.route(
@@ -414,7 +432,7 @@ async def _toggle(request: web.Request, command_type: str) -> web.Response:
     headers=("If-Match",),
 )
 async def pause_rule(request: web.Request) -> web.StreamResponse:
-    return await _toggle(request, "recurring.pause")
+    return await _toggle(request, PauseRecurring)
 
 
 @ROUTES.route(
@@ -429,4 +447,4 @@ async def pause_rule(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def resume_rule(request: web.Request) -> web.StreamResponse:
-    return await _toggle(request, "recurring.resume")
+    return await _toggle(request, ResumeRecurring)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import CreateCategory, CreateTrip, RenameCategory, UpdateTrip
+from bus.commands import (
+    ArchiveCategory,
+    CreateCategory,
+    CreateTrip,
+    DeleteTrip,
+    RenameCategory,
+    UpdateTrip,
+)
 from bus.entities import Category, Trip
 from http_edge.api import Api
 from http_edge.context import principal_of
@@ -62,7 +69,7 @@ async def categories_list(request: web.Request) -> web.StreamResponse:
 )
 async def category_create(request: web.Request) -> web.StreamResponse:
     return await send_as_caller(
-        request, "category.create", await body(request, CreateCategory), location="/v1/categories"
+        request, await body(request, CreateCategory), location="/v1/categories"
     )
 
 
@@ -81,7 +88,7 @@ async def category_create(request: web.Request) -> web.StreamResponse:
 )
 async def category_rename(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, RenameCategory, id=path_id(request))
-    return await send_as_caller(request, "category.rename", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -98,7 +105,7 @@ async def category_rename(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def category_archive(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "category.archive")
+    return await delete_by_id(request, ArchiveCategory)
 
 
 @ROUTES.route(
@@ -128,9 +135,7 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def trip_create(request: web.Request) -> web.StreamResponse:
-    return await send_as_caller(
-        request, "trip.create", await body(request, CreateTrip), location="/v1/trips"
-    )
+    return await send_as_caller(request, await body(request, CreateTrip), location="/v1/trips")
 
 
 @ROUTES.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
@@ -154,7 +159,7 @@ async def trip_get(request: web.Request) -> web.StreamResponse:
 )
 async def trip_update(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateTrip, id=path_id(request))
-    return await send_as_caller(request, "trip.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -169,7 +174,7 @@ async def trip_update(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def trip_delete(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "trip.delete")
+    return await delete_by_id(request, DeleteTrip)
 
 
 @ROUTES.route(

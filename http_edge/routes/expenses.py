@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import CreateExpense, UpdateExpense
+from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.entities import Expense
 from http_edge.api import Api
 from http_edge.context import principal_of
@@ -41,7 +41,7 @@ ROUTES = Api()
 )
 async def create_expense(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateExpense)
-    return await send_as_caller(request, "expense.create", payload, location="/v1/expenses")
+    return await send_as_caller(request, payload, location="/v1/expenses")
 
 
 @ROUTES.route(
@@ -116,7 +116,7 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
 async def expense_update(request: web.Request) -> web.StreamResponse:
     expense_id = path_id(request)
     payload, version = await versioned_body(request, UpdateExpense, id=expense_id)
-    return await send_as_caller(request, "expense.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -131,4 +131,4 @@ async def expense_update(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def expense_delete(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, "expense.delete")
+    return await delete_by_id(request, DeleteExpense)

@@ -91,4 +91,4 @@ async def get_flag(request: web.Request) -> web.StreamResponse:
 )
 async def review_flag(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, ReviewFlag, id=path_id(request))
-    return await send_as_caller(request, "flag.review", payload, version)
+    return await send_as_caller(request, payload, version)

@@ -12,7 +12,8 @@ from bus.groups import (
 from bus.groups import (
     CreateGroupExpense,
     CreateSettlement,
-    GroupEntryRef,
+    DeleteGroupExpense,
+    DeleteSettlement,
     Remind,
     UpdateGroupExpense,
 )
@@ -81,7 +82,7 @@ async def create_group_expense(request: web.Request) -> web.StreamResponse:
     group_id = path_id(request)
     payload = await body(request, CreateGroupExpense, group_id=group_id)
     location = f"/v1/groups/{group_id}/expenses"
-    return await send_as_caller(request, "group_expense.create", payload, location=location)
+    return await send_as_caller(request, payload, location=location)
 
 
 @ROUTES.route(
@@ -131,7 +132,7 @@ async def update_group_expense(request: web.Request) -> web.StreamResponse:
         group_id=path_id(request),
         id=path_id(request, "expense_id"),
     )
-    return await send_as_caller(request, "group_expense.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -147,8 +148,8 @@ async def update_group_expense(request: web.Request) -> web.StreamResponse:
 )
 async def delete_group_expense(request: web.Request) -> web.StreamResponse:
     query(request, VersionQuery)
-    payload = GroupEntryRef(group_id=path_id(request), id=path_id(request, "expense_id"))
-    return await send_as_caller(request, "group_expense.delete", payload, expected_version(request))
+    payload = DeleteGroupExpense(group_id=path_id(request), id=path_id(request, "expense_id"))
+    return await send_as_caller(request, payload, expected_version(request))
 
 
 # ---- settlements -----------------------------------------------------------------------------
@@ -172,7 +173,7 @@ async def create_settlement(request: web.Request) -> web.StreamResponse:
     group_id = path_id(request)
     payload = await body(request, CreateSettlement, group_id=group_id)
     location = f"/v1/groups/{group_id}/settlements"
-    return await send_as_caller(request, "settlement.create", payload, location=location)
+    return await send_as_caller(request, payload, location=location)
 
 
 @ROUTES.route(
@@ -201,8 +202,8 @@ async def list_settlements(request: web.Request) -> web.StreamResponse:
 )
 async def delete_settlement(request: web.Request) -> web.StreamResponse:
     query(request, VersionQuery)
-    payload = GroupEntryRef(group_id=path_id(request), id=path_id(request, "settlement_id"))
-    return await send_as_caller(request, "settlement.delete", payload, expected_version(request))
+    payload = DeleteSettlement(group_id=path_id(request), id=path_id(request, "settlement_id"))
+    return await send_as_caller(request, payload, expected_version(request))
 
 
 # ---- balances --------------------------------------------------------------------------------
@@ -313,4 +314,4 @@ async def group_activity(request: web.Request) -> web.StreamResponse:
 async def send_reminder(request: web.Request) -> web.StreamResponse:
     wanted = await body(request, ReminderBody)
     payload = Remind(group_id=path_id(request), user_id=wanted.user_id, note=wanted.note)
-    return await send_as_caller(request, "group.remind", payload)
+    return await send_as_caller(request, payload)

@@ -74,7 +74,7 @@ async def member_group(request: web.Request, name: str = "id") -> GroupDoc:
 )
 async def create_group(request: web.Request) -> web.StreamResponse:
     payload = await body(request, CreateGroup)
-    return await send_as_caller(request, "group.create", payload, location="/v1/groups")
+    return await send_as_caller(request, payload, location="/v1/groups")
 
 
 @ROUTES.route(
@@ -107,7 +107,7 @@ async def get_group(request: web.Request) -> web.StreamResponse:
 )
 async def update_group(request: web.Request) -> web.StreamResponse:
     payload, version = await versioned_body(request, UpdateGroup, group_id=path_id(request))
-    return await send_as_caller(request, "group.update", payload, version)
+    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -124,7 +124,7 @@ async def update_group(request: web.Request) -> web.StreamResponse:
 async def archive_group(request: web.Request) -> web.StreamResponse:
     query(request, VersionQuery)
     payload = GroupRef(group_id=path_id(request))
-    return await send_as_caller(request, "group.archive", payload, expected_version(request))
+    return await send_as_caller(request, payload, expected_version(request))
 
 
 @ROUTES.route(
@@ -140,7 +140,7 @@ async def archive_group(request: web.Request) -> web.StreamResponse:
 )
 async def add_member(request: web.Request) -> web.StreamResponse:
     payload = await body(request, AddMember, group_id=path_id(request))
-    return await send_as_caller(request, "group.add_member", payload)
+    return await send_as_caller(request, payload)
 
 
 @ROUTES.route(
@@ -158,7 +158,7 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
     payload = RemoveMember(
         group_id=path_id(request), user_id=path_id(request, "user_id"), balance=q.balance
     )
-    return await send_as_caller(request, "group.remove_member", payload)
+    return await send_as_caller(request, payload)
 
 
 @ROUTES.route(
@@ -176,7 +176,7 @@ async def set_role(request: web.Request) -> web.StreamResponse:
     payload = SetRole(
         group_id=path_id(request), user_id=path_id(request, "user_id"), role=role.role
     )
-    return await send_as_caller(request, "group.set_role", payload)
+    return await send_as_caller(request, payload)
 
 
 @ROUTES.route(
@@ -192,7 +192,7 @@ async def set_role(request: web.Request) -> web.StreamResponse:
 async def leave_group(request: web.Request) -> web.StreamResponse:
     choice = await body(request, LeaveBody)
     payload = LeaveGroup(group_id=path_id(request), balance=choice.balance)
-    return await send_as_caller(request, "group.leave", payload)
+    return await send_as_caller(request, payload)
 
 
 # ---- invites ---------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
         expires_in_s=options.expires_in_s,
         max_uses=options.max_uses,
     )
-    response = await send_as_caller(request, "invite.create", payload)
+    response = await send_as_caller(request, payload)
     if response.status != 201 or response.text is None:
         return response
     shown = {
@@ -259,7 +259,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
 )
 async def revoke_invite(request: web.Request) -> web.StreamResponse:
     payload = RevokeInvite(group_id=path_id(request), invite_id=path_id(request, "invite_id"))
-    return await send_as_caller(request, "invite.revoke", payload)
+    return await send_as_caller(request, payload)
 
 
 @ROUTES.route(
@@ -278,4 +278,4 @@ async def accept_invite(request: web.Request) -> web.StreamResponse:
     if invite is None or digest is None:
         raise Problem(404, "not_found", "no such invite")
     payload = AcceptInvite(group_id=invite.group_id, token_hash=digest)
-    return await send_as_caller(request, "invite.accept", payload)
+    return await send_as_caller(request, payload)

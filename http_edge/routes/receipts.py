@@ -245,14 +245,14 @@ async def apply_receipt(request: web.Request) -> web.StreamResponse:
     payload = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in payload.items()}
     if doc.expense_id is not None:  # fill the expense it was uploaded for
         update = validate(UpdateExpense, {**payload, "id": doc.expense_id})
-        return await dispatch(request, "expense.update", update, issuer=owner)
+        return await dispatch(request, update, issuer=owner)
     expense_id = derived_id("receipt-expense", receipt_id)
     made = await get_expense(owner, expense_id)
     if made is not None:
         return entity_or_404(made, "expense")
     # The expense's id derives from the receipt: applying twice never makes two.
     create = validate(CreateExpense, {**payload, "id": expense_id})
-    return await dispatch(request, "expense.create", create, issuer=owner, location="/v1/expenses")
+    return await dispatch(request, create, issuer=owner, location="/v1/expenses")
 
 
 def _as_written(total: Decimal | None, currency: str | None) -> Decimal | None:

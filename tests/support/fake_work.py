@@ -118,7 +118,8 @@ class MemoryWork:
             callback()
         for doc in self.staged:
             self.stored[(type(doc), str(doc.id))] = doc
-        done, self.committed = self.events, [*self.committed, *self.events]
+        done = self.events
+        self.committed.extend(done)  # one list for every work of the store (see next)
         self.staged, self.events, self._numbered = [], [], []
         return done
 
