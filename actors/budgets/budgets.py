@@ -38,12 +38,10 @@ from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import group_scope, user_scope
 from bus.money import MoneyError, check_precision
-from storage.accounts import UserDoc
 from storage.budget_reads import budget_entity, spend_rows
 from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc, SpendDoc
-from storage.groups import GroupDoc
-from storage.ledger import CategoryDoc
 from storage.rates import days_served
+from storage.shared import category_of, group_roles, person
 
 GROUP_EDITORS = ("owner", "admin")
 
@@ -155,7 +153,7 @@ async def _editable(work: Work, command: Command, budget_id: str) -> BudgetDoc |
         return reject("not_found", "no such budget")
     if doc.group_id is None:
         return doc if doc.owner_id == user else reject("not_found", "no such budget")
-    group = await work.get(GroupDoc, doc.group_id)
+    group = await group_roles(work, doc.group_id)
     role = group.role_of(user) if group is not None else None
     if role is None:
         return reject("not_found", "no such budget")
@@ -167,7 +165,7 @@ async def _editable(work: Work, command: Command, budget_id: str) -> BudgetDoc |
 async def _foreign_categories(work: Work, owner: str, ids: Iterable[str]) -> Decision | None:
     wrong = {}
     for n, category_id in enumerate(ids):
-        category = await work.get(CategoryDoc, category_id)
+        category = await category_of(work, category_id)
         if category is None or category.owner_id != owner:
             wrong[f"category_ids.{n}"] = "not one of your categories"
     if wrong:
@@ -258,7 +256,7 @@ async def create_budget(command: Command, p: CreateBudget, work: Work) -> Decisi
     if owner is None:
         return reject("forbidden", "sign in first")
     if p.group_id is not None:
-        group = await work.get(GroupDoc, p.group_id)
+        group = await group_roles(work, p.group_id)
         role = group.role_of(owner) if group is not None else None
         if group is None or role is None:
             return reject("not_found", "no such group", group_id="no such group")
@@ -266,7 +264,7 @@ async def create_budget(command: Command, p: CreateBudget, work: Work) -> Decisi
             return reject("forbidden", "only the group's admins make its budgets")
         scope, timezone = group_scope(group.id), p.timezone or group.timezone
     else:
-        user = await work.get(UserDoc, owner)
+        user = await person(work, owner)
         scope, timezone = user_scope(owner), p.timezone or (user.timezone if user else "UTC")
         if (bad := await _foreign_categories(work, owner, p.category_ids)) is not None:
             return bad

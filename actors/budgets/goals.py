@@ -21,9 +21,9 @@ from bus.goals import (
 )
 from bus.ids import user_scope
 from bus.money import MoneyError, check_precision, round_to_currency
-from storage.accounts import UserDoc
 from storage.budget_reads import goal_entity
 from storage.budgets import GoalDoc
+from storage.shared import person
 
 _PERCENT = Decimal("0.1")
 DAYS_PER_MONTH = Decimal("30.436875")  # 365.2425 / 12
@@ -100,7 +100,7 @@ async def create_goal(command: Command, p: CreateGoal, work: Work) -> Decision:
     held = await work.find_ids(GoalDoc, {"scope": scope, "deleted": False}, MAX_GOALS)
     if len(held) >= MAX_GOALS:
         return reject("limit_reached", f"at most {MAX_GOALS} goals each")
-    user = await work.get(UserDoc, owner)
+    user = await person(work, owner)
     doc = GoalDoc(
         id=goal_id,
         scope=scope,

@@ -23,10 +23,9 @@ from bus.recurring import (
     ResumeRecurring,
     UpdateRecurring,
 )
-from storage.accounts import UserDoc
 from storage.budget_reads import rule_entity
 from storage.budgets import RecurringDoc
-from storage.ledger import CategoryDoc, TripDoc
+from storage.shared import category_of, person, trip_of
 
 FIELD_NAMES = {"start": "start_date", "end": "end_date"}  # the schedule's names as the API's
 BACKFILL_DAYS = 366  # how far back a new rule may start (its past occurrences are made at once)
@@ -62,16 +61,16 @@ def expense_payload(doc: RecurringDoc, occurrence: date) -> dict[str, Any]:
 async def _refs(work: Work, owner: str, template: ExpenseTemplate) -> Decision | None:
     """Categories and trips must be the owner's (checked again by the expenses actor)."""
     if template.category_id is not None:
-        category = await work.get(CategoryDoc, template.category_id)
-        if category is None or category.owner_id != owner or category.archived:
+        category = await category_of(work, template.category_id)
+        if category is None or category.owner_id != owner or not category.live:
             return reject(
                 "not_found",
                 "unknown category",
                 fields={"template.category_id": "no such category"},
             )
     if template.trip_id is not None:
-        trip = await work.get(TripDoc, template.trip_id)
-        if trip is None or trip.owner_id != owner or trip.deleted:
+        trip = await trip_of(work, template.trip_id)
+        if trip is None or trip.owner_id != owner or not trip.live:
             return reject("not_found", "unknown trip", fields={"template.trip_id": "no such trip"})
     return None
 
@@ -112,7 +111,7 @@ async def create_rule(command: Command, p: CreateRecurring, work: Work) -> Decis
         return reject(
             "validation", "this rule would never create an expense", start_date="never fires"
         )
-    user = await work.get(UserDoc, owner)
+    user = await person(work, owner)
     doc = RecurringDoc(
         id=rule_id,
         scope=scope,

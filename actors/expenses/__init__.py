@@ -38,8 +38,8 @@ from bus.commands import (
     UpdateTrip,
 )
 from bus.envelopes import Command
-from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.shared import people
 
 
 def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
@@ -63,7 +63,7 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
             if isinstance(payload.get(key), str):
                 bucket.append(payload[key])
     owners = [c.actor.user_id for c in commands if c.actor.user_id is not None]
-    return {ExpenseDoc: expenses, CategoryDoc: categories, TripDoc: trips, UserDoc: owners}
+    return {ExpenseDoc: expenses, CategoryDoc: categories, TripDoc: trips, **people(owners)}
 
 
 EXPENSES = ActorDefinition(

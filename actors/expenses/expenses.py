@@ -21,10 +21,9 @@ from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
 from bus.ids import user_scope
-from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import awaiting_rates
-from storage.receipts import ReceiptDoc
+from storage.shared import person, receipt_of
 from storage.views import expense_entity, offset_minutes
 
 
@@ -61,7 +60,7 @@ FILL_PER_EVENT = 1000  # expenses given a home value per `rates.updated`, in one
 
 async def _home_currency(work: Work, owner: str, fallback: str) -> str:
     """The owner's home currency now (their profile is the accounts actor's; read only)."""
-    user = await work.get(UserDoc, owner)
+    user = await person(work, owner)
     return user.home_currency if user is not None else fallback
 
 
@@ -99,7 +98,7 @@ async def _check_refs(
         if trip is None or trip.owner_id != owner or trip.deleted:
             return reject("not_found", "unknown trip", trip_id="no such trip")
     if receipt_id is not None:  # the ocr actor's record, read only
-        receipt = await work.get(ReceiptDoc, receipt_id)
+        receipt = await receipt_of(work, receipt_id)
         if receipt is None or receipt.owner_id != owner:
             return reject("not_found", "unknown receipt", receipt_id="no such receipt")
     return None

@@ -51,9 +51,9 @@ from bus.groups import (
     UpdateGroup,
     UpdateGroupExpense,
 )
-from storage.accounts import UserDoc
 from storage.group_reads import ENTRY_EVENTS
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
+from storage.shared import people
 
 
 def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
@@ -79,7 +79,7 @@ def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
         GroupBalanceDoc: groups,
         GroupEntryDoc: entries,
         InviteDoc: invites,
-        UserDoc: users,
+        **people(users),
     }
 
 

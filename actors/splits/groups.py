@@ -38,8 +38,8 @@ from bus.groups import (
     UpdateGroup,
 )
 from bus.ids import group_scope, user_scope
-from storage.accounts import UserDoc
 from storage.groups import GroupDoc, GroupEntryDoc, InviteDoc
+from storage.shared import Person, person, person_by_email
 from storage.views import group_entity, invite_entity
 
 ADMINS = ("owner", "admin")
@@ -100,7 +100,7 @@ async def create_group(command: Command, p: CreateGroup, work: Work) -> Decision
         if owner in existing.member_ids:
             return reject("conflict", "a group with this id exists", group_entity(existing))
         return reject("validation", "this id is already taken", id="choose another UUID")
-    user = await work.get(UserDoc, owner)
+    user = await person(work, owner)
     doc = GroupDoc(
         id=group_id,
         scope=group_scope(group_id),
@@ -161,7 +161,7 @@ async def archive_group(command: Command, p: GroupRef, work: Work) -> Decision:
     return accept(entity)
 
 
-def _join(work: Work, group: GroupDoc, user: UserDoc, role: str, how: str) -> GroupDoc:
+def _join(work: Work, group: GroupDoc, user: Person, role: str, how: str) -> GroupDoc:
     members = [*group.members, _member(user.id, role, user.name, work.now)]
     joined = _with_members(group, members, work.now)
     work.put(joined)
@@ -175,8 +175,7 @@ async def add_member(command: Command, p: AddMember, work: Work) -> Decision:
     group, refused = await admin_group(work, command, p.group_id)
     if group is None:
         return refused or reject("not_found", "no such group")
-    found = await work.find_ids(UserDoc, {"email_lower": p.email.lower()}, 1)
-    user = await work.get(UserDoc, found[0]) if found else None
+    user = await person_by_email(work, p.email)
     if user is None:
         return reject("not_found", "no account has this email", email="no account has this email")
     if user.id in group.member_ids:
@@ -384,7 +383,7 @@ async def accept_invite(command: Command, p: AcceptInvite, work: Work) -> Decisi
     if problem is not None:
         return reject("validation", problem, token=problem)
     group = await work.get(GroupDoc, invite.group_id)
-    user = await work.get(UserDoc, me)
+    user = await person(work, me)
     if group is None or user is None:
         return reject("not_found", "no such invite")
     if group.archived:
