@@ -13,6 +13,7 @@ from actors.expenses import prefetch
 from actors.expenses.catalog import (
     archive_category,
     create_category,
+    create_trip,
     default_category_id,
     rename_category,
     seed_default_categories,
@@ -21,6 +22,7 @@ from actors.expenses.rules import DEFAULT_CATEGORIES
 from bus.commands import (
     ArchiveCategory,
     CreateCategory,
+    CreateTrip,
     RenameCategory,
 )
 from bus.envelopes import Event
@@ -242,3 +244,19 @@ def test_prefetch_loads_what_an_expense_refers_to() -> None:
     refs = {"id": "e1", "category_id": "c1", "trip_id": "t1"}
     wanted = prefetch([command("expense.update", "ada", refs)])
     assert (wanted[ExpenseDoc], wanted[CategoryDoc], wanted[TripDoc]) == (["e1"], ["c1"], ["t1"])
+
+
+async def test_a_category_or_trip_needs_someone_signed_in(documents: None) -> None:
+    category = CreateCategory(name="Pets")
+    trip = CreateTrip.model_validate(
+        {"name": "Lisbon", "start_date": "2026-12-01", "end_date": "2026-12-05", "currency": "EUR"}
+    )
+    for handler, sent, payload in (
+        (create_category, command("category.create", None), category),
+        (create_trip, command("trip.create", None), trip),
+    ):
+        work = MemoryWork()
+        refused = await decide(handler, sent, payload, work)
+        assert (refused.code, refused.message) == ("forbidden", "sign in first")
+        assert work.stored == {}
+        assert work.committed == []

@@ -152,9 +152,9 @@ async def test_an_open_balance_blocks_removal_unless_written_off(documents: None
     assert {
         s["user_id"]: (s["paid_share"], s["owed_share"]) for s in written["balance_shares"]
     } == {
-        cy.id: ("0", "20.00"),
-        ada.id: ("10.00", "0"),
-        bob.id: ("10.00", "0"),
+        cy.id: ("0.00", "20.00"),  # written as every share is, in the currency's units
+        ada.id: ("10.00", "0.00"),
+        bob.id: ("10.00", "0.00"),
     }
     assert nets(work, trip) == {}  # cy gave up what was owed; nobody owes anyone now
     entry = work.one(GroupEntryDoc, str(written["id"]))

@@ -63,7 +63,9 @@ async def seed_default_categories(event: Event, work: Work) -> None:
 
 
 async def create_category(command: Command, p: CreateCategory, work: Work) -> Decision:
-    owner = command.actor.user_id or ""
+    owner = command.actor.user_id
+    if owner is None:
+        return reject("forbidden", "sign in first")
     category_id = new_entity_id("category", command.command_id, p.id)
     existing = await work.get(CategoryDoc, category_id)
     if (
@@ -124,7 +126,9 @@ async def archive_category(command: Command, p: ArchiveCategory, work: Work) -> 
 
 
 async def create_trip(command: Command, p: CreateTrip, work: Work) -> Decision:
-    owner = command.actor.user_id or ""
+    owner = command.actor.user_id
+    if owner is None:
+        return reject("forbidden", "sign in first")
     trip_id = new_entity_id("trip", command.command_id, p.id)
     existing = await work.get(TripDoc, trip_id)
     if (

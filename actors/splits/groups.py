@@ -38,6 +38,7 @@ from bus.groups import (
     UpdateGroup,
 )
 from bus.ids import group_scope, user_scope
+from bus.money import round_to_currency
 from storage.groups import GroupDoc, GroupEntryDoc, InviteDoc
 from storage.shared import Person, person, person_by_email
 from storage.views import group_entity, invite_entity
@@ -202,9 +203,10 @@ def _write_off_parts(user_id: str, net: Decimal, others: list[str], currency: st
     """Spread ``user_id``'s net over ``others`` equally, so the user's net becomes zero: what
     they were owed is forgiven, what they owed is taken on by the rest."""
     spread = allocate(abs(net), dict.fromkeys(others, Decimal(1)), currency)
+    zero = round_to_currency(Decimal(0), currency)  # "0.00", as every share is written
     if net > 0:  # was owed: gives it up (owes it to themselves, paid by the others)
-        return [Part(user_id, Decimal(0), net), *(Part(u, spread[u], Decimal(0)) for u in others)]
-    return [Part(user_id, -net, Decimal(0)), *(Part(u, Decimal(0), spread[u]) for u in others)]
+        return [Part(user_id, zero, net), *(Part(u, spread[u], zero) for u in others)]
+    return [Part(user_id, -net, zero), *(Part(u, zero, spread[u]) for u in others)]
 
 
 async def _settle_departure(
