@@ -6,8 +6,9 @@ from deploy.bench.budgets import BUDGETS
 from deploy.bench.expenses import EXPENSES
 from deploy.bench.framework import Command
 from deploy.bench.groups import GROUPS
-from deploy.bench.legacy import FRAUD, RECEIPTS
+from deploy.bench.legacy import FRAUD
 from deploy.bench.money import MONEY
+from deploy.bench.receipts import RECEIPTS
 from deploy.bench.sync import SYNC
 
 BENCHMARKS: tuple[Command, ...] = (EXPENSES, MONEY, GROUPS, SYNC, BUDGETS, RECEIPTS, FRAUD)

@@ -1,5 +1,5 @@
-"""What the run was on, the figures as a table a person can read (the JSON holds the same), and
-running a benchmark to its report."""
+"""What the run was on (the machine, the database, the header of a run's figures), progress
+lines, and running a benchmark whose figures are a plain ``dict`` to its report (``fraud``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ import uvloop
 
 from bus.settings import Settings
 from deploy.bench.flags import Options, log_path_of
-from deploy.bench.memory import MACHINE, OTHERS
-from deploy.bench.table import machine_line
 
 
 def machine_info() -> dict[str, Any]:
@@ -75,101 +73,6 @@ def progress(out: TextIO) -> Callable[[str], None]:
         out.flush()
 
     return say
-
-
-def _ms(latency: dict[str, float] | None, key: str) -> str:
-    return f"{latency[key]:.1f}" if latency else "-"
-
-
-def _row(label: str, phase: dict[str, Any] | None) -> str:
-    if phase is None:
-        return f"  {label:<32} (not run)"
-    lat = phase.get("latency_ms")
-    extra = f"  202={phase['pending_202']} err={phase['errors']}"
-    return (
-        f"  {label:<32} {phase['commands_per_s']:>9.1f} {_ms(lat, 'p50'):>8} "
-        f"{_ms(lat, 'p95'):>8} {_ms(lat, 'p99'):>8}{extra}"
-    )
-
-
-def _events(label: str, phase: dict[str, Any] | None) -> str:
-    events = phase.get("events") if phase else None
-    if not events:
-        return f"  {label:<32} (no Socket.IO device connected)"
-    lat = events.get("latency_ms")
-    return (
-        f"  {label:<32} {'':>9} {_ms(lat, 'p50'):>8} {'':>8} {_ms(lat, 'p99'):>8}"
-        f"  got {events['received']}/{events['expected']} events on {events['devices']} devices"
-    )
-
-
-def render(f: dict[str, Any]) -> str:
-    """The human table of one run."""
-    m, o, bus = f["machine"], f["options"], f["bus"]
-    ratios = f["ratios"]
-    rate = bus["rate"]
-    lines = [
-        "",
-        "ledgerbus bench expenses" + (" (--quick)" if o["quick"] else ""),
-        machine_line(m),
-        f"  database  {f['database']}",
-        f"  stack     edge+Socket.IO, accounts, {o['expenses_actors']} expenses actor(s); "
-        f"stack log level {o['stack_log_level']}",
-        f"  load      {o['clients']} clients (one user each), closed loop {o['duration_s']:g} s "
-        f"after {o['warmup_s']:g} s warm-up; load generator in its own process",
-        "",
-        f"  {'path / phase':<32} {'cmd/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}",
-        _row(f"bus, closed loop ({bus['closed']['clients']} clients)", bus["closed"]),
-        _events("  request -> Socket.IO event", bus["closed"]),
-        _row(f"bus, fixed rate {rate['target_rate']:g}/s", rate),
-        _events("  request -> Socket.IO event", rate),
-        _row(f"bus, hot scope ({bus['hot']['clients']} clients, 1 user)", bus["hot"]),
-        _row(f"raw database ({f['raw_db']['clients']} tasks)", f["raw_db"]),
-        _row(f"naive REST ({f['naive_rest']['clients']} clients)", f["naive_rest"]),
-        "",
-        f"  bus / naive REST  {_ratio(ratios['bus_over_naive_rest'])}    "
-        f"bus / raw database  {_ratio(ratios['bus_over_raw_db'])}",
-        f"  fixed rate: {rate['late_sends']} sends left >10 ms late; baselines ran "
-        f"{o['baseline_duration_s']:g} s after {o['baseline_warmup_s']:g} s warm-up",
-    ]
-    lines += _process_rows(f)
-    devices = f.get("devices") or {}
-    if devices.get("errors"):
-        lines.append(f"  Socket.IO connect errors: {'; '.join(devices['errors'])}")
-    lines += [
-        "  ('under load': after sign-up, whose argon2id hashing takes 64 MiB per password)",
-        f"  (CPU% is of one core, within each measured window; {m['cores_logical']} cores = "
-        f"{100 * m['cores_logical']}; a large '{OTHERS}' means other work skewed the figures)",
-        f"  children's output: {f['log_file']}; took {f.get('elapsed_s', 0):.0f} s",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _process_rows(f: dict[str, Any]) -> list[str]:
-    """Peak memory and CPU use of every process, and of the whole machine."""
-    cpu, loaded = f["cpu_percent"], f["memory_peak_under_load_mb"]
-    windows = ("bus_closed", "bus_hot", "raw_db", "naive_rest")
-    lines = [
-        "",
-        f"  {'process':<20} {'peak RSS MiB':>12} {'under load':>10} {'CPU% bus':>9} "
-        f"{'CPU% hot':>9} {'CPU% raw':>9} {'CPU% naive':>10}",
-    ]
-    rows: list[tuple[str, float | None]] = list(f["memory_peak_mb"].items())
-    for name, mb in [*rows, (MACHINE, None), (OTHERS, None)]:
-        used = [cpu[w].get(name) for w in windows]
-        text = [f"{c:.0f}" if c is not None else "-" for c in used]
-        rss = f"{mb:.1f}" if mb is not None else ""
-        busy = f"{loaded[name]:.1f}" if name in loaded else ""
-        lines.append(
-            f"  {name:<20} {rss:>12} {busy:>10} {text[0]:>9} {text[1]:>9} {text[2]:>9} "
-            f"{text[3]:>10}"
-        )
-    return lines
-
-
-def _ratio(value: float | None) -> str:
-    return f"{value:.2f}x" if value is not None else "-"
 
 
 def run_and_report(

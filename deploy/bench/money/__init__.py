@@ -23,6 +23,7 @@ async def run_money(settings: Settings, o: MoneyBenchOptions, out: TextIO) -> Mo
     """Every figure of one run."""
     from deploy.bench.money.endpoints import over_http
     from deploy.bench.money.inprocess import in_process
+    from deploy.bench.money.results import MoneyResult
     from deploy.bench.report import progress
 
     say = progress(out)
