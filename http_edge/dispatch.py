@@ -15,11 +15,9 @@ from bus.commands import spec_of
 from bus.envelopes import IDEMPOTENCY_MISMATCH, Outcome, StateConflictCode
 from bus.gateway import CommandGateway, TooManyWrites
 from bus.limits import device_id_or_none
-from bus.payload import DeleteById, Payload
+from bus.payload import Payload
 from http_edge.context import principal_of
-from http_edge.inputs import expected_version, path_id, query
 from http_edge.problems import Problem
-from http_edge.schemas import VersionQuery
 from storage.outcomes import processed_command
 
 log = structlog.get_logger(__name__)
@@ -101,14 +99,6 @@ def pending_response(command_id: str) -> web.Response:
         status=202,
         headers={"Location": f"/v1/commands/{command_id}"},
     )
-
-
-async def delete_by_id(request: web.Request, kind: type[DeleteById]) -> web.Response:
-    """``DELETE /v1/<things>/{id}``: the id from the path, the version from If-Match or
-    ``?expected_version=`` (no other query parameter accepted)."""
-    entity_id = path_id(request)
-    query(request, VersionQuery)
-    return await send_as_caller(request, kind(id=entity_id), expected_version(request))
 
 
 def send_as_caller(

@@ -61,6 +61,8 @@ ABANDONED_SIGNUP = timedelta(minutes=5)
     command=True,
 )
 async def register(request: web.Request) -> web.StreamResponse:
+    """Written out: the edge stores the credential (an argon2 hash) before the command and
+    answers with tokens, so no secret ever rides the bus."""
     req = await body(request, RegisterRequest)
     settings = settings_of(request)
     email_lower = req.email.lower()
@@ -271,5 +273,6 @@ async def me(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def update_me(request: web.Request) -> web.StreamResponse:
+    """Written out: the entity is the caller (no id in the path)."""
     patch, version = await versioned_body(request, UpdateProfile)  # ProfilePatch's shape
     return await send_as_caller(request, patch, version)

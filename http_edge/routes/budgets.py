@@ -50,9 +50,10 @@ from http_edge.budget_schemas import (
     RulePage,
     StatusQuery,
 )
+from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import principal_of
-from http_edge.dispatch import delete_by_id, send_as_caller
-from http_edge.inputs import body, expected_version, path_id, query, versioned_body
+from http_edge.dispatch import send_as_caller
+from http_edge.inputs import expected_version, path_id, query, versioned_body
 from http_edge.problems import Problem
 from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
@@ -90,21 +91,18 @@ async def views(
 # ---- budgets ------------------------------------------------------------------------------
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/budgets",
     "Make a budget: yours, or with group_id your group's (admins)",
     "budgets",
+    CreateBudget,
+    name="create_budget",
+    location="/v1/budgets",
     description="`starts_on` is at most two years before today (else 422).",
-    body=CreateBudget,
     response=Budget,
-    status=201,
     errors=(403, 404, 409),
-    command=True,
 )
-async def create_budget(request: web.Request) -> web.StreamResponse:
-    payload = await body(request, CreateBudget)
-    return await send_as_caller(request, payload, location="/v1/budgets")
 
 
 @ROUTES.route(
@@ -171,57 +169,45 @@ async def budget_status(request: web.Request) -> web.StreamResponse:
     return web.json_response(shown.budgets[0].status.model_dump(mode="json"))
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/budgets/{id}",
     "Change a budget (its owner, or the group's admins)",
     "budgets",
+    UpdateBudget,
+    name="update_budget",
     description="The budget still ends on or after it starts (else 422).",
-    body=UpdateBudget,
-    body_omit=("id",),
-    versioned=True,
     response=Budget,
     errors=(403, 404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def update_budget(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, UpdateBudget, id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/budgets/{id}",
     "Delete a budget",
     "budgets",
-    query=VersionQuery,
+    DeleteBudget,
+    name="delete_budget",
     response=Budget,
     errors=(403, 404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def delete_budget(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, DeleteBudget)
 
 
 # ---- goals --------------------------------------------------------------------------------
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/goals",
     "Make a savings goal",
     "goals",
-    body=CreateGoal,
+    CreateGoal,
+    name="create_goal",
+    location="/v1/goals",
     response=Goal,
-    status=201,
     errors=(409,),
-    command=True,
 )
-async def create_goal(request: web.Request) -> web.StreamResponse:
-    payload = await body(request, CreateGoal)
-    return await send_as_caller(request, payload, location="/v1/goals")
 
 
 @ROUTES.route(
@@ -257,38 +243,29 @@ async def get_goal(request: web.Request) -> web.StreamResponse:
     return entity_or_404(goal_entity(doc), "goal", shown.goals[0].model_dump(mode="json"))
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/goals/{id}",
     "Change a goal's name, target or date",
     "goals",
+    UpdateGoal,
+    name="update_goal",
     description="`target_amount` has no more decimals than the goal's currency (else 422).",
-    body=UpdateGoal,
-    body_omit=("id",),
-    versioned=True,
     response=Goal,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def update_goal(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, UpdateGoal, id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/goals/{id}",
     "Delete a goal",
     "goals",
-    query=VersionQuery,
+    DeleteGoal,
+    name="delete_goal",
     response=Goal,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def delete_goal(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, DeleteGoal)
 
 
 async def _movement(request: web.Request, kind: type[GoalMovement]) -> web.Response:
@@ -311,6 +288,8 @@ async def _movement(request: web.Request, kind: type[GoalMovement]) -> web.Respo
     headers=("If-Match",),
 )
 async def contribute(request: web.Request) -> web.StreamResponse:
+    """Written out as ``POST`` on the goal (not a change of it): the payload class says
+    contribute."""
     return await _movement(request, ContributeToGoal)
 
 
@@ -329,27 +308,26 @@ async def contribute(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def withdraw(request: web.Request) -> web.StreamResponse:
+    """Written out as ``POST`` on the goal (not a change of it): the payload class says
+    withdraw."""
     return await _movement(request, WithdrawFromGoal)
 
 
 # ---- recurring expenses -------------------------------------------------------------------
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/recurring",
     "Make a recurring expense rule",
     "recurring",
+    CreateRecurring,
+    name="create_rule",
+    location="/v1/recurring",
     description="`start_date` is at most a year before today (else 422).",
-    body=CreateRecurring,
     response=RecurringRule,
-    status=201,
     errors=(404, 409),
-    command=True,
 )
-async def create_rule(request: web.Request) -> web.StreamResponse:
-    payload = await body(request, CreateRecurring)
-    return await send_as_caller(request, payload, location="/v1/recurring")
 
 
 @ROUTES.route(
@@ -380,38 +358,29 @@ async def get_rule(request: web.Request) -> web.StreamResponse:
     return entity_or_404(rule_entity(doc) if doc is not None else None, "recurring rule")
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/recurring/{id}",
     "Change the expense it makes from now on, or when it ends",
     "recurring",
+    UpdateRecurring,
+    name="update_rule",
     description="`end_date` is on or after the rule's start (else 422).",
-    body=UpdateRecurring,
-    body_omit=("id",),
-    versioned=True,
     response=RecurringRule,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def update_rule(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, UpdateRecurring, id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/recurring/{id}",
     "Delete a recurring rule (the expenses it made stay)",
     "recurring",
-    query=VersionQuery,
+    DeleteRecurring,
+    name="delete_rule",
     response=RecurringRule,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def delete_rule(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, DeleteRecurring)
 
 
 async def _toggle(request: web.Request, kind: type[RecurringRef]) -> web.Response:
@@ -432,6 +401,7 @@ async def _toggle(request: web.Request, kind: type[RecurringRef]) -> web.Respons
     headers=("If-Match",),
 )
 async def pause_rule(request: web.Request) -> web.StreamResponse:
+    """Written out: a ``POST`` without a body, the version from If-Match or the query."""
     return await _toggle(request, PauseRecurring)
 
 
@@ -447,4 +417,5 @@ async def pause_rule(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def resume_rule(request: web.Request) -> web.StreamResponse:
+    """Written out: a ``POST`` without a body, the version from If-Match or the query."""
     return await _toggle(request, ResumeRecurring)

@@ -14,10 +14,10 @@ from bus.commands import (
 )
 from bus.entities import Category, Trip
 from http_edge.api import Api
+from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import principal_of
-from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize
-from http_edge.inputs import body, path_id, query, versioned_body
+from http_edge.inputs import path_id, query
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
 from http_edge.schemas import (
@@ -27,7 +27,6 @@ from http_edge.schemas import (
     PageQuery,
     TripPage,
     TripSummary,
-    VersionQuery,
 )
 from storage.queries import (
     ExpenseFilter,
@@ -56,56 +55,43 @@ async def categories_list(request: web.Request) -> web.StreamResponse:
     return web.json_response(CategoryList(items=items).model_dump(mode="json"))
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/categories",
     "Create a custom category",
     "categories",
-    body=CreateCategory,
+    CreateCategory,
+    name="category_create",
+    location="/v1/categories",
     response=Category,
-    status=201,
     errors=(409,),
-    command=True,
 )
-async def category_create(request: web.Request) -> web.StreamResponse:
-    return await send_as_caller(
-        request, await body(request, CreateCategory), location="/v1/categories"
-    )
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/categories/{id}",
     "Rename a category",
     "categories",
-    body=RenameCategory,
-    body_omit=("id",),
-    versioned=True,
+    RenameCategory,
+    name="category_rename",
     response=Category,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def category_rename(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, RenameCategory, id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/categories/{id}",
     "Archive a category (expenses keep it)",
     "categories",
+    ArchiveCategory,
+    name="category_archive",
     description="A category is archived, not removed: the expenses that name it keep it, so it "
     "stays readable and can still be renamed (`GET /v1/categories?include_archived=true`).",
-    query=VersionQuery,
     response=Category,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def category_archive(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, ArchiveCategory)
 
 
 @ROUTES.route(
@@ -122,20 +108,18 @@ async def trips_list(request: web.Request) -> web.StreamResponse:
     return web.json_response(TripPage(items=items, next_cursor=cursor).model_dump(mode="json"))
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/trips",
     "Create a trip",
     "trips",
+    CreateTrip,
+    name="trip_create",
+    location="/v1/trips",
     description="`end_date` is on or after `start_date` (else 422).",
-    body=CreateTrip,
     response=Trip,
-    status=201,
     errors=(409,),
-    command=True,
 )
-async def trip_create(request: web.Request) -> web.StreamResponse:
-    return await send_as_caller(request, await body(request, CreateTrip), location="/v1/trips")
 
 
 @ROUTES.route("GET", "/v1/trips/{id}", "One trip", "trips", response=Trip, errors=(404,))
@@ -143,38 +127,29 @@ async def trip_get(request: web.Request) -> web.StreamResponse:
     return entity_or_404(await get_trip(principal_of(request).user_id, path_id(request)), "trip")
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/trips/{id}",
     "Change a trip",
     "trips",
+    UpdateTrip,
+    name="trip_update",
     description="The trip still ends on or after it starts (else 422).",
-    body=UpdateTrip,
-    body_omit=("id",),
-    versioned=True,
     response=Trip,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def trip_update(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, UpdateTrip, id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/trips/{id}",
     "Delete a trip",
     "trips",
-    query=VersionQuery,
+    DeleteTrip,
+    name="trip_delete",
     response=Trip,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def trip_delete(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, DeleteTrip)
 
 
 @ROUTES.route(

@@ -7,10 +7,10 @@ from aiohttp import web
 from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.entities import Expense
 from http_edge.api import Api
+from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import principal_of
-from http_edge.dispatch import delete_by_id, send_as_caller
 from http_edge.display import summarize, with_display
-from http_edge.inputs import body, path_id, query, versioned_body
+from http_edge.inputs import path_id, query
 from http_edge.responses import entity_or_404
 from http_edge.schemas import (
     DisplayQuery,
@@ -19,7 +19,6 @@ from http_edge.schemas import (
     ExpenseSummary,
     ExpenseView,
     SummaryQuery,
-    VersionQuery,
 )
 from storage.accounts import UserDoc
 from storage.queries import ExpenseFilter, expense_amounts, get_expense, list_expenses
@@ -28,20 +27,17 @@ ROUTES = Api()
 """The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/expenses",
     "Record an expense or income",
     "expenses",
-    body=CreateExpense,
+    CreateExpense,
+    name="create_expense",
+    location="/v1/expenses",
     response=Expense,
-    status=201,
     errors=(404, 409),
-    command=True,
 )
-async def create_expense(request: web.Request) -> web.StreamResponse:
-    payload = await body(request, CreateExpense)
-    return await send_as_caller(request, payload, location="/v1/expenses")
 
 
 @ROUTES.route(
@@ -100,35 +96,25 @@ async def expense_get(request: web.Request) -> web.StreamResponse:
     return entity_or_404(expense, "expense", shown)
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/expenses/{id}",
     "Change an expense (send `expected_version` or If-Match)",
     "expenses",
-    body=UpdateExpense,
-    body_omit=("id",),
-    versioned=True,
+    UpdateExpense,
+    name="expense_update",
     response=Expense,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def expense_update(request: web.Request) -> web.StreamResponse:
-    expense_id = path_id(request)
-    payload, version = await versioned_body(request, UpdateExpense, id=expense_id)
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/expenses/{id}",
     "Delete an expense",
     "expenses",
-    query=VersionQuery,
+    DeleteExpense,
+    name="expense_delete",
     response=Expense,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def expense_delete(request: web.Request) -> web.StreamResponse:
-    return await delete_by_id(request, DeleteExpense)

@@ -90,5 +90,7 @@ async def get_flag(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def review_flag(request: web.Request) -> web.StreamResponse:
+    """Written out: a versioned ``POST`` (a verdict on the flag, not a change of its
+    fields)."""
     payload, version = await versioned_body(request, ReviewFlag, id=path_id(request))
     return await send_as_caller(request, payload, version)

@@ -19,6 +19,7 @@ from bus.groups import (
 )
 from bus.subjects import BALANCES_RPC
 from http_edge.api import Api
+from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import settings_of
 from http_edge.dispatch import send_as_caller
 from http_edge.group_schemas import (
@@ -34,12 +35,12 @@ from http_edge.group_schemas import (
     SettlementPage,
     StatsQuery,
 )
-from http_edge.inputs import body, expected_version, path_id, query, versioned_body
+from http_edge.inputs import body, path_id, query
 from http_edge.problems import Problem
 from http_edge.queries import ask_actor
 from http_edge.responses import entity_or_404
 from http_edge.routes.groups import member_group
-from http_edge.schemas import PageQuery, VersionQuery
+from http_edge.schemas import PageQuery
 from storage.group_reads import (
     TooManyEntries,
     activity,
@@ -66,23 +67,19 @@ async def _entry_page(request: web.Request, kind: str) -> web.Response:
 # ---- group expenses --------------------------------------------------------------------------
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/groups/{id}/expenses",
     "Add a group expense: who paid (`paid_by`) and how it is split",
     "group money",
-    body=CreateGroupExpense,
+    CreateGroupExpense,
+    name="create_group_expense",
+    location="/v1/groups/{group_id}/expenses",
+    ids={"group_id": "id"},
     body_omit=("group_id",),
     response=GroupExpense,
-    status=201,
     errors=(404, 409),
-    command=True,
 )
-async def create_group_expense(request: web.Request) -> web.StreamResponse:
-    group_id = path_id(request)
-    payload = await body(request, CreateGroupExpense, group_id=group_id)
-    location = f"/v1/groups/{group_id}/expenses"
-    return await send_as_caller(request, payload, location=location)
 
 
 @ROUTES.route(
@@ -112,68 +109,50 @@ async def get_group_expense(request: web.Request) -> web.StreamResponse:
     return entity_or_404(entry, "expense")
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/groups/{id}/expenses/{expense_id}",
     "Change a group expense (send `expected_version` or If-Match); balances follow",
     "group money",
-    body=UpdateGroupExpense,
-    body_omit=("id", "group_id"),
-    versioned=True,
+    UpdateGroupExpense,
+    name="update_group_expense",
+    ids={"id": "expense_id", "group_id": "id"},
     response=GroupExpense,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def update_group_expense(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(
-        request,
-        UpdateGroupExpense,
-        group_id=path_id(request),
-        id=path_id(request, "expense_id"),
-    )
-    return await send_as_caller(request, payload, version)
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/groups/{id}/expenses/{expense_id}",
     "Delete a group expense",
     "group money",
-    query=VersionQuery,
+    DeleteGroupExpense,
+    name="delete_group_expense",
+    ids={"group_id": "id", "id": "expense_id"},
     response=GroupExpense,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def delete_group_expense(request: web.Request) -> web.StreamResponse:
-    query(request, VersionQuery)
-    payload = DeleteGroupExpense(group_id=path_id(request), id=path_id(request, "expense_id"))
-    return await send_as_caller(request, payload, expected_version(request))
 
 
 # ---- settlements -----------------------------------------------------------------------------
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/groups/{id}/settlements",
     "Record a payment between members: `{from, to, amount, currency}`, as the balances' plan "
     "names a transfer (or, with `expense_id`, mark a share of it as paid)",
     "group money",
+    CreateSettlement,
+    name="create_settlement",
+    location="/v1/groups/{group_id}/settlements",
+    ids={"group_id": "id"},
     description="`from` and `to` are two different members (else 422).",
-    body=CreateSettlement,
     body_omit=("group_id",),
     response=Settlement,
-    status=201,
     errors=(404, 409),
-    command=True,
 )
-async def create_settlement(request: web.Request) -> web.StreamResponse:
-    group_id = path_id(request)
-    payload = await body(request, CreateSettlement, group_id=group_id)
-    location = f"/v1/groups/{group_id}/settlements"
-    return await send_as_caller(request, payload, location=location)
 
 
 @ROUTES.route(
@@ -189,21 +168,17 @@ async def list_settlements(request: web.Request) -> web.StreamResponse:
     return await _entry_page(request, "settlement")
 
 
-@ROUTES.route(
-    "DELETE",
+deletes(
+    ROUTES,
     "/v1/groups/{id}/settlements/{settlement_id}",
     "Delete a settlement",
     "group money",
-    query=VersionQuery,
+    DeleteSettlement,
+    name="delete_settlement",
+    ids={"group_id": "id", "id": "settlement_id"},
     response=Settlement,
     errors=(404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def delete_settlement(request: web.Request) -> web.StreamResponse:
-    query(request, VersionQuery)
-    payload = DeleteSettlement(group_id=path_id(request), id=path_id(request, "settlement_id"))
-    return await send_as_caller(request, payload, expected_version(request))
 
 
 # ---- balances --------------------------------------------------------------------------------
@@ -312,6 +287,8 @@ async def group_activity(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def send_reminder(request: web.Request) -> web.StreamResponse:
+    """Written out: the body names whom to remind; the command carries the group from the
+    path."""
     wanted = await body(request, ReminderBody)
     payload = Remind(group_id=path_id(request), user_id=wanted.user_id, note=wanted.note)
     return await send_as_caller(request, payload)

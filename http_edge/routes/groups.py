@@ -29,6 +29,7 @@ from bus.groups import (
     UpdateGroup,
 )
 from http_edge.api import Api
+from http_edge.command_routes import changes, creates
 from http_edge.context import principal_of, settings_of
 from http_edge.dispatch import send_as_caller
 from http_edge.group_schemas import (
@@ -40,7 +41,7 @@ from http_edge.group_schemas import (
     RemoveQuery,
     RoleBody,
 )
-from http_edge.inputs import body, expected_version, path_id, query, versioned_body
+from http_edge.inputs import body, expected_version, path_id, query
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
 from http_edge.schemas import VersionQuery
@@ -61,20 +62,17 @@ async def member_group(request: web.Request, name: str = "id") -> GroupDoc:
     return group
 
 
-@ROUTES.route(
-    "POST",
+creates(
+    ROUTES,
     "/v1/groups",
     "Create a group (you are its owner)",
     "groups",
-    body=CreateGroup,
+    CreateGroup,
+    name="create_group",
+    location="/v1/groups",
     response=Group,
-    status=201,
     errors=(409,),
-    command=True,
 )
-async def create_group(request: web.Request) -> web.StreamResponse:
-    payload = await body(request, CreateGroup)
-    return await send_as_caller(request, payload, location="/v1/groups")
 
 
 @ROUTES.route(
@@ -92,22 +90,17 @@ async def get_group(request: web.Request) -> web.StreamResponse:
     return entity_or_404(group_entity(await member_group(request)), "group")
 
 
-@ROUTES.route(
-    "PATCH",
+changes(
+    ROUTES,
     "/v1/groups/{id}",
     "Change a group's name, description, currency, timezone or settings (admins)",
     "groups",
-    body=UpdateGroup,
-    body_omit=("group_id",),
-    versioned=True,
+    UpdateGroup,
+    name="update_group",
+    ids={"group_id": "id"},
     response=Group,
     errors=(403, 404, 409),
-    command=True,
-    headers=("If-Match",),
 )
-async def update_group(request: web.Request) -> web.StreamResponse:
-    payload, version = await versioned_body(request, UpdateGroup, group_id=path_id(request))
-    return await send_as_caller(request, payload, version)
 
 
 @ROUTES.route(
@@ -122,6 +115,7 @@ async def update_group(request: web.Request) -> web.StreamResponse:
     headers=("If-Match",),
 )
 async def archive_group(request: web.Request) -> web.StreamResponse:
+    """Written out: a ``POST`` without a body, the version from If-Match or the query."""
     query(request, VersionQuery)
     payload = GroupRef(group_id=path_id(request))
     return await send_as_caller(request, payload, expected_version(request))
@@ -139,6 +133,8 @@ async def archive_group(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def add_member(request: web.Request) -> web.StreamResponse:
+    """Written out: the new member is named by email in the body, and the answer is the
+    group (200)."""
     payload = await body(request, AddMember, group_id=path_id(request))
     return await send_as_caller(request, payload)
 
@@ -154,6 +150,8 @@ async def add_member(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def remove_member(request: web.Request) -> web.StreamResponse:
+    """Written out: the member is in the path and what becomes of their balance in the
+    query."""
     q = query(request, RemoveQuery)
     payload = RemoveMember(
         group_id=path_id(request), user_id=path_id(request, "user_id"), balance=q.balance
@@ -172,6 +170,7 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def set_role(request: web.Request) -> web.StreamResponse:
+    """Written out: the member is in the path, the role in the body."""
     role = await body(request, RoleBody)
     payload = SetRole(
         group_id=path_id(request), user_id=path_id(request, "user_id"), role=role.role
@@ -190,6 +189,7 @@ async def set_role(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def leave_group(request: web.Request) -> web.StreamResponse:
+    """Written out: the caller leaves; the body says what becomes of their balance."""
     choice = await body(request, LeaveBody)
     payload = LeaveGroup(group_id=path_id(request), balance=choice.balance)
     return await send_as_caller(request, payload)
@@ -229,6 +229,8 @@ def _invite_token(request: web.Request) -> str:
     command=True,
 )
 async def create_invite(request: web.Request) -> web.StreamResponse:
+    """Written out: the edge mints the invite's token and sends only its hash; the token is
+    shown once, in this answer."""
     options = await body(request, InviteBody)
     token = _invite_token(request)
     payload = CreateInvite(
@@ -258,6 +260,7 @@ async def create_invite(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def revoke_invite(request: web.Request) -> web.StreamResponse:
+    """Written out: two ids from the path and no version (an invite is revoked once)."""
     payload = RevokeInvite(group_id=path_id(request), invite_id=path_id(request, "invite_id"))
     return await send_as_caller(request, payload)
 
@@ -272,6 +275,7 @@ async def revoke_invite(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def accept_invite(request: web.Request) -> web.StreamResponse:
+    """Written out: the path holds the token; the edge finds its invite by the token's hash."""
     token = request.match_info["token"]
     digest = _digest(token) if _TOKEN.fullmatch(token) else None
     invite = await InviteDoc.find_one({"token_hash": digest}) if digest else None

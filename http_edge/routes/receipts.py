@@ -71,6 +71,7 @@ def _accepted(receipt: dict[str, Any], status: int = 202) -> web.Response:
     upload=True,
 )
 async def upload_receipt(request: web.Request) -> web.StreamResponse:
+    """Written out: a multipart image is stored before the receipt is recorded."""
     owner = principal_of(request).user_id
     settings = settings_of(request)
     # The same file is the same receipt anyway; a key is held to the rule of every write.
@@ -200,6 +201,8 @@ async def receipt_image(request: web.Request) -> web.StreamResponse:
     command=True,
 )
 async def apply_receipt(request: web.Request) -> web.StreamResponse:
+    """Written out: reads the receipt first and makes or fills its expense from what was
+    read."""
     owner = principal_of(request).user_id
     receipt_id = path_id(request)
     given = await body(request, ApplyReceipt, id=receipt_id)
