@@ -10,21 +10,31 @@ such coupling: ``storage.shared`` and what imports it.
 | --- | --- | --- |
 | :class:`Person` | ``UserDoc`` | accounts |
 | :class:`GroupRoles` | ``GroupDoc`` | splits |
-| :class:`Owned` | ``CategoryDoc``, ``TripDoc`` | expenses |
-| :class:`Owned` | ``ReceiptDoc`` | ocr |
+| :class:`Owned` (a category's name too) | ``CategoryDoc``, ``TripDoc`` | expenses |
+| :class:`TripDates` | ``TripDoc`` | expenses |
+| :func:`entry_state` | ``ExpenseDoc``, ``GroupEntryDoc`` | expenses, splits |
+| :class:`Owned`, :func:`receipt_read` | ``ReceiptDoc`` | ocr |
+| :class:`BudgetLimit` | ``BudgetDoc`` | budgets |
+
+A batch prefetch names what it will read with :func:`prefetched` (the documents stay here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, Protocol, TypeVar
 
 from beanie import Document
 
+from bus.receipts import Receipt
 from storage.accounts import UserDoc
-from storage.groups import GroupDoc
-from storage.ledger import CategoryDoc, TripDoc
+from storage.budgets import BudgetDoc
+from storage.groups import GroupDoc, GroupEntryDoc
+from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
 
 D = TypeVar("D", bound=Document)
@@ -43,6 +53,29 @@ class Reader(Protocol):
 def people(user_ids: list[str]) -> dict[type[Document], list[str]]:
     """What a batch prefetch loads so that :func:`person` then reads from memory."""
     return {UserDoc: user_ids}
+
+
+def prefetched(
+    *,
+    people: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    trips: Iterable[str] = (),
+    expenses: Iterable[str] = (),
+    group_entries: Iterable[str] = (),
+    receipts: Iterable[str] = (),
+) -> dict[type[Document], list[str]]:
+    """What a batch prefetch loads of other actors' data, so the views read from memory."""
+    wanted: dict[type[Document], list[str]] = {
+        UserDoc: list(people),
+        GroupDoc: list(groups),
+        CategoryDoc: list(categories),
+        TripDoc: list(trips),
+        ExpenseDoc: list(expenses),
+        GroupEntryDoc: list(group_entries),
+        ReceiptDoc: list(receipts),
+    }
+    return {model: ids for model, ids in wanted.items() if ids}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +117,10 @@ class GroupRoles:
     def role_of(self, user_id: str | None) -> str | None:
         return self.roles.get(user_id) if user_id is not None else None
 
+    @property
+    def member_ids(self) -> list[str]:
+        return list(self.roles)
+
 
 async def group_roles(reader: Reader, group_id: str) -> GroupRoles | None:
     """The group's members and their roles, if the group exists."""
@@ -101,12 +138,77 @@ class Owned:
     id: str
     owner_id: str
     live: bool
+    name: str = ""  # a category's, as its owner named it
 
 
 async def category_of(reader: Reader, category_id: str) -> Owned | None:
     """A category (the expenses actor's); archived ones are not live."""
     doc = await reader.get(CategoryDoc, category_id)
-    return Owned(doc.id, doc.owner_id, not doc.archived) if doc is not None else None
+    return Owned(doc.id, doc.owner_id, not doc.archived, doc.name) if doc is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class TripDates:
+    """A trip's days and currency (the expenses actor's)."""
+
+    id: str
+    owner_id: str
+    live: bool
+    start_date: date
+    end_date: date
+    currency: str
+
+
+async def trip_dates(reader: Reader, trip_id: str) -> TripDates | None:
+    doc = await reader.get(TripDoc, trip_id)
+    if doc is None:
+        return None
+    start, end = date.fromisoformat(str(doc.start_date)), date.fromisoformat(str(doc.end_date))
+    return TripDates(doc.id, doc.owner_id, not doc.deleted, start, end, doc.currency)
+
+
+async def entry_state(
+    reader: Reader, kind: Literal["expense", "group_expense"], entry_id: str
+) -> tuple[int, bool] | None:
+    """A personal expense's (the expenses actor's) or a group bill's (the splits actor's)
+    version now, and whether it is deleted; None if it is not stored."""
+    doc: ExpenseDoc | GroupEntryDoc | None
+    if kind == "expense":
+        doc = await reader.get(ExpenseDoc, entry_id)
+    else:
+        doc = await reader.get(GroupEntryDoc, entry_id)
+    return (doc.version, doc.deleted) if doc is not None else None
+
+
+async def receipt_read(reader: Reader, receipt_id: str) -> Receipt | None:
+    """A receipt as its owner sees it (the ocr actor's record)."""
+    doc = await reader.get(ReceiptDoc, receipt_id)
+    return receipt_entity(doc) if doc is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLimit:
+    """A budget's limit and what it counts (the budgets actor's)."""
+
+    id: str
+    scope: str
+    amount: Decimal
+    currency: str
+    category_ids: frozenset[str]
+
+
+async def budget_limit(reader: Reader, budget_id: str) -> BudgetLimit | None:
+    """A live budget's limit (None if deleted or unknown)."""
+    doc = await reader.get(BudgetDoc, budget_id)
+    if doc is None or doc.deleted:
+        return None
+    return BudgetLimit(doc.id, doc.scope, doc.amount, doc.currency, frozenset(doc.category_ids))
+
+
+async def budget_ids_in(reader: Reader, scopes: list[str], limit: int) -> list[str]:
+    """The ids of the live budgets of ``scopes`` (at most ``limit``, by scope)."""
+    query = {"scope": {"$in": scopes}, "deleted": False}
+    return await reader.find_ids(BudgetDoc, query, limit, sort="scope")
 
 
 async def trip_of(reader: Reader, trip_id: str) -> Owned | None:
