@@ -21,7 +21,8 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
     values: dict[str, Any] = settings.model_dump(exclude={"jwt_secret", "node_id"})
     for key, value in values.items():
-        env[f"LEDGERBUS_{key.upper()}"] = str(value)
+        if value is not None:  # unset stays unset (the child takes the default)
+            env[f"LEDGERBUS_{key.upper()}"] = str(value)
     if settings.jwt_secret is not None:
         env["LEDGERBUS_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
     env["LEDGERBUS_LOG_FORMAT"] = "json"

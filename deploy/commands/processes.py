@@ -1,0 +1,83 @@
+"""The processes ``ledgerbus`` starts: the whole embedded stack (``up``), or one part of it alone
+(``edge``, ``realtime``, ``actor``), each run on uvloop until it is stopped."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bus.settings import Settings
+from deploy.commands.command import Subcommand, run_loop
+from deploy.targets import add_server_flags
+
+
+def _up_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, help="default ./.ledgerbus")
+    parser.add_argument(
+        "--http-port", type=int, default=None, help="default LEDGERBUS_HTTP_PORT (8080)"
+    )
+    parser.add_argument("--nats-port", type=int, default=4222)
+    parser.add_argument("--nats-monitor-port", type=int, default=8222)
+    parser.add_argument("--mongo-port", type=int, default=27017)
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    from actors.registry import ACTORS
+    from deploy.stack import run_up
+
+    return run_loop(
+        run_up(
+            settings,
+            actors=sorted(ACTORS),
+            http_port=args.http_port,
+            nats_port=args.nats_port,
+            nats_monitor_port=args.nats_monitor_port,
+            mongo_port=args.mongo_port,
+            data_dir=args.data_dir or settings.data_dir,
+        )
+    )
+
+
+def _edge_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-realtime", action="store_true")
+    add_server_flags(parser, nats=True, mongo=True)
+
+
+def _edge(args: argparse.Namespace, settings: Settings) -> int:
+    from deploy.serve import run_web
+
+    run_loop(run_web(settings, edge=True, realtime=not args.no_realtime))
+    return 0
+
+
+def _realtime_flags(parser: argparse.ArgumentParser) -> None:
+    add_server_flags(parser, nats=True, mongo=True)
+
+
+def _realtime(args: argparse.Namespace, settings: Settings) -> int:
+    from deploy.serve import run_web
+
+    run_loop(run_web(settings, edge=False, realtime=True))
+    return 0
+
+
+def _actor_flags(parser: argparse.ArgumentParser) -> None:
+    from actors.registry import ACTORS
+
+    parser.add_argument("name", choices=sorted(ACTORS))
+    add_server_flags(parser, nats=True, mongo=True)
+
+
+def _actor(args: argparse.Namespace, settings: Settings) -> int:
+    from deploy.serve import run_actor
+
+    run_loop(run_actor(settings, args.name))
+    return 0
+
+
+UP = Subcommand(
+    "up", "start NATS, SecantusDB, the edge with Socket.IO and every actor", _up_flags, _up
+)
+EDGE = Subcommand("edge", "the HTTP edge (with Socket.IO unless --no-realtime)", _edge_flags, _edge)
+REALTIME = Subcommand("realtime", "a Socket.IO node alone", _realtime_flags, _realtime)
+ACTOR = Subcommand("actor", "one actor process (start more to scale it)", _actor_flags, _actor)
