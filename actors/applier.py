@@ -23,7 +23,13 @@ from pymongo.errors import ConnectionFailure
 
 from actors.activity import ActivityLog
 from actors.inbound import Inbound, Undecodable, decode, partition_key
-from actors.kernel import ActorDefinition, KeysLanes, PreloadsEvents, Runtime
+from actors.kernel import (
+    ActorDefinition,
+    KeysLanes,
+    PreloadsEvents,
+    Runtime,
+    ShapesBatches,
+)
 from actors.outcomes import Applied, apply_one
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
@@ -94,6 +100,9 @@ class BatchApplier:
         self._clock = clock
         self._batch_max = min(settings.batch_max, actor.batch_max or settings.batch_max)
         lanes = max(1, settings.actor_lanes)
+        if isinstance(runtime, ShapesBatches):  # the actor's own settings, not every actor's
+            lanes, batch_max = runtime.batch_shape()
+            lanes, self._batch_max = max(1, lanes), max(1, batch_max)
         self._lanes: list[asyncio.Queue[Inbound]] = [
             asyncio.Queue(maxsize=self._batch_max * 2) for _ in range(lanes)
         ]

@@ -103,6 +103,16 @@ class PreloadsEvents(Protocol):
         ...
 
 
+@runtime_checkable
+class ShapesBatches(Protocol):
+    """A runtime that sets its own actor's lanes and batch size (from settings of its own),
+    instead of the ``actor_lanes`` and ``batch_max`` every actor shares."""
+
+    def batch_shape(self) -> tuple[int, int]:
+        """``(lanes, batch_max)`` of this process's applier."""
+        ...
+
+
 R = TypeVar("R")
 
 

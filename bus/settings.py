@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     actor_lanes: int = Field(
         2, description="Concurrent batches per actor process, each owning a share of the scopes."
     )
+    fraud_lanes: int | None = Field(
+        None,
+        ge=1,
+        description="Concurrent batches per fraud actor process (unset: actor_lanes).",
+    )
+    fraud_batch_max: int = Field(
+        256,
+        ge=1,
+        description="Most expense events one fraud transaction scores. A person's profile "
+        "(tens of KB) is written once per batch, and a batch's reads are a few queries "
+        "whatever its size, so larger batches than other actors' cost less per event.",
+    )
     drain_timeout_s: float = 10.0
 
     # Outbox relay

@@ -11,14 +11,16 @@ events go in with ``insert_many`` — all inside the caller's transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from beanie import Document
 from bson.decimal128 import Decimal128
+from pydantic import BaseModel
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError
@@ -43,6 +45,26 @@ def to_bson(doc: Document) -> dict[str, Any]:
         if isinstance(value, Decimal):
             data[key] = Decimal128(value)
     return data
+
+
+_SHARED = (str, int, float, datetime, date, Decimal, type(None))
+"""Field values that cannot be changed in place (bool is an int): a copy may share them."""
+
+
+def private_copy(doc: D) -> D:
+    """A copy of ``doc`` its reader may change freely, as a deep copy is, but made by copying
+    only the fields that can be changed in place (lists, dicts, models); most of a document is
+    strings, numbers and times, which a deep copy would walk for nothing. A document that says
+    how it is deep-copied (``__deepcopy__``) is copied its own way."""
+    if type(doc).__deepcopy__ is not BaseModel.__deepcopy__:
+        own: D = doc.model_copy(deep=True)
+        return own
+    copied: D = doc.model_copy()
+    for values in (copied.__dict__, copied.__pydantic_private__ or {}):
+        for name, value in values.items():
+            if not isinstance(value, _SHARED):
+                values[name] = deepcopy(value)
+    return copied
 
 
 @dataclass
@@ -103,6 +125,38 @@ class BatchWork:
             doc = found.get(ident)
             self._loaded[(model, ident)] = doc
 
+    async def load_known(
+        self,
+        model: type[D],
+        ids: list[str],
+        omit: Sequence[str],
+        complete: Callable[[D], D | None],
+    ) -> None:
+        """Like :meth:`load`, without the fields ``omit`` (large ones whose parsed form the
+        caller keeps, each with defaults): ``complete`` turns each document read into the one
+        to hold (the caller's own completion), or gives None when it cannot, and those are then
+        loaded in full. A query of the heads instead of the whole documents, when the caller
+        knows most of them already."""
+        wanted = [i for i in dict.fromkeys(ids) if (model, i) not in self._loaded]
+        if not wanted:
+            return
+        raw = model.get_pymongo_collection().find(
+            {"_id": {"$in": wanted}}, dict.fromkeys(omit, 0), session=self.session
+        )
+        unknown: list[str] = []
+        read: set[str] = set()
+        async for row in raw:
+            read.add(row["_id"])
+            doc = complete(model.model_validate(row))
+            if doc is None:
+                unknown.append(row["_id"])
+            else:
+                self._loaded[(model, row["_id"])] = doc
+        for ident in wanted:
+            if ident not in read:
+                self._loaded[(model, ident)] = None
+        await self.load(model, unknown)
+
     async def find_ids(
         self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
     ) -> list[str]:
@@ -126,15 +180,11 @@ class BatchWork:
         """The entity as this batch sees it (staged > loaded > database), as a private copy."""
         key = (model, ident)
         if key in self._staged:
-            staged: D = self._staged[key].model_copy(deep=True)
-            return staged
+            return private_copy(self._staged[key])
         if key not in self._loaded:
             await self.load(model, [ident])
         doc = self._loaded[key]
-        if doc is None:
-            return None
-        copy: D = doc.model_copy(deep=True)
-        return copy
+        return private_copy(doc) if doc is not None else None
 
     def staged_of(self, model: type[D]) -> list[D]:
         """Documents of ``model`` staged by earlier commands of this batch (not yet written)."""
@@ -297,8 +347,7 @@ class CommandWork:
     async def get(self, model: type[D], ident: str) -> D | None:
         for doc in reversed(self.staged):
             if isinstance(doc, model) and str(doc.id) == ident:
-                found: D = doc.model_copy(deep=True)
-                return found
+                return private_copy(doc)
         return await self._batch.get(model, ident)
 
     async def find_ids(

@@ -4,6 +4,7 @@ the expense's owner and, for a group bill, the group's admins."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from actors.changes import change_data, next_version, stale
@@ -22,7 +23,10 @@ from storage.groups import GroupDoc
 from storage.unit_of_work import CommandWork
 
 
+@lru_cache(maxsize=4096)
 def flag_id_of(risk_id: str) -> str:
+    """The id of a risk record's flag (a name-based UUID: asked three times per event scored,
+    so the last few thousand are kept)."""
     return derived_id("flag", risk_id)
 
 

@@ -46,7 +46,7 @@ from bus.ids import split_scope, user_scope
 from bus.subjects import EXPENSE_EVENTS
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
-from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
+from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupDoc, GroupEntryDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.receipt_reads import receipt_entity
@@ -220,8 +220,7 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
         want(FlagDoc, flag_id_of(key))
         want(GroupEntryDoc if group else ExpenseDoc, entity["id"])
         owner = entity.get("created_by") if group else split_scope(event.scope)[1]
-        want(UserDoc, owner)
-        want(FraudProfileDoc, owner)
+        want(UserDoc, owner)  # the profile: FraudRuntime.preload (mostly without its data)
         want(ReceiptDoc, entity.get("receipt_id"))
         want(TripDoc, entity.get("trip_id"))
         want(GroupDoc, entity.get("group_id"))

@@ -1,12 +1,13 @@
-"""What a fraud actor process keeps beside its handlers: its settings (the flag threshold) and
-the profiles it parsed last.
+"""What a fraud actor process keeps beside its handlers: its settings (the flag threshold, its
+lanes and batch size) and the profiles it parsed last.
 
 The scorer's state lives in each person's profile document; the process only remembers the
 parsed form of the profiles it last read or wrote, keyed by the document's ``rev`` (a fresh
 token at every write), so a person whose events keep coming is not parsed again from the
 stored document for every batch. A cached profile is used only when the stored ``rev`` is the
 one it was made for: a write by another process (or a transaction that never committed) is
-simply a miss, and the stored document is parsed.
+simply a miss, and the stored document is parsed. A batch reads the profiles of its people
+without their data first, and in full only those whose revision the process has not parsed.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 
-from actors.fraud.profile import Profile
+from actors.fraud.profile import Profile, dump_profile
 from bus.envelopes import Command, Event
 from bus.ids import user_scope
 from bus.settings import Settings
 from bus.subjects import EXPENSE_EVENTS
 from storage.budgets import BudgetDoc
+from storage.fraud import FraudProfileDoc
 from storage.unit_of_work import BatchWork
 
 MAX_LIMITS = 50  # budgets read per person
@@ -119,6 +121,11 @@ class FraudRuntime:
     def __init__(self, settings: Settings) -> None:
         self.threshold = settings.fraud_flag_threshold
         self.profiles = ProfileCache()
+        self.lanes = settings.fraud_lanes or settings.actor_lanes
+        self.batch_max = settings.fraud_batch_max
+
+    def batch_shape(self) -> tuple[int, int]:
+        return self.lanes, self.batch_max
 
     async def start(self, nc: NATS) -> None:
         return None
@@ -133,5 +140,14 @@ class FraudRuntime:
         return lane_key_of(event)
 
     async def preload(self, work: BatchWork, events: Sequence[Event]) -> None:
-        owners = [owner_of(e) for e in events if e.type in EXPENSE_EVENTS]
-        await preload_limits(work, list(dict.fromkeys(owners)))
+        owners = list(dict.fromkeys(owner_of(e) for e in events if e.type in EXPENSE_EVENTS))
+        await work.load_known(FraudProfileDoc, owners, ("data",), self._known_profile)
+        await preload_limits(work, owners)
+
+    def _known_profile(self, head: FraudProfileDoc) -> FraudProfileDoc | None:
+        """A profile read without its data, completed with the parsed form this process made
+        of that very revision (None if it has none: the document is then read in full)."""
+        profile = self.profiles.get(head.id, head.rev)
+        if profile is None:
+            return None
+        return head.deferred(profile, lambda: dump_profile(profile))

@@ -3,7 +3,9 @@
 A profile is read and parsed once per batch and person, not once per event: an event whose
 person already has a profile staged by an earlier event of the batch takes that one as it was
 left (its parsed form travels with the staged document); a stored one is parsed once per
-stored revision in the process (:class:`actors.fraud.runtime.ProfileCache`). Each event still
+stored revision in the process (:class:`actors.fraud.runtime.ProfileCache`), and a batch reads
+without its data a profile whose stored revision the process has parsed already (see
+``FraudRuntime.preload``): a profile is tens of KB, read back unchanged. Each event still
 stages its own document (so a failed event leaves nothing behind), but only the one written —
 the batch's last for that person — is encoded, once, when the batch is flushed.
 """
@@ -24,23 +26,14 @@ def _cache(work: CommandWork) -> ProfileCache | None:
     return runtime.profiles if isinstance(runtime, FraudRuntime) else None
 
 
-def _staged(work: CommandWork, owner: str) -> FraudProfileDoc | None:
-    """The owner's profile staged earlier in this batch (never changed in place: no copy)."""
-    for doc in work.staged_of(FraudProfileDoc):
-        if doc.id == owner and doc.parsed is not None:
-            return doc
-    return None
-
-
 async def profile_of(work: CommandWork, owner: str) -> tuple[FraudProfileDoc | None, Profile]:
     """The owner's profile document as this batch sees it, and its parsed form."""
-    staged = _staged(work, owner)
-    if staged is not None:
-        parsed: Profile = staged.parsed
-        return staged, parsed
     held = await work.get(FraudProfileDoc, owner)
     if held is None:
         return None, load_profile(owner, None)
+    if held.parsed is not None:  # staged earlier in the batch, or read without its data
+        known: Profile = held.parsed
+        return held, known
     cache = _cache(work)
     profile = cache.get(owner, held.rev) if cache is not None else None
     if profile is None:
