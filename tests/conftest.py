@@ -21,10 +21,10 @@ from bus.settings import Settings
 from deploy.embedded import find_free_port
 from deploy.serve import build_web_app
 from storage.database import Database, connect
-from tests.helpers import Stack
-from tests.rates_provider import RatesProvider
-from tests.servers import RunningMongo, RunningNats, start_mongo, start_nats
+from tests.support.helpers import Stack
 from tests.support.offline import bind_documents_offline
+from tests.support.rates_provider import RatesProvider
+from tests.support.servers import RunningMongo, RunningNats, start_mongo, start_nats
 
 # Property tests judge results, never speed: no deadline per example, and no failure because
 # drawing examples is slow on a busy machine.

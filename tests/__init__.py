@@ -1,0 +1,1 @@
+"""ledgerbus tests (see the README's Tests section)."""

@@ -1,0 +1,219 @@
+"""`ledgerbus up`: the whole embedded stack as a user starts it, used, stopped and started again.
+
+Fresh starts are repeated (``LEDGERBUS_TEST_UP_STARTS``, default ``DEFAULT_STARTS``; the issue's
+figure is 10: ``LEDGERBUS_TEST_UP_STARTS=10 pytest tests/test_up.py -k fresh``): each is used the
+moment it says it is ready, with no retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+import pytest
+
+from deploy.embedded import find_free_port
+from tests.support.helpers import PASSWORD, eventually
+from tests.support.processes import REPO
+
+pytestmark = pytest.mark.integration
+DEFAULT_STARTS = 5
+STARTS = int(os.environ.get("LEDGERBUS_TEST_UP_STARTS", DEFAULT_STARTS))
+READY_LINE = "ledgerbus is ready"
+
+
+def _free_ports() -> dict[str, int]:
+    return {
+        name: find_free_port()
+        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+    }
+
+
+def _start(data: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
+    args = [sys.executable, "-m", "deploy.cli", "up", "--data-dir", str(data)]
+    for flag, port in ports.items():
+        args += [f"--{flag}", str(port)]
+    return subprocess.Popen(
+        args, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+async def _ready(base: str) -> bool:
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{base}/readyz") as resp:
+            return resp.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
+async def _banner_printed(log: Path) -> bool:
+    return "Ctrl-C" in await asyncio.to_thread(log.read_text)
+
+
+async def _applied(
+    http: aiohttp.ClientSession, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """POST a write until it is applied: a 202 (just after start, the actors may still be
+    loading) is retried with the same Idempotency-Key, which answers the stored outcome."""
+    key = {"Idempotency-Key": str(uuid.uuid4()), **headers}
+
+    async def attempt() -> dict[str, Any] | None:
+        async with http.post(path, json=body, headers=key) as resp:
+            assert resp.status in (201, 202), await resp.text()
+            return await resp.json() if resp.status == 201 else None  # type: ignore[no-any-return]
+
+    return await eventually(attempt, timeout_s=60, every_s=0.5)
+
+
+async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
+    tmp_path: Path,
+) -> None:
+    ports = {
+        name: find_free_port()
+        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+    }
+    base = f"http://127.0.0.1:{ports['http-port']}"
+    data, log = tmp_path / "data", tmp_path / "up.log"
+    email = f"up.{uuid.uuid4().hex[:8]}@example.com"
+
+    up = _start(data, ports, log)
+    try:
+        await eventually(lambda: _ready(base), timeout_s=120, every_s=0.5)
+        await eventually(lambda: _banner_printed(log), timeout_s=60)  # after every actor started
+        async with aiohttp.ClientSession(base) as http:
+            body = {
+                "email": email,
+                "password": PASSWORD,
+                "name": "Up",
+                "home_currency": "EUR",
+                "timezone": "UTC",
+            }
+            await _applied(http, "/v1/auth/register", body, {})
+            async with http.post(
+                "/v1/auth/login", json={"email": email, "password": PASSWORD}
+            ) as resp:
+                token = (await resp.json())["access_token"]
+            expense = {
+                "amount": "4.20",
+                "currency": "EUR",
+                "date": "2026-11-20",
+                "description": "coffee",
+            }
+            created = await _applied(
+                http, "/v1/expenses", expense, {"Authorization": f"Bearer {token}"}
+            )
+        children = psutil.Process(up.pid).children(recursive=True)
+        assert len(children) >= 5  # nats, mongo, edge, and one process per actor
+        up.send_signal(signal.SIGINT)
+        assert await asyncio.to_thread(up.wait, 60) == 0
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == [], f"orphans left: {[p.pid for p in alive]}"
+    finally:
+        if up.poll() is None:
+            up.kill()
+
+    again = _start(data, ports, log)
+    try:
+        await eventually(lambda: _ready(base), timeout_s=120, every_s=0.5)
+        async with aiohttp.ClientSession(base) as http:
+            async with http.post(
+                "/v1/auth/login", json={"email": email, "password": PASSWORD}
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+                token = (await resp.json())["access_token"]
+            async with http.get(
+                f"/v1/expenses/{created['id']}", headers={"Authorization": f"Bearer {token}"}
+            ) as resp:
+                assert resp.status == 200
+                assert await resp.json() == created
+    finally:
+        again.send_signal(signal.SIGINT)
+        await asyncio.to_thread(again.wait, 60)
+
+
+async def test_up_refuses_a_taken_port_with_a_clear_message(tmp_path: Path) -> None:
+    ports = {
+        name: find_free_port()
+        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+    }
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["http-port"]))
+        taken.listen()
+        log = tmp_path / "up.log"
+        up = _start(tmp_path / "data", ports, log)
+        code = await asyncio.to_thread(up.wait, 60)
+    assert code == 2
+    assert f"port {ports['http-port']}" in log.read_text()
+    assert "already in use" in log.read_text()
+
+
+async def _announced_ready(up: subprocess.Popen[bytes], log: Path) -> bool:
+    assert up.poll() is None, await asyncio.to_thread(log.read_text)
+    return READY_LINE in await asyncio.to_thread(log.read_text)
+
+
+async def _first_minutes(base: str) -> None:
+    """What a new user does first, each answered at once: sign up, sign in, look at the rates,
+    record an expense in another currency and get its home-currency value."""
+    email = f"first.{uuid.uuid4().hex[:8]}@example.com"
+    account = {"email": email, "password": PASSWORD}
+    profile = {"name": "First", "home_currency": "EUR", "timezone": "UTC"}
+    # A date inside the bundled rate history, so the value never depends on today's date.
+    expense = {"amount": "12.50", "currency": "USD", "date": "2026-10-15", "description": "lunch"}
+    async with aiohttp.ClientSession(base) as http:
+        async with http.post("/v1/auth/register", json={**account, **profile}) as resp:
+            assert resp.status == 201, await resp.text()
+        async with http.post("/v1/auth/login", json=account) as resp:
+            assert resp.status == 200, await resp.text()
+            auth = {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+        async with http.get("/v1/currency/rates?base=EUR&symbols=USD", headers=auth) as resp:
+            assert resp.status == 200, await resp.text()
+            assert "USD" in (await resp.json())["rates"]
+        async with http.post("/v1/expenses", json=expense, headers=auth) as resp:
+            assert resp.status == 201, await resp.text()
+            created = await resp.json()
+    assert created["home_currency"] == "EUR"
+    assert created["home_amount"] is not None, created
+    assert created["rate_date"] == "2026-10-15"
+
+
+async def _fresh_start(root: Path) -> float:
+    """One fresh start, used the moment it says it is ready, then stopped; its seconds to ready."""
+    ports, log = _free_ports(), root / "up.log"
+    started = time.monotonic()
+    up = _start(root / "data", ports, log)
+    try:
+        await eventually(lambda: _announced_ready(up, log), timeout_s=180, every_s=0.05)
+        took = time.monotonic() - started
+        await _first_minutes(f"http://127.0.0.1:{ports['http-port']}")
+        up.send_signal(signal.SIGINT)
+        assert await asyncio.to_thread(up.wait, 60) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+    said = log.read_text()
+    before = said[: said.index(READY_LINE)]
+    assert "waiting for actor:currency" in before  # it said what it waited for
+    assert "actor:expenses ready (" in before
+    return took
+
+
+@pytest.mark.timeout(60 + 150 * STARTS)  # a loaded 2-core machine: ~35 s a start, at worst
+async def test_fresh_starts_serve_a_first_write_the_moment_they_say_ready(tmp_path: Path) -> None:
+    took = []
+    for run in range(STARTS):
+        (tmp_path / str(run)).mkdir()
+        took.append(await _fresh_start(tmp_path / str(run)))
+    print(f"{STARTS} fresh starts, seconds to ready:", " ".join(f"{t:.1f}" for t in took))
