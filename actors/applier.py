@@ -37,7 +37,7 @@ from bus.envelopes import Event, utcnow
 from bus.settings import Settings
 from storage.database import Database
 from storage.dead_letters import DeadLetterStore
-from storage.documents import ProcessedCommand
+from storage.outcomes import processed_in
 from storage.transactions import in_transaction
 from storage.unit_of_work import BatchWork
 
@@ -211,10 +211,7 @@ class BatchApplier:
     ) -> tuple[list[Result], list[Event], str | None]:
         batch = BatchWork(session, self._runtime, prepared)  # type: ignore[arg-type]
         ids = [item.command.command_id for item in items]
-        cursor = ProcessedCommand.get_pymongo_collection().find(
-            {"_id": {"$in": ids}}, {"body_hash": 1, "outcome": 1}, session=session
-        )
-        done = {row["_id"]: row async for row in cursor}
+        done = await processed_in(ids, session)
         if self.actor.prefetch is not None:
             fresh = [
                 i.command for i in items if i.event is None and i.command.command_id not in done

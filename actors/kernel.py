@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from actors.work import Work
 from bus.envelopes import Command, ErrorCode, Event, FieldError
 from bus.settings import Settings
-from storage.unit_of_work import BatchWork, CommandWork
+from storage.unit_of_work import BatchWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +51,10 @@ def reject(
     return Decision(False, data, data.get("version") if data else None, code, message, errors)
 
 
-CommandHandler = Callable[[Command, Any, CommandWork], Awaitable[Decision]]
+CommandHandler = Callable[[Command, Any, Work], Awaitable[Decision]]
 """``(command, validated payload, work) -> Decision``."""
 
-Reaction = Callable[[Event, CommandWork], Awaitable[None]]
+Reaction = Callable[[Event, Work], Awaitable[None]]
 """``(event, work) -> None``: stage what the event implies; must be idempotent by design."""
 
 Prefetch = Callable[[Sequence[Command]], Mapping[type[Document], list[str]]]

@@ -14,6 +14,7 @@ from bus.fraud import Flag, Risk
 from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupDoc
 from storage.queries import decode_time_cursor, encode_cursor
+from storage.shared import GroupRoles
 
 REVIEWERS = ("owner", "admin")  # the roles that see and review a group's flags
 
@@ -38,11 +39,13 @@ def flag_entity(doc: FlagDoc) -> Flag:
     return Flag.model_validate(doc.model_dump(exclude={"risk_id", "revision_id"}))
 
 
-def group_admins(group: GroupDoc) -> list[str]:
+def group_admins(group: GroupDoc | GroupRoles) -> list[str]:
+    if isinstance(group, GroupRoles):
+        return [user for user, role in group.roles.items() if role in REVIEWERS]
     return [m["user_id"] for m in group.members if m.get("role") in REVIEWERS]
 
 
-def audience_of(owner_id: str, group: GroupDoc | None) -> list[str]:
+def audience_of(owner_id: str, group: GroupDoc | GroupRoles | None) -> list[str]:
     """Who a flag concerns now: a personal expense's owner; a group bill's issuer while still
     in the group, and the group's admins."""
     if group is None:

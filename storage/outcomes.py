@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bus.envelopes import Outcome
 from storage.documents import DeadLetter, ProcessedCommand
@@ -34,6 +35,15 @@ async def stored_outcome(command_id: str) -> Outcome | None:
         {"_id": command_id}, {"outcome": 1}
     )
     return Outcome.model_validate(row["outcome"]) if row else None
+
+
+async def processed_in(command_ids: Sequence[str], session: Any) -> dict[str, dict[str, Any]]:
+    """``{command id: {"body_hash", "outcome"}}`` of those of ``command_ids`` already applied,
+    read in the batch's transaction ``session`` (a batch replays these instead of applying)."""
+    rows = ProcessedCommand.get_pymongo_collection().find(
+        {"_id": {"$in": list(command_ids)}}, {"body_hash": 1, "outcome": 1}, session=session
+    )
+    return {row["_id"]: row async for row in rows}
 
 
 async def applied_ids(command_ids: Sequence[str]) -> set[str]:

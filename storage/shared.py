@@ -205,10 +205,12 @@ async def budget_limit(reader: Reader, budget_id: str) -> BudgetLimit | None:
     return BudgetLimit(doc.id, doc.scope, doc.amount, doc.currency, frozenset(doc.category_ids))
 
 
-async def budget_ids_in(reader: Reader, scopes: list[str], limit: int) -> list[str]:
-    """The ids of the live budgets of ``scopes`` (at most ``limit``, by scope)."""
+async def budget_ids_in(
+    reader: Reader, scopes: list[str], limit: int, sort: str = "_id"
+) -> list[str]:
+    """The ids of the live budgets of ``scopes`` (at most ``limit``, by ``sort``)."""
     query = {"scope": {"$in": scopes}, "deleted": False}
-    return await reader.find_ids(BudgetDoc, query, limit, sort="scope")
+    return await reader.find_ids(BudgetDoc, query, limit, sort=sort)
 
 
 async def trip_of(reader: Reader, trip_id: str) -> Owned | None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from actors.fraud.flags import review_flag
 from actors.fraud.risks import prefetch, rescore_receipt, score_event
 from actors.fraud.runtime import FraudRuntime
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from bus.fraud import ReviewFlag
 from bus.subjects import EXPENSE_EVENTS
 
 FRAUD = ActorDefinition(
     name="fraud",
-    handlers={"flag.review": review_flag},
+    handlers=handlers(on(ReviewFlag, review_flag)),
     reactions={**dict.fromkeys(EXPENSE_EVENTS, score_event), "receipt.scanned": rescore_receipt},
     prefetch_events=prefetch,
     runtime=FraudRuntime,

@@ -14,13 +14,13 @@ from actors.fraud.runtime import FraudRuntime
 from actors.fraud.scoring import load_signals
 from actors.fraud.store import profile_of, put_profile
 from actors.kernel import Decision, accept, reject, runtime_of
+from actors.work import Work
 from bus.envelopes import Command
 from bus.fraud import ReviewFlag
 from bus.ids import derived_id, user_scope
 from storage.fraud import FlagDoc, RiskDoc
 from storage.fraud_reads import audience_of, flag_entity
-from storage.groups import GroupDoc
-from storage.unit_of_work import CommandWork
+from storage.shared import group_roles
 
 
 @lru_cache(maxsize=4096)
@@ -30,10 +30,10 @@ def flag_id_of(risk_id: str) -> str:
     return derived_id("flag", risk_id)
 
 
-async def _tell(work: CommandWork, flag: FlagDoc, event_type: str, before: FlagDoc | None) -> None:
+async def _tell(work: Work, flag: FlagDoc, event_type: str, before: FlagDoc | None) -> None:
     """Stage the flag and send its event to each person it concerns now (membership and
     roles change: a removed admin hears no more, a new one does)."""
-    group = await work.get(GroupDoc, flag.group_id) if flag.group_id is not None else None
+    group = await group_roles(work, flag.group_id) if flag.group_id is not None else None
     work.put(flag)
     entity, prior = flag_entity(flag), flag_entity(before) if before is not None else None
     for person in audience_of(flag.owner_id, group):
@@ -57,7 +57,7 @@ def _with_flag(risk: RiskDoc, flag_id: str | None) -> RiskDoc:
     return marked
 
 
-async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
+async def settle_flag(work: Work, risk: RiskDoc) -> RiskDoc:
     """Raise, update or clear the flag of ``risk`` after it was (re)scored; the risk record
     as it must be written (with its open flag's id, or none)."""
     threshold = runtime_of(work, FraudRuntime).threshold
@@ -112,12 +112,12 @@ async def settle_flag(work: CommandWork, risk: RiskDoc) -> RiskDoc:
     return _with_flag(risk, flag_id)
 
 
-async def review_flag(command: Command, p: ReviewFlag, work: CommandWork) -> Decision:
+async def review_flag(command: Command, p: ReviewFlag, work: Work) -> Decision:
     """Close an open flag with a verdict. The owner reviews a personal expense's flag; a
     group bill's is reviewed by the group's admins, never by the bill's own issuer."""
     reviewer = command.actor.user_id
     flag = await work.get(FlagDoc, p.id)
-    group = await work.get(GroupDoc, flag.group_id) if flag and flag.group_id else None
+    group = await group_roles(work, flag.group_id) if flag and flag.group_id else None
     if flag is None or reviewer not in audience_of(flag.owner_id, group):
         return reject("not_found", "no such flag")
     if flag.group_id is not None and reviewer == flag.owner_id:

@@ -20,13 +20,13 @@ from actors.fraud.facts import (
     Limit,
     Observation,
     ReceiptUse,
+    TripFacts,
     dump_observation,
     load_observation,
     observe_expense,
     observe_group_expense,
     receipt_facts,
     risk_key,
-    trip_facts,
 )
 from actors.fraud.flags import flag_id_of, settle_flag
 from actors.fraud.profile import Profile, forget, unlearn
@@ -41,35 +41,39 @@ from actors.fraud.scoring import (
 from actors.fraud.signals import Signal
 from actors.fraud.store import next_risk_version, profile_of, put_profile
 from actors.kernel import runtime_of
+from actors.work import Work
 from bus.envelopes import Event
 from bus.ids import split_scope, user_scope
 from bus.subjects import EXPENSE_EVENTS
-from storage.accounts import UserDoc
-from storage.budgets import BudgetDoc
 from storage.fraud import FlagDoc, RiskDoc
-from storage.groups import GroupDoc, GroupEntryDoc
-from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
-from storage.receipt_reads import receipt_entity
-from storage.receipts import ReceiptDoc
-from storage.unit_of_work import CommandWork
+from storage.shared import (
+    budget_ids_in,
+    budget_limit,
+    category_of,
+    entry_state,
+    person,
+    prefetched,
+    receipt_read,
+    trip_dates,
+)
 
 MAX_REUSES = 20  # other expenses read per look-alike receipt set
 
 
-async def _home_currency(work: CommandWork, owner: str) -> str | None:
-    user = await work.get(UserDoc, owner)
+async def _home_currency(work: Work, owner: str) -> str | None:
+    user = await person(work, owner)
     return user.home_currency if user is not None else None
 
 
-async def _context(work: CommandWork, obs: Observation, home: str | None) -> Context:
+async def _context(work: Work, obs: Observation, home: str | None) -> Context:
     """What the scorer needs beside the expense: its receipt (and other expenses using a
     look-alike), its trip, and the owner's budget limits."""
     receipt = None
     reused: list[ReceiptUse] = []
     if obs.receipt_id is not None:
-        doc = await work.get(ReceiptDoc, obs.receipt_id)
-        if doc is not None and doc.owner_id == obs.owner:
-            receipt = receipt_facts(receipt_entity(doc).model_dump(mode="json"))
+        read = await receipt_read(work, obs.receipt_id)
+        if read is not None and read.owner_id == obs.owner:
+            receipt = receipt_facts(read.model_dump(mode="json"))
     if receipt is not None and receipt.duplicates:
         query = {"receipt_id": {"$in": list(receipt.duplicates)}, "deleted": False}
         for risk_id in await work.find_ids(RiskDoc, query, MAX_REUSES):
@@ -78,47 +82,40 @@ async def _context(work: CommandWork, obs: Observation, home: str | None) -> Con
                 reused.append(ReceiptUse(other.receipt_id, other.id, other.owner_id))
     trip = None
     if obs.trip_id is not None:
-        doc_trip = await work.get(TripDoc, obs.trip_id)
-        if doc_trip is not None and doc_trip.owner_id == obs.owner and not doc_trip.deleted:
-            trip = trip_facts(doc_trip.model_dump())
-    query = {"scope": user_scope(obs.owner), "deleted": False}
+        dates = await trip_dates(work, obs.trip_id)
+        if dates is not None and dates.owner_id == obs.owner and dates.live:
+            trip = TripFacts(dates.id, dates.start_date, dates.end_date, dates.currency)
     memo_key = limits_key(obs.owner)  # the same all through the batch's attempt (preloaded)
     if (budget_ids := work.memo.get(memo_key)) is None:
-        budget_ids = work.memo[memo_key] = await work.find_ids(BudgetDoc, query, MAX_LIMITS)
+        scope = user_scope(obs.owner)
+        budget_ids = work.memo[memo_key] = await budget_ids_in(work, [scope], MAX_LIMITS)
     limits = []
     for budget_id in budget_ids:
-        budget = await work.get(BudgetDoc, budget_id)
+        budget = await budget_limit(work, budget_id)
         if budget is not None:
-            limits.append(
-                Limit(budget.id, budget.amount, budget.currency, frozenset(budget.category_ids))
-            )
+            limits.append(Limit(budget.id, budget.amount, budget.currency, budget.category_ids))
     return Context(
         home, receipt, tuple(reused), trip, tuple(limits), await _category_name(work, obs)
     )
 
 
-async def _category_name(work: CommandWork, obs: Observation) -> str | None:
+async def _category_name(work: Work, obs: Observation) -> str | None:
     """The name of the expense's category: the owner's category document for a personal
     expense (prefetched), the bill's own label for a group bill (``group:<id>:<label>``)."""
     if obs.group_id is not None:
         return obs.group_label
     if obs.category is None:
         return None
-    category = await work.get(CategoryDoc, obs.category)
+    category = await category_of(work, obs.category)
     return category.name if category is not None and category.owner_id == obs.owner else None
 
 
-async def _now(work: CommandWork, kind: str, expense_id: str) -> tuple[int, bool] | None:
+async def _now(work: Work, kind: str, expense_id: str) -> tuple[int, bool] | None:
     """The expense's version now, and whether it is deleted (None if it is not stored)."""
-    doc: ExpenseDoc | GroupEntryDoc | None
-    if kind == "expense":
-        doc = await work.get(ExpenseDoc, expense_id)
-    else:
-        doc = await work.get(GroupEntryDoc, expense_id)
-    return (doc.version, doc.deleted) if doc is not None else None
+    return await entry_state(work, "expense" if kind == "expense" else "group_expense", expense_id)
 
 
-def _tombstone(held: RiskDoc | None, obs: Observation, version: int, work: CommandWork) -> RiskDoc:
+def _tombstone(held: RiskDoc | None, obs: Observation, version: int, work: Work) -> RiskDoc:
     return RiskDoc(
         id=obs.key,
         kind=obs.kind,
@@ -132,9 +129,7 @@ def _tombstone(held: RiskDoc | None, obs: Observation, version: int, work: Comma
     )
 
 
-async def _score(
-    work: CommandWork, obs: Observation, held: RiskDoc | None, home: str | None
-) -> None:
+async def _score(work: Work, obs: Observation, held: RiskDoc | None, home: str | None) -> None:
     """Score ``obs``, write its risk record and flag, and add a burst's signal to the other
     expenses it concerns."""
     threshold = runtime_of(work, FraudRuntime).threshold
@@ -171,7 +166,7 @@ async def _score(
 
 
 async def _escalate(
-    work: CommandWork, risk_id: str, signal: Signal, profile: Profile, threshold: int
+    work: Work, risk_id: str, signal: Signal, profile: Profile, threshold: int
 ) -> Profile:
     """Add a burst's signal to an earlier expense of the burst (a new version of its score);
     one that now raises a flag leaves the baselines it had joined."""
@@ -202,10 +197,15 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
     """What scoring a batch of expense events reads, loaded in a few queries instead of one
     read after another per event."""
     wanted: dict[type[Document], list[str]] = {}
+    others: dict[str, list[str]] = {}  # of other actors' data (storage.shared.prefetched)
 
     def want(model: type[Document], ident: Any) -> None:
         if isinstance(ident, str):
             wanted.setdefault(model, []).append(ident)
+
+    def read(kind: str, ident: Any) -> None:
+        if isinstance(ident, str):
+            others.setdefault(kind, []).append(ident)
 
     for event in events:
         entity = event.data.get("entity")
@@ -218,15 +218,15 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
         key = risk_key(kind, entity["id"])
         want(RiskDoc, key)
         want(FlagDoc, flag_id_of(key))
-        want(GroupEntryDoc if group else ExpenseDoc, entity["id"])
+        read("group_entries" if group else "expenses", entity["id"])
         owner = entity.get("created_by") if group else split_scope(event.scope)[1]
-        want(UserDoc, owner)  # the profile: FraudRuntime.preload (mostly without its data)
-        want(ReceiptDoc, entity.get("receipt_id"))
-        want(TripDoc, entity.get("trip_id"))
-        want(GroupDoc, entity.get("group_id"))
+        read("people", owner)  # the profile: FraudRuntime.preload (mostly without its data)
+        read("receipts", entity.get("receipt_id"))
+        read("trips", entity.get("trip_id"))
+        read("groups", entity.get("group_id"))
         if not group:
-            want(CategoryDoc, entity.get("category_id"))
-    return wanted
+            read("categories", entity.get("category_id"))
+    return {**wanted, **prefetched(**others)}
 
 
 def _observe(event: Event, entity: Mapping[str, Any], home: str | None) -> Observation:
@@ -235,7 +235,7 @@ def _observe(event: Event, entity: Mapping[str, Any], home: str | None) -> Obser
     return observe_expense(entity, split_scope(event.scope)[1])
 
 
-async def score_event(event: Event, work: CommandWork) -> None:
+async def score_event(event: Event, work: Work) -> None:
     """React to any expense or group bill event (see the module docstring)."""
     entity = event.data.get("entity")
     if not isinstance(entity, dict):
@@ -261,7 +261,7 @@ async def score_event(event: Event, work: CommandWork) -> None:
     await _score(work, obs, held, home)
 
 
-async def _retire(work: CommandWork, obs: Observation, held: RiskDoc | None, version: int) -> None:
+async def _retire(work: Work, obs: Observation, held: RiskDoc | None, version: int) -> None:
     """A deleted expense: its record becomes a tombstone at the deleted version (so nothing
     older scores it again), its flag is cleared, and the owner's profile forgets it."""
     tombstone = _tombstone(held, obs, version, work)
@@ -275,7 +275,7 @@ async def _retire(work: CommandWork, obs: Observation, held: RiskDoc | None, ver
 MAX_RESCORED = 10  # expenses scored again per receipt read
 
 
-async def rescore_receipt(event: Event, work: CommandWork) -> None:
+async def rescore_receipt(event: Event, work: Work) -> None:
     """A receipt was read: score again the expenses already scored with it (their receipt
     total and look-alikes are known only now)."""
     entity = event.data.get("entity")

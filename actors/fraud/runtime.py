@@ -23,8 +23,8 @@ from bus.envelopes import Command, Event
 from bus.ids import user_scope
 from bus.settings import Settings
 from bus.subjects import EXPENSE_EVENTS
-from storage.budgets import BudgetDoc
 from storage.fraud import FraudProfileDoc
+from storage.shared import budget_ids_in, budget_limit
 from storage.unit_of_work import BatchWork
 
 MAX_LIMITS = 50  # budgets read per person
@@ -78,13 +78,12 @@ async def preload_limits(work: BatchWork, owners: Sequence[str]) -> None:
     if not scopes:
         return
     most = MAX_LIMITS * len(scopes) + 1
-    query = {"scope": {"$in": list(scopes)}, "deleted": False}
-    found = await work.find_ids(BudgetDoc, query, most, sort="scope")
+    found = await budget_ids_in(work, list(scopes), most, sort="scope")
     if len(found) >= most:
         return
     by_owner: dict[str, list[str]] = {owner: [] for owner in scopes.values()}
     for budget_id in found:
-        budget = await work.get(BudgetDoc, budget_id)
+        budget = await budget_limit(work, budget_id)
         if budget is not None and budget.scope in scopes:
             by_owner[scopes[budget.scope]].append(budget_id)
     for owner, ids in by_owner.items():

@@ -16,17 +16,17 @@ from typing import Any
 
 from actors.fraud.profile import Profile, dump_profile, load_profile
 from actors.fraud.runtime import FraudRuntime, ProfileCache
+from actors.work import Work
 from bus.ids import new_id
 from storage.fraud import FraudProfileDoc, RiskDoc
-from storage.unit_of_work import CommandWork
 
 
-def _cache(work: CommandWork) -> ProfileCache | None:
+def _cache(work: Work) -> ProfileCache | None:
     runtime = work.runtime
     return runtime.profiles if isinstance(runtime, FraudRuntime) else None
 
 
-async def profile_of(work: CommandWork, owner: str) -> tuple[FraudProfileDoc | None, Profile]:
+async def profile_of(work: Work, owner: str) -> tuple[FraudProfileDoc | None, Profile]:
     """The owner's profile document as this batch sees it, and its parsed form."""
     held = await work.get(FraudProfileDoc, owner)
     if held is None:
@@ -43,7 +43,7 @@ async def profile_of(work: CommandWork, owner: str) -> tuple[FraudProfileDoc | N
     return held, profile
 
 
-def put_profile(work: CommandWork, held: FraudProfileDoc | None, profile: Profile) -> None:
+def put_profile(work: Work, held: FraudProfileDoc | None, profile: Profile) -> None:
     """Stage ``profile`` as the owner's next version; its stored form is made only if this is
     the document the batch writes (and the process then remembers it by its new ``rev``)."""
     rev = new_id()
