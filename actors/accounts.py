@@ -10,7 +10,7 @@ from actors.changes import change_data, next_version, stale
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from actors.work import Work
-from bus.commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.envelopes import Command
 from bus.ids import user_scope
 from storage.accounts import Credential, SessionDoc, UserDoc

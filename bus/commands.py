@@ -1,23 +1,28 @@
-"""Command payloads, validated at the edge before they become commands, and their registry.
-
-Every command type maps to the actor (domain) that owns it and the pydantic model of its
-payload. The edge and the socket server validate against these; actors re-check business rules.
-"""
+"""The command table: every command type, the actor that owns it (both named by its payload class),
+and how it is applied. The payload classes live with their domain (``bus.account_commands``,
+``bus.expense_commands``, ``bus.rate_commands``, ``bus.budgets``, ``bus.groups`` ...)."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Any
 
-from pydantic import ConfigDict, Field, model_validator
-
+from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.budgets import CreateBudget, DeleteBudget, UpdateBudget
-from bus.entities import ExpenseType
-from bus.expense_fields import ExpenseFields
+from bus.expense_commands import (
+    ArchiveCategory,
+    CreateCategory,
+    CreateExpense,
+    CreateTrip,
+    DeleteExpense,
+    DeleteTrip,
+    RenameCategory,
+    UpdateExpense,
+    UpdateTrip,
+)
 from bus.fraud import ReviewFlag
-from bus.fx import BASE_CURRENCY
 from bus.goals import ContributeToGoal, CreateGoal, DeleteGoal, UpdateGoal, WithdrawFromGoal
 from bus.groups import (
     AcceptInvite,
@@ -38,36 +43,10 @@ from bus.groups import (
     UpdateGroupExpense,
 )
 from bus.ids import RATES_SCOPE, user_scope
-from bus.limits import (
-    NULL_CLEARS,
-    AwareDatetime,
-    Day,
-    Description,
-    Email,
-    EntityId,
-    Name,
-    Notes,
-    ShortText,
-    Tags,
-    Timezone,
-    Unset,
-)
-from bus.money import (
-    Amount,
-    CurrencyCode,
-    MoneyError,
-    PositiveAmount,
-    check_rate,
-)
 from bus.payload import (
-    DeleteById,
     Payload,
-    amount_fields,
-    fit_precision,
-    places_rule,
-    refuse_nulls,
-    schema_rules,
 )
+from bus.rate_commands import RefreshRates, SetRates
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from bus.recurring import (
     AdvanceRecurring,
@@ -78,204 +57,6 @@ from bus.recurring import (
     UpdateRecurring,
 )
 from bus.subjects import command_subject
-
-# ---- accounts -----------------------------------------------------------------------------
-
-
-class RegisterUser(Payload):
-    COMMAND: ClassVar[str] = "user.register"
-    ACTOR: ClassVar[str] = "accounts"
-
-    user_id: EntityId
-    email: Email
-    name: Name
-    home_currency: CurrencyCode
-    timezone: Timezone
-
-
-class UpdateProfile(Payload):
-    COMMAND: ClassVar[str] = "user.update"
-    ACTOR: ClassVar[str] = "accounts"
-
-    name: Name | None = None
-    home_currency: CurrencyCode | None = None
-    timezone: Timezone | None = None
-
-
-class RevokeSession(Payload):
-    COMMAND: ClassVar[str] = "session.revoke"
-    ACTOR: ClassVar[str] = "accounts"
-
-    session_id: str = Field(max_length=64)
-    reason: Literal["logout", "refresh_reuse", "admin"]
-
-
-# ---- expenses -----------------------------------------------------------------------------
-
-
-class CreateExpense(ExpenseFields):
-    COMMAND: ClassVar[str] = "expense.create"
-    ACTOR: ClassVar[str] = "expenses"
-
-    id: EntityId | None = Field(None, description="Client-made UUID for offline creation.")
-    date: Day
-    occurred_at: AwareDatetime | None = None
-    receipt_id: EntityId | None = Field(None, description="The receipt it was made from.")
-
-
-class UpdateExpense(Payload):
-    """Fields present are changed; a nullable field sent as null is cleared (a description
-    to ""). Beyond this schema: an ``amount`` sent without ``currency`` has no more decimals
-    than the expense's stored currency, and a ``currency`` sent without ``amount`` has at least
-    as many as the stored amount uses."""
-
-    COMMAND: ClassVar[str] = "expense.update"
-    ACTOR: ClassVar[str] = "expenses"
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        json_schema_extra=schema_rules(places_rule("currency", amount_fields("amount"))),
-    )
-
-    id: EntityId
-    type: ExpenseType | Unset = None
-    amount: PositiveAmount | Unset = None
-    currency: CurrencyCode | Unset = None
-    category_id: EntityId | None = None
-    description: Annotated[Description | None, NULL_CLEARS] = None
-    merchant: ShortText | None = None
-    date: Day | Unset = None
-    occurred_at: AwareDatetime | None = None
-    notes: Notes | None = None
-    tags: Tags | Unset = None
-    trip_id: EntityId | None = None
-    receipt_id: EntityId | None = None
-
-    @model_validator(mode="after")
-    def _amount_fits_currency(self) -> Self:
-        fit_precision(self)
-        refuse_nulls(self, "type", "amount", "currency", "date", "description", "tags")
-        return self
-
-
-class CreateCategory(Payload):
-    COMMAND: ClassVar[str] = "category.create"
-    ACTOR: ClassVar[str] = "expenses"
-
-    id: EntityId | None = None
-    name: Name
-    icon: ShortText | None = None
-    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
-
-
-class RenameCategory(Payload):
-    COMMAND: ClassVar[str] = "category.rename"
-    ACTOR: ClassVar[str] = "expenses"
-
-    id: EntityId
-    name: Name
-
-
-class CreateTrip(Payload):
-    """A trip from ``start_date`` to ``end_date`` (inclusive).
-
-    Beyond this schema: ``end_date`` is not before ``start_date``."""
-
-    COMMAND: ClassVar[str] = "trip.create"
-    ACTOR: ClassVar[str] = "expenses"
-
-    id: EntityId | None = None
-    name: Name
-    destination: ShortText | None = None
-    start_date: Day
-    end_date: Day
-    currency: CurrencyCode
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
-        return self
-
-
-class UpdateTrip(Payload):
-    """Fields present are changed. Beyond this schema: ``end_date`` is not before
-    ``start_date`` (as sent, or as stored)."""
-
-    COMMAND: ClassVar[str] = "trip.update"
-    ACTOR: ClassVar[str] = "expenses"
-
-    id: EntityId
-    name: Name | Unset = None
-    destination: ShortText | None = None
-    start_date: Day | Unset = None
-    end_date: Day | Unset = None
-    currency: CurrencyCode | Unset = None
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
-        refuse_nulls(self, "name", "start_date", "end_date", "currency")
-        return self
-
-
-class DeleteExpense(DeleteById):
-    """A personal expense to delete."""
-
-    COMMAND: ClassVar[str] = "expense.delete"
-    ACTOR: ClassVar[str] = "expenses"
-
-
-class ArchiveCategory(DeleteById):
-    """A category to archive (its expenses keep it)."""
-
-    COMMAND: ClassVar[str] = "category.archive"
-    ACTOR: ClassVar[str] = "expenses"
-
-
-class DeleteTrip(DeleteById):
-    """A trip to delete."""
-
-    COMMAND: ClassVar[str] = "trip.delete"
-    ACTOR: ClassVar[str] = "expenses"
-
-
-# ---- currency (operators and the schedule, not clients) -----------------------------------
-
-
-class RefreshRates(Payload):
-    """Fetch reference rates from the configured provider now."""
-
-    COMMAND: ClassVar[str] = "rates.refresh"
-    ACTOR: ClassVar[str] = "currency"
-
-    trigger: Literal["schedule", "operator"] = "operator"
-
-
-class SetRates(Payload):
-    """An operator's rates for one day, as units per one EUR; they win over the provider's."""
-
-    COMMAND: ClassVar[str] = "rates.set"
-    ACTOR: ClassVar[str] = "currency"
-
-    day: Day
-    rates: Annotated[dict[CurrencyCode, Amount], Field(min_length=1, max_length=200)]
-    force: bool = Field(False, description="Accept a rate far from the last known one.")
-    note: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _sane_rates(self) -> Self:
-        for code, rate in self.rates.items():
-            if code == BASE_CURRENCY:
-                raise ValueError(f"{BASE_CURRENCY} is the base; its rate is always 1")
-            try:
-                check_rate(rate)
-            except MoneyError as exc:
-                raise ValueError(f"{code}: {exc}") from exc
-        return self
-
 
 # ---- registry -----------------------------------------------------------------------------
 

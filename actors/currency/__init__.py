@@ -12,7 +12,7 @@ from actors.currency.handlers import refresh_rates, set_rates
 from actors.currency.runtime import CurrencyRuntime
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
-from bus.commands import RefreshRates, SetRates
+from bus.rate_commands import RefreshRates, SetRates
 
 CURRENCY = ActorDefinition(
     name="currency",

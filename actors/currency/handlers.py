@@ -11,11 +11,11 @@ from actors.currency.rules import judge_day, judge_rate
 from actors.currency.runtime import CurrencyRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
 from actors.work import Work
-from bus.commands import RefreshRates, SetRates
 from bus.conversions import RatesChanged, RatesRefresh, RatesSet
 from bus.envelopes import Command
 from bus.fx import MANUAL_SOURCE, DayRates
 from bus.ids import RATES_SCOPE
+from bus.rate_commands import RefreshRates, SetRates
 from storage.rates import RateDayDoc, RateSourceDoc, rate_day_doc, rate_day_id
 
 

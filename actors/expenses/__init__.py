@@ -26,7 +26,8 @@ from actors.expenses.receipts import apply_scanned
 from actors.expenses.runtime import ExpensesRuntime
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
-from bus.commands import (
+from bus.envelopes import Command
+from bus.expense_commands import (
     ArchiveCategory,
     CreateCategory,
     CreateExpense,
@@ -37,7 +38,6 @@ from bus.commands import (
     UpdateExpense,
     UpdateTrip,
 )
-from bus.envelopes import Command
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.shared import people
 

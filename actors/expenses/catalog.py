@@ -6,7 +6,8 @@ from actors.changes import change_data, id_taken, new_entity_id, next_version, s
 from actors.expenses.rules import DEFAULT_CATEGORIES
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
-from bus.commands import (
+from bus.envelopes import Command, Event
+from bus.expense_commands import (
     ArchiveCategory,
     CreateCategory,
     CreateTrip,
@@ -14,7 +15,6 @@ from bus.commands import (
     RenameCategory,
     UpdateTrip,
 )
-from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from storage.ledger import CategoryDoc, TripDoc
 from storage.views import category_entity, trip_entity

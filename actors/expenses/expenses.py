@@ -17,9 +17,9 @@ from actors.expenses.rules import amount_fits, home_value
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import Decision, accept, reject, runtime_of
 from actors.work import Work
-from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
+from bus.expense_commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.ids import user_scope
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.rates import awaiting_rates

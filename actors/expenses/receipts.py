@@ -14,8 +14,8 @@ from actors.expenses.rules import amount_fits
 from actors.expenses.runtime import ExpensesRuntime
 from actors.kernel import runtime_of
 from actors.work import Work
-from bus.commands import CreateExpense
 from bus.envelopes import Event
+from bus.expense_commands import CreateExpense
 from bus.ids import derived_id
 from bus.money import known_currencies
 from storage.ledger import ExpenseDoc

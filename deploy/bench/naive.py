@@ -1,7 +1,7 @@
 """The "naive synchronous REST" baseline: ``python -m deploy.bench.naive`` (settings from env).
 
 One aiohttp process whose ``POST /v1/expenses`` checks the same bearer token, validates the same
-JSON with the same model (:class:`bus.commands.CreateExpense`), writes the same documents with
+JSON with the same model (:class:`bus.expense_commands.CreateExpense`), writes the same documents with
 the same connection pool settings (:func:`storage.database.connect`), one transaction per
 request, and answers 201 with the expense — no bus, no actor, no events on the wire.
 """
@@ -17,7 +17,7 @@ import uvloop
 from aiohttp import web
 from pydantic import ValidationError
 
-from bus.commands import CreateExpense
+from bus.expense_commands import CreateExpense
 from bus.settings import Settings
 from bus.tokens import InvalidToken, verify_access_token
 from deploy.bench.writes import write_expense

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import uvloop
 
-from bus.commands import CreateExpense
+from bus.expense_commands import CreateExpense
 from bus.settings import Settings
 from deploy.bench.expenses.plans import RawPlan
 from deploy.bench.expenses.results import RunWindow

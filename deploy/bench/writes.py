@@ -17,9 +17,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from actors.changes import change_data, new_entity_id
 from actors.expenses.expenses import new_expense_doc
 from bus.client import body_hash
-from bus.commands import CreateExpense
 from bus.entities import Expense
 from bus.envelopes import Outcome, utcnow
+from bus.expense_commands import CreateExpense
 from bus.ids import new_id
 from storage.database import Database
 from storage.documents import EventRecord, ProcessedCommand, ScopeCounter

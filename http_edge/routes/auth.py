@@ -10,8 +10,8 @@ from aiohttp import web
 from nats.errors import Error as NatsError
 from pymongo.errors import DuplicateKeyError
 
+from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.client import build_command
-from bus.commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.entities import User
 from bus.envelopes import IDEMPOTENCY_MISMATCH, utcnow
 from bus.ids import derived_id, new_id, scoped_command_id

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import (
+from bus.entities import Category, Trip
+from bus.expense_commands import (
     ArchiveCategory,
     CreateCategory,
     CreateTrip,
@@ -12,7 +13,6 @@ from bus.commands import (
     RenameCategory,
     UpdateTrip,
 )
-from bus.entities import Category, Trip
 from http_edge.api import Api
 from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import principal_of

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bus.commands import CreateExpense, DeleteExpense, UpdateExpense
 from bus.entities import Expense
+from bus.expense_commands import CreateExpense, DeleteExpense, UpdateExpense
 from http_edge.api import Api
 from http_edge.command_routes import changes, creates, deletes
 from http_edge.context import principal_of

@@ -12,9 +12,9 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from bus.client import build_command
-from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Expense
 from bus.envelopes import utcnow
+from bus.expense_commands import CreateExpense, UpdateExpense
 from bus.ids import derived_id
 from bus.limits import EntityId
 from bus.money import MoneyError, check_precision

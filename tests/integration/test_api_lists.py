@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from bus.commands import CreateCategory, CreateExpense, CreateTrip, UpdateExpense
+from bus.expense_commands import CreateCategory, CreateExpense, CreateTrip, UpdateExpense
 from http_edge.schemas import RegisterRequest
 from tests.support.helpers import Account, Stack, eventually
 

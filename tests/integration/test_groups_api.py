@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.integration.test_currency_api import operator_sets
 from tests.support.group_helpers import add_bill, balances, equal_bill, make_group, nets, zero_sum
 from tests.support.helpers import Stack, eventually
-from tests.integration.test_currency_api import operator_sets
 
 pytestmark = pytest.mark.integration
 

@@ -23,9 +23,9 @@ from bus.settings import Settings
 from bus.subjects import EVENTS_ALL, scope_events
 from deploy.embedded import find_free_port
 from deploy.supervisor import die_with_parent
+from tests.integration.test_realtime import LUNCH, WAIT_S, Device, open_device
 from tests.support.helpers import Stack, eventually
 from tests.support.servers import RunningNats
-from tests.integration.test_realtime import LUNCH, WAIT_S, Device, open_device
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ their version check, and session revocation. No server is started."""
 from __future__ import annotations
 
 from actors.accounts import register, revoke_session, update_profile
-from bus.commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
 from storage.accounts import Credential, SessionDoc, UserDoc
 from tests.support.expense_docs import credential, new_id, session_doc, user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide

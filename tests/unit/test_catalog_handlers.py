@@ -19,13 +19,8 @@ from actors.expenses.catalog import (
     seed_default_categories,
 )
 from actors.expenses.rules import DEFAULT_CATEGORIES
-from bus.commands import (
-    ArchiveCategory,
-    CreateCategory,
-    CreateTrip,
-    RenameCategory,
-)
 from bus.envelopes import Event
+from bus.expense_commands import ArchiveCategory, CreateCategory, CreateTrip, RenameCategory
 from bus.ids import user_scope
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc

@@ -14,8 +14,8 @@ import pytest
 from actors.currency.handlers import refresh_rates, set_rates
 from actors.currency.provider import ProviderError
 from actors.kernel import Decision
-from bus.commands import RefreshRates, SetRates
 from bus.ids import RATES_SCOPE
+from bus.rate_commands import RefreshRates, SetRates
 from storage.rates import RateDayDoc, RateSourceDoc
 from tests.support import budget_docs as docs
 from tests.support.fake_work import NOW, MemoryWork, command, decide

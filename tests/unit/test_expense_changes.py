@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from actors.expenses.expenses import delete_expense, update_expense
-from bus.commands import DeleteExpense, UpdateExpense
+from bus.expense_commands import DeleteExpense, UpdateExpense
 from storage.ledger import ExpenseDoc
 from tests.support.expense_docs import expense_doc, expenses_runtime, new_id, user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide

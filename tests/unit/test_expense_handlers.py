@@ -13,7 +13,7 @@ import pytest
 
 from actors.changes import new_entity_id
 from actors.expenses.expenses import create_expense, update_expense
-from bus.commands import CreateExpense, UpdateExpense
+from bus.expense_commands import CreateExpense, UpdateExpense
 from storage.ledger import ExpenseDoc
 from storage.receipts import ReceiptDoc
 from tests.support.expense_docs import (

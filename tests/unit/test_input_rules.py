@@ -18,8 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from bus.budgets import Label, UpdateBudget
 from bus.client_commands import ClientCommand
-from bus.commands import CreateExpense, UpdateExpense
 from bus.entities import Debt
+from bus.expense_commands import CreateExpense, UpdateExpense
 from bus.groups import CreateGroupExpense, CreateSettlement, GroupSettings, UpdateGroupExpense
 from bus.limits import (
     DAY_PATTERN,

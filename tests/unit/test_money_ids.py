@@ -11,7 +11,7 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from bus.commands import CreateExpense, CreateTrip, UpdateExpense, UpdateTrip
+from bus.expense_commands import CreateExpense, CreateTrip, UpdateExpense, UpdateTrip
 from bus.ids import scoped_command_id, split_scope
 from bus.money import (
     MoneyError,

@@ -15,8 +15,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import http_edge.app  # noqa: F401  (registers every route on API)
 from bus.budgets import CreateBudget, UpdateBudget
-from bus.commands import CreateExpense, UpdateExpense, UpdateTrip
 from bus.conversions import ConvertRequest
+from bus.expense_commands import CreateExpense, UpdateExpense, UpdateTrip
 from bus.goals import CreateGoal, UpdateGoal
 from bus.groups import (
     CreateGroupExpense,

@@ -9,7 +9,7 @@ from typing import Any
 
 from actors.changes import new_entity_id
 from actors.expenses.catalog import create_trip, delete_trip, update_trip
-from bus.commands import CreateTrip, DeleteTrip, UpdateTrip
+from bus.expense_commands import CreateTrip, DeleteTrip, UpdateTrip
 from bus.ids import user_scope
 from storage.ledger import TripDoc
 from tests.support.expense_docs import new_id, trip_doc, user_doc
