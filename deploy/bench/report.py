@@ -4,7 +4,6 @@ lines, and running a benchmark whose figures are a plain ``dict`` to its report 
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import platform
 import sys
 from collections.abc import Callable, Coroutine
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import psutil  # type: ignore[import-untyped]
-import uvloop
 
 from bus.settings import Settings
 from deploy.bench.flags import Options, log_path_of
@@ -82,22 +80,11 @@ def run_and_report(
     json_path: Path | None,
     log_path: Callable[[], Path | None],
 ) -> int:
-    """Run one benchmark to the end and print its figures (and write them to ``json_path``):
-    0 when it completed, 130 when interrupted, 1 when it failed (speed is never judged)."""
-    try:
-        figures = uvloop.run(work)
-    except KeyboardInterrupt:
-        print(f"ledgerbus {name}: interrupted; everything was stopped", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"ledgerbus {name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"  children's output: {log_path()}", file=sys.stderr)
-        return 1
-    print(render_figures(figures), flush=True)
-    if json_path is not None:
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {json_path}")
-    return 0
+    """:func:`deploy.bench.framework.report` for a benchmark whose figures are still a dict
+    (the fraud benchmark, until it is on the ``Benchmark`` protocol)."""
+    from deploy.bench.framework import report  # it imports this module's figures helpers
+
+    return report(name, work, render_figures, json_path, log_path)
 
 
 def report_bench(

@@ -19,6 +19,7 @@ from storage.budgets import BudgetDoc, BudgetTallyDoc, GoalDoc, RecurringDoc, Sp
 from storage.groups import GroupDoc
 from storage.ledger import CategoryDoc, TripDoc
 from storage.receipts import ReceiptDoc
+from tests.support.expense_docs import user_doc
 from tests.support.fake_work import NOW
 
 
@@ -27,19 +28,8 @@ def new_id() -> str:
 
 
 def user(name: str = "ada", **fields: Any) -> UserDoc:
-    values: dict[str, Any] = {
-        "id": new_id(),
-        "email": f"{name}@example.com",
-        "email_lower": f"{name}@example.com",
-        "name": name,
-        "home_currency": "EUR",
-        "timezone": "Europe/Berlin",
-        "version": 1,
-        "created_at": NOW,
-        "updated_at": NOW,
-        **fields,
-    }
-    return UserDoc(**values)
+    """A registered person in Berlin (budgets count days in their timezone)."""
+    return user_doc(name, **{"timezone": "Europe/Berlin", **fields})
 
 
 def group(owner: UserDoc, *members: tuple[UserDoc, str], **fields: Any) -> GroupDoc:

@@ -23,22 +23,13 @@ from bus.groups import CreateGroupExpense, Payer, Split
 from bus.settings import Settings
 from storage.accounts import UserDoc
 from storage.groups import GroupBalanceDoc, GroupDoc, InviteDoc
+from tests.support.expense_docs import user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide
 
 
 def user(name: str) -> UserDoc:
     """A signed-up person (the email is ``<name>@example.com``)."""
-    return UserDoc(
-        id=str(uuid.uuid4()),
-        email=f"{name}@example.com",
-        email_lower=f"{name}@example.com",
-        name=name,
-        home_currency="EUR",
-        timezone="UTC",
-        version=1,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    return user_doc(name)
 
 
 def group(
