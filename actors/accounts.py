@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from beanie import Document
-
 from actors.changes import change_data, next_version, stale
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision, accept, reject
+from actors.reads import caller, ref
 from actors.work import Work
 from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
 from bus.envelopes import Command
@@ -73,23 +70,12 @@ async def revoke_session(command: Command, p: RevokeSession, work: Work) -> Deci
     return accept(entity)
 
 
-def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
-    users = [c.payload.get("user_id") or c.actor.user_id for c in commands]
-    sessions = [c.payload.get("session_id") for c in commands if c.type == "session.revoke"]
-    return {
-        UserDoc: [u for u in users if isinstance(u, str)],
-        Credential: [u for u in users if isinstance(u, str)],
-        SessionDoc: [s for s in sessions if isinstance(s, str)],
-    }
-
-
 ACCOUNTS = ActorDefinition(
     name="accounts",
     handlers=handlers(
-        on(RegisterUser, register),
-        on(UpdateProfile, update_profile),
-        on(RevokeSession, revoke_session),
+        on(RegisterUser, register, reads=(ref(UserDoc, "user_id"), ref(Credential, "user_id"))),
+        on(UpdateProfile, update_profile, reads=(caller(),)),
+        on(RevokeSession, revoke_session, reads=(ref(SessionDoc, "session_id"),)),
     ),
-    prefetch=prefetch,
     emits=("user.registered", "user.updated", "session.revoked"),
 )

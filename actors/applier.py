@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,34 +21,25 @@ from nats.aio.msg import Msg
 from pymongo.errors import ConnectionFailure
 
 from actors.activity import ActivityLog
+from actors.attempt import Attempted, Decoded, Result, attempt
 from actors.inbound import Inbound, Undecodable, decode, partition_key
 from actors.kernel import (
     ActorDefinition,
     KeysLanes,
-    PreloadsEvents,
     Runtime,
     ShapesBatches,
 )
-from actors.outcomes import Applied, apply_one
+from actors.outcomes import decode_payload
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
 from bus.envelopes import Event, utcnow
 from bus.settings import Settings
 from storage.database import Database
 from storage.dead_letters import DeadLetterStore
-from storage.outcomes import processed_in
 from storage.transactions import in_transaction
 from storage.unit_of_work import BatchWork
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(slots=True)
-class Result:
-    """What became of one inbound message in a committed batch."""
-
-    item: Inbound
-    applied: Applied
 
 
 def lane_key(runtime: Runtime | None, item: Inbound) -> str:
@@ -165,7 +155,7 @@ class BatchApplier:
             try:
                 prepared = await self._prepare(taken)
                 if prepared is not None:
-                    await self._apply(taken, prepared)
+                    await self._apply(taken, prepared, self._decode(taken))
             except Exception:
                 log.exception("batch_crashed", actor=self.actor.name, size=len(taken))
                 for item in taken:
@@ -173,6 +163,14 @@ class BatchApplier:
             finally:
                 for _ in taken:
                     lane.task_done()
+
+    def _decode(self, items: list[Inbound]) -> Decoded:
+        """Each command's payload, decoded once for the batch's reads and its handler."""
+        return {
+            item.command.command_id: decode_payload(self.actor, item.command)
+            for item in items
+            if item.event is None
+        }
 
     async def _prepare(self, items: list[Inbound]) -> Mapping[str, Any] | None:
         """The runtime's work before the transaction; if it fails, the batch is retried later
@@ -187,10 +185,12 @@ class BatchApplier:
                 await self._fail(item, exc)
             return None
 
-    async def _apply(self, items: list[Inbound], prepared: Mapping[str, Any]) -> None:
+    async def _apply(
+        self, items: list[Inbound], prepared: Mapping[str, Any], decoded: Decoded
+    ) -> None:
         try:
             results, events, outbox_id = await in_transaction(
-                self._db.client, lambda session: self._attempt(session, items, prepared)
+                self._db.client, lambda session: self._attempt(session, items, prepared, decoded)
             )
         except Exception as exc:  # the database's, or a command that cannot be written
             if len(items) > 1 and not is_outage(exc):
@@ -198,8 +198,8 @@ class BatchApplier:
                 log.warning(
                     "batch_split", actor=self.actor.name, size=len(items), error=str(exc)[:200]
                 )
-                await self._apply(items[:half], prepared)
-                await self._apply(items[half:], prepared)
+                await self._apply(items[:half], prepared, decoded)
+                await self._apply(items[half:], prepared, decoded)
                 return
             for item in items:
                 await self._fail(item, exc)
@@ -207,32 +207,10 @@ class BatchApplier:
         await self._after_commit(results, events, outbox_id)
 
     async def _attempt(
-        self, session: object, items: list[Inbound], prepared: Mapping[str, Any]
-    ) -> tuple[list[Result], list[Event], str | None]:
+        self, session: object, items: list[Inbound], prepared: Mapping[str, Any], decoded: Decoded
+    ) -> Attempted:
         batch = BatchWork(session, self._runtime, prepared)  # type: ignore[arg-type]
-        ids = [item.command.command_id for item in items]
-        done = await processed_in(ids, session)
-        if self.actor.prefetch is not None:
-            fresh = [
-                i.command for i in items if i.event is None and i.command.command_id not in done
-            ]
-            for model, wanted in self.actor.prefetch(fresh).items():
-                await batch.load(model, wanted)
-        if self.actor.prefetch_events is not None:
-            reacting = [
-                i.event for i in items if i.event is not None and i.command.command_id not in done
-            ]
-            for model, wanted in self.actor.prefetch_events(reacting).items():
-                await batch.load(model, wanted)
-            if isinstance(self._runtime, PreloadsEvents):
-                await self._runtime.preload(batch, reacting)
-        results: list[Result] = []
-        for item in items:
-            results.append(
-                Result(item, await apply_one(self.actor, batch, item, done, self._clock()))
-            )
-        await batch.flush()
-        return results, [record.to_event() for record in batch.records], batch.outbox_id
+        return await attempt(self.actor, batch, items, decoded, self._clock)
 
     async def _after_commit(
         self, results: list[Result], events: list[Event], outbox_id: str | None

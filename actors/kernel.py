@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from beanie import Document
 from nats.aio.client import Client as NATS
@@ -12,8 +12,12 @@ from pydantic import BaseModel
 
 from actors.work import Work
 from bus.envelopes import Command, ErrorCode, Event, FieldError
+from bus.payload import Payload
 from bus.settings import Settings
 from storage.unit_of_work import BatchWork
+
+if TYPE_CHECKING:  # actors.reads derives ids as the handlers do (actors.changes, which uses this)
+    from actors.reads import Read
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +55,24 @@ def reject(
     return Decision(False, data, data.get("version") if data else None, code, message, errors)
 
 
-CommandHandler = Callable[[Command, Any, Work], Awaitable[Decision]]
-"""``(command, validated payload, work) -> Decision``."""
+P = TypeVar("P", bound=Payload)
+
+Handler = Callable[[Command, P, Work], Awaitable[Decision]]
+"""``(command, its decoded payload, work) -> Decision`` for payloads of type ``P``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Handles(Generic[P]):
+    """One command an actor handles: its payload class, its handler, and what the handler
+    reads by id (loaded for the whole batch before any handler runs)."""
+
+    payload: type[P]
+    handler: Handler[P]
+    reads: tuple[Read, ...] = ()
+
 
 Reaction = Callable[[Event, Work], Awaitable[None]]
 """``(event, work) -> None``: stage what the event implies; must be idempotent by design."""
-
-Prefetch = Callable[[Sequence[Command]], Mapping[type[Document], list[str]]]
-"""Ids to load in bulk before a batch runs its handlers."""
 
 EventPrefetch = Callable[[Sequence[Event]], Mapping[type[Document], list[str]]]
 """Ids to load in bulk before a batch runs its reactions."""
@@ -129,9 +143,8 @@ class ActorDefinition:
     """An actor: the domain it owns, its command handlers and event reactions."""
 
     name: str
-    handlers: Mapping[str, CommandHandler]
+    handlers: Mapping[str, Handles[Any]]  # by command type (``actors.handling.handlers``)
     reactions: Mapping[str, Reaction] = field(default_factory=dict)
-    prefetch: Prefetch | None = None
     prefetch_events: EventPrefetch | None = None
     emits: tuple[str, ...] = ()  # event types it publishes (documented in the AsyncAPI)
     runtime: Callable[[Settings], Runtime] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,10 +13,12 @@ from pymongo.errors import PyMongoError
 
 from actors.inbound import Inbound
 from actors.kernel import ActorDefinition, Decision, reject
-from bus.commands import COMMANDS
+from actors.reads import Wanted, wanted
 from bus.envelopes import IDEMPOTENCY_MISMATCH, Command, FieldError, Outcome
+from bus.payload import Payload
+from storage.command_work import CommandWork
 from storage.transactions import StaleWrite
-from storage.unit_of_work import BatchWork, CommandWork
+from storage.unit_of_work import BatchWork
 
 log = structlog.get_logger(__name__)
 
@@ -45,24 +48,39 @@ def validation_errors(exc: ValidationError) -> tuple[FieldError, ...]:
     )
 
 
-async def _decide(actor: ActorDefinition, item: Inbound, work: CommandWork) -> Decision:
+def decode_payload(actor: ActorDefinition, command: Command) -> Payload | Decision:
+    """The command's payload as its handler takes it (decoded once, for the batch's reads and
+    the handler), or the rejection of a command the actor cannot take."""
+    handles = actor.handlers.get(command.type)
+    if handles is None:
+        return reject("validation", f"{actor.name} has no command {command.type!r}")
+    try:
+        payload: Payload = handles.payload.model_validate(command.payload)
+    except ValidationError as exc:
+        return Decision(
+            False, code="validation", message="invalid payload", errors=validation_errors(exc)
+        )
+    return payload
+
+
+def declared_reads(actor: ActorDefinition, decoded: Iterable[tuple[Command, Payload]]) -> Wanted:
+    """What a batch of decoded commands loads before its handlers run: what each command's
+    handler declares it reads (``actors.reads``)."""
+    return wanted((c, p, actor.handlers[c.type].reads) for c, p in decoded)
+
+
+async def _decide(
+    actor: ActorDefinition, item: Inbound, work: CommandWork, payload: Payload | Decision
+) -> Decision:
     command = item.command
     if item.event is not None:
         reaction = actor.reactions.get(command.type)
         if reaction is not None:
             await reaction(item.event, work)
         return Decision(True)
-    handler = actor.handlers.get(command.type)
-    spec = COMMANDS.get(command.type)
-    if handler is None or spec is None:
-        return reject("validation", f"{actor.name} has no command {command.type!r}")
-    try:
-        payload = spec.payload.model_validate(command.payload)
-    except ValidationError as exc:
-        return Decision(
-            False, code="validation", message="invalid payload", errors=validation_errors(exc)
-        )
-    return await handler(command, payload, work)
+    if isinstance(payload, Decision):
+        return payload
+    return await actor.handlers[command.type].handler(command, payload, work)
 
 
 @dataclass(slots=True)
@@ -81,8 +99,10 @@ async def apply_one(
     item: Inbound,
     done: dict[str, Any],
     now: datetime,
+    payload: Payload | Decision | None = None,
 ) -> Applied:
-    """Apply one item to ``batch``; a duplicate replays its stored outcome and changes nothing."""
+    """Apply one item to ``batch``; a duplicate replays its stored outcome and changes nothing.
+    ``payload`` is the command's, decoded (:func:`decode_payload`; decoded here if not given)."""
     command = item.command
     prior = done.get(command.command_id)
     if prior is not None:
@@ -105,7 +125,9 @@ async def apply_one(
         command_id=command.command_id, user_id=command.actor.user_id, actor=actor.name
     ):
         try:
-            decision = await _decide(actor, item, work)
+            if payload is None and item.event is None:
+                payload = decode_payload(actor, command)
+            decision = await _decide(actor, item, work, payload or Decision(True))
         except (PyMongoError, StaleWrite):
             raise  # the whole transaction is retried
         except Exception as exc:

@@ -2,7 +2,7 @@
 
 A command handler or an event reaction reads entities, stages their new state and emits events
 through a :class:`Work`; nothing else of the database reaches it. The Mongo unit of work
-(:class:`storage.unit_of_work.CommandWork`: an identity map over one batch's transaction,
+(:class:`storage.command_work.CommandWork`: an identity map over one batch's transaction,
 written at flush) is one implementation; an in-memory one (``tests/support/fake_work.py``) is
 another, so a handler's rules run in a unit test in milliseconds, and the end-to-end tests prove
 the real path.
@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from beanie import Document
 
-from storage.unit_of_work import StagedEvent
+from storage.staging import StagedEvent
 
 D = TypeVar("D", bound=Document)
 
@@ -58,12 +58,13 @@ class Work(Protocol):
     async def find_ids(
         self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
     ) -> list[str]:
-        """Ids of entities matching a MongoDB ``query`` (at most ``limit``, by ``sort``); each
-        can then be read with :meth:`get`."""
+        """Ids of entities matching a MongoDB ``query`` (at most ``limit``, by ``sort``) as this
+        batch sees them: what is stored, overlaid by what this batch staged so far (a limit
+        counted this way holds within a batch); each can then be read with :meth:`get`."""
         ...
 
     def staged_of(self, model: type[D]) -> list[D]:
-        """Entities of ``model`` staged in this batch so far (a query does not see them yet)."""
+        """Entities of ``model`` staged in this batch so far (not yet written)."""
         ...
 
     def put(self, doc: Document) -> None:

@@ -21,12 +21,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import IO, Any
 
-from deploy.synthetic.receipts.generator import (
-    SyntheticReceipt,
-    TruthItem,
-    make_receipts,
-    render,
-)
+from deploy.synthetic.receipts.generator import make_receipts
+from deploy.synthetic.receipts.images import render
+from deploy.synthetic.receipts.truth import SyntheticReceipt, TruthItem
 
 DEFAULT_SEED = 20261122
 DEFAULT_COUNT = 200
@@ -128,7 +125,7 @@ def compare(receipt: SyntheticReceipt, found: dict[str, Any]) -> dict[str, float
 
 
 def _run_one(receipt: SyntheticReceipt, degraded: bool) -> Outcome:
-    from actors.ocr.imaging import UnreadableImage
+    from actors.ocr.decoding import UnreadableImage
     from actors.ocr.reader import scan
 
     data = render(receipt, degraded)

@@ -29,9 +29,11 @@ from http_edge.routes import (
     currency,
     expenses,
     fraud,
+    goals,
     group_ledger,
     groups,
     receipts,
+    recurring,
     sync,
     system,
 )
@@ -45,6 +47,8 @@ log = structlog.get_logger(__name__)
 ROUTE_TABLES: tuple[Api, ...] = (
     auth.ROUTES,
     budgets.ROUTES,
+    goals.ROUTES,
+    recurring.ROUTES,
     catalog.ROUTES,
     currency.ROUTES,
     expenses.ROUTES,

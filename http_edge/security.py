@@ -29,8 +29,13 @@ from storage.sessions import pop_attempt, push_attempt, swap_refresh_digest
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # argon2id takes ~64 MiB and a core for a quarter second: bound how many run at once.
 _hashing = asyncio.Semaphore(2)
-# A real hash to verify against when the account does not exist (same timing either way).
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist (same timing either way);
+    made on the first sign-in, not when the module is imported."""
+    return _hasher.hash("not-a-real-password")
 
 
 async def hash_password(password: str) -> str:
@@ -41,7 +46,9 @@ async def hash_password(password: str) -> str:
 async def verify_password(stored_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+            return (
+                _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False
 

@@ -6,7 +6,7 @@ from nats.aio.msg import Msg
 
 from bus.envelopes import utcnow
 from storage.documents import DeadLetter
-from storage.unit_of_work import to_bson
+from storage.staging import to_bson
 
 
 class DeadLetterStore:

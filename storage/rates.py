@@ -23,7 +23,7 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from bus.fx import BASE_CURRENCY, STALE_AFTER_DAYS, DayRates, RateBook
-from storage.unit_of_work import to_bson
+from storage.staging import to_bson
 
 log = structlog.get_logger(__name__)
 

@@ -1,8 +1,9 @@
 """One batch of commands, one transaction: an identity map, staged writes, and a bulk flush.
 
-Handlers read entities through :class:`CommandWork` (which sees what earlier commands of the
-same batch staged) and stage new versions and events there. Only an accepted command's staging
-is merged into the batch; a rejected one leaves nothing behind. :meth:`BatchWork.flush` then
+Handlers read entities through :class:`storage.command_work.CommandWork` (which sees what
+earlier commands of the same batch staged, by id and by query) and stage new versions and events
+there. Only an accepted command's staging is merged into the batch; a rejected one leaves
+nothing behind. :meth:`BatchWork.flush` then
 writes everything with bulk operations: each scope's `seq` counter is taken once, state
 documents are inserted or replaced at the version read, and the processed-command records and
 events go in with ``insert_many`` — all inside the caller's transaction.
@@ -12,83 +13,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from copy import deepcopy
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from beanie import Document
-from bson.decimal128 import Decimal128
-from pydantic import BaseModel
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError
 
-from bus.envelopes import Outcome, utcnow
+from bus.envelopes import utcnow
 from bus.ids import new_id
 from storage.documents import EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
+from storage.matching import fields_of, overlaid
+from storage.staging import StagedEvent, private_copy, to_bson
 from storage.transactions import StaleWrite
+
+if TYPE_CHECKING:  # an accepted command's work is merged here
+    from storage.command_work import CommandWork
 
 D = TypeVar("D", bound=Document)
 _Key = tuple[type[Document], str]
-
-
-def to_bson(doc: Document) -> dict[str, Any]:
-    """A document as MongoDB stores it: field aliases (``_id``), decimals as Decimal128.
-
-    Our documents are flat apart from plain JSON data, so this avoids Beanie's generic
-    (and, per document, far slower) encoder on the hot path.
-    """
-    data: dict[str, Any] = doc.model_dump(by_alias=True, exclude={"revision_id"})
-    for key, value in data.items():
-        if isinstance(value, Decimal):
-            data[key] = Decimal128(value)
-    return data
-
-
-_SHARED = (str, int, float, datetime, date, Decimal, type(None))
-"""Field values that cannot be changed in place (bool is an int): a copy may share them."""
-
-
-def private_copy(doc: D) -> D:
-    """A copy of ``doc`` its reader may change freely, as a deep copy is, but made by copying
-    only the fields that can be changed in place (lists, dicts, models); most of a document is
-    strings, numbers and times, which a deep copy would walk for nothing. A document that says
-    how it is deep-copied (``__deepcopy__``) is copied its own way."""
-    if type(doc).__deepcopy__ is not BaseModel.__deepcopy__:
-        own: D = doc.model_copy(deep=True)
-        return own
-    copied: D = doc.model_copy()
-    for values in (copied.__dict__, copied.__pydantic_private__ or {}):
-        for name, value in values.items():
-            if not isinstance(value, _SHARED):
-                values[name] = deepcopy(value)
-    return copied
-
-
-@dataclass
-class StagedEvent:
-    """An event before its `seq` is known."""
-
-    scope: str
-    type: str
-    data: dict[str, Any]
-    command_id: str
-    occurred_at: datetime
-    event_id: str = field(default_factory=new_id)
-    seq: int = 0
-
-    def to_record(self) -> EventRecord:
-        return EventRecord(
-            id=self.event_id,
-            scope=self.scope,
-            seq=self.seq,
-            type=self.type,
-            command_id=self.command_id,
-            occurred_at=self.occurred_at,
-            data=self.data,
-        )
 
 
 class BatchWork:
@@ -158,23 +101,34 @@ class BatchWork:
         await self.load(model, unknown)
 
     async def find_ids(
-        self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
+        self,
+        model: type[Document],
+        query: dict[str, Any],
+        limit: int,
+        sort: str = "_id",
+        newer: Sequence[Document] = (),
     ) -> list[str]:
-        """Ids of documents matching ``query`` (read in the transaction); each is loaded into
-        the identity map, so handlers then read and stage them with :meth:`get` / ``put``."""
+        """Ids of the entities matching ``query`` as this batch sees them: the database's rows
+        (read in the transaction, each loaded into the identity map) overlaid by what earlier
+        commands of the batch staged and by ``newer`` (the asking command's own staging), so a
+        limit counted with a query holds within a batch too (``storage.matching``)."""
+        staged = {str(d.id): d for d in self.staged_of(model)}
+        staged.update((str(d.id), d) for d in newer if isinstance(d, model))
         cursor = (
             model.get_pymongo_collection()
             .find(query, session=self.session)
             .sort(sort, 1)
-            .limit(limit)
+            .limit(limit + len(staged))  # as many more as staging may take out of the answer
         )
-        ids: list[str] = []
+        found: list[dict[str, Any]] = []
         async for raw in cursor:
             key = (model, raw["_id"])
             if key not in self._loaded:
                 self._loaded[key] = model.model_validate(raw)
-            ids.append(raw["_id"])
-        return ids
+            found.append(raw)
+        wanted = {"id" if name == "_id" else name for name in fields_of(query, sort)}
+        rows = [doc.model_dump(by_alias=True, include=wanted) for doc in staged.values()]
+        return overlaid(found, rows, query, sort, limit)
 
     async def get(self, model: type[D], ident: str) -> D | None:
         """The entity as this batch sees it (staged > loaded > database), as a private copy."""
@@ -299,93 +253,3 @@ class BatchWork:
 def _only_duplicates(exc: BulkWriteError) -> bool:
     errors = exc.details.get("writeErrors", [])
     return bool(errors) and all(e.get("code") == 11000 for e in errors)
-
-
-class CommandWork:
-    """What one command's handler sees and stages; merged into the batch only if accepted."""
-
-    def __init__(
-        self,
-        batch: BatchWork,
-        command_id: str,
-        command_type: str,
-        issuer: str | None,
-        body_hash: str,
-        now: datetime,
-    ) -> None:
-        self._batch = batch
-        self.command_id = command_id
-        self.command_type = command_type
-        self.issuer = issuer
-        self.body_hash = body_hash
-        self.now = now
-        self.staged: list[Document] = []
-        self.events: list[StagedEvent] = []
-        self.numbered: list[Callable[[], None]] = []
-        self.outcome: Outcome | None = None
-
-    @property
-    def session(self) -> AsyncClientSession:
-        """The batch's transaction, for reads a handler makes beyond the identity map."""
-        return self._batch.session
-
-    @property
-    def runtime(self) -> Any:
-        """The actor process's runtime (``actors.kernel.runtime_of`` gives it typed)."""
-        return self._batch.runtime
-
-    @property
-    def prepared(self) -> Any:
-        """What the runtime prepared for this command before the transaction (None if nothing)."""
-        return self._batch.prepared.get(self.command_id)
-
-    @property
-    def memo(self) -> dict[Any, Any]:
-        """The batch attempt's memo (see :class:`BatchWork`)."""
-        return self._batch.memo
-
-    async def get(self, model: type[D], ident: str) -> D | None:
-        for doc in reversed(self.staged):
-            if isinstance(doc, model) and str(doc.id) == ident:
-                return private_copy(doc)
-        return await self._batch.get(model, ident)
-
-    async def find_ids(
-        self, model: type[Document], query: dict[str, Any], limit: int, sort: str = "_id"
-    ) -> list[str]:
-        """See :meth:`BatchWork.find_ids`."""
-        return await self._batch.find_ids(model, query, limit, sort)
-
-    def staged_of(self, model: type[D]) -> list[D]:
-        """Documents of ``model`` staged in this batch so far, this command's last (a query
-        of the database does not see them yet)."""
-        mine = {str(d.id): d for d in self.staged if isinstance(d, model)}
-        earlier = [d for d in self._batch.staged_of(model) if str(d.id) not in mine]
-        return [*earlier, *mine.values()]
-
-    def put(self, doc: Document) -> None:
-        """Stage the new state of an entity (insert if new, else replace at the version read)."""
-        self.staged = [d for d in self.staged if not (type(d) is type(doc) and d.id == doc.id)]
-        self.staged.append(doc)
-
-    def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
-        """Stage an event in ``scope``; its `seq` is assigned at flush."""
-        event = StagedEvent(scope, event_type, data, self.command_id, self.now)
-        self.events.append(event)
-        return event
-
-    def when_numbered(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` at flush once events have their `seq` and before documents are
-        written (to record an event's `seq` in a staged document); kept only if accepted."""
-        self.numbered.append(callback)
-
-    def processed_record(self) -> ProcessedCommand:
-        assert self.outcome is not None, "a command is recorded with its outcome"
-        return ProcessedCommand(
-            id=self.command_id,
-            type=self.command_type,
-            issuer=self.issuer,
-            body_hash=self.body_hash,
-            outcome=self.outcome.model_dump(mode="json"),
-            processed_at=self.now,
-        )

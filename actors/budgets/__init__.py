@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-from actors.budgets.budgets import (
-    apply_expense,
-    create_budget,
-    delete_budget,
-    refill_conversions,
-    update_budget,
-)
+from actors.budgets.budget_reactions import apply_expense, refill_conversions
+from actors.budgets.budgets import create_budget, delete_budget, update_budget
 from actors.budgets.goals import contribute, create_goal, delete_goal, update_goal, withdraw
 from actors.budgets.recurring import (
     advance_rule,
@@ -22,6 +17,7 @@ from actors.budgets.recurring import (
 from actors.budgets.runtime import BudgetsRuntime
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.reads import caller, own, shared
 from bus.budgets import CreateBudget, DeleteBudget, UpdateBudget
 from bus.goals import ContributeToGoal, CreateGoal, DeleteGoal, UpdateGoal, WithdrawFromGoal
 from bus.recurring import (
@@ -33,25 +29,45 @@ from bus.recurring import (
     UpdateRecurring,
 )
 from bus.subjects import EXPENSE_EVENTS
+from storage.budgets import BudgetDoc, BudgetTallyDoc, GoalDoc, RecurringDoc
+
+_BUDGET = (own(BudgetDoc, "budget"), own(BudgetTallyDoc, "budget"))
+"""A budget and its tally (kept under the budget's id)."""
+_GOAL = (own(GoalDoc, "goal"),)
+_RULE = (own(RecurringDoc, "recurring"),)
+_TEMPLATE = (
+    shared("categories", "template.category_id"),
+    shared("trips", "template.trip_id"),
+)
+"""What a recurring rule's expense will name, checked to be the owner's."""
 
 BUDGETS = ActorDefinition(
     name="budgets",
     reads_rates=True,
     handlers=handlers(
-        on(CreateBudget, create_budget),
-        on(UpdateBudget, update_budget),
-        on(DeleteBudget, delete_budget),
-        on(CreateGoal, create_goal),
-        on(UpdateGoal, update_goal),
-        on(DeleteGoal, delete_goal),
-        on(ContributeToGoal, contribute),
-        on(WithdrawFromGoal, withdraw),
-        on(CreateRecurring, create_rule),
-        on(UpdateRecurring, update_rule),
-        on(DeleteRecurring, delete_rule),
-        on(PauseRecurring, pause_rule),
-        on(ResumeRecurring, resume_rule),
-        on(AdvanceRecurring, advance_rule),
+        on(
+            CreateBudget,
+            create_budget,
+            reads=(
+                *_BUDGET,
+                shared("groups", "group_id"),
+                shared("categories", "category_ids"),
+                caller(),
+            ),
+        ),
+        on(UpdateBudget, update_budget, reads=(*_BUDGET, shared("categories", "category_ids"))),
+        on(DeleteBudget, delete_budget, reads=_BUDGET[:1]),
+        on(CreateGoal, create_goal, reads=(*_GOAL, caller())),
+        on(UpdateGoal, update_goal, reads=_GOAL),
+        on(DeleteGoal, delete_goal, reads=_GOAL),
+        on(ContributeToGoal, contribute, reads=_GOAL),
+        on(WithdrawFromGoal, withdraw, reads=_GOAL),
+        on(CreateRecurring, create_rule, reads=(*_RULE, *_TEMPLATE, caller())),
+        on(UpdateRecurring, update_rule, reads=(*_RULE, *_TEMPLATE)),
+        on(DeleteRecurring, delete_rule, reads=_RULE),
+        on(PauseRecurring, pause_rule, reads=_RULE),
+        on(ResumeRecurring, resume_rule, reads=_RULE),
+        on(AdvanceRecurring, advance_rule, reads=_RULE),
     ),
     reactions={
         **dict.fromkeys(EXPENSE_EVENTS, apply_expense),

@@ -105,7 +105,7 @@ async def create_rule(command: Command, p: CreateRecurring, work: Work) -> Decis
         len(await work.find_ids(RecurringDoc, {"scope": scope, "deleted": False}, MAX_RULES))
         >= MAX_RULES
     ):
-        return reject("validation", f"at most {MAX_RULES} recurring rules each")
+        return reject("limit_reached", f"at most {MAX_RULES} recurring rules each")
     first = next_occurrence(schedule, None)
     if first is None:
         return reject(

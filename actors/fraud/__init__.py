@@ -8,12 +8,14 @@ from actors.fraud.risks import prefetch, rescore_receipt, score_event
 from actors.fraud.runtime import FraudRuntime
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.reads import own
 from bus.fraud import ReviewFlag
 from bus.subjects import EXPENSE_EVENTS
+from storage.fraud import FlagDoc
 
 FRAUD = ActorDefinition(
     name="fraud",
-    handlers=handlers(on(ReviewFlag, review_flag)),
+    handlers=handlers(on(ReviewFlag, review_flag, reads=(own(FlagDoc, "flag"),))),
     reactions={**dict.fromkeys(EXPENSE_EVENTS, score_event), "receipt.scanned": rescore_receipt},
     prefetch_events=prefetch,
     runtime=FraudRuntime,

@@ -118,7 +118,14 @@ def _fit(logs: Sequence[float]) -> Spread:
 
 
 def spread_of(values: Sequence[Decimal]) -> Spread | None:
-    """The log-scale spread of the distinct positive ``values`` (None without any).
+    """See :func:`_spread_of_prices` (the same distinct prices give the same spread, so it is
+    fitted once for a person's history however many amounts are judged against it)."""
+    return _spread_of_prices(frozenset(v for v in values if v > 0))
+
+
+@lru_cache(maxsize=4096)
+def _spread_of_prices(prices: frozenset[Decimal]) -> Spread | None:
+    """The log-scale spread of the distinct positive ``prices`` (None without any).
 
     Each price counts once: a fare or a subscription paid forty times is one price level, not
     forty observations of no spread, so a kind that mixes a fixed price with varied purchases
@@ -126,7 +133,7 @@ def spread_of(values: Sequence[Decimal]) -> Spread | None:
     out (up to :data:`MAX_LEFT_OUT` of them) while, measured against the others, it lies beyond
     the bar only :data:`LEAVE_OUT_TAIL` of ordinary amounts reach: an earlier outlier that was
     not flagged would otherwise widen the measure and hide the next."""
-    logs = sorted(math.log(float(v)) for v in set(values) if v > 0)
+    logs = sorted(math.log(float(v)) for v in prices)
     if not logs:
         return None
     fitted = _fit(logs)

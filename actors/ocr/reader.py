@@ -22,15 +22,11 @@ from typing import Any
 import tesserocr  # type: ignore[import-untyped]
 from PIL import Image
 
+from actors.ocr.decoding import UnreadableImage, load_image
 from actors.ocr.extract import OcrLine, OcrText, OcrWord, extract
-from actors.ocr.imaging import (
-    TextRow,
-    UnreadableImage,
-    find_rows,
-    load_image,
-    perceptual_hash,
-    preprocess,
-)
+from actors.ocr.phash import perceptual_hash
+from actors.ocr.preprocessing import preprocess
+from actors.ocr.rows import TextRow, find_rows
 from bus.receipts import ReceiptFields
 
 LANGUAGE = "eng"

@@ -84,7 +84,7 @@ class OcrRuntime:
         data = await read_image(doc.file_id)
         if data is None:
             return ScanOutcome(failure="the image is missing")
-        from actors.ocr.imaging import UnreadableImage
+        from actors.ocr.decoding import UnreadableImage
         from actors.ocr.reader import scan
 
         timeout_s = self.settings.ocr_timeout_s

@@ -3,13 +3,9 @@ balances (pure rules in ``shares``, ``balances``, ``bills`` and ``history``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from beanie import Document
-
-from actors.changes import new_entity_id
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.reads import caller, own, ref
 from actors.splits.entries import (
     create_group_expense,
     create_settlement,
@@ -18,21 +14,11 @@ from actors.splits.entries import (
     fill_group_values,
     update_group_expense,
 )
-from actors.splits.groups import (
-    accept_invite,
-    add_member,
-    archive_group,
-    create_group,
-    create_invite,
-    leave_group,
-    remind,
-    remove_member,
-    revoke_invite,
-    set_role,
-    update_group,
-)
+from actors.splits.groups import archive_group, create_group, update_group
+from actors.splits.invites import accept_invite, create_invite, revoke_invite
+from actors.splits.membership import add_member, leave_group, remove_member, set_role
+from actors.splits.reminders import remind
 from actors.splits.runtime import SplitsRuntime
-from bus.envelopes import Command
 from bus.groups import (
     AcceptInvite,
     AddMember,
@@ -53,59 +39,38 @@ from bus.groups import (
 )
 from storage.group_reads import ENTRY_EVENTS
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc, InviteDoc
-from storage.shared import people
 
-
-def prefetch(commands: Sequence[Command]) -> Mapping[type[Document], list[str]]:
-    """Load the groups, balances, entries and invites a batch touches, a query per kind."""
-    groups: list[str] = []
-    entries: list[str] = []
-    invites: list[str] = []
-    for command in commands:
-        payload = command.payload
-        if isinstance(payload.get("group_id"), str):
-            groups.append(payload["group_id"])
-        given = payload.get("id") if isinstance(payload.get("id"), str) else None
-        entity = command.type.partition(".")[0]
-        if entity in ("group_expense", "settlement"):
-            entries.append(new_entity_id(entity, command.command_id, given))
-        if isinstance(payload.get("expense_id"), str):
-            entries.append(payload["expense_id"])
-        if isinstance(payload.get("invite_id"), str):
-            invites.append(payload["invite_id"])
-    users = [c.actor.user_id for c in commands if c.actor.user_id is not None]
-    return {
-        GroupDoc: groups,
-        GroupBalanceDoc: groups,
-        GroupEntryDoc: entries,
-        InviteDoc: invites,
-        **people(users),
-    }
-
+_GROUP = (ref(GroupDoc, "group_id"), ref(GroupBalanceDoc, "group_id"))
+"""The group a command is about and its balances."""
+_BILL = (*_GROUP, own(GroupEntryDoc, "group_expense"))
+_SETTLEMENT = (*_GROUP, own(GroupEntryDoc, "settlement"))
 
 SPLITS = ActorDefinition(
     name="splits",
     reads_rates=True,
     handlers=handlers(
-        on(CreateGroup, create_group),
-        on(UpdateGroup, update_group),
-        on(GroupRef, archive_group),
-        on(AddMember, add_member),
-        on(RemoveMember, remove_member),
-        on(LeaveGroup, leave_group),
-        on(SetRole, set_role),
-        on(Remind, remind),
-        on(CreateInvite, create_invite),
-        on(AcceptInvite, accept_invite),
-        on(RevokeInvite, revoke_invite),
-        on(CreateGroupExpense, create_group_expense),
-        on(UpdateGroupExpense, update_group_expense),
-        on(DeleteGroupExpense, delete_group_expense),
-        on(CreateSettlement, create_settlement),
-        on(DeleteSettlement, delete_settlement),
+        on(CreateGroup, create_group, reads=(own(GroupDoc, "group"), caller())),
+        on(UpdateGroup, update_group, reads=_GROUP),
+        on(GroupRef, archive_group, reads=_GROUP),
+        on(AddMember, add_member, reads=_GROUP),
+        on(RemoveMember, remove_member, reads=_GROUP),
+        on(LeaveGroup, leave_group, reads=_GROUP),
+        on(SetRole, set_role, reads=_GROUP),
+        on(Remind, remind, reads=_GROUP),
+        on(CreateInvite, create_invite, reads=(ref(GroupDoc, "group_id"),)),
+        on(AcceptInvite, accept_invite, reads=(ref(GroupDoc, "group_id"), caller())),
+        on(RevokeInvite, revoke_invite, reads=(*_GROUP, ref(InviteDoc, "invite_id"))),
+        on(CreateGroupExpense, create_group_expense, reads=_BILL),
+        on(UpdateGroupExpense, update_group_expense, reads=_BILL),
+        on(DeleteGroupExpense, delete_group_expense, reads=_BILL),
+        on(
+            CreateSettlement,
+            create_settlement,
+            reads=(*_SETTLEMENT, ref(GroupEntryDoc, "expense_id")),
+        ),
+        on(DeleteSettlement, delete_settlement, reads=_SETTLEMENT),
     ),
     reactions={"rates.updated": fill_group_values},
-    prefetch=prefetch,
     runtime=SplitsRuntime,
     emits=(
         "group.created",

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from actors.splits.shares import Part, allocate, format_units, from_units, to_units
+from actors.splits.shares import Part
+from actors.splits.units import allocate, format_units, from_units, to_units
 from bus.money import format_amount, parse_amount
 
 PAIR_SEPARATOR = "|"
@@ -60,7 +61,7 @@ def bill_debts(parts: Sequence[Part], currency: str) -> list[tuple[str, str, Dec
     """Who owes whom within one bill: ``(debtor, creditor, amount)`` entries.
 
     Debtors (net < 0) are taken in ascending user id order; each one's debt is allocated
-    (largest remainder, see :func:`~actors.splits.shares.allocate`) over the creditors in
+    (largest remainder, see :func:`~actors.splits.units.allocate`) over the creditors in
     proportion to what each creditor is still owed, and the last debtor takes exactly what is
     left. Every creditor receives exactly its net, every debtor pays exactly minus its net; no
     entry is zero or negative. Entries are ordered by debtor, then creditor.

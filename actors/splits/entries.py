@@ -19,9 +19,10 @@ from actors.kernel import Decision, accept, reject, runtime_of
 from actors.splits.balances import bill_debts
 from actors.splits.bills import group_value, involved, parts_of, shares_data
 from actors.splits.books import record_entry
-from actors.splits.groups import ADMINS, local_day, member_group
+from actors.splits.group_access import ADMINS, local_day, member_group
 from actors.splits.runtime import SplitsRuntime
-from actors.splits.shares import Part, SplitError, parts, settlement_parts
+from actors.splits.shares import Part, parts, settlement_parts
+from actors.splits.split_inputs import SplitError
 from actors.work import Work
 from bus.conversions import RatesChanged
 from bus.envelopes import Command, Event
@@ -287,20 +288,8 @@ async def _share_owed(
 async def _settlements_of_share(
     work: Work, group_id: str, expense_id: str, from_user: str, to_user: str
 ) -> list[str]:
-    """The live settlements paying this share: stored ones and those staged by earlier commands
-    of the same batch (a query does not see those yet), each as the batch last left it."""
-
-    def pays(doc: GroupEntryDoc) -> bool:
-        return (
-            doc.group_id == group_id
-            and doc.kind == "settlement"
-            and doc.expense_id == expense_id
-            and doc.from_user == from_user
-            and doc.to_user == to_user
-            and not doc.deleted
-        )
-
-    staged = {doc.id: doc for doc in work.staged_of(GroupEntryDoc)}
+    """The live settlements paying this share, stored or staged by earlier commands of the same
+    batch (the unit of work's query sees those too), each as the batch last left it."""
     query = {
         "group_id": group_id,
         "kind": "settlement",
@@ -309,8 +298,7 @@ async def _settlements_of_share(
         "to_user": to_user,
         "deleted": False,
     }
-    stored = await work.find_ids(GroupEntryDoc, query, MAX_SHARE_SETTLEMENTS)
-    return [i for i in stored if i not in staged] + [i for i, d in staged.items() if pays(d)]
+    return await work.find_ids(GroupEntryDoc, query, MAX_SHARE_SETTLEMENTS)
 
 
 async def create_settlement(command: Command, p: CreateSettlement, work: Work) -> Decision:

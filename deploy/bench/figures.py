@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic
 
+from deploy.bench.machine import database_info, machine_info
 from deploy.bench.optionflags import Opts
-from deploy.bench.report import database_info, machine_info
 
 ABSENT = "deploy.bench.absent_when_none"
 ABSENT_WHEN_NONE = {ABSENT: True}

@@ -111,20 +111,3 @@ def report(
         json_path.write_text(json.dumps(json_form(result), indent=2) + "\n")
         print(f"figures written to {json_path}")
     return 0
-
-
-@dataclass(frozen=True)
-class FlagsCommand:
-    """A benchmark not yet declared as a :class:`Benchmark`: its flags are added by
-    ``add_flags`` and it runs from the parsed flags (``fraud``, ``receipts``)."""
-
-    name: str
-    help: str
-    flags: Callable[[argparse.ArgumentParser], None]
-    runner: Callable[[argparse.Namespace, Settings], int]
-
-    def add_flags(self, parser: argparse.ArgumentParser) -> None:
-        self.flags(parser)
-
-    def execute(self, args: argparse.Namespace, settings: Settings) -> int:
-        return self.runner(args, settings)

@@ -74,8 +74,7 @@ class OptionsType(Protocol):
 
 
 class Quick:
-    """``shrunk``, the ``--quick`` form of options declared with :func:`flag` and :func:`knob`
-    (a method, so :class:`deploy.bench.flags.RunOptions` holds too)."""
+    """``shrunk``, the ``--quick`` form of options declared with :func:`flag` and :func:`knob`."""
 
     def shrunk(self, kept: Collection[str] = ()) -> Self:
         """Every option that has a ``--quick`` value takes it, but a fixed value leaves the

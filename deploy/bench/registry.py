@@ -5,8 +5,8 @@ from __future__ import annotations
 from deploy.bench.budgets import BUDGETS
 from deploy.bench.expenses import EXPENSES
 from deploy.bench.framework import Command
+from deploy.bench.fraud import FRAUD
 from deploy.bench.groups import GROUPS
-from deploy.bench.legacy import FRAUD
 from deploy.bench.money import MONEY
 from deploy.bench.receipts import RECEIPTS
 from deploy.bench.sync import SYNC

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
 PERCENTILES = (50, 95, 99)
 
@@ -76,11 +76,6 @@ def window(samples: Sequence[Sample], duration_s: float) -> Window:
         error_statuses=errors,
         latency_ms=latency_summary(answered),
     )
-
-
-def window_summary(samples: Sequence[Sample], duration_s: float) -> dict[str, Any]:
-    """:func:`window` as a JSON object, for the benchmarks that still pass figures as one."""
-    return asdict(window(samples, duration_s))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from deploy.bench.memory import MACHINE, OTHERS
 
 
 def machine_line(m: dict[str, Any]) -> str:
-    """The line of the machine (``m`` as :func:`deploy.bench.report.machine_info` makes it)."""
+    """The line of the machine (``m`` as :func:`deploy.bench.machine.machine_info` makes it)."""
     return (
         f"  machine   {m['cores_logical']} cores ({m['cpu_affinity']} usable), "
         f"{m['ram_gib']} GiB RAM, {m['cpu_model']}, Python {m['python']}"

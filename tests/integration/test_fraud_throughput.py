@@ -22,10 +22,12 @@ from actors.fraud.store import profile_of
 from actors.kernel import ShapesBatches
 from bus.envelopes import Event
 from bus.settings import Settings
+from storage.command_work import CommandWork
 from storage.database import Database
 from storage.fraud import FraudProfileDoc, RiskDoc
+from storage.staging import private_copy, to_bson
 from storage.transactions import in_transaction
-from storage.unit_of_work import BatchWork, CommandWork, private_copy, to_bson
+from storage.unit_of_work import BatchWork
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

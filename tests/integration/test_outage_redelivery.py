@@ -7,19 +7,20 @@ fails like an unreachable database for more deliveries than the dead-letter thre
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from pymongo.errors import AutoReconnect
 
 from actors.app import ActorProcess
+from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision
+from actors.work import Work
 from bus.client import build_command, message_id
 from bus.envelopes import Command
+from bus.expense_commands import CreateExpense
 from bus.settings import Settings
 from storage.database import Database
 from storage.documents import DeadLetter, ProcessedCommand
-from storage.unit_of_work import CommandWork
 from tests.support.helpers import Stack, eventually
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,9 @@ async def test_commands_outlive_an_outage_longer_than_the_dead_letter_threshold(
     outage_deliveries = settings.consumer_max_deliver + 2
     calls: list[str] = []
 
-    async def unreachable_then_fine(command: Command, payload: Any, work: CommandWork) -> Decision:
+    async def unreachable_then_fine(
+        command: Command, payload: CreateExpense, work: Work
+    ) -> Decision:
         calls.append(command.command_id)
         if len(calls) <= outage_deliveries:
             raise AutoReconnect("connection refused")  # how an unreachable database surfaces
@@ -39,7 +42,9 @@ async def test_commands_outlive_an_outage_longer_than_the_dead_letter_threshold(
 
     name = f"outage{uuid.uuid4().hex[:6]}"
     actor = ActorProcess(
-        ActorDefinition(name, {"expense.create": unreachable_then_fine}), settings, database
+        ActorDefinition(name, handlers(on(CreateExpense, unreachable_then_fine))),
+        settings,
+        database,
     )
     await actor.start()
     try:

@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from actors.ocr.imaging import UnreadableImage
+from actors.ocr.decoding import UnreadableImage
 from actors.ocr.reader import Scan, scan
 from bus.receipts import ReceiptFields
-from deploy.synthetic.receipts.generator import SyntheticReceipt, make_receipts, render
+from deploy.synthetic.receipts.generator import make_receipts
+from deploy.synthetic.receipts.images import render
+from deploy.synthetic.receipts.truth import SyntheticReceipt
 
 SEED = 4242  # a sample of its own: not a seed anything was tuned on
 COUNT = 12

@@ -42,4 +42,5 @@ async def status_of(stack: Stack, who: Account, budget_id: str, **params: str) -
 
 async def spent_is(stack: Stack, who: Account, budget_id: str, amount: str) -> bool:
     body = await status_of(stack, who, budget_id)
-    return body["spent"] == amount
+    spent: str = body["spent"]
+    return spent == amount

@@ -17,7 +17,7 @@ from bus.settings import Settings
 from storage.accounts import Credential, SessionDoc, UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.receipts import ReceiptDoc
-from storage.unit_of_work import StagedEvent
+from storage.staging import StagedEvent
 from tests.support.fake_work import NOW
 
 

@@ -1,36 +1,36 @@
 """An in-memory :class:`actors.work.Work`: run a handler's rules without a database.
 
 It behaves as the Mongo unit of work does for one command at a time: ``get`` sees what this
-work staged, else what is stored, as a private copy; ``find_ids`` queries what is stored (not
-what is staged, as a query inside the transaction would not see it either); ``put`` and
+work staged, else what is stored, as a private copy; ``find_ids`` queries what is stored as
+overlaid by what this work staged (``storage.matching``, as the batch does); ``put`` and
 ``emit`` stage; :meth:`MemoryWork.commit` then writes what was staged, numbers the events per
 scope and calls the ``when_numbered`` callbacks, as a flush does. ``next`` starts the next
 command's work on the same store.
 
-Queries are a small part of MongoDB's language, enough for the handlers: equality (an array
-field matches when it holds the value), dotted paths, ``$in``, ``$nin``, ``$ne``, ``$exists``,
-``$gt``, ``$gte``, ``$lt``, ``$lte``, ``$and``, ``$or``.
+Queries are the part of MongoDB's language that :mod:`storage.matching` covers.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from beanie import Document
 
-from actors.kernel import Decision
+from actors.kernel import ActorDefinition, Decision
+from actors.outcomes import declared_reads, decode_payload
+from actors.reads import Wanted
 from actors.work import Work
 from bus.envelopes import ActorRef, Command
-from storage.unit_of_work import StagedEvent
+from storage.matching import matches, overlaid, sort_key
+from storage.staging import StagedEvent
 
 D = TypeVar("D", bound=Document)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-_MISSING = object()
 
 
 class MemoryWork:
@@ -88,9 +88,11 @@ class MemoryWork:
         rows = [
             doc.model_dump(by_alias=True) for (kind, _), doc in self.stored.items() if kind is model
         ]
-        found = [row for row in rows if matches(row, query)]
-        found.sort(key=lambda row: _sort_key(_lookup(row, sort)))
-        return [str(row["_id"]) for row in found[:limit]]
+        found = sorted(
+            (row for row in rows if matches(row, query)), key=lambda r: sort_key(r, sort)
+        )
+        staged = [doc.model_dump(by_alias=True) for doc in self.staged_of(model)]
+        return overlaid(found, staged, query, sort, limit)
 
     def staged_of(self, model: type[D]) -> list[D]:
         return [doc for doc in self.staged if isinstance(doc, model)]
@@ -169,91 +171,6 @@ def command(
     )
 
 
-# -- a small part of MongoDB's query language ---------------------------------------------
-
-
-def matches(row: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
-    """Whether a document (as stored, ``_id`` included) matches ``query``."""
-    for key, wanted in query.items():
-        if key == "$and":
-            if not all(matches(row, part) for part in wanted):
-                return False
-        elif key == "$or":
-            if not any(matches(row, part) for part in wanted):
-                return False
-        elif not _field_matches(_lookup(row, key), wanted):
-            return False
-    return True
-
-
-def _lookup(row: Mapping[str, Any], path: str) -> Any:
-    value: Any = row
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part, _MISSING)
-        elif isinstance(value, list):
-            value = [v.get(part, _MISSING) for v in value if isinstance(v, Mapping)]
-        else:
-            return _MISSING
-        if value is _MISSING:
-            return _MISSING
-    return value
-
-
-def _candidates(value: Any) -> Sequence[Any]:
-    """A field's value and, for an array, each element (MongoDB matches either)."""
-    return [value, *value] if isinstance(value, list) else [value]
-
-
-def _field_matches(value: Any, wanted: Any) -> bool:
-    if isinstance(wanted, Mapping) and wanted and all(str(k).startswith("$") for k in wanted):
-        return all(_operator(value, op, arg) for op, arg in wanted.items())
-    present = None if value is _MISSING else value
-    return any(_equal(v, wanted) for v in _candidates(present))
-
-
-def _operator(value: Any, op: str, arg: Any) -> bool:
-    present = None if value is _MISSING else value
-    if op == "$exists":
-        return (value is not _MISSING) == bool(arg)
-    if op == "$in":
-        return any(_equal(v, a) for v in _candidates(present) for a in arg)
-    if op == "$nin":
-        return not any(_equal(v, a) for v in _candidates(present) for a in arg)
-    if op == "$ne":
-        return not any(_equal(v, arg) for v in _candidates(present))
-    compare: dict[str, Callable[[Any, Any], bool]] = {
-        "$gt": lambda a, b: a > b,
-        "$gte": lambda a, b: a >= b,
-        "$lt": lambda a, b: a < b,
-        "$lte": lambda a, b: a <= b,
-    }
-    if op in compare:
-        return any(
-            v is not None and _comparable(v, arg) and compare[op](v, arg)
-            for v in _candidates(present)
-        )
-    raise NotImplementedError(f"query operator {op} is not in the in-memory store")
-
-
-def _equal(a: Any, b: Any) -> bool:
-    return bool(a == b)
-
-
-def _comparable(a: Any, b: Any) -> bool:
-    try:
-        _ = a < b
-    except TypeError:
-        return False
-    return True
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if value is _MISSING or value is None:
-        return (0, "")
-    return (1, value)
-
-
 async def decide(
     handler: Callable[[Command, Any, Any], Awaitable[Decision]],
     sent: Command,
@@ -268,6 +185,17 @@ async def decide(
     else:
         work.discard()
     return decision
+
+
+def reads_of(actor: ActorDefinition, *sent: Command) -> Wanted:
+    """What the actor's batch of ``sent`` loads before its handlers run (each payload decoded
+    as the actor decodes it; a payload that does not decode fails the test)."""
+    decoded = []
+    for one in sent:
+        payload = decode_payload(actor, one)
+        assert not isinstance(payload, Decision), payload
+        decoded.append((one, payload))
+    return declared_reads(actor, decoded)
 
 
 def as_work(work: MemoryWork) -> Work:

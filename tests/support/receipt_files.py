@@ -8,7 +8,7 @@ import zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
-from deploy.synthetic.receipts.generator import FONT_DIR as FONTS
+from deploy.synthetic.receipts.typefaces import FONT_DIR as FONTS
 
 RECEIPT_LINES = (
     "BLUE FERN CAFE",

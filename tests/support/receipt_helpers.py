@@ -28,6 +28,6 @@ async def read_back(stack: Stack, who: Account, receipt_id: str) -> dict[str, An
     async def done() -> dict[str, Any] | None:
         status, body = await stack.call("GET", f"/v1/receipts/{receipt_id}", who)
         assert status == 200, body
-        return body if body["status"] != "pending" else None  # type: ignore[no-any-return]
+        return body if body["status"] != "pending" else None
 
     return await eventually(done, timeout_s=60)

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from actors.budgets import budgets as budget_rules
-from actors.budgets.budgets import apply_expense, create_budget, refill_conversions, update_budget
+from actors.budgets.budget_reactions import apply_expense, refill_conversions
+from actors.budgets.budgets import create_budget, update_budget
 from actors.budgets.periods import first_period
+from actors.budgets.spend_records import spend_of_doc
 from actors.budgets.spending import PLACEMENT_SLACK_DAYS, BudgetRules, Spend
 from actors.changes import change_data
 from actors.work import Work
@@ -194,11 +196,11 @@ async def _spends_in_memory(work: Work, rules: BudgetRules) -> list[Spend]:
     query = {"scope": rules.scope, "date": when, "counts": True}
     found: dict[str, Spend] = {}
     for spend_id in await work.find_ids(SpendDoc, query, 100_000):
-        spend = budget_rules.spend_of_doc(await work.get(SpendDoc, spend_id))
+        spend = spend_of_doc(await work.get(SpendDoc, spend_id))
         assert spend is not None
         found[spend_id] = spend
     for doc in work.staged_of(SpendDoc):
-        if doc.scope == rules.scope and (spend := budget_rules.spend_of_doc(doc)) is not None:
+        if doc.scope == rules.scope and (spend := spend_of_doc(doc)) is not None:
             found[doc.id] = spend
     return list(found.values())
 

@@ -248,6 +248,13 @@ async def test_update_refuses_calendars_that_do_not_work(documents: None) -> Non
         "a custom range cannot roll over",
         {"rollover": "not for custom"},
     )
+    ended = await _change(work, ada, id=monthly.id, ends_on="2026-12-31")
+    assert (ended.code, _errors(ended)) == (
+        "validation",
+        {"ends_on": "only a custom period has an end"},
+    )
+    assert ended.entity is not None
+    assert ended.entity["ends_on"] is None  # the budget as it stands, nothing dropped
     cents = await _change(work, ada, id=yen.id, amount=Decimal("10.5"))
     assert (cents.code, cents.message) == ("validation", "JPY has 0 decimal places; got 10.5")
     assert set(_errors(cents)) == {"amount"}

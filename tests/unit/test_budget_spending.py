@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -621,30 +622,43 @@ _RULES_UNDER_TEST = (
 )
 _ZONES = (UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo"), ZoneInfo("Europe/Berlin"))
 
+# The strategies an expense version is drawn from, built once: building and validating them
+# again for every draw cost more than drawing from them (the values drawn are the same).
+_DAYS = st.dates(date(2026, 10, 1), date(2026, 12, 31))
+_CURRENCIES = st.sampled_from(["EUR", "EUR", "USD", "GBP"])
+_AMOUNTS = st.integers(1, 50_000)
+_HOMES = st.sampled_from(["EUR", "USD", None])
+_HOME_AMOUNTS = st.none() | st.integers(1, 60_000).map(_cents)
+_KINDS = st.sampled_from(["expense", "expense", "expense", "income"])
+_CATEGORY_IDS = st.sampled_from([None, "food", "rent", "fun"])
+
+
+@cache
+def _moments_around(day: date) -> st.SearchStrategy[datetime | None]:
+    """No moment, or one in any of the zones from the day before ``day`` to the day after."""
+    return st.none() | st.datetimes(
+        datetime.combine(day - timedelta(days=1), datetime.min.time()),
+        datetime.combine(day + timedelta(days=1), datetime.min.time()),
+        timezones=st.sampled_from(_ZONES),
+    )
+
 
 @st.composite
 def _expense_version(draw: st.DrawFn, expense_id: str, version: int) -> Spend:
-    day = draw(st.dates(date(2026, 10, 1), date(2026, 12, 31)))
-    moment: datetime | None = draw(
-        st.none()
-        | st.datetimes(
-            datetime.combine(day - timedelta(days=1), datetime.min.time()),
-            datetime.combine(day + timedelta(days=1), datetime.min.time()),
-            timezones=st.sampled_from(_ZONES),
-        )
-    )
-    currency = draw(st.sampled_from(["EUR", "EUR", "USD", "GBP"]))
-    amount = _cents(draw(st.integers(1, 50_000)))
-    home = draw(st.sampled_from(["EUR", "USD", None]))
-    home_amount = None if home is None else draw(st.none() | st.integers(1, 60_000).map(_cents))
+    day = draw(_DAYS)
+    moment = draw(_moments_around(day))
+    currency = draw(_CURRENCIES)
+    amount = _cents(draw(_AMOUNTS))
+    home = draw(_HOMES)
+    home_amount = None if home is None else draw(_HOME_AMOUNTS)
     entity = _entity(
         expense_id,
         version=version,
         amount=amount,
         currency=currency,
         day=day.isoformat(),
-        kind=draw(st.sampled_from(["expense", "expense", "expense", "income"])),
-        category_id=draw(st.sampled_from([None, "food", "rent", "fun"])),
+        kind=draw(_KINDS),
+        category_id=draw(_CATEGORY_IDS),
         occurred_at=moment,
         home_amount=home_amount,
         home_currency=home,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from actors.changes import change_data, new_entity_id
-from actors.expenses import prefetch
+from actors.expenses import EXPENSES
 from actors.expenses.catalog import (
     archive_category,
     create_category,
@@ -24,9 +24,10 @@ from bus.expense_commands import ArchiveCategory, CreateCategory, CreateTrip, Re
 from bus.ids import user_scope
 from storage.accounts import UserDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.receipts import ReceiptDoc
 from storage.views import user_entity
 from tests.support.expense_docs import bus_event, category_doc, new_id, user_doc
-from tests.support.fake_work import NOW, MemoryWork, command, decide
+from tests.support.fake_work import NOW, MemoryWork, command, decide, reads_of
 
 
 def _registered(user: UserDoc) -> Event:
@@ -220,25 +221,38 @@ async def test_changing_a_category_not_the_issuers_or_at_a_stale_version_is_refu
 @pytest.mark.parametrize(
     ("command_type", "payload", "model"),
     [
-        ("expense.create", {}, ExpenseDoc),
-        ("category.create", {}, CategoryDoc),
-        ("trip.create", {}, TripDoc),
+        ("expense.create", {"amount": "1.00", "currency": "EUR", "date": "2026-11-20"}, ExpenseDoc),
+        ("category.create", {"name": "Pets"}, CategoryDoc),
+        (
+            "trip.create",
+            {
+                "name": "Lisbon",
+                "start_date": "2026-12-01",
+                "end_date": "2026-12-05",
+                "currency": "EUR",
+            },
+            TripDoc,
+        ),
     ],
 )
-def test_prefetch_loads_the_id_a_create_will_use(
+def test_a_batch_loads_the_id_a_create_will_use(
     command_type: str, payload: dict[str, Any], model: type[Any]
 ) -> None:
     sent = command(command_type, "ada", payload)
     kind = command_type.partition(".")[0]
-    wanted = prefetch([sent])
-    assert new_entity_id(kind, sent.command_id, None) in wanted[model]
-    assert wanted[UserDoc] == ["ada"]
+    wanted = reads_of(EXPENSES, sent)
+    assert wanted[model] == [new_entity_id(kind, sent.command_id, None)]
+    assert wanted.get(UserDoc, []) == (["ada"] if kind == "expense" else [])
 
 
-def test_prefetch_loads_what_an_expense_refers_to() -> None:
-    refs = {"id": "e1", "category_id": "c1", "trip_id": "t1"}
-    wanted = prefetch([command("expense.update", "ada", refs)])
-    assert (wanted[ExpenseDoc], wanted[CategoryDoc], wanted[TripDoc]) == (["e1"], ["c1"], ["t1"])
+def test_a_batch_loads_what_an_expense_refers_to_and_whose_it_is() -> None:
+    expense, category, trip, receipt = new_id(), new_id(), new_id(), new_id()
+    refs = {"id": expense, "category_id": category, "trip_id": trip, "receipt_id": receipt}
+    other = command("expense.delete", "bob", {"id": new_id()})
+    wanted = reads_of(EXPENSES, command("expense.update", "ada", refs), other)
+    assert wanted[ExpenseDoc] == [expense, other.payload["id"]]
+    assert (wanted[CategoryDoc], wanted[TripDoc]) == ([category], [trip])
+    assert (wanted[ReceiptDoc], wanted[UserDoc]) == ([receipt], ["ada"])
 
 
 async def test_a_category_or_trip_needs_someone_signed_in(documents: None) -> None:

@@ -7,12 +7,15 @@ import pytest
 
 from actors.handling import handlers, on
 from actors.kernel import Decision
+from actors.reads import ref, shared
 from actors.registry import ACTORS
 from actors.work import Work
 from bus.commands import COMMANDS
 from bus.envelopes import Command
 from bus.goals import ContributeToGoal, GoalMovement, WithdrawFromGoal
 from bus.payload import DeleteById
+from bus.recurring import CreateRecurring
+from storage.budgets import GoalDoc
 
 
 def test_each_command_has_its_own_payload_class_naming_it_and_its_actor() -> None:
@@ -51,3 +54,26 @@ def test_a_registration_is_refused_for_a_shape_that_is_no_command_or_a_second_ha
         on(DeleteById, _contribute)  # type: ignore[arg-type]  # mypy refuses it too
     with pytest.raises(ValueError, match=r"two handlers for goal\.contribute"):
         handlers(on(ContributeToGoal, _contribute), on(ContributeToGoal, _contribute))
+
+
+async def _create_rule(command: Command, p: CreateRecurring, work: Work) -> Decision:
+    raise AssertionError("never called")
+
+
+def test_a_read_of_a_field_its_payload_lacks_is_refused_when_the_actor_is_defined() -> None:
+    with pytest.raises(ValueError, match="ContributeToGoal has no field category_id"):
+        on(ContributeToGoal, _contribute, reads=(ref(GoalDoc, "category_id"),))
+    nested = shared("categories", "template.category_id")
+    assert on(CreateRecurring, _create_rule, reads=(nested,)).reads == (nested,)
+    with pytest.raises(ValueError, match=r"no field template\.kind_id"):
+        on(CreateRecurring, _create_rule, reads=(shared("categories", "template.kind_id"),))
+
+
+def test_every_actor_declares_what_its_handlers_read_by_id() -> None:
+    silent = {
+        command_type
+        for actor in ACTORS.values()
+        for command_type, handles in actor.handlers.items()
+        if not handles.reads
+    }
+    assert silent == {"rates.refresh", "rates.set"}  # their reads are keyed by data, not ids

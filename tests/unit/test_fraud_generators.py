@@ -24,7 +24,8 @@ import pytest
 from bus.entities import Expense, GroupExpense
 from bus.money import minor_units
 from deploy.synthetic.fraud import catalog, lognormal, statements
-from deploy.synthetic.fraud.generator import Dataset, home_value
+from deploy.synthetic.fraud.currencies import home_value
+from deploy.synthetic.fraud.dataset import Dataset
 
 USERS, DAYS = 40, 60
 Generate = Callable[..., Dataset]

@@ -278,7 +278,7 @@ async def test_rule_ids_and_the_two_hundred_rule_limit_are_kept(documents: None)
     taken = await _create(work, bob, _rule(id=held[0].id))
     assert (taken.code, taken.message) == ("validation", "this id is already taken")
     full = await _create(work, ada, _rule())
-    assert (full.code, full.message) == ("validation", "at most 200 recurring rules each")
+    assert (full.code, full.message) == ("limit_reached", "at most 200 recurring rules each")
     assert (await _create(work, bob, _rule())).accepted
 
 

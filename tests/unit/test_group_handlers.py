@@ -8,9 +8,9 @@ from __future__ import annotations
 from actors.splits.groups import (
     archive_group,
     create_group,
-    set_role,
     update_group,
 )
+from actors.splits.membership import set_role
 from bus.groups import (
     CreateGroup,
     GroupRef,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actors.splits.groups import accept_invite, create_invite, revoke_invite
+from actors.splits.invites import accept_invite, create_invite, revoke_invite
 from bus.groups import MAX_MEMBERS, AcceptInvite, CreateInvite, RevokeInvite
 from storage.groups import GroupDoc, InviteDoc
 from tests.support.fake_work import NOW, MemoryWork, decide

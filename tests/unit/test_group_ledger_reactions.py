@@ -4,14 +4,17 @@ what a batch prefetches, on the in-memory unit of work. No server is started."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
 from actors.changes import new_entity_id
-from actors.splits import SPLITS, prefetch
+from actors.splits import SPLITS
 from actors.splits.books import SNAPSHOT_EVERY
 from actors.splits.entries import create_settlement, fill_group_values
-from bus.groups import CreateSettlement
+from bus.envelopes import Command
+from bus.groups import AcceptInvite, CreateSettlement, RevokeInvite
+from bus.payload import Payload
 from storage.accounts import UserDoc
 from storage.groups import (
     GroupBalanceDoc,
@@ -20,7 +23,7 @@ from storage.groups import (
     GroupEntryDoc,
     InviteDoc,
 )
-from tests.support.fake_work import MemoryWork, decide
+from tests.support.fake_work import MemoryWork, command, decide, reads_of
 from tests.support.group_docs import (
     add_rates,
     balances,
@@ -116,22 +119,24 @@ async def test_every_few_hundred_balance_versions_a_snapshot_records_its_event(
     assert len([k for k in work.stored if k[0] is GroupBalanceSnapshotDoc]) == 1
 
 
-def test_a_batch_prefetches_the_groups_entries_invites_and_callers_it_touches() -> None:
-    ada = user("ada")
-    expense = by(ada, "group_expense.create").model_copy(
-        update={"payload": {"group_id": "g1", "id": BILL_ID}}
-    )
-    paying = by(ada, "settlement.create").model_copy(
-        update={"payload": {"group_id": "g2", "expense_id": "e1"}}
-    )
-    revoking = by(ada, "invite.revoke").model_copy(
-        update={"payload": {"group_id": "g1", "invite_id": "i1"}}
-    )
-    loads = prefetch([expense, paying, revoking])
-    assert loads[GroupDoc] == loads[GroupBalanceDoc] == ["g1", "g2", "g1"]
+def _sent(issuer: UserDoc, payload: Payload) -> Command:
+    return command(type(payload).COMMAND, issuer.id, payload.model_dump(mode="json", by_alias=True))
+
+
+def test_a_batch_loads_the_groups_entries_invites_and_callers_its_handlers_declare() -> None:
+    ada, bob = user("ada"), user("bob")
+    one, other = group(ada, (bob, "member")), group(ada, (bob, "member"))
+    bill = _sent(ada, equal_bill(one, ada, "4.00", ada, bob, id=BILL_ID))
+    paying = _sent(bob, _pay(other, bob, ada, expense_id=PAID_ID, amount="1.00"))
+    invite = str(uuid.uuid4())
+    revoking = _sent(ada, RevokeInvite(group_id=one.id, invite_id=invite))
+    accepting = _sent(bob, AcceptInvite(group_id=other.id, token_hash="0" * 64))
+    loads = reads_of(SPLITS, bill, paying, revoking, accepting)
+    assert loads[GroupDoc] == [one.id, other.id]
+    assert loads[GroupBalanceDoc] == [one.id, other.id]  # accepting reads the group only
     paid_id = new_entity_id("settlement", paying.command_id, None)  # as the handler derives it
-    assert loads[GroupEntryDoc] == [BILL_ID, paid_id, "e1"]
-    assert (loads[InviteDoc], loads[UserDoc]) == (["i1"], [ada.id, ada.id, ada.id])
+    assert loads[GroupEntryDoc] == [BILL_ID, paid_id, PAID_ID]
+    assert (loads[InviteDoc], loads[UserDoc]) == ([invite], [bob.id])  # accepting: the caller
     assert SPLITS.reactions == {"rates.updated": fill_group_values}
 
 

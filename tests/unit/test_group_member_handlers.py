@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from actors.splits.groups import add_member, leave_group, remind, remove_member
+from actors.splits.membership import add_member, leave_group, remove_member
+from actors.splits.reminders import remind
 from bus.groups import MAX_MEMBERS, AddMember, LeaveGroup, Remind, RemoveMember
 from storage.accounts import UserDoc
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc

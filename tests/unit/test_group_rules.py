@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from actors.splits.groups import accept_invite, add_member, remove_member, set_role
+from actors.splits.invites import accept_invite
+from actors.splits.membership import add_member, remove_member, set_role
 from bus.groups import AcceptInvite, AddMember, RemoveMember, SetRole
 from storage.accounts import UserDoc
 from storage.groups import InviteDoc

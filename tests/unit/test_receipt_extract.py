@@ -13,16 +13,12 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 from PIL import Image, ImageDraw
 
+from actors.ocr.decoding import MAX_PIXELS, UnreadableImage, load_image
 from actors.ocr.extract import OcrLine, OcrText, OcrWord, extract, text_lines
-from actors.ocr.imaging import (
-    MAX_PIXELS,
-    UnreadableImage,
-    estimate_skew,
-    find_rows,
-    load_image,
-    perceptual_hash,
-    preprocess,
-)
+from actors.ocr.phash import perceptual_hash
+from actors.ocr.preprocessing import preprocess
+from actors.ocr.rows import find_rows
+from actors.ocr.skew import estimate_skew
 from bus.receipts import ReceiptFields
 
 # ---- fields from text -----------------------------------------------------------------------
@@ -460,7 +456,8 @@ def test_small_images_are_enlarged_and_rows_found() -> None:
 
 
 def test_perceptual_hash_survives_a_second_photo() -> None:
-    from deploy.synthetic.receipts.generator import make_receipts, render
+    from deploy.synthetic.receipts.generator import make_receipts
+    from deploy.synthetic.receipts.images import render
 
     first, second = make_receipts(7, 2)
     clean = perceptual_hash(load_image(render(first, degraded=False), "image/png"))

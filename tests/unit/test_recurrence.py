@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import cache
 from itertools import pairwise
 
 import pytest
@@ -41,6 +42,12 @@ def days(*texts: str) -> list[date]:
 # --- an independent reference ------------------------------------------------------------------
 
 
+@cache
+def _month_length(year: int, month: int) -> int:
+    """Days in the month, from the calendar (kept: the enumeration asks for every day)."""
+    return calendar.monthrange(year, month)[1]
+
+
 def _is_candidate(s: Schedule, day: date) -> bool:
     """Whether ``day`` is an occurrence before ``end`` and ``count`` are applied."""
     if day < s.start:
@@ -53,7 +60,7 @@ def _is_candidate(s: Schedule, day: date) -> bool:
     if months % step:
         return False
     wanted = s.start.day if s.day_of_month is None else s.day_of_month
-    length = calendar.monthrange(day.year, day.month)[1]
+    length = _month_length(day.year, day.month)
     if wanted > length:
         return s.month_end == "clamp" and day.day == length
     return day.day == wanted
@@ -72,20 +79,31 @@ def naive(s: Schedule, through: date) -> list[date]:
     return found
 
 
+# What a schedule is drawn from, built once: building and validating these again for every
+# schedule cost more than drawing from them (the values drawn are the same).
+_UNITS: st.SearchStrategy[Unit] = st.sampled_from(("day", "week", "month", "year"))
+_STARTS = st.dates(min_value=date(1996, 1, 1), max_value=date(2104, 12, 31))
+_EVERY_DAYS = st.integers(1, 40)
+_EVERY = st.integers(1, 15)
+_DAYS_OF_MONTH = st.none() | st.integers(1, 31) | st.integers(28, 31)
+_DAYS_TO_END = st.none() | st.integers(0, HORIZON_DAYS)
+_COUNTS = st.none() | st.integers(1, 30)
+_MONTH_ENDS: st.SearchStrategy[MonthEnd] = st.sampled_from(("clamp", "skip"))
+
+
 @st.composite
 def schedules(draw: st.DrawFn) -> Schedule:
     """A random valid-field schedule over a few years, sometimes bounded by end or count."""
-    units: tuple[Unit, ...] = ("day", "week", "month", "year")
-    unit = draw(st.sampled_from(units))
-    start = draw(st.dates(min_value=date(1996, 1, 1), max_value=date(2104, 12, 31)))
-    every = draw(st.integers(1, 40 if unit == "day" else 15))
+    unit = draw(_UNITS)
+    start = draw(_STARTS)
+    every = draw(_EVERY_DAYS if unit == "day" else _EVERY)
     day_of_month = None
     if unit in ("month", "year"):
-        day_of_month = draw(st.none() | st.integers(1, 31) | st.integers(28, 31))
-    end = draw(st.none() | st.integers(0, HORIZON_DAYS).map(lambda n: start + timedelta(n)))
-    count = draw(st.none() | st.integers(1, 30))
-    month_ends: tuple[MonthEnd, ...] = ("clamp", "skip")
-    month_end = draw(st.sampled_from(month_ends))
+        day_of_month = draw(_DAYS_OF_MONTH)
+    days_to_end = draw(_DAYS_TO_END)
+    end = None if days_to_end is None else start + timedelta(days_to_end)
+    count = draw(_COUNTS)
+    month_end = draw(_MONTH_ENDS)
     return Schedule(every, unit, start, day_of_month, end, count, month_end)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -18,12 +19,11 @@ from hypothesis import strategies as st
 from actors.splits.balances import Tally, Transfer, bill_debts, simplify
 from actors.splits.shares import (
     Part,
-    SplitMethod,
-    from_units,
     parts,
     settlement_parts,
-    to_units,
 )
+from actors.splits.split_methods import SplitMethod
+from actors.splits.units import from_units, to_units
 
 D = Decimal
 CURRENCIES = ("JPY", "USD", "KWD", "EUR")
@@ -39,33 +39,57 @@ currencies = st.sampled_from(CURRENCIES)
 def _partition(draw: st.DrawFn, total: int, count: int, minimum: int = 0) -> list[int]:
     """``count`` integers of at least ``minimum`` that add up to ``total``."""
     free = total - minimum * count
-    cuts = sorted(draw(st.lists(st.integers(0, free), min_size=count - 1, max_size=count - 1)))
+    cut = st.integers(0, free)  # the count - 1 cuts, drawn one by one (a list of fixed size)
+    cuts = sorted(draw(cut) for _ in range(count - 1))
     bounds = [0, *cuts, free]
     return [bounds[i + 1] - bounds[i] + minimum for i in range(count)]
 
 
+# Strategies a bill is drawn from, built once (per pool of members or size of group): building
+# and validating them again for every bill cost more than the drawing; the values are the same.
+_UNITS = st.integers(1, 10**7)
+_ONE_IN_FIVE = st.integers(0, 4)
+_METHODS: st.SearchStrategy[SplitMethod] = st.sampled_from(["equal", "exact", "shares"])
+
+
+@cache
+def _orders(members: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.permutations(members)
+
+
+@cache
+def _some_of(members: tuple[str, ...], most: int) -> st.SearchStrategy[list[str]]:
+    """From 1 to ``most`` distinct members."""
+    return st.lists(st.sampled_from(members), min_size=1, max_size=most, unique=True)
+
+
+@cache
+def _weights(count: int) -> st.SearchStrategy[list[int]]:
+    return st.lists(st.integers(1, 7), min_size=count, max_size=count)
+
+
 @st.composite
-def bills(draw: st.DrawFn, members: Sequence[str] = POOL) -> tuple[str, list[Part]]:
+def bills(draw: st.DrawFn, members: tuple[str, ...] = POOL) -> tuple[str, list[Part]]:
     """A random valid bill or settlement among ``members``, with its currency."""
     currency = draw(currencies)
-    units = draw(st.integers(1, 10**7))
-    if draw(st.integers(0, 4)) == 0:
-        payer, payee = draw(st.permutations(members))[:2]
+    units = draw(_UNITS)
+    if draw(_ONE_IN_FIVE) == 0:
+        payer, payee = draw(_orders(members))[:2]
         return currency, settlement_parts(payer, payee, from_units(units, currency))
-    payers = draw(st.lists(st.sampled_from(members), min_size=1, max_size=3, unique=True))
+    payers = draw(_some_of(members, 3))
     payers = payers[: min(len(payers), units)]
     paid = _partition(draw, units, len(payers), minimum=1)
     paid_by = [(user, from_units(v, currency)) for user, v in zip(payers, paid, strict=True)]
-    group = draw(st.lists(st.sampled_from(members), min_size=1, max_size=8, unique=True))
+    group = draw(_some_of(members, 8))
     amount = from_units(units, currency)
-    method: SplitMethod = draw(st.sampled_from(["equal", "exact", "shares"]))
+    method = draw(_METHODS)
     if method == "equal":
         return currency, parts(amount, currency, paid_by, "equal", group, None)
     if method == "exact":
         owed = _partition(draw, units, len(group))
         shares = [(user, from_units(v, currency)) for user, v in zip(group, owed, strict=True)]
     else:
-        weights = draw(st.lists(st.integers(1, 7), min_size=len(group), max_size=len(group)))
+        weights = draw(_weights(len(group)))
         shares = [(user, D(w)) for user, w in zip(group, weights, strict=True)]
     return currency, parts(amount, currency, paid_by, method, None, shares)
 
@@ -73,10 +97,32 @@ def bills(draw: st.DrawFn, members: Sequence[str] = POOL) -> tuple[str, list[Par
 member_pools = st.integers(2, 8).map(lambda n: POOL[:n])
 
 
+@cache
+def _bill_lists(members: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, list[Part]]]]:
+    return st.lists(bills(members), min_size=1, max_size=12)
+
+
 @st.composite
 def histories(draw: st.DrawFn) -> list[tuple[str, list[Part]]]:
     members = draw(member_pools)
-    return draw(st.lists(bills(members), min_size=1, max_size=12))
+    return draw(_bill_lists(members))
+
+
+@cache
+def _counts(least: int, most: int) -> st.SearchStrategy[int]:
+    return st.integers(least, most)
+
+
+@cache
+def _net_values(count: int, spread: int, non_zero: bool) -> st.SearchStrategy[list[int]]:
+    """``count`` nets within ``spread`` minor units of zero; drawn from both sides of zero
+    when zero is not allowed (every other value is reached, and none is rejected)."""
+    value = (
+        st.integers(-spread, -1) | st.integers(1, spread)
+        if non_zero
+        else st.integers(-spread, spread)
+    )
+    return st.lists(value, min_size=count, max_size=count)
 
 
 @st.composite
@@ -90,14 +136,8 @@ def zero_sum_nets(
     """Random nets in minor units, the last one balancing the others (all non-zero if asked,
     so that every member counts)."""
     currency = draw(currencies)
-    count = draw(st.integers(max(min_members, 2 if non_zero else 1), max_members))
-    values = draw(
-        st.lists(
-            st.integers(-spread, spread).filter(lambda v: v != 0 or not non_zero),
-            min_size=count - 1,
-            max_size=count - 1,
-        )
-    )
+    count = draw(_counts(max(min_members, 2 if non_zero else 1), max_members))
+    values = draw(_net_values(count - 1, spread, non_zero))
     values.append(-sum(values))
     if non_zero and values[-1] == 0:
         step = 1 if values[0] > 0 else -1

@@ -28,7 +28,7 @@ from deploy.bench.figures import Header
 from deploy.bench.flags import log_path_of
 from deploy.bench.http import session
 from deploy.bench.memory import own_peak_rss_mb
-from deploy.bench.report import progress
+from deploy.bench.progress import progress
 from deploy.bench.stackrun import WRITE_LIMITS, BenchStack, sampled_stack
 from deploy.bench.users import BenchUser, sign_up_many
 from deploy.supervisor import Supervisor

@@ -10,7 +10,8 @@ from decimal import Decimal
 from itertools import pairwise
 from random import Random
 
-from actors.splits.shares import Part, SplitMethod, parts
+from actors.splits.shares import Part, parts
+from actors.splits.split_methods import SplitMethod
 
 CURRENCY = "EUR"
 METHOD_MIX: tuple[tuple[SplitMethod, int], ...] = (

@@ -26,7 +26,7 @@ from deploy.bench.groups.options import GroupsBenchOptions
 from deploy.bench.groups.results import AsOf, GroupsResult, HttpFigures
 from deploy.bench.http import call, session
 from deploy.bench.memory import ProcessSampler
-from deploy.bench.report import progress
+from deploy.bench.progress import progress
 from deploy.bench.stackrun import BenchStack, sampled_stack
 from deploy.bench.users import BenchUser, sign_up_many
 

@@ -24,7 +24,7 @@ async def run_money(settings: Settings, o: MoneyBenchOptions, out: TextIO) -> Mo
     from deploy.bench.money.endpoints import over_http
     from deploy.bench.money.inprocess import in_process
     from deploy.bench.money.results import MoneyResult
-    from deploy.bench.report import progress
+    from deploy.bench.progress import progress
 
     say = progress(out)
     say(f"in process: {o.conversions:,} conversions of each kind")

@@ -16,8 +16,9 @@ from decimal import Decimal, InvalidOperation
 from bus.settings import Settings
 from deploy.bench.receipts.results import AloneFigures, ImageFigures, ReadAlone
 from deploy.bench.stats import latency_summary
-from deploy.synthetic.receipts.generator import SyntheticReceipt, make_receipts
-from deploy.synthetic.receipts.generator import render as render_receipt
+from deploy.synthetic.receipts.generator import make_receipts
+from deploy.synthetic.receipts.images import render as render_receipt
+from deploy.synthetic.receipts.truth import SyntheticReceipt
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def same_amount(read: object, printed: Decimal) -> bool:
 
 def read_kind(drawn: list[SyntheticReceipt], degraded: bool, timeout_ms: int) -> ReadAlone:
     """Each of ``drawn``, clean or degraded, read one at a time as the ocr actor reads it."""
-    from actors.ocr.imaging import UnreadableImage
+    from actors.ocr.decoding import UnreadableImage
     from actors.ocr.reader import scan
 
     seconds: list[float] = []

@@ -18,6 +18,7 @@ from deploy.bench.figures import Header
 from deploy.bench.flags import log_path_of
 from deploy.bench.http import session
 from deploy.bench.memory import ProcessSampler, own_peak_rss_mb
+from deploy.bench.progress import progress
 from deploy.bench.receipts.devices import ReceiptDevices
 from deploy.bench.receipts.images import Image, image_figures, read_alone, render_images
 from deploy.bench.receipts.options import ReceiptsBenchOptions
@@ -38,7 +39,6 @@ from deploy.bench.receipts.results import (
 )
 from deploy.bench.receipts.saturation import all_read, saturated
 from deploy.bench.receipts.uploads import ARRIVALS, IDLE, SATURATION, Run, outcome_figures
-from deploy.bench.report import progress
 from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.users import BenchUser, sign_up_many
 

@@ -12,7 +12,7 @@ from bus.settings import Settings
 from deploy.bench.figures import Header
 from deploy.bench.flags import log_path_of
 from deploy.bench.memory import ProcessSampler, own_peak_rss_mb
-from deploy.bench.report import progress
+from deploy.bench.progress import progress
 from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 from deploy.bench.sync.batches import batch_phase, make_batches
 from deploy.bench.sync.catchup import catch_up

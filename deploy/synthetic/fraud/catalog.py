@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from deploy.synthetic.fraud import generator, lognormal, statements
-from deploy.synthetic.fraud.generator import Dataset
+from deploy.synthetic.fraud import classic_drafts, generator, lognormal, statements
+from deploy.synthetic.fraud.dataset import Dataset
 
 GENERATORS: dict[str, Callable[..., Dataset]] = {
     "classic": generator.generate,
@@ -27,7 +27,7 @@ GENERATORS: dict[str, Callable[..., Dataset]] = {
     "statements": statements.generate,
 }
 PATTERNS_OF: dict[str, tuple[str, ...]] = {
-    "classic": generator.PATTERNS,
+    "classic": classic_drafts.PATTERNS,
     "lognormal": lognormal.PATTERNS,
     "statements": statements.PATTERNS,
 }

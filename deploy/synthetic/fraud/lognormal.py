@@ -28,7 +28,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bus.money import round_to_currency
-from deploy.synthetic.fraud.generator import PRICE_LEVEL, Dataset
+from deploy.synthetic.fraud.currencies import PRICE_LEVEL
+from deploy.synthetic.fraud.dataset import Dataset
 from deploy.synthetic.fraud.habits import BIG_PURCHASES, CARD_TESTERS, CASH_STEPS
 from deploy.synthetic.fraud.lognormal_people import Person, draw_person
 from deploy.synthetic.fraud.records import (

@@ -18,7 +18,8 @@ from decimal import Decimal
 from itertools import accumulate
 
 from bus.money import round_to_currency
-from deploy.synthetic.fraud.generator import RATES_PER_EUR, User
+from deploy.synthetic.fraud.currencies import RATES_PER_EUR
+from deploy.synthetic.fraud.dataset import User
 from deploy.synthetic.fraud.habits import ATMS, FARES, SUBSCRIPTION_EUR, SUBSCRIPTIONS
 from deploy.synthetic.fraud.kinds import KINDS
 from deploy.synthetic.fraud.records import factor, home_of, lognormal, new_id

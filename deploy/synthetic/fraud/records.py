@@ -21,17 +21,8 @@ from typing import Any, Literal
 from actors.splits.bills import shares_data
 from actors.splits.shares import parts
 from bus.money import format_amount, minor_units, round_to_currency
-from deploy.synthetic.fraud.generator import (
-    HOME_CURRENCIES,
-    HOME_WEIGHTS,
-    OFFSETS,
-    Dataset,
-    Group,
-    Item,
-    User,
-    home_value,
-    iso,
-)
+from deploy.synthetic.fraud.currencies import HOME_CURRENCIES, HOME_WEIGHTS, OFFSETS, home_value
+from deploy.synthetic.fraud.dataset import Dataset, Group, Item, User, iso
 from deploy.synthetic.fraud.shops import Shop
 
 Source = Literal["typed", "receipt", "statement", "feed"]

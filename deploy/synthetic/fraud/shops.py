@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from deploy.synthetic.fraud.generator import PRICE_LEVEL
+from deploy.synthetic.fraud.currencies import PRICE_LEVEL
 
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

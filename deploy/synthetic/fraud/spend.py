@@ -18,7 +18,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
-from deploy.synthetic.fraud.generator import User, home_value
+from deploy.synthetic.fraud.currencies import home_value
+from deploy.synthetic.fraud.dataset import User
 from deploy.synthetic.fraud.records import Purchase, Source, after, local, new_id, not_round, utc
 from deploy.synthetic.fraud.shops import DESTINATION_OFFSETS, Shop
 

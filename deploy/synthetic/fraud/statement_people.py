@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bus.money import round_to_currency
-from deploy.synthetic.fraud.generator import Group, User
+from deploy.synthetic.fraud.dataset import Group, User
 from deploy.synthetic.fraud.kinds import KINDS
 from deploy.synthetic.fraud.records import (
     Bill,

@@ -27,7 +27,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from deploy.synthetic.fraud.generator import Dataset
+from deploy.synthetic.fraud.dataset import Dataset
 from deploy.synthetic.fraud.records import (
     Bill,
     Purchase,

@@ -12,7 +12,7 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from deploy.bench.fraud_names import CURRENCY
+from deploy.bench.fraud.names import CURRENCY
 
 # --- what people spend: a seeded plan ----------------------------------------------------------
 

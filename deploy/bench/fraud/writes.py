@@ -7,14 +7,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 
-from deploy.bench.fraud_names import CATEGORY_WAIT_S, LATE_SEND_S
-from deploy.bench.fraud_plan import SPENDING, Planned, body_of
+from deploy.bench.fraud.names import CATEGORY_WAIT_S, LATE_SEND_S
+from deploy.bench.fraud.plan import SPENDING, Planned, body_of
+from deploy.bench.fraud.results import WriteFigures
 from deploy.bench.http import JSON_HEADERS, RequestFailedError, call
-from deploy.bench.stats import Sample, window_summary
+from deploy.bench.stats import Sample, window
 from deploy.bench.users import BenchUser
 
 # --- writing expenses --------------------------------------------------------------------------
@@ -55,14 +55,14 @@ class Writes:
     sent_wall: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
 
-    def figures(self) -> dict[str, Any]:
-        summary = window_summary(self.samples, self.duration_s)
-        summary.update(
+    def figures(self) -> WriteFigures:
+        """The figures of these writes: their window, how long, accepted, first error."""
+        return WriteFigures(
+            **vars(window(self.samples, self.duration_s)),
             duration_s=round(self.duration_s, 3),
             accepted=len(self.accepted),
             first_error=self.details[0] if self.details else None,
         )
-        return summary
 
 
 ASYNC_HEADERS = {**JSON_HEADERS, "Prefer": "respond-async"}

@@ -15,7 +15,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from deploy.bench.fraud_names import CREATED_SUBJECT, POLL_S, RISKS, SETTLE_S
+from deploy.bench.fraud.names import CREATED_SUBJECT, POLL_S, RISKS, SETTLE_S
 
 # --- this process's view: events on NATS, risk records committed -------------------------------
 
