@@ -29,6 +29,7 @@ from actors.inbound import (
     handover_headers,
 )
 from actors.kernel import ActorDefinition, KeysLanes, Runtime
+from actors.metrics import watch_consumers
 from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
@@ -164,6 +165,7 @@ class ActorProcess:
         self.applier: BatchApplier | None = None
         self.runtime: Runtime | None = None
         self._relay: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None  # its consumers' state, for the metrics
         self._health: NatsSubscription | None = None
         self.peers: Peers | None = None  # when the runtime keys its lanes: its live processes
         self._peer_subs: list[NatsSubscription] = []
@@ -204,6 +206,10 @@ class ActorProcess:
             await self._join_peers(self.applier)
         await self.broker.start()
         self._relay = asyncio.create_task(run_relay(publisher, marker, self.settings))
+        durables = [(stream, durable) for stream, _, durable, *_ in subscriptions(self.definition)]
+        self._watch = asyncio.create_task(
+            watch_consumers(js, self.definition.name, durables, self.applier.queued)
+        )
         # Last: a process answers readiness pings only once everything above is running.
         self._health = await serve_health(self.broker.connection, self.health())
         log.info("actor_started", actor=self.definition.name, node=self.settings.node_id)
@@ -297,9 +303,10 @@ class ActorProcess:
         await self._leave_peers()
         if self.applier is not None:
             await self.applier.drain(self.settings.drain_timeout_s)
-        if self._relay is not None:
-            self._relay.cancel()
-            await asyncio.gather(self._relay, return_exceptions=True)
+        for task in (self._relay, self._watch):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.runtime is not None:
             with contextlib.suppress(Exception):
                 await self.runtime.stop()

@@ -29,9 +29,11 @@ from actors.kernel import (
     Runtime,
     ShapesBatches,
 )
+from actors.metrics import ActorMetrics
 from actors.outcomes import decode_payload
 from actors.ports import Publisher
 from actors.relay import PublishedMarker
+from actors.tracing import causes, end_batch, start_batch
 from bus.envelopes import Event, utcnow
 from bus.settings import Settings
 from storage.database import Database
@@ -101,6 +103,7 @@ class BatchApplier:
         self.hand_over: Callable[[Msg, str], Awaitable[bool]] | None = None
         self.applied = 0
         self.activity = ActivityLog(actor.name, settings.activity_log_interval_s)
+        self.metrics = ActorMetrics(actor)
 
     def start(self) -> None:
         if not self._workers:
@@ -131,6 +134,10 @@ class BatchApplier:
             return
         await self._lanes[lane_index(key, len(self._lanes))].put(item)
 
+    def queued(self) -> int:
+        """Messages waiting in this process's lanes (not those in hand)."""
+        return sum(lane.qsize() for lane in self._lanes)
+
     async def drain(self, timeout_s: float) -> None:
         """Finish what is queued and in hand (bounded), then stop the workers."""
         try:
@@ -152,6 +159,8 @@ class BatchApplier:
             taken = [await lane.get()]
             while len(taken) < self._batch_max and not lane.empty():
                 taken.append(lane.get_nowait())
+            self.metrics.batch(len(taken))
+            span = start_batch(self.actor.name, taken)
             try:
                 prepared = await self._prepare(taken)
                 if prepared is not None:
@@ -161,6 +170,7 @@ class BatchApplier:
                 for item in taken:
                     await _quiet(item.msg.nak(delay=self._settings.consumer_nak_delay_s))
             finally:
+                end_batch(span, taken)
                 for _ in taken:
                     lane.task_done()
 
@@ -189,9 +199,11 @@ class BatchApplier:
         self, items: list[Inbound], prepared: Mapping[str, Any], decoded: Decoded
     ) -> None:
         try:
-            results, events, outbox_id = await in_transaction(
-                self._db.client, lambda session: self._attempt(session, items, prepared, decoded)
-            )
+            with self.metrics.transaction():
+                results, events, outbox_id = await in_transaction(
+                    self._db.client,
+                    lambda session: self._attempt(session, items, prepared, decoded),
+                )
         except Exception as exc:  # the database's, or a command that cannot be written
             if len(items) > 1 and not is_outage(exc):
                 half = len(items) // 2
@@ -217,12 +229,13 @@ class BatchApplier:
     ) -> None:
         self.activity.count("batches")
         try:
-            await self._publisher.publish_events(events)
+            await self._publisher.publish_events(events, causes(results))
         except Exception as exc:  # the relay publishes them later; the effect is durable
             log.warning(
                 "event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc)
             )
         else:
+            self.metrics.published(len(events))
             if outbox_id is not None:
                 self._marker.add(outbox_id)
         for result in results:
@@ -230,13 +243,9 @@ class BatchApplier:
             if applied.error is not None or applied.outcome is None:
                 await self._fail(result.item, applied.error or RuntimeError("no outcome"))
                 continue
-            self.activity.count(
-                "replayed"
-                if applied.replayed
-                else "applied"
-                if applied.outcome.accepted
-                else "rejected"
-            )
+            kind = "replayed" if applied.replayed else applied.outcome.status
+            self.activity.count("applied" if kind == "accepted" else kind)
+            self.metrics.command(command.type, kind)
             log.debug(
                 "command_replayed" if applied.replayed else "command_applied",
                 command_id=command.command_id,
@@ -264,10 +273,12 @@ class BatchApplier:
                 f"failed {deliveries} times: {exc!r}"[:1000],
                 item.command.command_id,
                 item.command.actor.user_id,
+                item.command.type,
             )
             return
         delay = min(60.0, self._settings.consumer_nak_delay_s * 2 ** min(deliveries - 1, 6))
         self.activity.count("retried")
+        self.metrics.command(item.command.type, "retried")
         log.warning(
             "command_retry",
             command_id=item.command.command_id,
@@ -278,7 +289,12 @@ class BatchApplier:
         await _quiet(item.msg.nak(delay=delay))
 
     async def _dead_letter(
-        self, msg: Msg, reason: str, command_id: str | None, issuer: str | None = None
+        self,
+        msg: Msg,
+        reason: str,
+        command_id: str | None,
+        issuer: str | None = None,
+        command_type: str | None = None,
     ) -> None:
         try:
             await self._dead.record(
@@ -290,6 +306,7 @@ class BatchApplier:
             return
         log.error("dead_lettered", subject=msg.subject, command_id=command_id, reason=reason)
         self.activity.count("dead_lettered")
+        self.metrics.command(command_type, "dead_lettered")
         await _quiet(msg.term())
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from opentelemetry.trace import Span
 
 from bus.commands import COMMANDS
 from bus.envelopes import ActorRef, Command, Event
@@ -28,6 +29,7 @@ class Inbound:
     msg: Msg
     command: Command
     event: Event | None = None  # set when the command stands for an event reaction
+    span: Span | None = None  # its processing, while its batch runs with traces on
 
     @property
     def deliveries(self) -> int:

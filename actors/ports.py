@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from typing import Protocol
 
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
+from opentelemetry.context import Context
 
+from bus import tracing
 from bus.envelopes import Event, Outcome
 from bus.subjects import event_subject
 
@@ -16,7 +19,11 @@ from bus.subjects import event_subject
 class Publisher(Protocol):
     """Sends committed events to the EVENTS stream and outcomes to their waiting node."""
 
-    async def publish_events(self, events: list[Event]) -> None: ...
+    async def publish_events(
+        self, events: list[Event], causes: Mapping[str, Context] | None = None
+    ) -> None:
+        """Publish ``events``, each in the trace context of its command in ``causes``."""
+        ...
 
     async def send_outcome(self, reply_to: str, outcome: Outcome) -> None: ...
 
@@ -28,20 +35,21 @@ class NatsPublisher:
         self._nc = nc
         self._js: JetStreamContext = nc.jetstream()
 
-    async def publish_events(self, events: list[Event]) -> None:
+    async def publish_events(
+        self, events: list[Event], causes: Mapping[str, Context] | None = None
+    ) -> None:
         if not events:
             return
-        await asyncio.gather(
-            *(
-                self._js.publish(
-                    event_subject(e.scope, e.type),
-                    e.model_dump_json().encode(),
-                    timeout=5.0,
-                    headers={"Nats-Msg-Id": e.event_id},
-                )
-                for e in events
+        causes = causes or {}
+        await asyncio.gather(*(self._publish(e, causes.get(e.command_id)) for e in events))
+
+    async def _publish(self, event: Event, cause: Context | None) -> None:
+        """One event; with traces on, under a producer span that is a child of ``cause``."""
+        subject, headers = event_subject(event.scope, event.type), {"Nats-Msg-Id": event.event_id}
+        with tracing.sending(f"send {event.type}", headers, subject, event.event_id, cause):
+            await self._js.publish(
+                subject, event.model_dump_json().encode(), timeout=5.0, headers=headers
             )
-        )
 
     async def send_outcome(self, reply_to: str, outcome: Outcome) -> None:
         await self._nc.publish(reply_to, outcome.model_dump_json().encode())
@@ -56,7 +64,9 @@ class CrashAfterCommit:
     def __init__(self, inner: Publisher) -> None:
         self._inner = inner
 
-    async def publish_events(self, events: list[Event]) -> None:
+    async def publish_events(
+        self, events: list[Event], causes: Mapping[str, Context] | None = None
+    ) -> None:
         if events:
             os._exit(self.EXIT_CODE)
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import structlog
 
+from actors.metrics import OUTBOX_LAG, OUTBOX_RELAYED, outbox_lag
 from actors.ports import Publisher
 from bus.envelopes import utcnow
 from bus.settings import Settings
@@ -44,12 +45,14 @@ async def relay_once(publisher: Publisher, settings: Settings, limit: int = 100)
     """Publish the events of outbox entries older than ``relay_min_age_s``; return how many."""
     cutoff = utcnow() - timedelta(seconds=settings.relay_min_age_s)
     entries = await entries_before(cutoff, limit)
+    OUTBOX_LAG.set(outbox_lag(entries[0].created_at if entries else None, utcnow()))
     published = 0
     for entry in entries:
         events = await events_of(entry)
         await publisher.publish_events(events)
         await drop_entries([entry.id])
         published += len(events)
+        OUTBOX_RELAYED.inc(len(events))
     if published:
         log.info("outbox_relayed", events=published, batches=len(entries))
     return published

@@ -14,6 +14,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
+from bus import tracing
 from bus.commands import spec_for
 from bus.envelopes import ActorRef, Command, Outcome, utcnow
 from bus.ids import new_id, scoped_command_id
@@ -111,13 +112,14 @@ class CommandSender:
                 fut.set_result(outcome)
 
     async def publish(self, command: Command) -> bool:
-        """Publish and await JetStream's ack; True if JetStream saw it as a duplicate."""
-        ack = await self._js.publish(
-            spec_for(command.type).subject,
-            command.model_dump_json().encode(),
-            timeout=5.0,
-            headers={"Nats-Msg-Id": message_id(command)},
-        )
+        """Publish and await JetStream's ack; True if JetStream saw it as a duplicate.
+
+        The message carries the current trace (the HTTP request's, say) under a producer span."""
+        subject, headers = spec_for(command.type).subject, {"Nats-Msg-Id": message_id(command)}
+        with tracing.sending(f"send {command.type}", headers, subject, command.command_id):
+            ack = await self._js.publish(
+                subject, command.model_dump_json().encode(), timeout=5.0, headers=headers
+            )
         return bool(ack.duplicate)
 
     async def send(self, command: Command, wait_s: float) -> Outcome | None:

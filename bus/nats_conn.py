@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import ssl
+
 import structlog
 from nats.aio.client import Client as NATS
 
 from bus.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context of ``nats_tls_*`` (None when none is set: the URL's scheme decides)."""
+    ca, cert, key = (
+        settings.nats_tls_ca_file,
+        settings.nats_tls_cert_file,
+        settings.nats_tls_key_file,
+    )
+    if ca is None and cert is None:
+        return None
+    context = ssl.create_default_context(cafile=str(ca) if ca is not None else None)
+    if cert is not None:
+        context.load_cert_chain(str(cert), str(key) if key is not None else None)
+    return context
 
 
 async def connect_nats(settings: Settings, name: str) -> NATS:
@@ -26,8 +43,11 @@ async def connect_nats(settings: Settings, name: str) -> NATS:
     async def on_error(exc: Exception) -> None:
         log.warning("nats_error", name=name, error=str(exc)[:200])
 
+    # A user and password in the URL (nats://user:password@host:4222) log in as that user.
+    tls = tls_context(settings)  # None: plain, or the default context for a tls:// URL
     await nc.connect(
         servers=settings.nats_url.split(","),
+        tls=tls,
         name=f"{name}-{settings.node_id}",
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,

@@ -26,6 +26,26 @@ class Settings(BaseSettings):
         description="MongoDB (replica set, or the embedded SecantusDB) connection string.",
     )
     mongo_db: str = Field("ledgerbus", description="Database name.")
+    nats_tls_ca_file: Path | None = Field(
+        None, description="CA bundle NATS servers are checked with."
+    )
+    nats_tls_cert_file: Path | None = Field(None, description="Client certificate for NATS (mTLS).")
+    nats_tls_key_file: Path | None = Field(None, description="Key of nats_tls_cert_file.")
+    mongo_tls_ca_file: Path | None = Field(
+        None, description="CA bundle MongoDB servers are checked with (turns TLS on)."
+    )
+    mongo_tls_certificate_key_file: Path | None = Field(
+        None, description="Client certificate and key for MongoDB, one PEM file (mTLS)."
+    )
+    durability: Literal["process_crash", "power_loss"] = Field(
+        "power_loss",
+        description="What an acknowledged write survives on the embedded stack: `power_loss` "
+        "fsyncs JetStream and SecantusDB on every commit; `process_crash` leaves it to the OS.",
+    )
+    embedded_tls_cert_file: Path | None = Field(
+        None, description="Certificate chain the embedded NATS and SecantusDB serve TLS with."
+    )
+    embedded_tls_key_file: Path | None = Field(None, description="Key of embedded_tls_cert_file.")
 
     # HTTP edge / realtime
     http_host: str = "127.0.0.1"
@@ -162,6 +182,23 @@ class Settings(BaseSettings):
     node_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
+    metrics_port: int | None = Field(
+        None,
+        description="Port of this process's Prometheus listener (GET /metrics); unset: none. "
+        "`ledgerbus up` gives each child a free one.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Address the Prometheus listener binds (0.0.0.0 in containers)."
+    )
+    traces: Literal["off", "console", "otlp"] = Field(
+        "off",
+        description="Where this process's OpenTelemetry spans go: nowhere (`off`: no spans, no "
+        "trace headers), printed (`console`), or OTLP over HTTP to `otlp_endpoint`.",
+    )
+    otlp_endpoint: str = Field(
+        "http://127.0.0.1:4318/v1/traces",
+        description="The OTLP/HTTP traces URL spans are sent to when `traces` is `otlp`.",
+    )
     activity_log_interval_s: float = Field(
         60.0,
         description="How often each actor logs a summary of its work (each command is DEBUG).",

@@ -8,6 +8,7 @@ yet?"; starting and watching the processes is left to the supervisor and the tes
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -18,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -113,20 +114,65 @@ def secantus_executable() -> Path:
 
 
 @dataclass(frozen=True)
+class ServerTls:
+    """The certificate chain and key an embedded server answers TLS with."""
+
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True)
 class NatsSpec:
-    """Where one embedded NATS server listens and keeps its JetStream store."""
+    """Where one embedded NATS server listens and keeps its JetStream store.
+
+    ``sync_always`` fsyncs every JetStream write before its acknowledgement; ``accounts`` is the
+    config text of its accounts and users (empty: anyone may connect); ``tls`` serves TLS. Any
+    of them makes the server read a config file, written by :meth:`prepare`.
+    """
 
     store_dir: Path
     port: int = 4222
     monitor_port: int = 8222
     host: str = DEFAULT_HOST
     executable: Path | None = None
+    sync_always: bool = False
+    accounts: str = field(default="", repr=False)
+    tls: ServerTls | None = None
+
+    @property
+    def config_path(self) -> Path:
+        """The config file the server reads, beside its JetStream store (mode 0600)."""
+        return self.store_dir / "nats-server.conf"
+
+    def config(self) -> str | None:
+        """The config file's text; None when the command line says everything."""
+        if not (self.sync_always or self.accounts or self.tls):
+            return None
+        # The store directory is on the command line (the server refuses it twice).
+        lines = ["jetstream {", "  sync_interval: always" if self.sync_always else "", "}"]
+        if self.tls is not None:
+            lines += [
+                "tls {",
+                f"  cert_file: {json.dumps(str(self.tls.cert_file))}",
+                f"  key_file: {json.dumps(str(self.tls.key_file))}",
+                "}",
+            ]
+        return "\n".join([*lines, self.accounts, ""])
+
+    def prepare(self) -> None:
+        """Make the store directory and write the config file, if there is one."""
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        text = self.config()
+        if text is not None:
+            write_private(self.config_path, text)
 
     def command(self) -> list[str]:
-        """The argv that runs this server with JetStream enabled."""
+        """The argv that runs this server with JetStream enabled (after :meth:`prepare`)."""
         exe = self.executable or nats_server_executable()
+        config = ["-c", str(self.config_path)] if self.config() is not None else []
         return [
             str(exe),
+            *config,
             "-js",
             "-sd",
             str(self.store_dir),
@@ -140,8 +186,9 @@ class NatsSpec:
 
     @property
     def url(self) -> str:
-        """Client URL, e.g. ``nats://127.0.0.1:4222``."""
-        return f"nats://{self.host}:{self.port}"
+        """Client URL, e.g. ``nats://127.0.0.1:4222`` (``tls://`` when it serves TLS)."""
+        scheme = "tls" if self.tls is not None else "nats"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def monitor_url(self) -> str:
@@ -156,18 +203,26 @@ class NatsSpec:
 
 @dataclass(frozen=True)
 class MongoSpec:
-    """Where one embedded SecantusDB server listens and keeps its WiredTiger files."""
+    """Where one embedded SecantusDB server listens and keeps its WiredTiger files.
+
+    ``sync_on_commit`` fsyncs its log on every commit; ``auth`` requires SCRAM-SHA-256 users
+    (see :mod:`deploy.mongo_users`); ``tls`` serves TLS, checked by clients against ``tls_ca``.
+    """
 
     storage_dir: Path
     port: int = 27017
     host: str = DEFAULT_HOST
     log_level: str = "WARNING"
     executable: Path | None = None
+    sync_on_commit: bool = False
+    auth: bool = False
+    tls: ServerTls | None = None
+    tls_ca: Path | None = None
 
     def command(self) -> list[str]:
         """The argv that runs this server (reopens ``storage_dir`` intact if it exists)."""
         exe = self.executable or secantus_executable()
-        return [
+        argv = [
             str(exe),
             "--host",
             self.host,
@@ -178,11 +233,27 @@ class MongoSpec:
             "--log-level",
             self.log_level,
         ]
+        argv += ["--sync-on-commit"] if self.sync_on_commit else []
+        argv += ["--auth"] if self.auth else []
+        if self.tls is not None:
+            argv += ["--tls-cert-file", str(self.tls.cert_file)]
+            argv += ["--tls-key-file", str(self.tls.key_file)]
+        return argv
 
     @property
     def url(self) -> str:
-        """Connection string for a direct (single node) connection."""
-        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+        """Connection string for a direct (single node) connection, without credentials."""
+        return self.url_as(None)
+
+    def url_as(self, login: tuple[str, str] | None) -> str:
+        """Connection string for a direct connection as ``login`` (user, password), if given."""
+        userinfo = f"{login[0]}:{login[1]}@" if login is not None else ""
+        options = ["directConnection=true"]
+        options += ["authSource=admin"] if login is not None else []
+        if self.tls is not None:
+            options += ["tls=true"]
+            options += [f"tlsCAFile={self.tls_ca}"] if self.tls_ca is not None else []
+        return f"mongodb://{userinfo}{self.host}:{self.port}/?{'&'.join(options)}"
 
 
 # --- readiness probes (synchronous; the supervisor runs them in a thread) ----------------------
@@ -267,10 +338,15 @@ def ensure_jwt_secret(data_dir: Path) -> str:
         existing = path.read_text().strip()
         if existing:
             return existing
-    path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
+    write_private(path, secret + "\n")
+    return secret
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner alone (mode 0600), making its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
+        handle.write(text)
     os.chmod(path, 0o600)
-    return secret

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -25,8 +26,11 @@ class ActorPings:
     """Pings actors over one NATS connection, made on first use (NATS is up by then) and closed
     by :meth:`close` before NATS stops (a later probe connects again)."""
 
-    def __init__(self, nats_url: str, timeout_s: float = PING_TIMEOUT_S) -> None:
+    def __init__(
+        self, nats_url: str, timeout_s: float = PING_TIMEOUT_S, tls: ssl.SSLContext | None = None
+    ) -> None:
         self._url = nats_url
+        self._tls = tls
         self._timeout_s = timeout_s
         self._nc: NATS | None = None
         self._lock = asyncio.Lock()
@@ -42,6 +46,7 @@ class ActorPings:
                 await nc.connect(
                     servers=[self._url],
                     name="ledgerbus-up",
+                    tls=self._tls,
                     connect_timeout=2,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=1,

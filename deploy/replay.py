@@ -62,7 +62,7 @@ async def replay(
 ) -> int:
     """Write every message up to the stream's current end; return how many were written."""
     name = STREAMS[stream]
-    nc = await open_nats(settings, "replay", progress)
+    nc = await open_nats(settings, "replay", progress, role="analyst")
     written = 0
     try:
         js = nc.jetstream()

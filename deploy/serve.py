@@ -11,6 +11,8 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from bus import tracing
+from bus.metrics_server import start_metrics, stop_metrics
 from bus.ratelimit import RateLimiter
 from bus.settings import Settings
 from deploy.resources import Resources
@@ -85,6 +87,7 @@ async def _start_unless_stopped(start: Coroutine[Any, Any, None], stop: asyncio.
 async def run_web(settings: Settings, *, edge: bool, realtime: bool) -> None:
     """Serve until SIGINT/SIGTERM, then stop accepting, finish requests in hand and close."""
     stop = _stop_requested()
+    tracing.configure(settings, "ledgerbus-edge" if edge else "ledgerbus-realtime")
     app = build_web_app(settings, edge=edge, realtime=realtime)
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=settings.drain_timeout_s
@@ -101,12 +104,15 @@ async def run_web(settings: Settings, *, edge: bool, realtime: bool) -> None:
             realtime=realtime,
         )
 
+    metrics = await start_metrics(settings)
     try:
         if await _start_unless_stopped(start(), stop):
             await stop.wait()
     finally:
         log.info("web_draining")
         await runner.cleanup()
+        await stop_metrics(metrics)
+        tracing.shutdown()
         log.info("web_stopped")
 
 
@@ -116,6 +122,8 @@ async def run_actor(settings: Settings, name: str) -> None:
     from actors.registry import ACTORS
 
     stop = _stop_requested()
+    tracing.configure(settings, f"ledgerbus-{name}")
+    metrics = await start_metrics(settings)
     database = await connect(settings)
     process = ActorProcess(ACTORS[name], settings, database)
     try:
@@ -124,3 +132,5 @@ async def run_actor(settings: Settings, name: str) -> None:
     finally:
         await process.stop()
         await database.close()
+        await stop_metrics(metrics)
+        tracing.shutdown()

@@ -15,12 +15,16 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ParamSpec
 
 from actors.registry import ACTORS
+from bus.nats_conn import tls_context
 from bus.settings import Settings
+from deploy.control import control_channel
+from deploy.control_state import ProcessLedger, state_path
+from deploy.credentials import CREDENTIALS_FILE, OPS, Credentials
 from deploy.embedded import (
     DEFAULT_HOST,
     EmbeddedServerError,
@@ -28,11 +32,13 @@ from deploy.embedded import (
     NatsSpec,
     PortInUseError,
     ensure_jwt_secret,
+    find_free_port,
     http_ok,
     mongo_is_ready,
     nats_is_ready,
     require_free_port,
 )
+from deploy.lockdown import lock
 from deploy.probes import ActorPings, readyz_missing
 from deploy.supervisor import ChildSpec, ReadyProbe, Supervisor
 
@@ -53,12 +59,38 @@ class StackLayout:
     http_port: int
     nats: NatsSpec
     mongo: MongoSpec
+    metrics_host: str = DEFAULT_HOST
+    metrics_ports: tuple[tuple[str, int], ...] = ()  # (child, port) of each app process
 
     @property
     def http_base(self) -> str:
         """Base URL of the edge as seen from this machine."""
         host = DEFAULT_HOST if self.http_host in _WILDCARD_HOSTS else self.http_host
         return f"http://{host}:{self.http_port}"
+
+    def metrics_env(self, child: str) -> dict[str, str]:
+        """``LEDGERBUS_METRICS_PORT`` for ``child``, if it has a metrics port."""
+        port = dict(self.metrics_ports).get(child)
+        return {} if port is None else {"LEDGERBUS_METRICS_PORT": str(port)}
+
+    def metrics_urls(self) -> list[tuple[str, str]]:
+        """(child, URL of its ``/metrics``) of each app process."""
+        host = DEFAULT_HOST if self.metrics_host in _WILDCARD_HOSTS else self.metrics_host
+        return [(name, f"http://{host}:{port}/metrics") for name, port in self.metrics_ports]
+
+
+def with_metrics_ports(layout: StackLayout, actors: Sequence[str], host: str) -> StackLayout:
+    """``layout`` with a free metrics port (on ``host``) for the edge and each actor, none of
+    them a port of the servers or the edge."""
+    taken = {layout.http_port, layout.nats.port, layout.nats.monitor_port, layout.mongo.port}
+    ports: list[tuple[str, int]] = []
+    for child in ["edge", *(f"actor:{a}" for a in actors)]:
+        port = find_free_port(host)
+        while port in taken:
+            port = find_free_port(host)
+        taken.add(port)
+        ports.append((child, port))
+    return replace(layout, metrics_host=host, metrics_ports=tuple(ports))
 
 
 def make_layout(
@@ -70,14 +102,21 @@ def make_layout(
     mongo_port: int,
     data_dir: Path,
 ) -> StackLayout:
-    """Place the servers' data under ``data_dir`` (``nats/`` and ``mongo/``); pure."""
+    """Place the servers' data under ``data_dir`` (``nats/`` and ``mongo/``), each fsyncing
+    every commit when ``settings.durability`` is ``power_loss``; pure."""
     root = Path(data_dir).resolve()
+    fsync = settings.durability == "power_loss"
     return StackLayout(
         data_dir=root,
         http_host=settings.http_host,
         http_port=http_port,
-        nats=NatsSpec(store_dir=root / "nats", port=nats_port, monitor_port=nats_monitor_port),
-        mongo=MongoSpec(storage_dir=root / "mongo", port=mongo_port),
+        nats=NatsSpec(
+            store_dir=root / "nats",
+            port=nats_port,
+            monitor_port=nats_monitor_port,
+            sync_always=fsync,
+        ),
+        mongo=MongoSpec(storage_dir=root / "mongo", port=mongo_port, sync_on_commit=fsync),
     )
 
 
@@ -129,13 +168,25 @@ def child_specs(
     env: Mapping[str, str],
     *,
     pings: ActorPings | None = None,
+    credentials: Credentials | None = None,
 ) -> list[ChildSpec]:
     """Servers, then the edge with the actors that need no rates, then those that read rates
     (after the currency actor seeds them), each stage started together with its readiness
     probes (an actor's is its ping, given ``pings``). The edge's ``/readyz`` expects exactly the
-    actors listed."""
+    actors listed. Given ``credentials``, each app process connects as its own role."""
     cli = [sys.executable, "-m", "deploy.cli"]
-    edge_env = {**env, "LEDGERBUS_EXPECT_ACTORS": ",".join(sorted(set(actors)))}
+
+    def as_role(role: str) -> dict[str, str]:
+        if credentials is None:
+            return {}
+        return credentials.environment(role, layout.nats.url, layout.mongo.url)
+
+    edge_env = {
+        **env,
+        **as_role("edge"),
+        "LEDGERBUS_EXPECT_ACTORS": ",".join(sorted(set(actors))),
+        **layout.metrics_env("edge"),
+    }
     specs = [
         ChildSpec(
             name="nats",
@@ -167,7 +218,7 @@ def child_specs(
         ChildSpec(
             name=f"actor:{a}",
             argv=[*cli, "actor", a],
-            env=env,
+            env={**env, **as_role(a), **layout.metrics_env(f"actor:{a}")},
             ready=pings.probe(a) if pings is not None else None,
             stage="actors" if a in later else "edge",
         )
@@ -199,6 +250,11 @@ def banner(layout: StackLayout, seconds: float | None = None) -> str:
         ("NATS monitor", layout.nats.monitor_url),
         ("MongoDB", layout.mongo.url),
         ("Data dir", str(layout.data_dir)),
+        ("Credentials", str(layout.data_dir / CREDENTIALS_FILE)),
+        *(
+            ("Metrics" if n == 0 else "", f"{child:<16} {url}")
+            for n, (child, url) in enumerate(layout.metrics_urls())
+        ),
     ]
     took = f" (in {seconds:.1f} s)" if seconds is not None else ""
     lines = ["", f"ledgerbus is ready{took}", *(f"  {label:<13} {value}" for label, value in rows)]
@@ -229,6 +285,7 @@ async def run_up(
         mongo_port=mongo_port,
         data_dir=settings.data_dir if data_dir is None else data_dir,
     )
+    layout = with_metrics_ports(layout, actors, settings.metrics_host)
     try:
         check_ports(layout)
         layout.nats.command()  # both resolve their executables: a missing one fails here
@@ -237,8 +294,13 @@ async def run_up(
         print(f"ledgerbus up: {exc}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
 
-    layout.nats.store_dir.mkdir(parents=True, exist_ok=True)
-    layout.mongo.storage_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        layout, credentials = await asyncio.to_thread(lock, layout, settings)
+    except EmbeddedServerError as exc:
+        print(f"ledgerbus up: {exc}", file=sys.stderr)
+        return 1
+    layout.nats.prepare()
+    ops_nats_url = credentials.nats_url(OPS, layout.nats.url)
     # An operator's LEDGERBUS_JWT_SECRET wins; otherwise the one kept in the data directory.
     secret = (
         settings.jwt_secret.get_secret_value()
@@ -246,16 +308,18 @@ async def run_up(
         else ensure_jwt_secret(layout.data_dir)
     )
     env = child_environment(os.environ, layout, secret)
-    pings = ActorPings(layout.nats.url)
+    pings = ActorPings(ops_nats_url, tls=tls_context(settings))
     supervisor = Supervisor(
-        child_specs(layout, actors, env, pings=pings),
+        child_specs(layout, actors, env, pings=pings, credentials=credentials),
         grace_s=settings.drain_timeout_s + STOP_MARGIN_S,
         ready=stack_ready(layout),
         on_stop=pings.close,  # before NATS stops
+        ledger=ProcessLedger(state_path(layout.data_dir), {"nats_url": layout.nats.url}),
     )
-    code = await supervisor.run(
-        on_ready=lambda: print(banner(layout, time.monotonic() - started), flush=True)
-    )
+    async with control_channel(supervisor, layout.data_dir, nats_url=ops_nats_url, actors=actors):
+        code = await supervisor.run(
+            on_ready=lambda: print(banner(layout, time.monotonic() - started), flush=True)
+        )
     if supervisor.failure is not None:
         print(f"ledgerbus up: {supervisor.failure}", file=sys.stderr)
     return code

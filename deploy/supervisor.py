@@ -7,24 +7,28 @@ exponential backoff unless it keeps crashing, which stops everything. Stopping g
 order (each stage at once), SIGTERM then SIGKILL after a grace period; children run in their
 own process group (a terminal's Ctrl-C reaches only us, so the order holds) and on Linux are
 told to die with us, so a killed supervisor leaves no orphans.
+
+While it runs, a child can be given more processes or fewer (:meth:`Supervisor.scale`): the new
+ones (``name#2``, ``name#3`` ...) start like the first, in its stage, each supervised as it is;
+the last ones go first, drained like any child at a stop. A :class:`ProcessLedger` records every
+start, exit, restart and change of scale (``up`` writes it to its state file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import TextIO
 
 import structlog
 
 from deploy.children import (
     COLOURS,
-    LINE_LIMIT,
     Child,
     ChildFailedError,
     ChildSpec,
@@ -34,6 +38,8 @@ from deploy.children import (
     die_with_parent,
     prefix_for,
 )
+from deploy.control_state import ProcessLedger
+from deploy.spawn import drain_output, spawn, stop_process
 from deploy.startup import await_all, await_ready, await_whole, stages
 from deploy.waiting import WaitingLog
 
@@ -43,11 +49,24 @@ __all__ = [
     "PartsProbe",
     "ReadyProbe",
     "RestartPolicy",
+    "ScaleError",
     "Supervisor",
     "die_with_parent",
 ]
 
 log = structlog.get_logger(__name__)
+
+ReplicaSpec = Callable[[ChildSpec, str], ChildSpec]
+"""How a child's n-th process is specified, from its first's spec and its name."""
+
+
+class ScaleError(RuntimeError):
+    """A change of scale that cannot be made; the message says why."""
+
+
+def same_as_first(first: ChildSpec, name: str) -> ChildSpec:
+    """The default :data:`ReplicaSpec`: the first's spec under the new name."""
+    return replace(first, name=name)
 
 
 class Supervisor:
@@ -65,16 +84,18 @@ class Supervisor:
         ready_timeout_s: float = 60.0,
         on_stop: Callable[[], Awaitable[None]] | None = None,
         say_every_s: float = 5.0,
+        ledger: ProcessLedger | None = None,
     ) -> None:
         """``ready``: the whole's readiness, awaited after the children's; ``on_stop``: run
-        first when stopping; ``say_every_s``: how often a wait is said again."""
+        first when stopping; ``say_every_s``: how often a wait is said again; ``ledger``: where
+        the children's starts, exits and restarts are recorded."""
         self._out = out if out is not None else sys.stdout
-        colour = self._out.isatty()
-        width = max([10, *(len(s.name) + 1 for s in specs)])
-        self._children = [
-            Child(s, prefix_for(s.name, width, COLOURS[i % len(COLOURS)] if colour else None))
-            for i, s in enumerate(specs)
-        ]
+        self._colour = self._out.isatty()
+        self._width = max([10, *(len(s.name) + 1 for s in specs)])
+        self._children = [self._child(s, i) for i, s in enumerate(specs)]
+        self._ledger = ledger if ledger is not None else ProcessLedger(None)
+        self._scale_lock = asyncio.Lock()
+        self._started = False
         self._grace_s = grace_s
         self._policy = policy or RestartPolicy()
         self._probe_interval_s = probe_interval_s
@@ -87,6 +108,10 @@ class Supervisor:
         self._done = asyncio.Event()
         self._stop_lock = asyncio.Lock()
         self.failure: str | None = None
+
+    def _child(self, spec: ChildSpec, index: int) -> Child:
+        colour = COLOURS[index % len(COLOURS)] if self._colour else None
+        return Child(spec, prefix_for(spec.name, self._width, colour))
 
     def pids(self) -> dict[str, int]:
         """The pid of each running child, by name."""
@@ -108,6 +133,7 @@ class Supervisor:
                 self._ready_timeout_s,
                 self._probe_interval_s,
             )
+        self._started = True
 
     async def wait(self) -> None:
         """Return once a stop is requested or a child has failed for good."""
@@ -140,6 +166,61 @@ class Supervisor:
             for stage in reversed(stages(self._children)):  # a stage's children together
                 await asyncio.gather(*(self._stop_child(child) for child in stage))
 
+    async def scale(
+        self, name: str, count: int, spec_for: ReplicaSpec = same_as_first
+    ) -> list[str]:
+        """Run ``count`` processes of the child ``name``; the names of its processes after.
+
+        New ones (``name#2`` ...) are specified by ``spec_for`` from the first's spec, start in
+        its stage and are ready before this returns; the last ones are stopped first (SIGTERM:
+        they drain, then SIGKILL after the grace period). Raise ScaleError if it cannot be done
+        (not started yet, stopping, no such child, a new process not ready).
+        """
+        if count < 1:
+            raise ScaleError(f"{name} needs at least one process (asked for {count})")
+        async with self._scale_lock:
+            if not self._started or self._stopping or self._done.is_set():
+                raise ScaleError("not running (still starting, or stopping)")
+            group = self._processes_of(name)
+            if not group:
+                raise ScaleError(f"no child is named {name}")
+            for index in range(len(group) + 1, count + 1):
+                await self._add(spec_for(group[0].spec, f"{name}#{index}"), after=group[-1])
+                group = self._processes_of(name)
+            for child in reversed(group[count:]):
+                await self._remove(child)
+            return [child.spec.name for child in self._processes_of(name)]
+
+    def _processes_of(self, name: str) -> list[Child]:
+        return [c for c in self._children if c.spec.name.partition("#")[0] == name]
+
+    async def _add(self, spec: ChildSpec, *, after: Child) -> None:
+        child = self._child(spec, len(self._children))
+        self._children.insert(self._children.index(after) + 1, child)
+        try:
+            await self._spawn(child)
+            self._ledger.order([c.spec.name for c in self._children])
+            await self._await_ready(child)
+        except ChildFailedError as exc:
+            await self._remove(child)
+            raise ScaleError(str(exc)) from exc
+        except asyncio.CancelledError:
+            await self._remove(child)
+            raise
+        child.watcher = asyncio.create_task(self._watch(child))
+        log.info("child_added", child=spec.name)
+
+    async def _remove(self, child: Child) -> None:
+        """Stop ``child`` for good (drained like at a stop) and forget it."""
+        if child.watcher is not None:
+            child.watcher.cancel()
+            await asyncio.gather(child.watcher, return_exceptions=True)
+        await self._stop_child(child)
+        if child in self._children:
+            self._children.remove(child)
+        self._ledger.removed(child.spec.name)
+        log.info("child_removed", child=child.spec.name)
+
     async def run(self, on_ready: Callable[[], None] | None = None, *, signals: bool = True) -> int:
         """Start, call ``on_ready``, wait for a signal or a fatal failure, stop; the exit code.
 
@@ -167,6 +248,7 @@ class Supervisor:
             await self.wait()
         finally:
             await self.stop()
+            self._ledger.close()
             if signals:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(signum)
@@ -195,57 +277,16 @@ class Supervisor:
             log.info("supervisor_stopping", grace_s=self._grace_s)
 
     async def _spawn(self, child: Child) -> None:
-        spec = child.spec
-        spawning = asyncio.ensure_future(
-            asyncio.create_subprocess_exec(
-                *spec.argv,
-                env=dict(spec.env) if spec.env is not None else None,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-                limit=LINE_LIMIT,
-            )
-        )
-        try:
-            process = await asyncio.shield(spawning)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):  # cancelled while forking: let stop() end it
-                self._adopt(child, await spawning)
-            raise
-        except OSError as exc:
-            raise ChildFailedError(
-                f"{spec.name} could not be started ({spec.argv[0]}): {exc}"
-            ) from exc
-        self._adopt(child, process)
-        log.info("child_started", child=spec.name, pid=process.pid)
-
-    def _adopt(self, child: Child, process: asyncio.subprocess.Process) -> None:
-        child.process = process
-        child.pump = asyncio.create_task(self._pump(child, process))
-
-    async def _pump(self, child: Child, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        reader = process.stdout
-        while True:
-            try:
-                raw = await reader.readline()
-            except ValueError:  # a line longer than the limit: print it in pieces
-                raw = await reader.read(LINE_LIMIT)
-            if not raw:
-                return
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            child.tail.append(line)
-            with contextlib.suppress(OSError, ValueError):  # our stdout closed: keep draining
-                self._out.write(f"{child.prefix}{line}\n")
-                self._out.flush()
+        process = await spawn(child, self._out)
+        self._ledger.started(child.spec.name, process.pid)
+        log.info("child_started", child=child.spec.name, pid=process.pid)
 
     async def _watch(self, child: Child) -> None:
         """Wait for the child to exit; restart it or end the supervisor."""
         while True:
             assert child.process is not None
             code = await child.process.wait()
+            self._ledger.exited(child.spec.name, code)
             await self._drain(child)
             if self._stopping or self._done.is_set():
                 return
@@ -278,29 +319,10 @@ class Supervisor:
         self._done.set()
 
     async def _stop_child(self, child: Child) -> None:
-        process = child.process
-        if process is not None and process.returncode is None:
-            child.signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), self._grace_s)
-            except TimeoutError:
-                log.warning(
-                    "child_killed_after_grace", child=child.spec.name, grace_s=self._grace_s
-                )
-                child.signal(signal.SIGKILL)
-                await process.wait()
-            log.info("child_stopped", child=child.spec.name, exit_code=process.returncode)
-        if process is not None:
-            # anything the child started in its group and left behind goes with it
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+        code = await stop_process(child, self._grace_s)
+        if code is not None:
+            self._ledger.exited(child.spec.name, code)
         await self._drain(child)
 
     async def _drain(self, child: Child) -> None:
-        """Let the output pump print what is left; bounded, as a grandchild may hold the pipe."""
-        if child.pump is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(child.pump), 2.0)
-        except TimeoutError:
-            child.pump.cancel()
+        await drain_output(child)

@@ -48,21 +48,27 @@ def with_server_flags(settings: Settings, args: argparse.Namespace) -> Settings:
     return settings.model_copy(update=update) if update else settings
 
 
-async def open_nats(settings: Settings, name: str, note: IO[str] = sys.stderr) -> NATS:
-    """Connect to NATS and say which server answered."""
+async def open_nats(
+    settings: Settings, name: str, note: IO[str] = sys.stderr, role: str = "ops"
+) -> NATS:
+    """Connect to NATS and say which server answered; beside an embedded stack, as its
+    ``role`` (``ops``, or ``analyst`` for ``replay``) unless the URL names a user."""
     from bus.nats_conn import connect_nats
+    from deploy.credentials import for_tool
 
-    nc = await connect_nats(settings, name)
+    nc = await connect_nats(for_tool(settings, role), name)
     url = nc.connected_url.geturl() if nc.connected_url is not None else settings.nats_url
     note.write(f"connected to NATS at {masked(url)}\n")
     return nc
 
 
 async def open_database(settings: Settings, note: IO[str] = sys.stderr) -> Database:
-    """Connect to MongoDB (Beanie's index check is the first round trip) and say where."""
+    """Connect to MongoDB (Beanie's index check is the first round trip) and say where;
+    beside an embedded stack, as its ``ops`` user unless the URI names one."""
+    from deploy.credentials import for_tool
     from storage.database import connect
 
-    database = await connect(settings)
+    database = await connect(for_tool(settings, "ops"))
     note.write(
         f"connected to MongoDB at {masked(settings.mongo_uri)}, database {settings.mongo_db}\n"
     )

@@ -19,6 +19,7 @@ from http_edge.context import RESOURCES, SESSION_GATE, SETTINGS, EdgeResources
 from http_edge.cors import cors_middleware, install_cors
 from http_edge.dispatch import COMMAND_GATEWAY
 from http_edge.headers import install_security_headers
+from http_edge.metrics import request_metrics
 from http_edge.openapi_parts import route_path
 from http_edge.problems import Problem
 from http_edge.protocol_log import quiet_malformed_requests
@@ -39,6 +40,7 @@ from http_edge.routes import (
 )
 from http_edge.routes.system import ASYNCAPI, OPERATIONS, AsyncApiSource
 from http_edge.security import SessionGate, authenticate, trusted_networks
+from http_edge.tracing import request_tracing
 from storage.outcomes import stored_outcomes
 from storage.queries import BadCursor, TooMany
 
@@ -141,7 +143,8 @@ def create_edge(
     trusted_networks(settings.trusted_proxies)  # a bad entry stops the process here, at start
     quiet_malformed_requests()
     app = web.Application(
-        middlewares=[cors_middleware(origins), problems], client_max_size=settings.max_body_bytes
+        middlewares=[request_metrics, request_tracing, cors_middleware(origins), problems],
+        client_max_size=settings.max_body_bytes,
     )
     install_security_headers(app)
     install_cors(app, origins)

@@ -17,6 +17,7 @@ from bus.client_commands import Rejection, field_errors
 from bus.ids import group_scope, user_scope
 from bus.limits import MAX_SEQ
 from realtime.auth import SocketIdentity
+from realtime.metrics import RESUMES
 from realtime.outages import SIGN_IN_UNAVAILABLE
 from realtime.resume import Gates, catch_up, release
 from realtime.sessions import Sessions
@@ -72,6 +73,7 @@ class Resumer:
                 log.warning("socket_resume_unavailable", error=str(exc)[:200])
                 await self.release_held(sid)
                 return Rejection(SIGN_IN_UNAVAILABLE, code="unavailable").ack()
+        RESUMES.inc()
         log.info("socket_resumed", sid=sid, user_id=identity.user_id, scopes=done)
         return {"status": "done", "scopes": done, "errors": errors}
 

@@ -10,8 +10,10 @@ import structlog
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
+from bus import tracing
 from bus.envelopes import Event
 from bus.ids import split_scope
+from realtime.metrics import EMITS, scope_kind_label
 from realtime.resume import Gates
 from realtime.rooms import scope_room
 
@@ -56,7 +58,9 @@ class EventFanOut:
             await self._membership(event)
         shown = event.model_dump(mode="json")
         skip = self.gates.skipped(scope, shown)
-        await self._sio.emit(event.type, shown, room=scope_room(scope), skip_sid=skip or None)
+        with tracing.receiving(f"emit {event.type}", msg.headers, msg.subject, event.event_id):
+            await self._sio.emit(event.type, shown, room=scope_room(scope), skip_sid=skip or None)
+        EMITS.labels(scope_kind_label(scope)).inc()
         log.debug("event_emitted", type=event.type, scope=scope, seq=event.seq)
         if event.type == SESSION_REVOKED:
             self._revoke(event)

@@ -42,6 +42,10 @@ class InterestRegistry:
         # sockets of different people never wait on each other's subscribe round trip.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
+    def scopes(self) -> int:
+        """How many scopes this node is subscribed to (its rooms with sockets)."""
+        return len(self._interests)
+
     def bind(self, nc: NATS) -> None:
         """Use ``nc`` from now on (called once the process's connections are up)."""
         self._nc = nc

@@ -42,6 +42,15 @@ class Gates:
     def __init__(self) -> None:
         self._by_scope: dict[str, dict[str, Gate]] = {}
 
+    def held(self) -> int:
+        """Live events buffered for sockets still catching up."""
+        return sum(
+            len(gate.buffer)
+            for gates in self._by_scope.values()
+            for gate in gates.values()
+            if gate.catching_up
+        )
+
     def open(self, scope: str, sid: str) -> Gate:
         """A gate holding ``scope``'s live events for ``sid`` from now on (a socket already
         holding them keeps its gate and what it buffered)."""

@@ -29,6 +29,7 @@ from realtime.connection import Connections
 from realtime.fanout import EventFanOut
 from realtime.group_rooms import GroupRooms
 from realtime.interest import InterestRegistry
+from realtime.metrics import COLLECTOR
 from realtime.origins import socket_origin_check
 from realtime.sessions import Sessions
 from storage.outcomes import stored_outcomes
@@ -93,8 +94,9 @@ class RealtimeServer:
         self.sio.on("sync.resume", signed_in_only(resumer.on_sync_resume))
 
     def attach(self, app: web.Application) -> None:
-        """Mount on ``app`` and tie start/stop to its lifecycle."""
+        """Mount on ``app`` and tie start/stop to its lifecycle (and count it in the metrics)."""
         self.sio.attach(app, socketio_path=SOCKETIO_PATH)
+        COLLECTOR.track(self)
         app.cleanup_ctx.append(self._lifecycle)
         app.on_shutdown.append(self._on_shutdown)
 
@@ -112,6 +114,15 @@ class RealtimeServer:
         await self._background.close()
         await self.interest.close()
         log.info("realtime_stopped")
+
+    def sockets(self) -> int:
+        return len(self._sessions.sids())
+
+    def rooms(self) -> int:
+        return self.interest.scopes()
+
+    def held_events(self) -> int:
+        return self._fanout.gates.held()
 
     async def disconnect_all(self) -> None:
         """Disconnect every socket of this node (at shutdown, so their handlers can finish)."""

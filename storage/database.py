@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
@@ -79,14 +80,26 @@ class Database:
         await self.client.close()
 
 
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """The client's TLS options from ``mongo_tls_*`` (none set: the URI alone decides)."""
+    options: dict[str, Any] = {}
+    if settings.mongo_tls_ca_file is not None:
+        options.update(tls=True, tlsCAFile=str(settings.mongo_tls_ca_file))
+    if settings.mongo_tls_certificate_key_file is not None:
+        options.update(tls=True, tlsCertificateKeyFile=str(settings.mongo_tls_certificate_key_file))
+    return options
+
+
 async def connect(settings: Settings, *, server_timeout_ms: int = 5000) -> Database:
-    """Connect, initialise Beanie and create indexes (idempotent)."""
+    """Connect, initialise Beanie and create indexes (idempotent). A login in the URI
+    (``mongodb://user:password@host/?authSource=admin``) authenticates with SCRAM."""
     client: AsyncMongoClient = AsyncMongoClient(  # type: ignore[type-arg]
         settings.mongo_uri,
         tz_aware=True,
         serverSelectionTimeoutMS=server_timeout_ms,
         maxPoolSize=50,
         uuidRepresentation="standard",
+        **tls_options(settings),
     )
     db = client[settings.mongo_db]
     await init_beanie(database=db, document_models=DOCUMENTS)

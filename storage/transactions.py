@@ -8,12 +8,21 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
+from prometheus_client import Counter
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+
+RETRIES = Counter(
+    "ledgerbus_transaction_retries_total",
+    "Transactions run again after a transient failure, by reason: write_conflict (a "
+    "TransientTransactionError or conflict code), stale_write (a replace lost to another "
+    "writer), unknown_commit, or connection.",
+    ["reason"],
+)
 
 
 class StaleWrite(Exception):
@@ -56,9 +65,21 @@ async def in_transaction(
                 or (isinstance(exc, ConnectionFailure) and attempt > 3)
             ):
                 raise
+            RETRIES.labels(retry_reason(exc)).inc()
             delay = min(max_delay_s, base_delay_s * 2**attempt) * random.uniform(0.5, 1.5)
             log.debug(
                 "transaction_retry", attempt=attempt, delay_s=round(delay, 4), error=str(exc)[:200]
             )
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def retry_reason(exc: BaseException) -> str:
+    """Why a transaction is retried, one of a few words (the label of :data:`RETRIES`)."""
+    if isinstance(exc, StaleWrite):
+        return "stale_write"
+    if isinstance(exc, ConnectionFailure):
+        return "connection"
+    if isinstance(exc, PyMongoError) and exc.has_error_label("UnknownTransactionCommitResult"):
+        return "unknown_commit"
+    return "write_conflict"

@@ -115,7 +115,7 @@ class BenchStack:
 
     async def start(self) -> None:
         """Start everything in order; raises ChildFailedError (with output) if a part fails."""
-        self.layout.nats.store_dir.mkdir(parents=True, exist_ok=True)
+        self.layout.nats.prepare()
         self.layout.mongo.storage_dir.mkdir(parents=True, exist_ok=True)
         await self._main.start()
         ready = f"{self.base_url}/readyz"

@@ -12,6 +12,8 @@ from deploy.commands.evaluations import FRAUD, OCR
 from deploy.commands.exchange_rates import RATES
 from deploy.commands.history import REBUILD, REPLAY
 from deploy.commands.processes import ACTOR, EDGE, REALTIME, UP
+from deploy.commands.scale import SCALE
+from deploy.commands.status import STATUS
 
 
 def _add_bench_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -34,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     EDGE,
     REALTIME,
     ACTOR,
+    STATUS,
+    SCALE,
     REPLAY,
     DLQ,
     RATES,

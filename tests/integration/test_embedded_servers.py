@@ -15,6 +15,7 @@ from pathlib import Path
 import pymongo
 import pytest
 
+from deploy.credentials import load_credentials
 from deploy.embedded import PortInUseError, find_free_port, port_is_free, require_free_port
 from tests.support.servers import RunningMongo, RunningNats, start_mongo, start_nats
 
@@ -176,7 +177,10 @@ def test_up_starts_the_stack_stops_on_sigint_and_reuses_its_data(tmp_path: Path)
 
     text = log.read_text()
     assert f"http://127.0.0.1:{ports[0]}/v1/docs" in text
-    assert f"actor:expenses | actor sees mongodb://127.0.0.1:{ports[3]}/" in text
+    credentials = load_credentials(tmp_path / "data")  # the actor connects as its own user
+    assert credentials is not None
+    login = f"expenses:{credentials.passwords['expenses']}@"
+    assert f"actor:expenses | actor sees mongodb://{login}127.0.0.1:{ports[3]}/" in text
     assert (tmp_path / "data" / "nats" / "jetstream").is_dir()
     assert (tmp_path / "data" / "mongo" / "WiredTiger").is_file()
     assert (tmp_path / "data" / "jwt_secret").is_file()

@@ -41,6 +41,11 @@ class BenchOptions(Quick):
         50, "users with a Socket.IO device", shown="", quick=lambda n: min(n, 8)
     )
     expenses_actors: int = flag(1, "expenses processes", shown="")
+    durability_compare: bool = flag(
+        False,
+        "then run the closed loop again on a fresh stack of the other durability "
+        "(process_crash / power_loss) and print both and their ratio",
+    )
     stack_log_level: str = "WARNING"
     json_path: Path | None = None
     log_path: Path | None = None

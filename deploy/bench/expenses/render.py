@@ -63,6 +63,20 @@ def _process_rows(f: ExpensesResult) -> list[str]:
     return lines
 
 
+def _durability_rows(f: ExpensesResult) -> list[str]:
+    """The closed loop on each durability, with ``--durability-compare``."""
+    d = f.durability_compare
+    if d is None:
+        return [f"  durability {f.durability}"]
+    return [
+        "",
+        f"  durability (closed loop, {d.power_loss.clients} clients, each on a fresh stack)",
+        _row("process_crash (no fsync)", d.process_crash),
+        _row("power_loss (fsync every commit)", d.power_loss),
+        f"  power_loss / process_crash  {_ratio(d.power_loss_over_process_crash)}",
+    ]
+
+
 def render(f: ExpensesResult) -> str:
     """The human table of one run."""
     m, o, bus = f.header.machine, f.header.options, f.bus
@@ -91,6 +105,7 @@ def render(f: ExpensesResult) -> str:
         f"  fixed rate: {rate.late_sends} sends left >10 ms late; baselines ran "
         f"{o.baseline_duration_s:g} s after {o.baseline_warmup_s:g} s warm-up",
     ]
+    lines += _durability_rows(f)
     lines += _process_rows(f)
     if f.devices is not None and f.devices.errors:
         lines.append(f"  Socket.IO connect errors: {'; '.join(f.devices.errors)}")

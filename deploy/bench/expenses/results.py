@@ -83,6 +83,17 @@ class CpuWindows:
 
 
 @dataclass(frozen=True)
+class DurabilityComparison:
+    """The closed loop on each durability (``--durability-compare``): every write fsynced
+    (``power_loss``) or left to the OS (``process_crash``), each on a fresh stack, and
+    ``power_loss`` over ``process_crash``."""
+
+    process_crash: Phase
+    power_loss: Phase
+    power_loss_over_process_crash: float | None
+
+
+@dataclass(frozen=True)
 class ExpensesResult:
     """One run of ``ledgerbus bench expenses``."""
 
@@ -97,3 +108,5 @@ class ExpensesResult:
     cpu_percent: CpuWindows
     log_file: str
     elapsed_s: float
+    durability: str = "process_crash"
+    durability_compare: DurabilityComparison | None = field(default=None, metadata=ABSENT_WHEN_NONE)

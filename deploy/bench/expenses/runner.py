@@ -13,12 +13,14 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
 
 from bus.settings import Settings
+from deploy.bench.expenses.durability import closed_plan, compare, other_durability
 from deploy.bench.expenses.options import BenchOptions, log_file
 from deploy.bench.expenses.plans import LoadPlan, RawPlan, bus_plan, naive_plan, write_plan
 from deploy.bench.expenses.results import (
@@ -78,10 +80,36 @@ class Run:
             finally:
                 await self.sampler.stop()
                 await stack.stop()
+            try:
+                other = (
+                    await self._other_durability(log) if self.options.durability_compare else None
+                )
+            finally:
                 structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stdout))
                 if not self.options.keep_data:
                     shutil.rmtree(self.data_dir, ignore_errors=True)
-        return self._assemble(bus, raw, naive, round(time.monotonic() - began, 1))
+        result = self._assemble(bus, raw, naive, round(time.monotonic() - began, 1))
+        if other is None:
+            return result
+        return replace(result, durability_compare=compare(result.durability, bus, other))
+
+    async def _other_durability(self, log: TextIO) -> LoadResult:
+        """The closed loop alone on a fresh stack of the other durability, after the first
+        stack has stopped (so the two never share the machine)."""
+        o, durability = self.options, other_durability(self.settings.durability)
+        settings = self.settings.model_copy(update={"durability": durability})
+        stack = BenchStack(settings, o, self.data_dir / durability, log)
+        try:
+            self.say(f"durability {durability}: starting a fresh stack")
+            await stack.start()
+            users = await sign_up_many(stack.base_url, o.clients)
+            self.say(f"durability {durability}: closed loop (~{o.warmup_s + o.duration_s:.0f} s)")
+            plan = closed_plan(stack.base_url, users, o)
+            return LoadResult.from_json(
+                await self._helper(stack, "deploy.bench.loadgen", LOADGEN, plan)
+            )
+        finally:
+            await stack.stop()
 
     async def _phases(self, stack: BenchStack) -> tuple[LoadResult, RunWindow, LoadResult]:
         o = self.options
@@ -139,4 +167,5 @@ class Run:
             ),
             log_file=str(self.log_path),
             elapsed_s=elapsed_s,
+            durability=self.settings.durability,
         )
