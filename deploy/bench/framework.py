@@ -74,7 +74,12 @@ class Benchmark(Generic[Opts, R]):
         return self.settle(options_of(self.options, args))
 
     def execute(self, args: argparse.Namespace, settings: Settings) -> int:
-        options = self.options_from(args)
+        """Run the benchmark with the flags given: 2 (and why) when they make no sense."""
+        try:
+            options = self.options_from(args)
+        except ValueError as exc:
+            print(f"ledgerbus bench {self.name}: {exc}", file=sys.stderr)
+            return 2
 
         async def work() -> R:
             return await self.run(settings, options, sys.stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deploy.bench.budgets import BUDGETS
+from deploy.bench.drain import DRAIN
 from deploy.bench.expenses import EXPENSES
 from deploy.bench.framework import Command
 from deploy.bench.fraud import FRAUD
@@ -11,4 +12,4 @@ from deploy.bench.money import MONEY
 from deploy.bench.receipts import RECEIPTS
 from deploy.bench.sync import SYNC
 
-BENCHMARKS: tuple[Command, ...] = (EXPENSES, MONEY, GROUPS, SYNC, BUDGETS, RECEIPTS, FRAUD)
+BENCHMARKS: tuple[Command, ...] = (EXPENSES, MONEY, GROUPS, SYNC, BUDGETS, RECEIPTS, FRAUD, DRAIN)
