@@ -16,9 +16,18 @@ def _up_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--http-port", type=int, default=None, help="default LEDGERBUS_HTTP_PORT (8080)"
     )
-    parser.add_argument("--nats-port", type=int, default=4222)
-    parser.add_argument("--nats-monitor-port", type=int, default=8222)
-    parser.add_argument("--mongo-port", type=int, default=27017)
+    parser.add_argument(
+        "--nats-port", type=int, default=4222, help="the embedded NATS's client port (4222)"
+    )
+    parser.add_argument(
+        "--nats-monitor-port",
+        type=int,
+        default=8222,
+        help="the embedded NATS's monitoring port (8222)",
+    )
+    parser.add_argument(
+        "--mongo-port", type=int, default=27017, help="the embedded SecantusDB's port (27017)"
+    )
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
