@@ -113,6 +113,11 @@ class Supervisor:
         colour = COLOURS[index % len(COLOURS)] if self._colour else None
         return Child(spec, prefix_for(spec.name, self._width, colour))
 
+    @property
+    def started(self) -> bool:
+        """Whether every stage has started and is ready (from then until a stop, it scales)."""
+        return self._started
+
     def pids(self) -> dict[str, int]:
         """The pid of each running child, by name."""
         return {c.spec.name: c.process.pid for c in self._children if c.process and c.alive}

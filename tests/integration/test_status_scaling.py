@@ -62,7 +62,7 @@ async def test_scale_adds_keeps_and_drains_processes_and_the_state_file_follows(
     )
     running = asyncio.create_task(supervisor.run(signals=False))
     try:
-        await eventually(lambda: asyncio.sleep(0, result="actor:x" in supervisor.pids()))
+        await eventually(lambda: asyncio.sleep(0, result=supervisor.started))
         names = await supervisor.scale("actor:x", 3)
         assert names == ["actor:x", "actor:x#2", "actor:x#3"]
         pids = supervisor.pids()
