@@ -229,7 +229,7 @@ class BatchApplier:
     ) -> None:
         self.activity.count("batches")
         try:
-            await self._publisher.publish_events(events, causes(results))
+            await self._publisher.publish_events(events, causes(results) if events else None)
         except Exception as exc:  # the relay publishes them later; the effect is durable
             log.warning(
                 "event_publish_failed", actor=self.actor.name, count=len(events), error=str(exc)

@@ -70,7 +70,7 @@ def declared_reads(actor: ActorDefinition, decoded: Iterable[tuple[Command, Payl
 
 
 async def _decide(
-    actor: ActorDefinition, item: Inbound, work: CommandWork, payload: Payload | Decision
+    actor: ActorDefinition, item: Inbound, work: CommandWork, payload: Payload | Decision | None
 ) -> Decision:
     command = item.command
     if item.event is not None:
@@ -78,6 +78,8 @@ async def _decide(
         if reaction is not None:
             await reaction(item.event, work)
         return Decision(True)
+    if payload is None:
+        payload = decode_payload(actor, command)
     if isinstance(payload, Decision):
         return payload
     return await actor.handlers[command.type].handler(command, payload, work)
@@ -125,9 +127,7 @@ async def apply_one(
         command_id=command.command_id, user_id=command.actor.user_id, actor=actor.name
     ):
         try:
-            if payload is None and item.event is None:
-                payload = decode_payload(actor, command)
-            decision = await _decide(actor, item, work, payload or Decision(True))
+            decision = await _decide(actor, item, work, payload)
         except (PyMongoError, StaleWrite):
             raise  # the whole transaction is retried
         except Exception as exc:

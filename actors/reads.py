@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from beanie import Document
 from pydantic import BaseModel
@@ -57,8 +58,11 @@ def _has(model: type[BaseModel], path: list[str]) -> bool:
         return False
     if len(path) == 1:
         return True
-    kinds = [field.annotation, *get_args(field.annotation)]
-    nested = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+    annotation = field.annotation
+    kinds = [*get_args(annotation)] if get_origin(annotation) in (Union, UnionType) else []
+    nested = [
+        k for k in [annotation, *kinds] if isinstance(k, type) and issubclass(k, BaseModel)
+    ]  # a model or an optional one; never the items of a list, which _ids does not follow
     return any(_has(k, path[1:]) for k in nested)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
+
+from deploy.embedded import write_private
 
 RUN_DIR = "run"
 STATE_FILE = "supervisor.json"
@@ -93,9 +94,6 @@ class ProcessLedger:
             meta=dict(meta or {}),
         )
 
-    def record(self, name: str) -> ProcessRecord | None:
-        return self._records.get(name)
-
     def started(self, name: str, pid: int) -> None:
         """A process of ``name`` started: its first, or a restart after an exit."""
         record = self._records.get(name)
@@ -138,17 +136,9 @@ class ProcessLedger:
 
 
 def write_private_json(path: Path, document: dict[str, Any]) -> None:
-    """Replace ``path`` with ``document`` at once (temporary file, then rename), mode 0600."""
+    """Replace ``path`` with ``document`` at once, mode 0600, in a folder only its owner enters."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as out:  # mkstemp creates it 0600
-            json.dump(document, out)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_private(path, json.dumps(document))
 
 
 def read_state(data_dir: Path) -> UpState | None:

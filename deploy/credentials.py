@@ -9,7 +9,6 @@ password here when its URLs carry none (:func:`for_tool`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 from collections.abc import Iterable, Mapping
@@ -72,13 +71,24 @@ def credentials_path(data_dir: Path) -> Path:
     return Path(data_dir) / CREDENTIALS_FILE
 
 
+class UnreadableCredentials(RuntimeError):
+    """The credentials file exists but is not what ``up`` wrote: never replaced silently, since
+    the servers' users keep the passwords it held."""
+
+
 def load_credentials(data_dir: Path) -> Credentials | None:
-    """The kept credentials, or None when there are none (or the file is unreadable)."""
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        data = json.loads(credentials_path(data_dir).read_text())
-        if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
-            return Credentials(dict(data))
-    return None
+    """The kept credentials, or None when there are none yet; UnreadableCredentials when the
+    file is there but damaged."""
+    path = credentials_path(data_dir)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise UnreadableCredentials(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise UnreadableCredentials(f"{path} does not map each role to its password")
+    return Credentials(dict(data))
 
 
 def ensure_credentials(data_dir: Path, roles: Iterable[str]) -> Credentials:

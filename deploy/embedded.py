@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -242,18 +243,13 @@ class MongoSpec:
 
     @property
     def url(self) -> str:
-        """Connection string for a direct (single node) connection, without credentials."""
-        return self.url_as(None)
-
-    def url_as(self, login: tuple[str, str] | None) -> str:
-        """Connection string for a direct connection as ``login`` (user, password), if given."""
-        userinfo = f"{login[0]}:{login[1]}@" if login is not None else ""
+        """Connection string for a direct (single node) connection, without credentials (a
+        role's login is added by ``deploy.credentials.Credentials.mongo_uri``)."""
         options = ["directConnection=true"]
-        options += ["authSource=admin"] if login is not None else []
         if self.tls is not None:
             options += ["tls=true"]
             options += [f"tlsCAFile={self.tls_ca}"] if self.tls_ca is not None else []
-        return f"mongodb://{userinfo}{self.host}:{self.port}/?{'&'.join(options)}"
+        return f"mongodb://{self.host}:{self.port}/?{'&'.join(options)}"
 
 
 # --- readiness probes (synchronous; the supervisor runs them in a thread) ----------------------
@@ -344,9 +340,16 @@ def ensure_jwt_secret(data_dir: Path) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by its owner alone (mode 0600), making its folder."""
+    """Replace ``path`` with ``text`` at once, readable by its owner alone (mode 0600), making
+    its folder: a temporary file (created 0600) renamed over it, so a crash or a full disk leaves
+    the old file whole, never an empty or cut one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

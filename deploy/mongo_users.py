@@ -44,13 +44,15 @@ def mongo_roles(credentials: Credentials) -> list[str]:
 
 
 def ensure_users(spec: MongoSpec, credentials: Credentials, database: str, data_dir: Path) -> bool:
-    """Make every role's user on the server of ``spec`` unless already made for ``database``;
-    whether it had to. The server must not be running."""
+    """Make every role's user on the server of ``spec`` unless already made for ``database``
+    and these very roles (a role added later gets its user); whether it had to. The server must
+    not be running."""
     marker = Path(data_dir) / PROVISIONED_FILE
-    if marker.is_file() and marker.read_text().strip() == database:
+    made = "\n".join([database, *sorted(mongo_roles(credentials))]) + "\n"
+    if marker.is_file() and marker.read_text() == made:
         return False
     provision(spec, credentials, database, marker.with_suffix(".log"))
-    write_private(marker, database + "\n")
+    write_private(marker, made)
     return True
 
 

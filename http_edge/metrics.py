@@ -38,6 +38,11 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED
 
 
+SOCKETS_ROUTE = "/socket.io/"
+"""Socket.IO's route: its requests last as long as the socket, so they are counted, never
+timed (nor traced): a latency of hours would say nothing about the API."""
+
+
 def method_label(method: str) -> str:
     """The request's method, or ``other`` for anything outside HTTP's usual few."""
     return method if method in METHODS else "other"
@@ -58,4 +63,5 @@ async def request_metrics(request: web.Request, handler: Handler) -> web.StreamR
     finally:
         method, route = method_label(request.method), route_template(request)
         REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route).observe(time.perf_counter() - started)
+        if route != SOCKETS_ROUTE:
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)

@@ -13,15 +13,15 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from bus import tracing
 from http_edge.api import Handler
-from http_edge.metrics import route_template
+from http_edge.metrics import SOCKETS_ROUTE, route_template
 
 
 @web.middleware
 async def request_tracing(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A server span around the request (after the metrics middleware, before CORS)."""
-    if not tracing.enabled():
+    route = route_template(request) if tracing.enabled() else SOCKETS_ROUTE
+    if route == SOCKETS_ROUTE:  # off, or a socket's lifetime (its events are traced instead)
         return await handler(request)
-    route = route_template(request)
     with tracing.tracer().start_as_current_span(
         f"{request.method} {route}",
         tracing.extract(request.headers),

@@ -50,11 +50,6 @@ class Reader(Protocol):
     ) -> list[str]: ...
 
 
-def people(user_ids: list[str]) -> dict[type[Document], list[str]]:
-    """What a batch prefetch loads so that :func:`person` then reads from memory."""
-    return {UserDoc: user_ids}
-
-
 def prefetched(
     *,
     people: Iterable[str] = (),

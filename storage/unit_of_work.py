@@ -114,11 +114,12 @@ class BatchWork:
         limit counted with a query holds within a batch too (``storage.matching``)."""
         staged = {str(d.id): d for d in self.staged_of(model)}
         staged.update((str(d.id), d) for d in newer if isinstance(d, model))
-        cursor = (
+        stored = {"$and": [query, {"_id": {"$nin": list(staged)}}]} if staged else query
+        cursor = (  # the staged ones are judged by their staged state below, not as stored
             model.get_pymongo_collection()
-            .find(query, session=self.session)
+            .find(stored, session=self.session)
             .sort(sort, 1)
-            .limit(limit + len(staged))  # as many more as staging may take out of the answer
+            .limit(limit)
         )
         found: list[dict[str, Any]] = []
         async for raw in cursor:
