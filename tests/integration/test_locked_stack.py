@@ -143,6 +143,15 @@ async def test_nats_refuses_a_connection_without_a_password(locked: Locked) -> N
     with pytest.raises((NatsError, NoServersError, OSError)) as refused:
         await nc.connect(servers=[locked.nats], allow_reconnect=False, connect_timeout=5)
     assert not nc.is_connected, refused.value
+    assert "authorization violation" in str(nc.last_error or refused.value).lower()
+    credentials = load_credentials(locked.data)
+    assert credentials is not None
+    admitted = NATS()  # the same server, with a login: the password was the reason
+    await admitted.connect(
+        servers=[credentials.nats_url("ops", locked.nats)], allow_reconnect=False
+    )
+    assert admitted.is_connected
+    await admitted.close()
 
 
 async def test_mongo_refuses_a_command_without_a_login(locked: Locked) -> None:

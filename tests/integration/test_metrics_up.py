@@ -5,11 +5,9 @@ expenses actor's command counter by exactly one, each read over TCP from its own
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,23 +18,12 @@ import socketio
 from prometheus_client.parser import text_string_to_metric_families
 
 from bus.subjects import COMMANDS_STREAM
-from deploy.embedded import find_free_port
 from tests.support.helpers import PASSWORD, eventually
-from tests.support.processes import REPO
+from tests.support.processes import start_up, up_ports
 
 pytestmark = pytest.mark.integration
 
 METRICS_URL = re.compile(r"(edge|actor:[a-z]+)\s+(http://\S+/metrics)")
-
-
-def _start(data: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
-    args = [sys.executable, "-m", "deploy.cli", "up", "--data-dir", str(data)]
-    for flag, port in ports.items():
-        args += [f"--{flag}", str(port)]
-    return subprocess.Popen(
-        args, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
 
 
 async def _banner(up: subprocess.Popen[bytes], log: Path) -> str | None:
@@ -68,13 +55,10 @@ async def _json(resp: aiohttp.ClientResponse, status: int) -> Any:
 async def test_each_process_of_up_serves_its_own_metrics_that_count_a_write(
     tmp_path: Path,
 ) -> None:
-    ports = {
-        name: find_free_port()
-        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
-    }
+    ports = up_ports()
     base = f"http://127.0.0.1:{ports['http-port']}"
     log = tmp_path / "up.log"
-    up = _start(tmp_path / "data", ports, log)
+    up = start_up(tmp_path / "data", ports, log)
     try:
         banner = await eventually(lambda: _banner(up, log), timeout_s=180, every_s=0.2)
         urls = dict(METRICS_URL.findall(banner))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import stat
 import subprocess
@@ -20,19 +19,18 @@ import pytest
 from deploy.control import ControlError, scale
 from deploy.control_state import socket_path, state_path
 from deploy.status_view import EXIT_OK
-from tests.integration.test_up import _announced_ready, _free_ports, _start
+from tests.integration.test_up import _announced_ready
 from tests.support.helpers import eventually
-from tests.support.processes import REPO
+from tests.support.processes import REPO, clean_environment, start_up, up_ports
 
 pytestmark = pytest.mark.integration
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
     return subprocess.run(
         [sys.executable, "-m", "deploy.cli", *args],
         cwd=REPO,
-        env=env,
+        env=clean_environment(),
         capture_output=True,
         text=True,
         timeout=240,
@@ -55,7 +53,7 @@ def _in_state_file(data: Path) -> list[str]:
 @pytest.mark.timeout(600)
 async def test_status_and_scale_on_a_running_up(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "up.log"
-    up = _start(data, _free_ports(), log)
+    up = start_up(data, up_ports(), log)
     try:
         await eventually(lambda: _announced_ready(up, log), timeout_s=180, every_s=0.2)
         assert stat.S_IMODE(state_path(data).stat().st_mode) == 0o600

@@ -11,7 +11,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -21,31 +20,13 @@ import aiohttp
 import psutil
 import pytest
 
-from deploy.embedded import find_free_port
 from tests.support.helpers import PASSWORD, eventually
-from tests.support.processes import REPO
+from tests.support.processes import start_up, up_ports
 
 pytestmark = pytest.mark.integration
 DEFAULT_STARTS = 5
 STARTS = int(os.environ.get("LEDGERBUS_TEST_UP_STARTS", DEFAULT_STARTS))
 READY_LINE = "ledgerbus is ready"
-
-
-def _free_ports() -> dict[str, int]:
-    return {
-        name: find_free_port()
-        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
-    }
-
-
-def _start(data: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
-    args = [sys.executable, "-m", "deploy.cli", "up", "--data-dir", str(data)]
-    for flag, port in ports.items():
-        args += [f"--{flag}", str(port)]
-    return subprocess.Popen(
-        args, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
 
 
 async def _ready(base: str) -> bool:
@@ -78,15 +59,12 @@ async def _applied(
 async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
     tmp_path: Path,
 ) -> None:
-    ports = {
-        name: find_free_port()
-        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
-    }
+    ports = up_ports()
     base = f"http://127.0.0.1:{ports['http-port']}"
     data, log = tmp_path / "data", tmp_path / "up.log"
     email = f"up.{uuid.uuid4().hex[:8]}@example.com"
 
-    up = _start(data, ports, log)
+    up = start_up(data, ports, log)
     try:
         await eventually(lambda: _ready(base), timeout_s=120, every_s=0.5)
         await eventually(lambda: _banner_printed(log), timeout_s=60)  # after every actor started
@@ -122,7 +100,7 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
         if up.poll() is None:
             up.kill()
 
-    again = _start(data, ports, log)
+    again = start_up(data, ports, log)
     try:
         await eventually(lambda: _ready(base), timeout_s=120, every_s=0.5)
         async with aiohttp.ClientSession(base) as http:
@@ -142,17 +120,14 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
 
 
 async def test_up_refuses_a_taken_port_with_a_clear_message(tmp_path: Path) -> None:
-    ports = {
-        name: find_free_port()
-        for name in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
-    }
+    ports = up_ports()
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", ports["http-port"]))
         taken.listen()
         log = tmp_path / "up.log"
-        up = _start(tmp_path / "data", ports, log)
+        up = start_up(tmp_path / "data", ports, log)
         code = await asyncio.to_thread(up.wait, 60)
     assert code == 2
     assert f"port {ports['http-port']}" in log.read_text()
@@ -189,11 +164,11 @@ async def _first_minutes(base: str) -> None:
     assert created["rate_date"] == "2026-10-15"
 
 
-async def _fresh_start(root: Path) -> float:
+async def _freshstart_up(root: Path) -> float:
     """One fresh start, used the moment it says it is ready, then stopped; its seconds to ready."""
-    ports, log = _free_ports(), root / "up.log"
+    ports, log = up_ports(), root / "up.log"
     started = time.monotonic()
-    up = _start(root / "data", ports, log)
+    up = start_up(root / "data", ports, log)
     try:
         await eventually(lambda: _announced_ready(up, log), timeout_s=180, every_s=0.05)
         took = time.monotonic() - started
@@ -215,5 +190,5 @@ async def test_fresh_starts_serve_a_first_write_the_moment_they_say_ready(tmp_pa
     took = []
     for run in range(STARTS):
         (tmp_path / str(run)).mkdir()
-        took.append(await _fresh_start(tmp_path / str(run)))
+        took.append(await _freshstart_up(tmp_path / str(run)))
     print(f"{STARTS} fresh starts, seconds to ready:", " ".join(f"{t:.1f}" for t in took))

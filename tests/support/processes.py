@@ -14,11 +14,35 @@ from typing import Any
 from bus.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+UP_PORTS = ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without any ``LEDGERBUS_`` setting (a child takes defaults)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
+
+
+def up_ports() -> dict[str, int]:
+    """A free port for each server of ``ledgerbus up`` (its flag without ``--`` -> port)."""
+    from deploy.embedded import find_free_port
+
+    return {name: find_free_port() for name in UP_PORTS}
+
+
+def start_up(data: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
+    """``ledgerbus up`` on ``data`` and ``ports``, as a newcomer runs it (no settings), its
+    output appended to ``log``."""
+    args = [sys.executable, "-m", "deploy.cli", "up", "--data-dir", str(data)]
+    for flag, port in ports.items():
+        args += [f"--{flag}", str(port)]
+    return subprocess.Popen(
+        args, cwd=REPO, env=clean_environment(), stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
 
 
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that makes a child process use ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBUS_")}
+    env = clean_environment()
     values: dict[str, Any] = settings.model_dump(exclude={"jwt_secret", "node_id"})
     for key, value in values.items():
         if value is not None:  # unset stays unset (the child takes the default)

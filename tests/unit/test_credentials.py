@@ -6,14 +6,18 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from bus.settings import Settings
 from deploy.credentials import (
     CREDENTIALS_FILE,
     Credentials,
+    UnreadableCredentials,
     ensure_credentials,
     for_tool,
     load_credentials,
 )
+from deploy.embedded import write_private
 from deploy.mongo_users import database_roles
 
 
@@ -79,3 +83,22 @@ def test_a_tool_keeps_a_login_it_was_given_and_needs_none_without_a_stack(tmp_pa
 def test_the_analyst_may_only_read_the_database_and_services_read_and_write() -> None:
     assert database_roles("analyst", "ledgerbus") == [{"role": "read", "db": "ledgerbus"}]
     assert database_roles("expenses", "ledgerbus") == [{"role": "readWrite", "db": "ledgerbus"}]
+
+
+@pytest.mark.parametrize("damaged", ["", '{"edge": "pw', '["edge"]', '{"edge": 7}'])
+def test_a_damaged_credentials_file_stops_the_start_instead_of_being_replaced(
+    tmp_path: Path, damaged: str
+) -> None:
+    (tmp_path / CREDENTIALS_FILE).write_text(damaged)
+    with pytest.raises(UnreadableCredentials):
+        ensure_credentials(tmp_path, ["edge"])
+    assert (tmp_path / CREDENTIALS_FILE).read_text() == damaged  # the servers' users keep theirs
+
+
+def test_private_files_are_replaced_whole_and_leave_no_temporary_behind(tmp_path: Path) -> None:
+    target = tmp_path / "run" / "secret"
+    write_private(target, "first\n")
+    write_private(target, "second\n")
+    assert target.read_text() == "second\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["secret"]

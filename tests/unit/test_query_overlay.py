@@ -3,7 +3,7 @@ query answers once its own staging is laid over the database's rows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 
 from storage.matching import fields_of, matches, overlaid
 
@@ -37,8 +37,8 @@ def test_a_staged_state_replaces_the_row_read_and_is_placed_by_its_new_value() -
 
 
 def test_times_with_and_without_a_zone_sort_together_as_utc() -> None:
-    naive = {"_id": "x", "at": datetime(2026, 1, 1, 12)}
-    aware = {"_id": "y", "at": datetime(2026, 1, 1, 11, tzinfo=UTC)}
+    naive = {"_id": "x", "at": datetime(2026, 1, 1, 12)}  # as stored: UTC
+    aware = {"_id": "y", "at": datetime(2026, 1, 1, 13, tzinfo=timezone(timedelta(hours=2)))}
     assert overlaid([naive], [aware], {}, "at", 10) == ["y", "x"]
 
 
