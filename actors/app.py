@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from faststream import AckPolicy
 from faststream.message import StreamMessage
-from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription as NatsSubscription
 from nats.errors import NoRespondersError
 
 from actors.applier import BatchApplier
+from actors.broker import actor_broker
 from actors.inbound import (
     HELLO_S,
     Peers,
@@ -34,8 +35,9 @@ from actors.ports import CrashAfterCommit, NatsPublisher, Publisher
 from actors.relay import PublishedMarker, run_relay
 from bus.envelopes import Command, Event
 from bus.readiness import ActorHealth, ConsumerRef, serve_health
+from bus.reconnect_watch import ReconnectWatch, watch_in_background
 from bus.settings import Settings
-from bus.streams import consumer_config, ensure_streams
+from bus.streams import consumer_config, ensure_streams, while_settling
 from bus.subjects import (
     COMMANDS_STREAM,
     EVENTS_STREAM,
@@ -154,14 +156,8 @@ class ActorProcess:
         self.definition = definition
         self.settings = settings
         self.database = database
-        self.broker = NatsBroker(
-            settings.nats_url.split(","),
-            max_reconnect_attempts=-1,
-            connect_timeout=5,
-            # Rendered like every other line (see bus.logging); per-message lines are DEBUG.
-            logger=logging.getLogger("faststream"),
-            log_level=logging.DEBUG,  # per-message lines off by default; failures still logged
-        )
+        self._reconnects = ReconnectWatch(settings.nats_reconnect_stall_s)
+        self.broker = actor_broker(settings, on_sign=self._sign_of_life)
         self.applier: BatchApplier | None = None
         self.runtime: Runtime | None = None
         self._relay: asyncio.Task[None] | None = None
@@ -173,6 +169,10 @@ class ActorProcess:
         self._taking: set[asyncio.Task[None]] = set()  # handed-over messages being queued
         self.broker.include_router(actor_router(definition, settings, self._submit))
 
+    async def _sign_of_life(self, *_: object) -> None:
+        """A callback of the NATS client: it is (re)connecting, not stalled."""
+        self._reconnects.sign()
+
     async def _submit(self, msg: NatsMessage) -> None:
         assert self.applier is not None, "the applier starts before the subscribers"
         await self.applier.submit(msg.raw_message)
@@ -180,11 +180,14 @@ class ActorProcess:
     async def start(self) -> None:
         """Connect to NATS, ensure streams, then start consuming (the database is the caller's)."""
         await self.broker.connect()
+        self.broker.connected()
+        watch_in_background(self._reconnects, self.broker.connection)
         js = self.broker.connection.jetstream()
         await ensure_streams(js, self.settings)
         for stream, subject, durable, *_ in subscriptions(self.definition):
             # Create or update in place, so a changed setting reaches an existing consumer.
-            await js.add_consumer(stream, consumer_config(durable, subject, self.settings))
+            config = consumer_config(durable, subject, self.settings)
+            await while_settling(functools.partial(js.add_consumer, stream, config), self.settings)
         if self.definition.runtime is not None:
             self.runtime = self.definition.runtime(self.settings)
             await self.runtime.start(self.broker.connection)

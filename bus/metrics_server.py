@@ -10,6 +10,8 @@ seconds, open files).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -19,6 +21,16 @@ from bus.settings import Settings
 log = structlog.get_logger(__name__)
 
 METRICS_PATH = "/metrics"
+METRICS_PORT_ENV = "LEDGERBUS_METRICS_PORT"
+"""The environment variable of ``metrics_port``: what ``ledgerbus up`` sets for each child."""
+METRICS_HOST_ENV = "LEDGERBUS_METRICS_HOST"
+"""The environment variable of ``metrics_host``."""
+
+
+def metrics_host_in(env: Mapping[str, str]) -> str:
+    """The host a process started with ``env`` binds its metrics listener on."""
+    default: str = Settings.model_fields["metrics_host"].default
+    return env.get(METRICS_HOST_ENV, default)
 
 
 def metrics_app(registry: CollectorRegistry = REGISTRY) -> web.Application:

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
 
     # Servers
     nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server(s), comma separated.")
+    nats_reconnect_stall_s: float = Field(
+        30.0,
+        gt=0,
+        description="A process whose NATS client has been reconnecting this long without trying "
+        "a server ends itself (exit 75) to be started again.",
+    )
     mongo_uri: str = Field(
         "mongodb://127.0.0.1:27017/?directConnection=true",
         description="MongoDB (replica set, or the embedded SecantusDB) connection string.",
@@ -94,7 +100,15 @@ class Settings(BaseSettings):
     # Streams and consumers
     stream_duplicate_window_s: float = 120.0
     stream_max_age_s: float = Field(0.0, description="JetStream retention; 0 keeps forever.")
-    stream_replicas: int = 1
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="Servers that keep each stream (a cluster's size, at most 5)."
+    )
+    stream_setup_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long a process waits at start for JetStream to answer for its streams "
+        "and consumers (a cluster electing leaders).",
+    )
     stream_storage: Literal["file", "memory"] = "file"
     consumer_ack_wait_s: float = 30.0
     consumer_max_deliver: int = 5

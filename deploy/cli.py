@@ -12,7 +12,7 @@ import sys
 from bus.logging import configure_logging
 from bus.settings import Settings
 from deploy.commands.registry import COMMANDS
-from deploy.targets import with_server_flags
+from deploy.targets import EXIT_UNREACHABLE, Unreachable, with_server_flags
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,11 +28,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one ``ledgerbus`` command; its exit code. A Ctrl-C that lands before a process has
-    installed its own signal handling (while it is still loading) ends it quietly with 130."""
+    installed its own signal handling (while it is still loading) ends it quietly with 130; a
+server an operator's command needs and cannot reach ends it with one line and 4."""
     try:
         return _command(argv)
     except KeyboardInterrupt:
         return 130
+    except Unreachable as exc:
+        print(f"ledgerbus: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
 
 
 def _command(argv: list[str] | None) -> int:

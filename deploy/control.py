@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -21,17 +22,14 @@ from typing import Any
 import structlog
 
 from deploy.children import ChildSpec
-from deploy.control_replicas import ActorCensus, actor_child, scale_refusal
+from deploy.control_replicas import ActorCensus, actor_child, replica_env, scale_refusal
 from deploy.control_state import private_run_dir, socket_path
-from deploy.embedded import find_free_port
 from deploy.supervisor import ScaleError, Supervisor
 
 log = structlog.get_logger(__name__)
 
 REQUEST_TIMEOUT_S = 5.0
 """How long the channel waits for a request's line once a client has connected."""
-METRICS_PORT = "LEDGERBUS_METRICS_PORT"
-"""The setting an added process gets a port of its own for, when its first has one."""
 SCALE_TIMEOUT_S = 180.0
 """How long :func:`scale` waits for an answer: new processes must be ready, removed ones drained."""
 
@@ -102,12 +100,18 @@ async def request(data_dir: Path, body: dict[str, Any], timeout_s: float) -> dic
 
 @asynccontextmanager
 async def control_channel(
-    supervisor: Supervisor, data_dir: Path, *, nats_url: str, actors: Collection[str]
+    supervisor: Supervisor,
+    data_dir: Path,
+    *,
+    nats_url: str,
+    actors: Collection[str],
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[None]:
     """Serve the control socket of ``data_dir`` while the block runs (the ``up`` of
-    ``actors``). A socket another live ``up`` serves is left alone, and so is one whose path
-    is too long for a Unix socket: ``up`` runs on without a control channel then."""
-    census = ActorCensus(nats_url)
+    ``actors``, whose NATS is ``nats_url``, over ``tls`` when given). A socket another live
+    ``up`` serves is left alone, and so is one whose path is too long for a Unix socket: ``up``
+    runs on without a control channel then."""
+    census = ActorCensus(nats_url, tls=tls)
     channel = _Channel(supervisor, census, set(actors))
     path = socket_path(data_dir)
     server = await _listen(path, channel)
@@ -204,7 +208,5 @@ class _Channel:
         def running() -> int:
             return sum(1 for n in self._supervisor.pids() if n.partition("#")[0] == child)
 
-        env = dict(first.env) if first.env is not None else None
-        if env is not None and METRICS_PORT in env:  # the first's port is the first's
-            env[METRICS_PORT] = str(find_free_port())
+        env = replica_env(first.env, self._supervisor.specs())
         return replace(first, name=name, env=env, ready=self._census.probe(actor, running))

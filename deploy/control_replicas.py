@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection
+import ssl
+from collections.abc import Callable, Collection, Iterable, Mapping
 
-from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
+from bus.metrics_server import METRICS_PORT_ENV, metrics_host_in
 from bus.readiness import ActorHealth
 from bus.subjects import actor_health_subject
-from deploy.children import ReadyProbe
+from deploy.children import ChildSpec, ReadyProbe
+from deploy.embedded import find_free_port, free_port_except
+from deploy.lazy_nats import LazyNats
 
 MAX_PROCESSES = 16
 """The most processes ``scale`` runs of one actor (a two-core machine is busy long before)."""
@@ -43,19 +46,44 @@ def scale_refusal(actor: str, processes: int, known: Collection[str]) -> str | N
     return None
 
 
+def replica_env(
+    first: Mapping[str, str] | None,
+    children: Iterable[ChildSpec],
+    find_port: Callable[[str], int] = find_free_port,
+) -> dict[str, str] | None:
+    """The environment of an added process: its first's, with a metrics port of its own when
+    the first has one, free now on the metrics host the first binds and none of ``children``'s
+    (their processes may be down, restarting, on the port they were given)."""
+    if first is None:
+        return None
+    env = dict(first)
+    if METRICS_PORT_ENV in env:
+        taken = {
+            int(child.env[METRICS_PORT_ENV])
+            for child in children
+            if child.env is not None and METRICS_PORT_ENV in child.env
+        }
+        env[METRICS_PORT_ENV] = str(free_port_except(taken, metrics_host_in(env), find_port))
+    return env
+
+
 class ActorCensus:
     """Counts the processes of an actor that answer its ping, over one NATS connection made
     on first use and closed by :meth:`close`."""
 
-    def __init__(self, nats_url: str, window_s: float = ANSWER_WINDOW_S) -> None:
-        self._url = nats_url
+    def __init__(
+        self,
+        nats_url: str,
+        window_s: float = ANSWER_WINDOW_S,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.nats = LazyNats(nats_url, "ledgerbus-up-census", tls)
         self._window_s = window_s
-        self._nc: NATS | None = None
-        self._lock = asyncio.Lock()
 
     async def answering(self, actor: str) -> int:
         """How many distinct processes of ``actor`` answer one ping within the window."""
-        nc = await self._connection()
+        nc = await self.nats.connection()
         nodes: set[str] = set()
 
         async def heard(msg: Msg) -> None:
@@ -80,31 +108,6 @@ class ActorCensus:
 
         return ready
 
-    async def _connection(self) -> NATS:
-        async with self._lock:
-            if self._nc is None or self._nc.is_closed:
-                nc = NATS()
-
-                async def quiet(*_: object) -> None:
-                    """Outages are the children's to report."""
-
-                await nc.connect(
-                    servers=[self._url],
-                    name="ledgerbus-up-census",
-                    connect_timeout=2,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=1,
-                    error_cb=quiet,
-                    disconnected_cb=quiet,
-                    reconnected_cb=quiet,
-                    closed_cb=quiet,
-                )
-                self._nc = nc
-            return self._nc
-
     async def close(self) -> None:
-        async with self._lock:
-            nc, self._nc = self._nc, None
-        if nc is not None and not nc.is_closed:
-            with contextlib.suppress(Exception):
-                await nc.close()
+        """Close the connection (idempotent)."""
+        await self.nats.close()

@@ -8,7 +8,6 @@ yet?"; starting and watching the processes is left to the supervisor and the tes
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -20,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -77,6 +76,17 @@ def find_free_port(host: str = DEFAULT_HOST) -> int:
         return port
 
 
+def free_port_except(
+    taken: set[int], host: str = DEFAULT_HOST, find: Callable[[str], int] = find_free_port
+) -> int:
+    """A free port (``find``: :func:`find_free_port`) that is not in ``taken``; added to it."""
+    port = find(host)
+    while port in taken:
+        port = find(host)
+    taken.add(port)
+    return port
+
+
 # --- executables -------------------------------------------------------------------------------
 
 
@@ -120,86 +130,6 @@ class ServerTls:
 
     cert_file: Path
     key_file: Path
-
-
-@dataclass(frozen=True)
-class NatsSpec:
-    """Where one embedded NATS server listens and keeps its JetStream store.
-
-    ``sync_always`` fsyncs every JetStream write before its acknowledgement; ``accounts`` is the
-    config text of its accounts and users (empty: anyone may connect); ``tls`` serves TLS. Any
-    of them makes the server read a config file, written by :meth:`prepare`.
-    """
-
-    store_dir: Path
-    port: int = 4222
-    monitor_port: int = 8222
-    host: str = DEFAULT_HOST
-    executable: Path | None = None
-    sync_always: bool = False
-    accounts: str = field(default="", repr=False)
-    tls: ServerTls | None = None
-
-    @property
-    def config_path(self) -> Path:
-        """The config file the server reads, beside its JetStream store (mode 0600)."""
-        return self.store_dir / "nats-server.conf"
-
-    def config(self) -> str | None:
-        """The config file's text; None when the command line says everything."""
-        if not (self.sync_always or self.accounts or self.tls):
-            return None
-        # The store directory is on the command line (the server refuses it twice).
-        lines = ["jetstream {", "  sync_interval: always" if self.sync_always else "", "}"]
-        if self.tls is not None:
-            lines += [
-                "tls {",
-                f"  cert_file: {json.dumps(str(self.tls.cert_file))}",
-                f"  key_file: {json.dumps(str(self.tls.key_file))}",
-                "}",
-            ]
-        return "\n".join([*lines, self.accounts, ""])
-
-    def prepare(self) -> None:
-        """Make the store directory and write the config file, if there is one."""
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        text = self.config()
-        if text is not None:
-            write_private(self.config_path, text)
-
-    def command(self) -> list[str]:
-        """The argv that runs this server with JetStream enabled (after :meth:`prepare`)."""
-        exe = self.executable or nats_server_executable()
-        config = ["-c", str(self.config_path)] if self.config() is not None else []
-        return [
-            str(exe),
-            *config,
-            "-js",
-            "-sd",
-            str(self.store_dir),
-            "-p",
-            str(self.port),
-            "-m",
-            str(self.monitor_port),
-            "-a",
-            self.host,
-        ]
-
-    @property
-    def url(self) -> str:
-        """Client URL, e.g. ``nats://127.0.0.1:4222`` (``tls://`` when it serves TLS)."""
-        scheme = "tls" if self.tls is not None else "nats"
-        return f"{scheme}://{self.host}:{self.port}"
-
-    @property
-    def monitor_url(self) -> str:
-        """Base URL of the HTTP monitoring endpoint (``/healthz``, ``/jsz``, ...)."""
-        return f"http://{self.host}:{self.monitor_port}"
-
-    @property
-    def healthz_url(self) -> str:
-        """Health check that answers OK only once JetStream is up."""
-        return f"{self.monitor_url}/healthz?js-enabled-only=true"
 
 
 @dataclass(frozen=True)
@@ -264,11 +194,6 @@ def http_ok(url: str, timeout_s: float = 2.0) -> bool:
         return False
 
 
-def nats_is_ready(spec: NatsSpec, timeout_s: float = 2.0) -> bool:
-    """Whether the NATS server answers its health check with JetStream enabled."""
-    return http_ok(spec.healthz_url, timeout_s)
-
-
 def mongo_is_ready(spec: MongoSpec, timeout_s: float = 2.0) -> bool:
     """Whether the MongoDB-wire server answers ``ping``."""
     import pymongo  # deferred: only the embedded stack and tests need a sync client here
@@ -329,25 +254,30 @@ def ensure_jwt_secret(data_dir: Path) -> str:
 
     Kept in the data directory so tokens stay valid across restarts of the embedded stack.
     """
-    path = Path(data_dir) / JWT_SECRET_FILE
+    return read_or_make_secret(Path(data_dir) / JWT_SECRET_FILE, lambda: secrets.token_urlsafe(48))
+
+
+def read_or_make_secret(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in ``path``; on first use one from ``make``, written there (mode 0600)."""
     with contextlib.suppress(FileNotFoundError):
         existing = path.read_text().strip()
         if existing:
             return existing
-    secret = secrets.token_urlsafe(48)
+    secret = make()
     write_private(path, secret + "\n")
     return secret
 
 
-def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` at once, readable by its owner alone (mode 0600), making
-    its folder: a temporary file (created 0600) renamed over it, so a crash or a full disk leaves
-    the old file whole, never an empty or cut one."""
+def write_private(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (bytes are written as they are) at once, readable by its
+    owner alone (mode 0600), making its folder: a temporary file (created 0600) renamed over it,
+    so a crash or a full disk leaves the old file whole, never an empty or cut one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    data = text.encode() if isinstance(text, str) else text
     try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -4,17 +4,19 @@
 SecantusDB takes its first users from a client while authentication is off, so the first
 ``ledgerbus up`` (or the first after the database name changes) runs it once without ``--auth``
 on a free loopback port, creates or updates every role's user, and stops it. Every service may
-read and write the ledgerbus database; the analyst may only read it.
+read and write the ledgerbus database; the analyst may only read it; the operators' role may also
+run the server's admin commands (a live backup).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploy.credentials import ANALYST, Credentials
+from deploy.credentials import ANALYST, OPS, Credentials
 from deploy.embedded import (
     EmbeddedServerError,
     MongoSpec,
@@ -34,8 +36,10 @@ START_TIMEOUT_S = 120.0
 
 
 def database_roles(role: str, database: str) -> list[dict[str, str]]:
-    """What ``role``'s user may do: read (the analyst) or read and write ``database``."""
-    return [{"role": "read" if role == ANALYST else "readWrite", "db": database}]
+    """What ``role``'s user may do: read (the analyst) or read and write ``database``; the
+    operators may also run the server's admin commands (``secantusAdmin.backupArchive``)."""
+    grants = [{"role": "read" if role == ANALYST else "readWrite", "db": database}]
+    return grants + ([{"role": "clusterAdmin", "db": "admin"}] if role == OPS else [])
 
 
 def mongo_roles(credentials: Credentials) -> list[str]:
@@ -45,10 +49,11 @@ def mongo_roles(credentials: Credentials) -> list[str]:
 
 def ensure_users(spec: MongoSpec, credentials: Credentials, database: str, data_dir: Path) -> bool:
     """Make every role's user on the server of ``spec`` unless already made for ``database``
-    and these very roles (a role added later gets its user); whether it had to. The server must
-    not be running."""
+    and these very roles and grants (a role added later gets its user, a grant changed later is
+    given); whether it had to. The server must not be running."""
     marker = Path(data_dir) / PROVISIONED_FILE
-    made = "\n".join([database, *sorted(mongo_roles(credentials))]) + "\n"
+    grants = [f"{r} {json.dumps(database_roles(r, database))}" for r in mongo_roles(credentials)]
+    made = "\n".join([database, *sorted(grants)]) + "\n"
     if marker.is_file() and marker.read_text() == made:
         return False
     provision(spec, credentials, database, marker.with_suffix(".log"))

@@ -7,17 +7,15 @@ its edge's ``/readyz`` is 200; until then the 503 body names the parts still mis
 
 from __future__ import annotations
 
-import asyncio
 import json
 import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 
-from nats.aio.client import Client as NATS
-
 from bus.readiness import READY, actor_check, missing_parts
 from deploy.children import ReadyProbe
+from deploy.lazy_nats import LazyNats
 
 PING_TIMEOUT_S = 1.0
 
@@ -29,38 +27,12 @@ class ActorPings:
     def __init__(
         self, nats_url: str, timeout_s: float = PING_TIMEOUT_S, tls: ssl.SSLContext | None = None
     ) -> None:
-        self._url = nats_url
-        self._tls = tls
+        self.nats = LazyNats(nats_url, "ledgerbus-up", tls)
         self._timeout_s = timeout_s
-        self._nc: NATS | None = None
-        self._lock = asyncio.Lock()
-
-    async def _connection(self) -> NATS:
-        async with self._lock:
-            if self._nc is None or self._nc.is_closed:
-                nc = NATS()
-
-                async def quiet(*_: object) -> None:
-                    """Outages are the children's to report, not the probe's."""
-
-                await nc.connect(
-                    servers=[self._url],
-                    name="ledgerbus-up",
-                    tls=self._tls,
-                    connect_timeout=2,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=1,
-                    error_cb=quiet,
-                    disconnected_cb=quiet,
-                    reconnected_cb=quiet,
-                    closed_cb=quiet,
-                )
-                self._nc = nc
-            return self._nc
 
     async def answers(self, actor: str) -> bool:
         """Whether a process of ``actor`` answers its ping, bound to every consumer it names."""
-        nc = await self._connection()
+        nc = await self.nats.connection()
         js = nc.jetstream(timeout=self._timeout_s)
         return await actor_check(nc, js, actor, self._timeout_s) == READY
 
@@ -74,10 +46,7 @@ class ActorPings:
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
-        async with self._lock:
-            nc, self._nc = self._nc, None
-        if nc is not None and not nc.is_closed:
-            await nc.close()
+        await self.nats.close()
 
 
 def readyz_missing(url: str, timeout_s: float = 5.0) -> dict[str, str]:

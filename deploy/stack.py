@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ParamSpec
 
@@ -25,20 +24,11 @@ from bus.settings import Settings
 from deploy.control import control_channel
 from deploy.control_state import ProcessLedger, state_path
 from deploy.credentials import CREDENTIALS_FILE, OPS, Credentials
-from deploy.embedded import (
-    DEFAULT_HOST,
-    EmbeddedServerError,
-    MongoSpec,
-    NatsSpec,
-    PortInUseError,
-    ensure_jwt_secret,
-    find_free_port,
-    http_ok,
-    mongo_is_ready,
-    nats_is_ready,
-    require_free_port,
-)
+from deploy.embedded import EmbeddedServerError, ensure_jwt_secret, http_ok, mongo_is_ready
+from deploy.layout import StackLayout, check_ports, make_layout, with_metrics_ports
 from deploy.lockdown import lock
+from deploy.nats_cluster import stream_replicas
+from deploy.nats_spec import nats_is_ready
 from deploy.probes import ActorPings, readyz_missing
 from deploy.supervisor import ChildSpec, ReadyProbe, Supervisor
 
@@ -46,94 +36,7 @@ EXIT_CONFIG_ERROR = 2
 STOP_MARGIN_S = 5.0
 """Added to ``drain_timeout_s``: a child gets this long past its drain before SIGKILL."""
 
-_WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 P = ParamSpec("P")
-
-
-@dataclass(frozen=True)
-class StackLayout:
-    """Where every part of the embedded stack listens and keeps its data."""
-
-    data_dir: Path
-    http_host: str
-    http_port: int
-    nats: NatsSpec
-    mongo: MongoSpec
-    metrics_host: str = DEFAULT_HOST
-    metrics_ports: tuple[tuple[str, int], ...] = ()  # (child, port) of each app process
-
-    @property
-    def http_base(self) -> str:
-        """Base URL of the edge as seen from this machine."""
-        host = DEFAULT_HOST if self.http_host in _WILDCARD_HOSTS else self.http_host
-        return f"http://{host}:{self.http_port}"
-
-    def metrics_env(self, child: str) -> dict[str, str]:
-        """``LEDGERBUS_METRICS_PORT`` for ``child``, if it has a metrics port."""
-        port = dict(self.metrics_ports).get(child)
-        return {} if port is None else {"LEDGERBUS_METRICS_PORT": str(port)}
-
-    def metrics_urls(self) -> list[tuple[str, str]]:
-        """(child, URL of its ``/metrics``) of each app process."""
-        host = DEFAULT_HOST if self.metrics_host in _WILDCARD_HOSTS else self.metrics_host
-        return [(name, f"http://{host}:{port}/metrics") for name, port in self.metrics_ports]
-
-
-def with_metrics_ports(layout: StackLayout, actors: Sequence[str], host: str) -> StackLayout:
-    """``layout`` with a free metrics port (on ``host``) for the edge and each actor, none of
-    them a port of the servers or the edge."""
-    taken = {layout.http_port, layout.nats.port, layout.nats.monitor_port, layout.mongo.port}
-    ports: list[tuple[str, int]] = []
-    for child in ["edge", *(f"actor:{a}" for a in actors)]:
-        port = find_free_port(host)
-        while port in taken:
-            port = find_free_port(host)
-        taken.add(port)
-        ports.append((child, port))
-    return replace(layout, metrics_host=host, metrics_ports=tuple(ports))
-
-
-def make_layout(
-    settings: Settings,
-    *,
-    http_port: int,
-    nats_port: int,
-    nats_monitor_port: int,
-    mongo_port: int,
-    data_dir: Path,
-) -> StackLayout:
-    """Place the servers' data under ``data_dir`` (``nats/`` and ``mongo/``), each fsyncing
-    every commit when ``settings.durability`` is ``power_loss``; pure."""
-    root = Path(data_dir).resolve()
-    fsync = settings.durability == "power_loss"
-    return StackLayout(
-        data_dir=root,
-        http_host=settings.http_host,
-        http_port=http_port,
-        nats=NatsSpec(
-            store_dir=root / "nats",
-            port=nats_port,
-            monitor_port=nats_monitor_port,
-            sync_always=fsync,
-        ),
-        mongo=MongoSpec(storage_dir=root / "mongo", port=mongo_port, sync_on_commit=fsync),
-    )
-
-
-def check_ports(layout: StackLayout) -> None:
-    """Fail before anything starts if a port is taken or given twice."""
-    wanted = [
-        (layout.nats.host, layout.nats.port, "NATS", "--nats-port"),
-        (layout.nats.host, layout.nats.monitor_port, "NATS monitor", "--nats-monitor-port"),
-        (layout.mongo.host, layout.mongo.port, "MongoDB", "--mongo-port"),
-        (layout.http_host, layout.http_port, "HTTP", "--http-port"),
-    ]
-    seen: dict[int, str] = {}
-    for host, port, what, flag in wanted:
-        if port in seen:
-            raise PortInUseError(f"port {port} is given for both {seen[port]} and {what}")
-        seen[port] = what
-        require_free_port(host, port, what, flag)
 
 
 def child_environment(
@@ -142,7 +45,7 @@ def child_environment(
     """The environment of every app process: ours, plus where to find the stack's servers."""
     env = dict(base)
     env.update(
-        LEDGERBUS_NATS_URL=layout.nats.url,
+        LEDGERBUS_NATS_URL=layout.nats_url,
         LEDGERBUS_MONGO_URI=layout.mongo.url,
         LEDGERBUS_JWT_SECRET=jwt_secret,
         LEDGERBUS_HTTP_HOST=layout.http_host,
@@ -150,6 +53,8 @@ def child_environment(
         LEDGERBUS_DATA_DIR=str(layout.data_dir),
         PYTHONUNBUFFERED="1",
     )
+    if layout.clustered:
+        env["LEDGERBUS_STREAM_REPLICAS"] = str(stream_replicas(len(layout.nats_servers)))
     return env
 
 
@@ -179,7 +84,7 @@ def child_specs(
     def as_role(role: str) -> dict[str, str]:
         if credentials is None:
             return {}
-        return credentials.environment(role, layout.nats.url, layout.mongo.url)
+        return credentials.environment(role, layout.nats_url, layout.mongo.url)
 
     edge_env = {
         **env,
@@ -189,12 +94,15 @@ def child_specs(
     }
     specs = [
         ChildSpec(
-            name="nats",
-            argv=layout.nats.command(),
+            name=server.server_name or "nats",
+            argv=server.command(),
             env=env,
-            ready=_in_thread(nats_is_ready, layout.nats),
+            ready=_in_thread(nats_is_ready, server),
             stage="servers",
-        ),
+        )
+        for server in layout.nats_servers
+    ]
+    specs += [
         ChildSpec(
             name="mongo",
             argv=layout.mongo.command(),
@@ -246,8 +154,8 @@ def banner(layout: StackLayout, seconds: float | None = None) -> str:
         ("API docs", f"{http}/v1/docs"),
         ("OpenAPI", f"{http}/v1/openapi.json"),
         ("Socket.IO", f"{ws}/socket.io"),
-        ("NATS", layout.nats.url),
-        ("NATS monitor", layout.nats.monitor_url),
+        ("NATS", layout.nats_url),
+        ("NATS monitor", " ".join(server.monitor_url for server in layout.nats_servers)),
         ("MongoDB", layout.mongo.url),
         ("Data dir", str(layout.data_dir)),
         ("Credentials", str(layout.data_dir / CREDENTIALS_FILE)),
@@ -268,6 +176,8 @@ async def run_up(
     http_port: int | None = None,
     nats_port: int = 4222,
     nats_monitor_port: int = 8222,
+    nats_route_port: int = 6222,
+    nats_cluster: int = 1,
     mongo_port: int = 27017,
     data_dir: Path | None = None,
 ) -> int:
@@ -284,6 +194,8 @@ async def run_up(
         nats_monitor_port=nats_monitor_port,
         mongo_port=mongo_port,
         data_dir=settings.data_dir if data_dir is None else data_dir,
+        nats_cluster=nats_cluster,
+        nats_route_port=nats_route_port,
     )
     layout = with_metrics_ports(layout, actors, settings.metrics_host)
     try:
@@ -299,8 +211,9 @@ async def run_up(
     except EmbeddedServerError as exc:
         print(f"ledgerbus up: {exc}", file=sys.stderr)
         return 1
-    layout.nats.prepare()
-    ops_nats_url = credentials.nats_url(OPS, layout.nats.url)
+    for server in layout.nats_servers:
+        server.prepare()
+    ops_nats_url = credentials.nats_url(OPS, layout.nats_url)
     # An operator's LEDGERBUS_JWT_SECRET wins; otherwise the one kept in the data directory.
     secret = (
         settings.jwt_secret.get_secret_value()
@@ -314,9 +227,11 @@ async def run_up(
         grace_s=settings.drain_timeout_s + STOP_MARGIN_S,
         ready=stack_ready(layout),
         on_stop=pings.close,  # before NATS stops
-        ledger=ProcessLedger(state_path(layout.data_dir), {"nats_url": layout.nats.url}),
+        ledger=ProcessLedger(state_path(layout.data_dir), {"nats_url": layout.nats_url}),
     )
-    async with control_channel(supervisor, layout.data_dir, nats_url=ops_nats_url, actors=actors):
+    async with control_channel(
+        supervisor, layout.data_dir, nats_url=ops_nats_url, actors=actors, tls=tls_context(settings)
+    ):
         code = await supervisor.run(
             on_ready=lambda: print(banner(layout, time.monotonic() - started), flush=True)
         )

@@ -11,26 +11,30 @@ import asyncio
 import contextlib
 import json
 import signal
+import ssl
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from nats.aio.client import Client as NATS
 from nats.errors import Error as NatsError
 from rich.console import Console
 from rich.live import Live
 
+from bus.nats_conn import tls_context
 from bus.settings import Settings
 from deploy.control_state import read_state
 from deploy.credentials import OPS, for_tool
+from deploy.lazy_nats import LazyNats
 from deploy.status import BusView, Limits, read_bus
 from deploy.status_processes import ProcessSampler
 from deploy.status_view import Snapshot, document, screen
 from deploy.targets import masked
 
-CONNECT_TIMEOUT_S = 2
 REQUEST_TIMEOUT_S = 3.0
 PIPE_WIDTH = 160
 """Columns of the screen when stdout is not a terminal."""
@@ -56,13 +60,16 @@ def nats_url_for(settings: Settings, data_dir: Path) -> str:
 
 
 class Looker:
-    """Takes snapshots: one NATS connection (made again if it was lost) and one sampler."""
+    """Takes snapshots: one quiet NATS connection (made on the first look, again once lost) and
+    one sampler; says on ``note`` which server each new connection reached."""
 
-    def __init__(self, url: str, options: StatusOptions, note: TextIO) -> None:
-        self._url = url
+    def __init__(
+        self, url: str, options: StatusOptions, note: TextIO, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.nats = LazyNats(url, "ledgerbus-status", tls)
         self._options = options
         self._note = note
-        self._nc: NATS | None = None
+        self._noted: NATS | None = None
         self._sampler = ProcessSampler()
 
     async def look(self) -> Snapshot:
@@ -73,7 +80,7 @@ class Looker:
         state = read_state(self._options.data_dir)
         return Snapshot(
             at=datetime.now(UTC),
-            nats_url=masked(self._url),
+            nats_url=masked(self.nats.url),
             data_dir=str(self._options.data_dir),
             limits=self._options.limits,
             bus=bus,
@@ -82,47 +89,35 @@ class Looker:
 
     async def _bus(self) -> BusView:
         try:
-            nc = await self._connection()
-        except (NatsError, OSError, TimeoutError) as exc:
+            nc = await self.nats.connection()
+        except (NatsError, OSError, TimeoutError, ValueError) as exc:
             return BusView(error=f"cannot connect: {type(exc).__name__} {exc}".strip()[:300])
+        if nc is not self._noted:
+            self._noted = nc
+            url = nc.connected_url.geturl() if nc.connected_url is not None else self.nats.url
+            self._note.write(f"connected to NATS at {masked(url)}\n")
         return await read_bus(nc.jetstream(timeout=REQUEST_TIMEOUT_S), self._options.limits)
 
-    async def _connection(self) -> NATS:
-        if self._nc is None or self._nc.is_closed:
-            nc = NATS()
-
-            async def quiet(*_: object) -> None:
-                """What went wrong is in the snapshot."""
-
-            await nc.connect(
-                servers=self._url.split(","),
-                name="ledgerbus-status",
-                connect_timeout=CONNECT_TIMEOUT_S,
-                allow_reconnect=False,
-                error_cb=quiet,
-                disconnected_cb=quiet,
-                closed_cb=quiet,
-            )
-            self._nc = nc
-            url = nc.connected_url.geturl() if nc.connected_url is not None else self._url
-            self._note.write(f"connected to NATS at {masked(url)}\n")
-        return self._nc
-
     async def close(self) -> None:
-        if self._nc is not None and not self._nc.is_closed:
-            with contextlib.suppress(Exception):
-                await self._nc.close()
+        await self.nats.close()
+
+
+class Looks(Protocol):
+    """What a refreshing screen needs: a snapshot each time it asks."""
+
+    async def look(self) -> Snapshot: ...
 
 
 async def run_status(
     settings: Settings, options: StatusOptions, out: TextIO = sys.stdout, note: TextIO = sys.stderr
 ) -> int:
     """One look (a screen, or ``--json``), or a screen refreshed every ``watch_s``; the exit
-    code of the last look (see :data:`deploy.status_view.EXIT_CODES`)."""
-    looker = Looker(nats_url_for(settings, options.data_dir), options, note)
+    code of the last look (see :data:`deploy.status_codes.EXIT_CODES`)."""
+    looker = Looker(nats_url_for(settings, options.data_dir), options, note, tls_context(settings))
     try:
         if options.watch_s is not None:
-            return await _watch(looker, options.watch_s, _console(out))
+            with _stop_on_signals() as stop:
+                return await watch(looker, options.watch_s, _console(out), stop)
         snapshot = await looker.look()
         if options.as_json:
             out.write(json.dumps(document(snapshot), indent=2) + "\n")
@@ -133,22 +128,32 @@ async def run_status(
         await looker.close()
 
 
-async def _watch(looker: Looker, every_s: float, console: Console) -> int:
-    """Refresh until Ctrl-C or SIGTERM."""
+async def watch(looker: Looks, every_s: float, console: Console, stop: asyncio.Event) -> int:
+    """Show a look every ``every_s`` until ``stop`` is set: a look starts ``every_s`` after the
+    one before started (at once, if that one took longer); the exit code of the last look."""
+    began = time.monotonic()
+    snapshot = await looker.look()
+    with Live(screen(snapshot), console=console, auto_refresh=False) as live:
+        while True:
+            remaining = every_s - (time.monotonic() - began)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), max(remaining, 0.0))
+            if stop.is_set():
+                return snapshot.exit_code
+            began = time.monotonic()
+            snapshot = await looker.look()
+            live.update(screen(snapshot), refresh=True)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by Ctrl-C or SIGTERM while the block runs."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        snapshot = await looker.look()
-        with Live(screen(snapshot), console=console, auto_refresh=False) as live:
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), every_s)
-                if not stop.is_set():
-                    snapshot = await looker.look()
-                    live.update(screen(snapshot), refresh=True)
-        return snapshot.exit_code
+        yield stop
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

@@ -1,5 +1,5 @@
 """What ``ledgerbus status`` shows: one screen of rich tables, or one JSON document, and the exit
-code that sums it up (:data:`EXIT_CODES`)."""
+code that sums it up (:data:`deploy.status_codes.EXIT_CODES`)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from deploy.status import BusView, DurableRow, Limits
+from deploy.status_codes import EXIT_CODES as EXIT_CODES
+from deploy.status_codes import EXIT_LAGGING as EXIT_LAGGING
+from deploy.status_codes import EXIT_NO_SUBSCRIBER as EXIT_NO_SUBSCRIBER
+from deploy.status_codes import EXIT_OK as EXIT_OK
+from deploy.status_codes import EXIT_UNREACHABLE as EXIT_UNREACHABLE
 from deploy.status_processes import UpView
-
-EXIT_OK = 0
-EXIT_LAGGING = 1
-EXIT_NO_SUBSCRIBER = 3
-EXIT_UNREACHABLE = 4
-EXIT_CODES = {
-    EXIT_OK: "every durable has a subscriber and is within --max-lag and --max-age",
-    EXIT_LAGGING: "a durable's pending + ack pending passes --max-lag, or its oldest unacked "
-    "message is older than --max-age",
-    2: "bad usage",
-    EXIT_NO_SUBSCRIBER: "a durable has no subscriber (wins over 1)",
-    EXIT_UNREACHABLE: "NATS or its JetStream could not be read",
-}
 
 
 @dataclass(frozen=True)

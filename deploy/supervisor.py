@@ -122,6 +122,10 @@ class Supervisor:
         """The pid of each running child, by name."""
         return {c.spec.name: c.process.pid for c in self._children if c.process and c.alive}
 
+    def specs(self) -> list[ChildSpec]:
+        """The spec of every child, running or not, added ones included."""
+        return [c.spec for c in self._children]
+
     async def start(self) -> None:
         """Start every stage in order, each ready before the next, then await the whole's
         readiness; raise ChildFailedError."""

@@ -11,12 +11,21 @@ import re
 import sys
 from typing import IO, TYPE_CHECKING
 
+from nats.errors import Error as NatsError
+
 from bus.settings import Settings
 
 if TYPE_CHECKING:  # the CLI imports this module for its flags; connecting code loads on use
     from nats.aio.client import Client as NATS
 
     from storage.database import Database
+
+EXIT_UNREACHABLE = 4
+
+
+class Unreachable(RuntimeError):
+    """A server an operator's command needs did not answer; the message says which and why."""
+
 
 _USERINFO = re.compile(r"(?<=://)[^@/?#]*@")
 
@@ -51,24 +60,38 @@ def with_server_flags(settings: Settings, args: argparse.Namespace) -> Settings:
 async def open_nats(
     settings: Settings, name: str, note: IO[str] = sys.stderr, role: str = "ops"
 ) -> NATS:
-    """Connect to NATS and say which server answered; beside an embedded stack, as its
-    ``role`` (``ops``, or ``analyst`` for ``replay``) unless the URL names a user."""
-    from bus.nats_conn import connect_nats
+    """Connect to NATS (quietly, over its TLS settings) and say which server answered; beside an
+    embedded stack, as its ``role`` (``ops``, or ``analyst`` for ``replay``) unless the URL
+    names a user. :class:`Unreachable` when no server answers."""
+    from bus.nats_conn import tls_context
     from deploy.credentials import for_tool
+    from deploy.lazy_nats import connect_quiet
 
-    nc = await connect_nats(for_tool(settings, role), name)
-    url = nc.connected_url.geturl() if nc.connected_url is not None else settings.nats_url
+    url = for_tool(settings, role).nats_url
+    try:
+        nc = await connect_quiet(url, f"{name}-{settings.node_id}", tls_context(settings))
+    except (NatsError, OSError, TimeoutError) as exc:
+        raise Unreachable(f"cannot reach NATS at {masked(url)}: {exc or type(exc).__name__}") from exc
+    if nc.connected_url is not None:
+        url = nc.connected_url.geturl()
     note.write(f"connected to NATS at {masked(url)}\n")
     return nc
 
 
 async def open_database(settings: Settings, note: IO[str] = sys.stderr) -> Database:
     """Connect to MongoDB (Beanie's index check is the first round trip) and say where;
-    beside an embedded stack, as its ``ops`` user unless the URI names one."""
+    beside an embedded stack, as its ``ops`` user unless the URI names one. :class:`Unreachable`
+    when it does not answer."""
+    from pymongo.errors import PyMongoError
+
     from deploy.credentials import for_tool
     from storage.database import connect
 
-    database = await connect(for_tool(settings, "ops"))
+    try:
+        database = await connect(for_tool(settings, "ops"))
+    except PyMongoError as exc:
+        where = masked(settings.mongo_uri)
+        raise Unreachable(f"cannot reach MongoDB at {where}: {str(exc)[:200]}") from exc
     note.write(
         f"connected to MongoDB at {masked(settings.mongo_uri)}, database {settings.mongo_db}\n"
     )

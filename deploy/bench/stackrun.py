@@ -26,7 +26,8 @@ from bus.settings import Settings
 from deploy.bench.expenses.options import BenchOptions
 from deploy.bench.memory import ProcessSampler
 from deploy.embedded import ensure_jwt_secret, find_free_port, http_ok
-from deploy.stack import STOP_MARGIN_S, StackLayout, child_environment, child_specs, make_layout
+from deploy.layout import StackLayout, make_layout
+from deploy.stack import STOP_MARGIN_S, child_environment, child_specs
 from deploy.supervisor import ChildSpec, Supervisor, die_with_parent
 
 NAIVE = "naive-rest"

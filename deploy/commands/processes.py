@@ -28,6 +28,44 @@ def _up_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mongo-port", type=int, default=27017, help="the embedded SecantusDB's port (27017)"
     )
+    parser.add_argument(
+        "--actors",
+        type=actor_list,
+        default=None,
+        metavar="NAME[,NAME...]",
+        help="run only these actors (default: all; an actor that reads rates needs currency)",
+    )
+    parser.add_argument(
+        "--nats-cluster",
+        type=int,
+        choices=(1, 3, 5),
+        default=1,
+        help="run NATS as a JetStream cluster of this many servers on consecutive ports from "
+        "--nats-port, --nats-monitor-port and --nats-route-port, streams kept on every server "
+        "(default 1: a lone server)",
+    )
+    parser.add_argument(
+        "--nats-route-port",
+        type=int,
+        default=6222,
+        help="with --nats-cluster: the first server's cluster route port (6222)",
+    )
+
+
+def actor_list(text: str) -> list[str]:
+    """``--actors``: known names, and currency beside any actor that reads rates."""
+    from actors.registry import ACTORS
+
+    names = sorted({name.strip() for name in text.split(",") if name.strip()})
+    unknown = [name for name in names if name not in ACTORS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown actor {', '.join(unknown) or '(none given)'}; known: {', '.join(sorted(ACTORS))}"
+        )
+    readers = [name for name in names if ACTORS[name].reads_rates]
+    if readers and "currency" not in names:
+        raise argparse.ArgumentTypeError(f"{', '.join(readers)} read rates: add currency")
+    return names
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,10 +75,12 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
     return run_loop(
         run_up(
             settings,
-            actors=sorted(ACTORS),
+            actors=args.actors or sorted(ACTORS),
             http_port=args.http_port,
             nats_port=args.nats_port,
             nats_monitor_port=args.nats_monitor_port,
+            nats_route_port=args.nats_route_port,
+            nats_cluster=args.nats_cluster,
             mongo_port=args.mongo_port,
             data_dir=args.data_dir or settings.data_dir,
         )

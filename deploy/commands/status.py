@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bus.settings import Settings
 from deploy.commands.command import Subcommand, run_loop
+from deploy.status_codes import exit_codes_help
 from deploy.targets import add_server_flags
 
 DEFAULT_MAX_LAG = 1000
@@ -33,14 +34,8 @@ Per durable:
 
 Ages are measured with this machine's clock against the server's timestamps."""
 
-EPILOG = """\
-exit codes:
-  0  every durable has a subscriber, and is within --max-lag and --max-age
-  1  a durable's pending + ack pending passes --max-lag, or its oldest unacked message is
-     older than --max-age
-  2  bad usage
-  3  a durable has no subscriber (wins over 1)
-  4  NATS or its JetStream could not be read
+EPILOG = f"""\
+{exit_codes_help()}
 With --watch, the code of the last refresh."""
 
 

@@ -14,8 +14,9 @@ import pytest
 from nats.aio.client import Client as NATS
 
 from bus.settings import Settings
-from deploy.embedded import find_free_port, mongo_is_ready, nats_is_ready
-from deploy.stack import StackLayout, make_layout
+from deploy.embedded import find_free_port, mongo_is_ready
+from deploy.layout import StackLayout, make_layout
+from deploy.nats_spec import nats_is_ready
 from tests.support.servers import RunningMongo, RunningNats
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,7 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,41 +18,15 @@ from bus.nats_conn import connect_nats
 from bus.settings import Settings
 from deploy.embedded import (
     MongoSpec,
-    NatsSpec,
-    ServerTls,
     find_free_port,
     mongo_is_ready,
-    nats_is_ready,
 )
+from deploy.nats_spec import NatsSpec, nats_is_ready
 from storage.database import tls_options
+from tests.support.pki import Pki, make_pki
 from tests.support.servers import RunningMongo, RunningNats
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass(frozen=True)
-class Pki:
-    """A CA and a server certificate it signed, for 127.0.0.1 and localhost."""
-
-    ca: Path
-    server: ServerTls
-
-
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
-def make_pki(folder: Path) -> Pki:
-    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-             "-subj", "/CN=ledgerbus test CA", cwd=folder)  # fmt: skip
-    _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr",
-             "-subj", "/CN=localhost", cwd=folder)  # fmt: skip
-    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext",
-             cwd=folder)  # fmt: skip
-    return Pki(folder / "ca.pem", ServerTls(folder / "server.pem", folder / "server.key"))
 
 
 @pytest.fixture(scope="module")

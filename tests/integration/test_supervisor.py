@@ -18,9 +18,11 @@ import psutil
 import pytest
 
 from bus.settings import Settings
-from deploy.embedded import MongoSpec, NatsSpec, ensure_jwt_secret
+from deploy.embedded import MongoSpec, ensure_jwt_secret
+from deploy.layout import make_layout
+from deploy.nats_spec import NatsSpec
 from deploy.probes import ActorPings
-from deploy.stack import banner, child_environment, child_specs, make_layout
+from deploy.stack import banner, child_environment, child_specs
 from deploy.supervisor import ChildFailedError, ChildSpec, RestartPolicy, Supervisor
 from deploy.waiting import WaitingLog
 

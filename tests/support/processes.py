@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,21 @@ def up_ports() -> dict[str, int]:
     return {name: find_free_port() for name in UP_PORTS}
 
 
-def start_up(data: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
-    """``ledgerbus up`` on ``data`` and ``ports``, as a newcomer runs it (no settings), its
+def start_up(
+    data: Path,
+    ports: Mapping[str, int | str],
+    log: Path,
+    settings: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``ledgerbus up`` on ``data`` and ``ports`` (flags without ``--``), as a newcomer runs it
+    (no settings but ``settings``, e.g. ``{"LEDGERBUS_DURABILITY": "process_crash"}``), its
     output appended to ``log``."""
     args = [sys.executable, "-m", "deploy.cli", "up", "--data-dir", str(data)]
     for flag, port in ports.items():
         args += [f"--{flag}", str(port)]
+    env = {**clean_environment(), **(settings or {})}
     return subprocess.Popen(
-        args, cwd=REPO, env=clean_environment(), stdout=log.open("ab"), stderr=subprocess.STDOUT
+        args, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
 
 

@@ -23,13 +23,12 @@ from typing import IO, TypeVar
 from deploy.embedded import (
     EmbeddedServerError,
     MongoSpec,
-    NatsSpec,
     find_free_port,
     mongo_is_ready,
-    nats_is_ready,
     tail_of_file,
     wait_ready_sync,
 )
+from deploy.nats_spec import NatsSpec, nats_is_ready
 from deploy.supervisor import die_with_parent
 
 STOP_GRACE_S = 15.0

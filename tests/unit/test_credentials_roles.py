@@ -11,9 +11,10 @@ from pathlib import Path
 from actors.registry import ACTORS
 from bus.commands import COMMANDS
 from deploy.credentials import ensure_credentials
-from deploy.embedded import NatsSpec, nats_server_executable
+from deploy.embedded import nats_server_executable
 from deploy.lockdown import embedded_accounts
 from deploy.nats_roles import EDGE_COMMANDS, production_accounts, role_names, roles
+from deploy.nats_spec import NatsSpec
 
 ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nats" / "accounts.conf"
 

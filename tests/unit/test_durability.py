@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bus.settings import Settings
 from deploy.embedded import nats_server_executable
-from deploy.stack import StackLayout, make_layout
+from deploy.layout import StackLayout, make_layout
 
 
 def _layout(tmp_path: Path, durability: str) -> StackLayout:

@@ -21,8 +21,10 @@ import realtime.metrics  # noqa: F401  (registers the realtime gauges)
 from actors.metrics import ActorMetrics, outbox_lag
 from actors.registry import ACTORS
 from bus.metrics_server import MetricsServer
-from deploy.embedded import MongoSpec, NatsSpec, find_free_port
-from deploy.stack import StackLayout, banner, child_specs, with_metrics_ports
+from deploy.embedded import MongoSpec, find_free_port
+from deploy.layout import StackLayout, with_metrics_ports
+from deploy.nats_spec import NatsSpec
+from deploy.stack import banner, child_specs
 from http_edge.app import problems
 from http_edge.metrics import request_metrics
 from http_edge.problems import Problem

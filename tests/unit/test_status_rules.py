@@ -1,5 +1,6 @@
 """``ledgerbus status`` and ``scale`` without servers: how a durable is judged, the exit code,
-the supervisor's state file, and which requests to scale are refused."""
+the supervisor's state file, which requests to scale are refused, and an added process's
+metrics port."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 from nats.js.api import ConsumerInfo
 
-from deploy.control_replicas import MAX_PROCESSES, scale_refusal
+from bus.settings import Settings
+from deploy.children import ChildSpec
+from deploy.control_replicas import MAX_PROCESSES, replica_env, scale_refusal
 from deploy.control_state import ProcessLedger, read_state, state_path
 from deploy.status import BusView, Limits, durable_row, is_subscribed, judged
 from deploy.status_view import (
@@ -154,3 +157,47 @@ def test_scale_refuses_unknown_actors_and_counts_out_of_range() -> None:
     assert "unknown actor 'payroll'" in (scale_refusal("payroll", 2, known) or "")
     assert "at least 1" in (scale_refusal("expenses", 0, known) or "")
     assert f"at most {MAX_PROCESSES}" in (scale_refusal("expenses", MAX_PROCESSES + 1, known) or "")
+
+
+def _spec(name: str, env: dict[str, str] | None) -> ChildSpec:
+    return ChildSpec(name, ["true"], env=env)
+
+
+def test_an_added_process_gets_a_metrics_port_none_of_the_children_has_on_their_host() -> None:
+    first = {"LEDGERBUS_METRICS_PORT": "9101", "LEDGERBUS_METRICS_HOST": "10.0.0.5", "X": "1"}
+    children = [
+        _spec("nats", None),
+        _spec("edge", {"LEDGERBUS_METRICS_PORT": "9100"}),
+        _spec("actor:expenses", first),
+        _spec("actor:expenses#2", {**first, "LEDGERBUS_METRICS_PORT": "9102"}),
+    ]
+    offered = iter([9100, 9101, 9102, 9103])
+    hosts: list[str] = []
+
+    def find_port(host: str) -> int:
+        hosts.append(host)
+        return next(offered)
+
+    env = replica_env(first, children, find_port)
+
+    assert env == {**first, "LEDGERBUS_METRICS_PORT": "9103"}
+    assert set(hosts) == {"10.0.0.5"}
+    assert first["LEDGERBUS_METRICS_PORT"] == "9101"  # the first's is left alone
+
+
+def test_an_added_process_binds_metrics_where_the_settings_default_says_when_unset() -> None:
+    first = {"LEDGERBUS_METRICS_PORT": "9101"}
+    hosts: list[str] = []
+
+    def find_port(host: str) -> int:
+        hosts.append(host)
+        return 9200
+
+    assert replica_env(first, [_spec("actor:x", first)], find_port) == {
+        "LEDGERBUS_METRICS_PORT": "9200"
+    }
+    assert hosts == [Settings.model_fields["metrics_host"].default]
+    assert hosts == ["127.0.0.1"]
+    assert replica_env({"X": "1"}, [], find_port) == {"X": "1"}  # no metrics: no port
+    assert replica_env(None, [], find_port) is None
+    assert len(hosts) == 1
