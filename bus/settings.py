@@ -132,6 +132,52 @@ class Settings(BaseSettings):
     )
     drain_timeout_s: float = 10.0
 
+    # Push
+    vapid_private_key_file: Path | None = Field(
+        None,
+        description="PEM (P-256) of the VAPID key web pushes are signed with; unset: "
+        "`vapid_private.pem` in data_dir, made on first use.",
+    )
+    vapid_subject: str = Field(
+        "mailto:ops@ledgerbus.localhost",
+        description="Contact push services see in each VAPID token (`mailto:` or https URL).",
+    )
+    push_allow_http_loopback: bool = Field(
+        False,
+        description="Accept and send to http push endpoints on loopback hosts (local push "
+        "servers in tests and on the embedded stack); off: https on public hosts only.",
+    )
+    push_timeout_s: float = Field(
+        10.0, gt=0, description="Longest one push request (and an FCM token request) may take."
+    )
+    fcm_project_id: str | None = Field(
+        None, description="Firebase project FCM messages are sent as; unset: the service account's."
+    )
+    fcm_service_account_file: Path | None = Field(
+        None,
+        description="Google service-account JSON whose key signs FCM's OAuth2 grant; unset: no FCM.",
+    )
+    fcm_base_url: str = Field(
+        "https://fcm.googleapis.com", description="FCM HTTP v1 API (scheme and host)."
+    )
+    fcm_token_url: str | None = Field(
+        None, description="OAuth2 token URL for FCM; unset: the service account's `token_uri`."
+    )
+    apns_team_id: str | None = Field(
+        None, description="Apple developer team id, the `iss` of APNs provider tokens."
+    )
+    apns_key_id: str | None = Field(
+        None, description="Id of the APNs signing key (.p8), the `kid` of provider tokens."
+    )
+    apns_key_file: Path | None = Field(
+        None, description="The APNs signing key (.p8, P-256 PEM); unset: no APNs."
+    )
+    apns_topic: str | None = Field(None, description="The app's bundle id, sent as `apns-topic`.")
+    apns_base_url: str = Field(
+        "https://api.push.apple.com",
+        description="APNs API (production; https://api.sandbox.push.apple.com for development builds).",
+    )
+
     # Outbox relay
     relay_interval_s: float = 1.0
     relay_min_age_s: float = Field(
@@ -190,6 +236,30 @@ class Settings(BaseSettings):
         50, ge=1, le=100, description="A risk score at or over this raises a flag."
     )
     rpc_timeout_s: float = Field(3.0, description="How long a request-reply query waits.")
+
+    # Mail
+    smtp_host: str = Field(
+        "127.0.0.1", description="SMTP server mail is sent through (the embedded stack's sink)."
+    )
+    smtp_port: int = Field(8025, description="Port of smtp_host.")
+    smtp_starttls: bool = Field(
+        False, description="Require STARTTLS after connecting (port 587 submission)."
+    )
+    smtp_tls: bool = Field(False, description="Connect over TLS from the start (port 465).")
+    smtp_tls_ca_file: Path | None = Field(
+        None, description="CA bundle the SMTP server is checked with; unset: the system's."
+    )
+    smtp_username: SecretStr | None = Field(None, description="SMTP AUTH login; unset: no AUTH.")
+    smtp_password: SecretStr | None = Field(None, description="Password of smtp_username.")
+    smtp_timeout_s: float = Field(
+        10.0, gt=0, description="Longest wait for the SMTP server at each step of a send."
+    )
+    mail_from: str = Field(
+        "ledgerbus <no-reply@ledgerbus.localhost>", description="From address of every mail."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8080", description="Base of the links in mails (the app's deep links)."
+    )
 
     # Process
     data_dir: Path = Path(".ledgerbus")

@@ -11,6 +11,7 @@ from deploy.commands.documents import ASYNCAPI
 from deploy.commands.evaluations import FRAUD, OCR
 from deploy.commands.exchange_rates import RATES
 from deploy.commands.history import REBUILD, REPLAY
+from deploy.commands.mail import MAIL, MAIL_SINK
 from deploy.commands.processes import ACTOR, EDGE, REALTIME, UP
 from deploy.commands.scale import SCALE
 from deploy.commands.status import STATUS
@@ -40,6 +41,8 @@ COMMANDS: tuple[Command, ...] = (
     SCALE,
     REPLAY,
     DLQ,
+    MAIL_SINK,
+    MAIL,
     RATES,
     OCR,
     FRAUD,
