@@ -8,9 +8,11 @@ from actors.currency import CURRENCY
 from actors.expenses import EXPENSES
 from actors.fraud import FRAUD
 from actors.kernel import ActorDefinition
+from actors.notifications import NOTIFICATIONS
 from actors.ocr import OCR
 from actors.splits import SPLITS
 
 ACTORS: dict[str, ActorDefinition] = {
-    actor.name: actor for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS, OCR, FRAUD)
+    actor.name: actor
+    for actor in (ACCOUNTS, EXPENSES, CURRENCY, SPLITS, BUDGETS, OCR, FRAUD, NOTIFICATIONS)
 }

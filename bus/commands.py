@@ -43,6 +43,7 @@ from bus.groups import (
     UpdateGroupExpense,
 )
 from bus.ids import RATES_SCOPE, user_scope
+from bus.notifications import ArchiveNotification, ReadNotifications
 from bus.payload import (
     Payload,
 )
@@ -158,6 +159,8 @@ COMMANDS: dict[str, CommandSpec] = {
         # Sent by the scheduler after each occurrence, never by a client.
         CommandSpec(AdvanceRecurring, client_allowed=False),
         CommandSpec(ReviewFlag, versioned=True, writes_to=_flag_lane),
+        CommandSpec(ReadNotifications),
+        CommandSpec(ArchiveNotification),
         # Receipts: recorded by the edge once the image is stored; read and failed by the
         # ocr actor's own pipeline (the edge and the sweeper send the scan).
         CommandSpec(

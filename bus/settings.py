@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     outcome_wait_s: float = Field(3.0, description="How long a write waits for its outcome.")
     public_url: str | None = None
     expect_actors: str = Field(
-        "accounts,budgets,currency,expenses,fraud,ocr,splits",
+        "accounts,budgets,currency,expenses,fraud,notifications,ocr,splits",
         description="Actors /readyz requires to answer, comma separated (empty: none); "
         "`ledgerbus up` sets the ones it runs.",
     )

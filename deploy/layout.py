@@ -36,6 +36,7 @@ class StackLayout:
     metrics_host: str = DEFAULT_HOST
     metrics_ports: tuple[tuple[str, int], ...] = ()  # (child, port) of each app process
     nats_peers: tuple[NatsSpec, ...] = ()
+    smtp_port: int | None = None  # the local mail sink's (None: no sink)
 
     @property
     def nats_servers(self) -> tuple[NatsSpec, ...]:
@@ -84,6 +85,8 @@ class StackLayout:
             ]
             if server.routes is not None:
                 wanted += [(server.host, server.routes.port, f"{name} routes", "--nats-route-port")]
+        if self.smtp_port is not None:
+            wanted += [(DEFAULT_HOST, self.smtp_port, "mail sink", "--smtp-port")]
         return [
             *wanted,
             (self.mongo.host, self.mongo.port, "MongoDB", "--mongo-port"),

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ParamSpec
 
@@ -24,9 +25,16 @@ from bus.settings import Settings
 from deploy.control import control_channel
 from deploy.control_state import ProcessLedger, state_path
 from deploy.credentials import CREDENTIALS_FILE, OPS, Credentials
-from deploy.embedded import EmbeddedServerError, ensure_jwt_secret, http_ok, mongo_is_ready
+from deploy.embedded import (
+    DEFAULT_HOST,
+    EmbeddedServerError,
+    ensure_jwt_secret,
+    http_ok,
+    mongo_is_ready,
+)
 from deploy.layout import StackLayout, check_ports, make_layout, with_metrics_ports
 from deploy.lockdown import lock
+from deploy.mail_sink import sink_argv, sink_is_ready
 from deploy.nats_cluster import stream_replicas
 from deploy.nats_spec import nats_is_ready
 from deploy.probes import ActorPings, readyz_missing
@@ -55,6 +63,8 @@ def child_environment(
     )
     if layout.clustered:
         env["LEDGERBUS_STREAM_REPLICAS"] = str(stream_replicas(len(layout.nats_servers)))
+    if layout.smtp_port is not None:  # mail goes to the local sink
+        env.update(LEDGERBUS_SMTP_HOST=DEFAULT_HOST, LEDGERBUS_SMTP_PORT=str(layout.smtp_port))
     return env
 
 
@@ -102,6 +112,16 @@ def child_specs(
         )
         for server in layout.nats_servers
     ]
+    if layout.smtp_port is not None:
+        specs.append(
+            ChildSpec(
+                name="mail",
+                argv=sink_argv(),
+                env=env,
+                ready=_in_thread(sink_is_ready, DEFAULT_HOST, layout.smtp_port),
+                stage="servers",
+            )
+        )
     specs += [
         ChildSpec(
             name="mongo",
@@ -157,6 +177,11 @@ def banner(layout: StackLayout, seconds: float | None = None) -> str:
         ("NATS", layout.nats_url),
         ("NATS monitor", " ".join(server.monitor_url for server in layout.nats_servers)),
         ("MongoDB", layout.mongo.url),
+        *(
+            [("Mail sink", f"smtp://{DEFAULT_HOST}:{layout.smtp_port} (ledgerbus mail list)")]
+            if layout.smtp_port is not None
+            else []
+        ),
         ("Data dir", str(layout.data_dir)),
         ("Credentials", str(layout.data_dir / CREDENTIALS_FILE)),
         *(
@@ -179,6 +204,7 @@ async def run_up(
     nats_route_port: int = 6222,
     nats_cluster: int = 1,
     mongo_port: int = 27017,
+    smtp_port: int | None = 8025,
     data_dir: Path | None = None,
 ) -> int:
     """Run the embedded stack until Ctrl-C/SIGTERM; the process exit code.
@@ -197,7 +223,7 @@ async def run_up(
         nats_cluster=nats_cluster,
         nats_route_port=nats_route_port,
     )
-    layout = with_metrics_ports(layout, actors, settings.metrics_host)
+    layout = with_metrics_ports(replace(layout, smtp_port=smtp_port), actors, settings.metrics_host)
     try:
         check_ports(layout)
         layout.nats.command()  # both resolve their executables: a missing one fails here

@@ -63,7 +63,7 @@ async def open_nats(
     """Connect to NATS (quietly, over its TLS settings) and say which server answered; beside an
     embedded stack, as its ``role`` (``ops``, or ``analyst`` for ``replay``) unless the URL
     names a user. :class:`Unreachable` when no server answers."""
-    from bus.nats_conn import tls_context
+    from bus.nats_conn import nats_login, tls_context
     from deploy.credentials import for_tool
     from deploy.lazy_nats import connect_quiet
 
@@ -72,8 +72,10 @@ async def open_nats(
         nc = await connect_quiet(url, f"{name}-{settings.node_id}", tls_context(settings))
     except (NatsError, OSError, TimeoutError) as exc:
         raise Unreachable(f"cannot reach NATS at {masked(url)}: {exc or type(exc).__name__}") from exc
-    if nc.connected_url is not None:
-        url = nc.connected_url.geturl()
+    if nc.connected_url is not None:  # the server that answered (the login went as options)
+        logged_in = len(nats_login(url)) > 1  # servers, and a user or a token
+        reached = nc.connected_url.geturl()
+        url = reached.replace("://", "://***@", 1) if logged_in else reached
     note.write(f"connected to NATS at {masked(url)}\n")
     return nc
 

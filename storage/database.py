@@ -30,6 +30,7 @@ from storage.groups import (
     InviteDoc,
 )
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.notifications import NotificationDoc
 from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
 from storage.receipts import ReceiptDoc
 
@@ -65,6 +66,7 @@ DOCUMENTS: list[type[Document]] = [
     RiskDoc,
     FlagDoc,
     FraudProfileDoc,
+    NotificationDoc,
 ]
 
 

@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from bus.fraud import Flag, Risk
 from storage.fraud import FlagDoc, RiskDoc
 from storage.groups import GroupDoc
-from storage.queries import decode_time_cursor, encode_cursor
+from storage.queries import newest_page, older_than_cursor
 from storage.shared import GroupRoles
 
 REVIEWERS = ("owner", "admin")  # the roles that see and review a group's flags
@@ -116,19 +116,6 @@ async def flags_of(
     if status is not None:
         clauses.append({"status": status})
     if cursor:
-        before, last_id = decode_time_cursor(cursor)
-        clauses.append(
-            {
-                "$or": [
-                    {"created_at": {"$lt": before}},
-                    {"created_at": before, "_id": {"$lt": last_id}},
-                ]
-            }
-        )
-    docs = (
-        await FlagDoc.find({"$and": clauses}).sort("-created_at", "-_id").limit(limit + 1).to_list()
-    )
-    more = len(docs) > limit
-    docs = docs[:limit]
-    next_cursor = encode_cursor([docs[-1].created_at.isoformat(), docs[-1].id]) if more else None
-    return docs, next_cursor
+        clauses.append(older_than_cursor(cursor))
+    query = FlagDoc.find({"$and": clauses}).sort("-created_at", "-_id")
+    return newest_page(await query.limit(limit + 1).to_list(), limit)

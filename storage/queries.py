@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from beanie import SortDirection
 
@@ -48,6 +48,39 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(when), last_id
     except ValueError as exc:
         raise BadCursor("invalid cursor") from exc
+
+
+def older_than_cursor(cursor: str) -> dict[str, Any]:
+    """The clause of a list newest first (``created_at``, then id) that keeps what comes after
+    ``cursor``'s last item."""
+    before, last_id = decode_time_cursor(cursor)
+    return {
+        "$or": [
+            {"created_at": {"$lt": before}},
+            {"created_at": before, "_id": {"$lt": last_id}},
+        ]
+    }
+
+
+class Dated(Protocol):
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def newest_page(docs: list[D], limit: int) -> tuple[list[D], str | None]:
+    """A page of a list newest first read with ``limit + 1``: its items, and the cursor of the
+    next page when there is one."""
+    page = docs[:limit]
+    more = len(docs) > limit
+    return page, encode_cursor(
+        [page[-1].created_at.isoformat(), str(page[-1].id)]
+    ) if more else None
 
 
 @dataclass(frozen=True)

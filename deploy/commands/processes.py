@@ -29,6 +29,13 @@ def _up_flags(parser: argparse.ArgumentParser) -> None:
         "--mongo-port", type=int, default=27017, help="the embedded SecantusDB's port (27017)"
     )
     parser.add_argument(
+        "--smtp-port",
+        type=int,
+        default=8025,
+        help="the local mail sink's SMTP port (8025): every mail the stack sends is kept under "
+        "<data_dir>/mail, see `ledgerbus mail list`",
+    )
+    parser.add_argument(
         "--actors",
         type=actor_list,
         default=None,
@@ -82,6 +89,7 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
             nats_route_port=args.nats_route_port,
             nats_cluster=args.nats_cluster,
             mongo_port=args.mongo_port,
+            smtp_port=args.smtp_port,
             data_dir=args.data_dir or settings.data_dir,
         )
     )

@@ -36,7 +36,9 @@ def _flags(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.epilog = EPILOG.format(max=MAX_PROCESSES)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("actor", help="accounts, expenses, currency, splits, budgets, ocr or fraud")
+    parser.add_argument(
+        "actor", help="accounts, expenses, currency, splits, budgets, ocr, fraud or notifications"
+    )
     parser.add_argument("processes", type=int, metavar="N", help=f"1 to {MAX_PROCESSES}")
     parser.add_argument(
         "--data-dir",

@@ -80,7 +80,8 @@ def _start_up(stack: Locked, log: Path) -> subprocess.Popen[bytes]:
 async def locked(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Locked]:
     tmp = tmp_path_factory.mktemp("locked")
     ports = {
-        n: find_free_port() for n in ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+        n: find_free_port()
+        for n in ("http-port", "nats-port", "nats-monitor-port", "mongo-port", "smtp-port")
     }
     stack = Locked(tmp / "data", ports)
     up = _start_up(stack, tmp / "up.log")

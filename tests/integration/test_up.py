@@ -8,11 +8,14 @@ moment it says it is ready, with no retry.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,9 @@ import aiohttp
 import psutil
 import pytest
 
+from actors.notifications.mail import MailSettings, send_mail
 from tests.support.helpers import PASSWORD, eventually
-from tests.support.processes import start_up, up_ports
+from tests.support.processes import REPO, clean_environment, start_up, up_ports
 
 pytestmark = pytest.mark.integration
 DEFAULT_STARTS = 5
@@ -54,6 +58,28 @@ async def _applied(
             return await resp.json() if resp.status == 201 else None  # type: ignore[no-any-return]
 
     return await eventually(attempt, timeout_s=60, every_s=0.5)
+
+
+async def _mail_reaches_the_sink(data: Path, port: int) -> None:
+    """A mail sent to the stack's SMTP port is kept under the data dir and listed by
+    ``ledgerbus mail list``, as a developer would look for it."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.com", "b@example.com", "hi"
+    message["Message-ID"] = f"<{uuid.uuid4()}@ledgerbus.test>"
+    message.set_content("hello from the test")
+    await send_mail(message, MailSettings(host="127.0.0.1", port=port, timeout_s=10))
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "deploy.cli", "mail", "list", "--json", "--data-dir", str(data)],
+        cwd=REPO,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    [kept] = json.loads(listed.stdout)
+    assert (kept["subject"], kept["message_id"]) == ("hi", message["Message-ID"])
 
 
 async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
@@ -90,8 +116,9 @@ async def test_up_serves_keeps_data_across_restarts_and_stops_without_orphans(
             created = await _applied(
                 http, "/v1/expenses", expense, {"Authorization": f"Bearer {token}"}
             )
+        await _mail_reaches_the_sink(data, ports["smtp-port"])
         children = psutil.Process(up.pid).children(recursive=True)
-        assert len(children) >= 5  # nats, mongo, edge, and one process per actor
+        assert len(children) >= 6  # nats, mongo, the mail sink, edge, and one process per actor
         up.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(up.wait, 60) == 0
         _, alive = psutil.wait_procs(children, timeout=10)

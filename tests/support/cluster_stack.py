@@ -40,7 +40,7 @@ def cluster_up_ports(size: int) -> dict[str, int]:
     taken: set[int] = set()
     ports = {f: _consecutive_free(size, taken) for f in ("nats-port", "nats-monitor-port")}
     ports["nats-route-port"] = _consecutive_free(size, taken)
-    ports.update({f: _consecutive_free(1, taken) for f in ("http-port", "mongo-port")})
+    ports.update({f: _consecutive_free(1, taken) for f in ("http-port", "mongo-port", "smtp-port")})
     return ports
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from bus.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-UP_PORTS = ("http-port", "nats-port", "nats-monitor-port", "mongo-port")
+UP_PORTS = ("http-port", "nats-port", "nats-monitor-port", "mongo-port", "smtp-port")
 
 
 def clean_environment() -> dict[str, str]:

@@ -1,0 +1,104 @@
+"""The inbox: items made from the events that concern a person (:mod:`.triggers`), and the
+commands that mark them read and archive them. Each change is an event in the person's own
+scope (``notification.created``, ``notification.read``, ``notification.archived``), so every
+device they have connected hears it and their badges agree.
+
+An item's id is derived from (event, person, kind): an event delivered again finds its items
+made and makes nothing.
+"""
+
+from __future__ import annotations
+
+from actors.changes import change_data
+from actors.kernel import Decision, accept, reject
+from actors.notifications.triggers import TRIGGERS, Draft
+from actors.work import Work
+from bus.envelopes import Command, Event
+from bus.ids import derived_id, user_scope
+from bus.notifications import ArchiveNotification, NotificationsRead, ReadNotifications
+from storage.notification_reads import notification_entity
+from storage.notifications import NotificationDoc
+from storage.shared import group_roles
+
+MAX_READ_ALL = 1000
+"""Unread items one ``notification.read`` with ``all`` marks at once (the oldest beyond wait
+for the next)."""
+
+
+def notification_id(event_id: str, person: str, kind: str) -> str:
+    return derived_id("notification", event_id, person, kind)
+
+
+async def make_items(event: Event, work: Work) -> None:
+    """React to an event the actor follows: an item for each person it concerns."""
+    trigger = TRIGGERS.get(event.type)
+    if trigger is None:
+        return
+    for draft in trigger(event):
+        for person in await _audience(work, draft):
+            await _make(work, event, draft, person)
+
+
+async def _audience(work: Work, draft: Draft) -> list[str]:
+    people = list(dict.fromkeys(draft.recipients))
+    if draft.group_members is not None:
+        roles = await group_roles(work, draft.group_members)
+        people += [u for u in (roles.roles if roles is not None else {}) if u not in people]
+    return people
+
+
+async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
+    ident = notification_id(event.event_id, person, draft.kind)
+    if await work.get(NotificationDoc, ident) is not None:
+        return  # made when this event came before
+    doc = NotificationDoc(
+        id=ident,
+        recipient_id=person,
+        kind=draft.kind,
+        title=draft.title,
+        body=draft.body,
+        actor_id=draft.actor_id,
+        amounts=draft.amounts,
+        link=draft.link,
+        event_id=event.event_id,
+        created_at=work.now,
+        version=1,
+    )
+    work.put(doc)
+    work.emit(user_scope(person), "notification.created", change_data(notification_entity(doc)))
+
+
+async def read_notifications(command: Command, p: ReadNotifications, work: Work) -> Decision:
+    me = command.actor.user_id
+    if me is None:
+        return reject("forbidden", "sign in first")
+    if p.all:
+        query = {"recipient_id": me, "read_at": None, "archived": False}
+        ids = await work.find_ids(NotificationDoc, query, MAX_READ_ALL, sort="created_at")
+    else:
+        ids = list(dict.fromkeys(p.ids or ()))
+    marked: list[str] = []
+    for ident in ids:
+        doc = await work.get(NotificationDoc, ident)
+        if doc is None or doc.recipient_id != me:
+            return reject("not_found", f"no such notification: {ident}")
+        if doc.read_at is None:
+            work.put(doc.model_copy(update={"read_at": work.now, "version": doc.version + 1}))
+            marked.append(ident)
+    done = NotificationsRead(ids=marked, read_at=work.now)
+    if marked:
+        work.emit(user_scope(me), "notification.read", change_data(done))
+    return accept(done)
+
+
+async def archive_notification(command: Command, p: ArchiveNotification, work: Work) -> Decision:
+    doc = await work.get(NotificationDoc, p.id)
+    if doc is None or doc.recipient_id != command.actor.user_id:
+        return reject("not_found", "no such notification")
+    if doc.archived:
+        return accept(notification_entity(doc))
+    archived = doc.model_copy(update={"archived": True, "version": doc.version + 1})
+    work.put(archived)
+    entity = notification_entity(archived)
+    work.emit(user_scope(doc.recipient_id), "notification.archived", change_data(entity))
+    return accept(entity)

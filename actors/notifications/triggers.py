@@ -1,0 +1,196 @@
+"""What each event tells whom: pure functions from an event to the inbox items it makes.
+
+Each :class:`Draft` names its kind, words, amounts (as the event gave them), link and the people
+it is for: named ones, and, for a group's budget, everyone in the group (``group_members``,
+looked up when it is applied). A group bill is for those who share in it, never for the person
+who added it; a settlement for its other party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bus.envelopes import Event
+from bus.ids import split_scope
+from bus.notifications import NotificationKind
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One inbox item to make, for each of ``recipients`` (and ``group_members``' members)."""
+
+    kind: NotificationKind
+    title: str
+    body: str
+    link: dict[str, Any]
+    recipients: tuple[str, ...] = ()
+    group_members: str | None = None
+    actor_id: str | None = None
+    amounts: list[dict[str, str]] = field(default_factory=list)
+
+
+def _entity(event: Event) -> Mapping[str, Any]:
+    entity = event.data.get("entity")
+    return entity if isinstance(entity, Mapping) else {}
+
+
+def _owner(event: Event) -> tuple[str, ...]:
+    kind, ident = split_scope(event.scope)
+    return (ident,) if kind == "user" else ()
+
+
+def _money(amount: Any, currency: Any) -> dict[str, str]:
+    return {"amount": str(amount), "currency": str(currency)}
+
+
+def _over(alert: Mapping[str, Any]) -> bool:
+    """A threshold of 100% or more crossed by spending past the budget."""
+    try:
+        return int(alert.get("threshold", 0)) >= 100 and Decimal(str(alert["percent_used"])) > 100
+    except (KeyError, ValueError, ArithmeticError):
+        return False
+
+
+def budget_alert(event: Event) -> list[Draft]:
+    """``budget.threshold_crossed`` / ``budget.exceeded``: the budget's owner, or its group."""
+    e = _entity(event)
+    if event.type == "budget.threshold_crossed" and _over(e):
+        return []  # crossing 100% by going over it: the overrun's own item says so
+    kind, ident = split_scope(event.scope)
+    name, currency, spent = e.get("name", "A budget"), e.get("currency", ""), e.get("spent", "")
+    period = f"{e.get('period_start')} to {e.get('period_end')}"
+    if event.type == "budget.exceeded":
+        title = f"{name} is over budget"
+        body = f"{spent} {currency} spent ({e.get('percent_used')}%) for {period}."
+        note: NotificationKind = "budget_exceeded"
+    else:
+        title = f"{name}: {e.get('threshold')}% used"
+        body = f"{spent} {currency} spent, {e.get('available')} {currency} left for {period}."
+        note = "budget_threshold"
+    link = {"entity": "budget", "id": str(e.get("budget_id", "")), "group_id": e.get("group_id")}
+    return [
+        Draft(
+            kind=note,
+            title=title,
+            body=body,
+            link=link,
+            recipients=(ident,) if kind == "user" else (),
+            group_members=ident if kind == "group" else None,
+            amounts=[_money(spent, currency)],
+        )
+    ]
+
+
+def goal_achieved(event: Event) -> list[Draft]:
+    e = _entity(event)
+    amount, currency = e.get("target_amount", ""), e.get("currency", "")
+    return [
+        Draft(
+            kind="goal_achieved",
+            title=f"Goal reached: {e.get('name', 'a goal')}",
+            body=f"You saved {e.get('saved', amount)} {currency} of {amount} {currency}.",
+            link={"entity": "goal", "id": str(e.get("id", ""))},
+            recipients=_owner(event),
+            amounts=[_money(amount, currency)],
+        )
+    ]
+
+
+_BILL_VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
+
+
+def group_bill(event: Event) -> list[Draft]:
+    """A group bill added, changed or deleted: everyone with a share in it, except who added
+    it (for a change or deletion, everyone with a share: who made it is not in the event)."""
+    e = _entity(event)
+    verb = _BILL_VERBS[event.type.rsplit(".", 1)[1]]
+    by = str(e.get("created_by", "")) if verb == "added" else None
+    sharers = [str(s.get("user_id")) for s in e.get("shares", []) if isinstance(s, Mapping)]
+    recipients = tuple(dict.fromkeys(u for u in sharers if u and u != by))
+    amount, currency = e.get("amount", ""), e.get("currency", "")
+    what = e.get("description") or "a bill"
+    return [
+        Draft(
+            kind="group_bill",
+            title=f"Bill {verb}: {what}",
+            body=f"{what}, {amount} {currency}, was {verb} in your group.",
+            link={
+                "entity": "group_expense",
+                "id": str(e.get("id", "")),
+                "group_id": e.get("group_id"),
+            },
+            recipients=recipients,
+            actor_id=by,
+            amounts=[_money(amount, currency)],
+        )
+    ]
+
+
+def settlement_recorded(event: Event) -> list[Draft]:
+    """A payment recorded between two members: for whichever of them did not record it."""
+    e = _entity(event)
+    by = str(e.get("created_by", ""))
+    parties = (str(e.get("from_user", "")), str(e.get("to_user", "")))
+    amount, currency = e.get("amount", ""), e.get("currency", "")
+    return [
+        Draft(
+            kind="group_bill",
+            title="Payment recorded",
+            body=f"A payment of {amount} {currency} between you and another member was recorded.",
+            link={
+                "entity": "settlement",
+                "id": str(e.get("id", "")),
+                "group_id": e.get("group_id"),
+            },
+            recipients=tuple(p for p in parties if p and p != by),
+            actor_id=by or None,
+            amounts=[_money(amount, currency)],
+        )
+    ]
+
+
+def expense_flagged(event: Event) -> list[Draft]:
+    e = _entity(event)
+    why = "; ".join(str(x) for x in e.get("explanations", [])[:2]) or "it looks unusual"
+    return [
+        Draft(
+            kind="expense_flagged",
+            title="An expense needs a look",
+            body=f"Risk score {e.get('score')}: {why}.",
+            link={"entity": str(e.get("kind", "expense")), "id": str(e.get("expense_id", ""))},
+            recipients=_owner(event),
+        )
+    ]
+
+
+def receipt_done(event: Event) -> list[Draft]:
+    e = _entity(event)
+    link = {"entity": "receipt", "id": str(e.get("id", ""))}
+    if event.type == "receipt.failed":
+        reason = e.get("reason") or "it could not be read"
+        return [Draft("receipt_failed", "Receipt not read", f"{reason}.", link, _owner(event))]
+    read = e.get("fields")
+    fields: Mapping[str, Any] = read if isinstance(read, Mapping) else {}
+    merchant = fields.get("merchant") or "your receipt"
+    total, currency = fields.get("total"), fields.get("currency")
+    said = f"{merchant}: {total} {currency}." if total and currency else f"{merchant} was read."
+    amounts = [_money(total, currency)] if total and currency else []
+    return [Draft("receipt_read", "Receipt read", said, link, _owner(event), amounts=amounts)]
+
+
+TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {
+    "budget.threshold_crossed": budget_alert,
+    "budget.exceeded": budget_alert,
+    "goal.achieved": goal_achieved,
+    "group_expense.created": group_bill,
+    "group_expense.updated": group_bill,
+    "group_expense.deleted": group_bill,
+    "settlement.created": settlement_recorded,
+    "flag.raised": expense_flagged,
+    "receipt.scanned": receipt_done,
+    "receipt.failed": receipt_done,
+}
+"""The events the actor follows, each with what it makes of one."""

@@ -1,0 +1,40 @@
+"""Reads of a person's inbox: their items newest first (all, or only the unread), one item,
+and how many are unread. Always the caller's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bus.notifications import Notification
+from storage.notifications import NotificationDoc
+from storage.queries import newest_page, older_than_cursor
+
+
+def notification_entity(doc: NotificationDoc) -> Notification:
+    return Notification.model_validate(doc.model_dump(exclude={"recipient_id", "event_id"}))
+
+
+async def notification_for(user_id: str, notification_id: str) -> NotificationDoc | None:
+    doc = await NotificationDoc.get(notification_id)
+    return doc if doc is not None and doc.recipient_id == user_id else None
+
+
+async def inbox_of(
+    user_id: str, *, unread: bool | None, archived: bool, limit: int, cursor: str | None
+) -> tuple[list[NotificationDoc], str | None]:
+    """The caller's items (archived ones, or the others), newest first, ``unread`` only when
+    True (only the read ones when False); a cursor for the next page."""
+    clauses: list[dict[str, Any]] = [{"recipient_id": user_id, "archived": archived}]
+    if unread is not None:
+        clauses.append({"read_at": None} if unread else {"read_at": {"$ne": None}})
+    if cursor:
+        clauses.append(older_than_cursor(cursor))
+    query = NotificationDoc.find({"$and": clauses}).sort("-created_at", "-_id")
+    return newest_page(await query.limit(limit + 1).to_list(), limit)
+
+
+async def unread_count(user_id: str) -> int:
+    """The caller's unread items still in the inbox (the badge)."""
+    return await NotificationDoc.find(
+        {"recipient_id": user_id, "archived": False, "read_at": None}
+    ).count()

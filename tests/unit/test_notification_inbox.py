@@ -1,0 +1,180 @@
+"""The inbox on the in-memory work: the items an event makes and for whom, nothing made twice
+for an event delivered again, and reading and archiving only one's own items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actors.notifications.inbox import archive_notification, make_items, read_notifications
+from actors.notifications.triggers import TRIGGERS
+from bus.envelopes import Event
+from bus.ids import group_scope, user_scope
+from bus.notifications import ArchiveNotification, ReadNotifications
+from storage.notifications import NotificationDoc
+from tests.support import budget_docs as docs
+from tests.support.fake_work import NOW, MemoryWork, command, decide
+
+pytestmark = pytest.mark.usefixtures("documents")
+
+
+def _event(event_type: str, scope: str, entity: dict[str, Any]) -> Event:
+    return Event(
+        event_id=docs.new_id(),
+        type=event_type,
+        command_id=docs.new_id(),
+        scope=scope,
+        seq=1,
+        occurred_at=NOW,
+        data={"entity": entity, "version": 1},
+    )
+
+
+def _alert(scope: str, kind: str = "budget.exceeded") -> Event:
+    entity = {
+        "budget_id": docs.new_id(),
+        "name": "Food",
+        "group_id": None,
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "threshold": 100,
+        "spent": "512.40",
+        "available": "-12.40",
+        "percent_used": "102.5",
+        "currency": "EUR",
+    }
+    return _event(kind, scope, entity)
+
+
+def _bill(group_id: str, by: str, sharers: list[str], verb: str = "created") -> Event:
+    shares = [{"user_id": u, "paid_share": "0.00", "owed_share": "10.00"} for u in sharers]
+    entity = {
+        "id": docs.new_id(),
+        "group_id": group_id,
+        "created_by": by,
+        "amount": "30.00",
+        "currency": "EUR",
+        "description": "Groceries",
+        "shares": shares,
+    }
+    return _event(f"group_expense.{verb}", group_scope(group_id), entity)
+
+
+def _items(work: MemoryWork) -> list[NotificationDoc]:
+    return work.staged_of(NotificationDoc)
+
+
+async def test_a_budget_overrun_makes_one_item_for_its_owner_and_tells_their_devices() -> None:
+    ada = docs.user("ada")
+    work = MemoryWork(ada)
+    await make_items(_alert(user_scope(ada.id)), work)
+    [item] = _items(work)
+    assert (item.recipient_id, item.kind, item.read_at) == (ada.id, "budget_exceeded", None)
+    assert item.title == "Food is over budget"
+    assert "512.40 EUR" in item.body
+    assert item.amounts == [{"amount": "512.40", "currency": "EUR"}]
+    assert item.link["entity"] == "budget"
+    [told] = work.events
+    assert (told.scope, told.type) == (user_scope(ada.id), "notification.created")
+    assert told.data["entity"]["id"] == item.id
+
+
+async def test_a_group_budget_alert_reaches_every_member() -> None:
+    ada, bob = docs.user("ada"), docs.user("bob")
+    flat = docs.group(ada, (bob, "member"))
+    work = MemoryWork(ada, bob, flat)
+    alert = _alert(group_scope(flat.id), "budget.threshold_crossed")
+    alert.data["entity"]["threshold"] = 80
+    await make_items(alert, work)
+    assert sorted(i.recipient_id for i in _items(work)) == sorted([ada.id, bob.id])
+    assert {i.kind for i in _items(work)} == {"budget_threshold"}
+
+
+async def test_a_bill_reaches_those_who_share_in_it_but_not_who_added_it() -> None:
+    ada, bob, cy = docs.new_id(), docs.new_id(), docs.new_id()
+    group_id = docs.new_id()
+    work = MemoryWork()
+    await make_items(_bill(group_id, ada, [ada, bob, cy]), work)
+    assert sorted(i.recipient_id for i in _items(work)) == sorted([bob, cy])
+    assert {i.actor_id for i in _items(work)} == {ada}
+    assert {i.title for i in _items(work)} == {"Bill added: Groceries"}
+
+
+async def test_an_event_delivered_again_makes_nothing_new() -> None:
+    ada = docs.user("ada")
+    event = _alert(user_scope(ada.id))
+    first = MemoryWork(ada)
+    await make_items(event, first)
+    first.commit()
+    again = first.next()
+    await make_items(event, again)
+    assert _items(again) == []
+    assert again.events == []
+
+
+async def test_an_event_nobody_follows_makes_nothing() -> None:
+    work = MemoryWork()
+    await make_items(_event("expense.created", user_scope(docs.new_id()), {"id": "x"}), work)
+    assert _items(work) == []
+    assert "expense.created" not in TRIGGERS
+
+
+async def test_reading_marks_ones_own_items_and_tells_every_device_once() -> None:
+    ada = docs.user("ada")
+    work = MemoryWork(ada)
+    for _ in range(3):
+        await make_items(_alert(user_scope(ada.id)), work)
+    ids = [i.id for i in _items(work)]
+    work.commit()
+    marking = work.next()
+    sent = command("notification.read", ada.id, {"ids": ids[:2]})
+    decision = await decide(read_notifications, sent, ReadNotifications(ids=ids[:2]), marking)
+    assert decision.accepted
+    assert decision.entity is not None
+    assert decision.entity["ids"] == ids[:2]
+    [told] = [e for e in marking.committed if e.type == "notification.read"]
+    assert (told.type, told.scope) == ("notification.read", user_scope(ada.id))
+    rest = marking.next()
+    sent = command("notification.read", ada.id, {"all": True})
+    decision = await decide(read_notifications, sent, ReadNotifications(all=True), rest)
+    assert decision.entity is not None
+    assert decision.entity["ids"] == ids[2:]
+    assert all(rest.one(NotificationDoc, i).read_at == NOW for i in ids)
+
+
+async def test_nobody_reads_or_archives_someone_elses_item() -> None:
+    ada, eve = docs.user("ada"), docs.user("eve")
+    work = MemoryWork(ada, eve)
+    await make_items(_alert(user_scope(ada.id)), work)
+    [item] = _items(work)
+    work.commit()
+    trying = work.next()
+    sent = command("notification.read", eve.id, {"ids": [item.id]})
+    refused = await decide(read_notifications, sent, ReadNotifications(ids=[item.id]), trying)
+    assert (refused.accepted, refused.code) == (False, "not_found")
+    sent = command("notification.archive", eve.id, {"id": item.id})
+    refused = await decide(archive_notification, sent, ArchiveNotification(id=item.id), trying)
+    assert (refused.accepted, refused.code) == (False, "not_found")
+    assert trying.one(NotificationDoc, item.id).read_at is None
+
+
+def test_read_takes_ids_or_all_never_both_or_neither() -> None:
+    with pytest.raises(ValueError, match="either ids"):
+        ReadNotifications(ids=[docs.new_id()], all=True)
+    with pytest.raises(ValueError, match="either ids"):
+        ReadNotifications()
+    with pytest.raises(ValueError, match="at most 100"):
+        ReadNotifications(ids=[docs.new_id() for _ in range(101)])
+
+
+async def test_going_over_says_so_once_not_also_as_reaching_100_percent() -> None:
+    ada = docs.user("ada")
+    work = MemoryWork(ada)
+    at_80 = _alert(user_scope(ada.id), "budget.threshold_crossed")
+    at_80.data["entity"]["threshold"] = 80
+    at_100 = _alert(user_scope(ada.id), "budget.threshold_crossed")
+    for event in (at_80, at_100, _alert(user_scope(ada.id))):
+        await make_items(event, work)
+    assert sorted(i.kind for i in _items(work)) == ["budget_exceeded", "budget_threshold"]
+    assert {i.title for i in _items(work)} == {"Food: 80% used", "Food is over budget"}
