@@ -140,7 +140,7 @@ stack.child_specs = child_specs
 http, nats, monitor, mongo, data = sys.argv[1:]
 raise SystemExit(asyncio.run(stack.run_up(
     Settings(), actors=["expenses"], http_port=int(http), nats_port=int(nats),
-    nats_monitor_port=int(monitor), mongo_port=int(mongo), data_dir=Path(data),
+    nats_monitor_port=int(monitor), mongo_port=int(mongo), smtp_port=None, data_dir=Path(data),
 )))
 """
 

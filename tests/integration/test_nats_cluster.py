@@ -73,6 +73,17 @@ async def _replicas_current(js: Any, stream: str) -> list[str]:
     return sorted(p.name for p in info.cluster.replicas or [] if p.current)
 
 
+async def _expenses_idle(js: Any) -> bool:
+    """True when the expenses durable has nothing pending nor unacknowledged. A request that
+    gets no answer in time (the consumer's leader is being elected, or the server it reached was
+    just killed) is "not known yet", not an error: the caller polls again."""
+    try:
+        info = await js.consumer_info(COMMANDS_STREAM, "expenses")
+    except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
+        return False
+    return int(info.num_pending) == 0 and int(info.num_ack_pending) == 0
+
+
 async def test_the_streams_are_kept_on_all_three_servers(cluster: ClusterStack) -> None:
     nc, js = await _js(cluster, "ops")
     try:
@@ -118,8 +129,7 @@ async def test_killing_the_stream_leader_mid_run_loses_and_repeats_nothing(
             """Nothing left for the expenses actor: every command delivered and acknowledged,
             which it does only after committing it. (JetStream's count, not the database's: a
             query of 10,000 ids a second would itself slow SecantusDB to a crawl.)"""
-            info = await ops_js.consumer_info(COMMANDS_STREAM, "expenses")
-            return int(info.num_pending) == 0 and int(info.num_ack_pending) == 0
+            return await _expenses_idle(ops_js)
 
         await eventually(drained, timeout_s=APPLY_WAIT_S, every_s=1.0)
         applied_s = time.monotonic() - began
@@ -144,13 +154,15 @@ async def test_killing_the_stream_leader_mid_run_loses_and_repeats_nothing(
             f"{len(publisher.failures)} failed attempts; all published in {published_s:.1f} s, "
             f"all applied in {applied_s:.1f} s"
         )
-        assert new_leader != leader
         assert records.applied == COMMANDS
         assert records.accepted == COMMANDS
         assert counted["distinct"] == COMMANDS
         assert counted["all"] == COMMANDS
         assert stored.state.subjects == {"cmd.expenses.expense_create": COMMANDS}
-        assert len(publisher.failures) > 0  # the kill was felt: publishes failed and were repeated
+        # The kill was felt: publishes failed while the stream had no leader, and were repeated.
+        # (Who leads afterwards is the election's choice: the killed server, restarted by the
+        # supervisor within a second, may rejoin in time to win it.)
+        assert len(publisher.failures) > 0
 
         async def healed() -> bool:  # the supervisor restarted the server and it caught up
             return leader in await _replicas_current(ops_js, COMMANDS_STREAM)
@@ -190,7 +202,18 @@ async def _expense(http: aiohttp.ClientSession, base: str, token: str, n: int) -
     body = {"amount": f"{n}.50", "currency": "EUR", "date": "2026-11-20", "description": f"x{n}"}
     headers = {"Authorization": f"Bearer {token}"}
     async with http.post(f"{base}/v1/expenses", json=body, headers=headers) as resp:
-        assert resp.status == 201, await resp.text()
+        assert resp.status in (201, 202), await resp.text()
+        answer = await resp.json()
+    if resp.status == 202:  # accepted but not applied within the edge's wait: follow it
+
+        async def settled() -> dict[str, Any] | None:
+            url = f"{base}/v1/commands/{answer['command_id']}"
+            async with http.get(url, headers=headers) as polled:
+                found: dict[str, Any] = await polled.json()
+                return found if polled.status == 200 else None
+
+        done = await eventually(settled, timeout_s=APPLY_WAIT_S, every_s=0.2)
+        assert done["status"] == "accepted", done
 
 
 async def test_a_device_follows_writes_through_another_edge_and_outlives_its_node(
@@ -206,7 +229,9 @@ async def test_a_device_follows_writes_through_another_edge_and_outlives_its_nod
     }
     edges = [bases["edge-b"], cluster.base]
     devices: list[Device] = []
+    ops, ops_js = await _js(cluster, "ops")
     try:
+        await eventually(functools.partial(_expenses_idle, ops_js), timeout_s=APPLY_WAIT_S)
         for base in bases.values():
             await eventually(functools.partial(ok, f"{base}/readyz"), timeout_s=120, every_s=0.5)
         [ada] = await sign_up_many(cluster.base, 1)
@@ -243,3 +268,4 @@ async def test_a_device_follows_writes_through_another_edge_and_outlives_its_nod
             await device.close()
         for proc in web.values():
             proc.close()
+        await ops.close()
