@@ -45,6 +45,19 @@ class NotificationAmount(Entity):
     currency: str
 
 
+class NotificationDelivery(Entity):
+    """How the item went out beyond the app, on one channel."""
+
+    channel: Literal["email"] = Field(description="email (push channels come with subscriptions).")
+    status: Literal["pending", "retrying", "sent", "failed"] = Field(
+        description="pending: not tried yet; retrying: a temporary failure, tried again later; "
+        "sent: the provider accepted it; failed: given up (last_error says why)."
+    )
+    attempts: int
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
 class Notification(Entity):
     id: str
     kind: NotificationKind
@@ -56,6 +69,9 @@ class Notification(Entity):
     created_at: datetime
     read_at: datetime | None = None
     archived: bool = False
+    deliveries: list[NotificationDelivery] = Field(
+        default_factory=list, description="Its mail (and push) deliveries and how they went."
+    )
     version: int
 
 

@@ -260,6 +260,30 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         "http://127.0.0.1:8080", description="Base of the links in mails (the app's deep links)."
     )
+    notification_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long a sender holds a delivery it is sending; one that dies holding it "
+        "is sent again (same Message-ID) after this.",
+    )
+    notification_retry_base_s: float = Field(
+        5.0, gt=0, description="Wait before a delivery's second attempt; doubled each time."
+    )
+    notification_retry_max_s: float = Field(
+        3600.0, gt=0, description="Longest wait between two attempts of a delivery."
+    )
+    notification_max_attempts: int = Field(
+        10, ge=1, le=100, description="Attempts of a delivery before it is given up (failed)."
+    )
+    notification_sweep_s: float = Field(
+        2.0,
+        ge=0,
+        description="How often each notifications process looks for deliveries due (retries, "
+        "and first attempts no event woke it for); 0: never.",
+    )
+    notification_senders: int = Field(
+        16, ge=1, le=256, description="Deliveries one notifications process sends at once."
+    )
 
     # Process
     data_dir: Path = Path(".ledgerbus")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
 from deploy.embedded import write_private
@@ -43,6 +43,18 @@ def stored_files(folder: Path) -> list[Path]:
         return []
     files = [p for p in folder.iterdir() if p.suffix == SUFFIX and not p.name.startswith(".")]
     return sorted(files, key=lambda p: p.name, reverse=True)
+
+
+def message_ids(folder: Path) -> set[str]:
+    """The ``Message-ID`` of every mail in ``folder``."""
+    parser = BytesHeaderParser(policy=policy.default)
+    found: set[str] = set()
+    for path in stored_files(folder):
+        with path.open("rb") as stored:
+            ident = str(parser.parse(stored).get("Message-ID", "")).strip()
+        if ident:
+            found.add(ident)
+    return found
 
 
 def received_at(path: Path) -> datetime | None:

@@ -22,7 +22,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bus.settings import Settings
-from deploy.mail_box import mail_dir, store_message
+from deploy.mail_box import mail_dir, message_ids, store_message
 
 log = structlog.get_logger(__name__)
 
@@ -31,24 +31,33 @@ SINK_HOSTNAME = "ledgerbus-mail-sink"
 
 
 class MailboxHandler:
-    """aiosmtpd's handler: each message, exactly as received, becomes a file in ``folder``."""
+    """aiosmtpd's handler: each message, exactly as received, becomes a file in ``folder``.
+
+    Like the large mailbox providers, it keeps one copy per ``Message-ID``: a mail sent again
+    under the id of one it holds (a sender that died before it heard the 250) is accepted and
+    dropped. A mail without the header is always kept."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.seen = message_ids(folder)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        path = await asyncio.to_thread(store_message, self.folder, raw)
         headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-        log.info(
-            "mail_received",
-            mail_from=envelope.mail_from,
-            rcpt_to=envelope.rcpt_tos,
-            subject=str(headers.get("Subject", "")),
-            message_id=str(headers.get("Message-ID", "")),
-            file=path.name,
-            size=len(raw),
-        )
+        ident = str(headers.get("Message-ID", "")).strip()
+        said = {
+            "mail_from": envelope.mail_from,
+            "rcpt_to": envelope.rcpt_tos,
+            "subject": str(headers.get("Subject", "")),
+            "message_id": ident,
+        }
+        if ident and ident in self.seen:
+            log.info("mail_repeat_dropped", **said)
+            return "250 Message accepted for delivery"
+        if ident:
+            self.seen.add(ident)  # before the write: a repeat arriving meanwhile is dropped
+        path = await asyncio.to_thread(store_message, self.folder, raw)
+        log.info("mail_received", **said, file=path.name, size=len(raw))
         return "250 Message accepted for delivery"
 
 

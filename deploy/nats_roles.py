@@ -26,6 +26,7 @@ from bus.subjects import (
     CONVERT_RPC,
     EVENTS_ALL,
     EVENTS_STREAM,
+    NOTIFICATION_CREATED,
     RATES_RPC,
     actor_health_subject,
 )
@@ -48,6 +49,10 @@ ACTOR_SENDS: dict[str, tuple[str, ...]] = {
     "budgets": ("budgets", "expenses"),  # recurring expenses and their advance
     "ocr": ("ocr",),  # a read receipt's outcome, and the sweep's retries
 }
+ACTOR_FOLLOWS: dict[str, tuple[str, ...]] = {
+    "notifications": (NOTIFICATION_CREATED,),  # wakes its courier (a queue group, no durable)
+}
+"""Events an actor hears as they pass (core NATS, beside its durables)."""
 """The domains whose commands an actor sends itself (``cmd.<domain>.*``)."""
 
 RPC_ANSWERERS = frozenset(
@@ -142,6 +147,8 @@ def actor(name: str) -> Role:
         comment.append(
             "It also sends commands of its own: " + ", ".join(f"cmd.{d}.*" for d in sends) + "."
         )
+    if name in ACTOR_FOLLOWS:
+        comment.append("It hears " + ", ".join(ACTOR_FOLLOWS[name]) + " as they pass.")
     return Role(
         name,
         tuple(comment),
@@ -160,6 +167,7 @@ def actor(name: str) -> Role:
             f"_peers.{name}.>",
             *([f"rpc.{name}.* {name}"] if rpc else []),
             *([REPLIES] if sends else []),
+            *ACTOR_FOLLOWS.get(name, ()),
         ),
         allow_responses=True,
     )

@@ -20,6 +20,7 @@ from storage.budgets import (
     RecurringDoc,
     SpendDoc,
 )
+from storage.deliveries import DeliveryDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
 from storage.groups import (
@@ -67,6 +68,7 @@ DOCUMENTS: list[type[Document]] = [
     FlagDoc,
     FraudProfileDoc,
     NotificationDoc,
+    DeliveryDoc,
 ]
 
 

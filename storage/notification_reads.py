@@ -3,15 +3,32 @@ and how many are unread. Always the caller's own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bus.notifications import Notification
+from storage.deliveries import DeliveryDoc, deliveries_of
 from storage.notifications import NotificationDoc
 from storage.queries import newest_page, older_than_cursor
 
 
-def notification_entity(doc: NotificationDoc) -> Notification:
-    return Notification.model_validate(doc.model_dump(exclude={"recipient_id", "event_id"}))
+def notification_entity(
+    doc: NotificationDoc, deliveries: Sequence[DeliveryDoc] = ()
+) -> Notification:
+    data = doc.model_dump(exclude={"recipient_id", "event_id"})
+    data["deliveries"] = [
+        d.model_dump(include={"channel", "status", "attempts", "last_error", "sent_at"})
+        for d in deliveries
+    ]
+    return Notification.model_validate(data)
+
+
+async def notification_entities(docs: Sequence[NotificationDoc]) -> list[Notification]:
+    """Items as the API shows them, each with its deliveries (one query for them all)."""
+    by_item: dict[str, list[DeliveryDoc]] = {}
+    for delivery in await deliveries_of([d.id for d in docs]):
+        by_item.setdefault(delivery.notification_id, []).append(delivery)
+    return [notification_entity(d, by_item.get(d.id, ())) for d in docs]
 
 
 async def notification_for(user_id: str, notification_id: str) -> NotificationDoc | None:

@@ -94,6 +94,22 @@ async def person(reader: Reader, user_id: str) -> Person | None:
     return _person(await reader.get(UserDoc, user_id))
 
 
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """Where and how to write to a person (the notifications actor's mail)."""
+
+    id: str
+    name: str
+    email: str
+    timezone: str
+
+
+async def addressee(user_id: str) -> Addressee | None:
+    """The person's name and email address as they are now (read outside any transaction)."""
+    doc = await UserDoc.get(user_id)
+    return Addressee(doc.id, doc.name, doc.email, doc.timezone) if doc is not None else None
+
+
 async def person_by_email(reader: Reader, email: str) -> Person | None:
     """The person signed up with this email (any case), if any."""
     found = await reader.find_ids(UserDoc, {"email_lower": email.lower()}, 1)

@@ -25,6 +25,7 @@ from tests.support.helpers import Stack
 from tests.support.offline import bind_documents_offline
 from tests.support.rates_provider import RatesProvider
 from tests.support.servers import RunningMongo, RunningNats, start_mongo, start_nats
+from tests.support.smtp_servers import Scripted, serve
 
 # Property tests judge results, never speed: no deadline per example, and no failure because
 # drawing examples is slow on a busy machine.
@@ -108,7 +109,20 @@ def settings(
         # respond-async) or runs a stack of its own with a short wait.
         outcome_wait_s=30.0,
         rpc_timeout_s=30.0,
+        smtp_port=find_free_port(),  # the stack's mail goes to the ``mailbox`` fixture's server
+        notification_retry_base_s=0.5,
+        notification_sweep_s=0.5,
     )
+
+
+@pytest.fixture(scope="session")
+async def mailbox(settings: Settings) -> AsyncIterator[Scripted]:
+    """The stack's SMTP server: it answers 250 and keeps every message it is handed."""
+    handler = Scripted()
+    server, _ = await serve(handler, settings.smtp_port)
+    yield handler
+    server.close()
+    await server.wait_closed()
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +134,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-async def stack(settings: Settings, database: Database) -> AsyncIterator[Stack]:
+async def stack(settings: Settings, database: Database, mailbox: Scripted) -> AsyncIterator[Stack]:
     """Every actor and the web process (HTTP + Socket.IO), in this process, on the real servers."""
     actors = [ActorProcess(definition, settings, database) for definition in ACTORS.values()]
     for actor in actors:

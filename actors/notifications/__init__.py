@@ -1,6 +1,7 @@
 """The notifications actor: an inbox item for what concerns a person (:mod:`.inbox`, from the
-events of :mod:`.triggers`), read and archived by commands; the mail and push channels
-(:mod:`.mail`, :mod:`.webpush`, :mod:`.mobile_push`) deliver them beyond the app."""
+events of :mod:`.triggers`), read and archived by commands; its courier (:mod:`.courier`)
+delivers them beyond the app through the mail and push channels (:mod:`.mail`, :mod:`.webpush`,
+:mod:`.mobile_push`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from actors.notifications.inbox import (
     notification_id,
     read_notifications,
 )
+from actors.notifications.runtime import NotificationsRuntime
 from actors.notifications.triggers import TRIGGERS
 from actors.reads import ref
 from bus.envelopes import Event
@@ -45,4 +47,5 @@ NOTIFICATIONS = ActorDefinition(
     reactions=dict.fromkeys(TRIGGERS, make_items),
     prefetch_events=prefetch,
     emits=("notification.created", "notification.read", "notification.archived"),
+    runtime=NotificationsRuntime,
 )

@@ -15,9 +15,9 @@ from pathlib import Path
 import aiohttp
 import jwt
 
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
+    DeliveryResult,
     PermanentFailure,
-    PushResult,
     TemporaryFailure,
     is_temporary_status,
     retry_after_seconds,
@@ -55,7 +55,7 @@ class ServiceAccount:
 class TokenRefused(Exception):
     """No access token could be had; ``result`` is what the push that needed it came to."""
 
-    def __init__(self, result: PushResult) -> None:
+    def __init__(self, result: DeliveryResult) -> None:
         super().__init__(getattr(result, "reason", "token refused"))
         self.result = result
 

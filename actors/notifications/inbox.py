@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
+from actors.notifications.delivery_rules import EMAIL_KINDS, delivery_id
 from actors.notifications.triggers import TRIGGERS, Draft
 from actors.work import Work
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from bus.notifications import ArchiveNotification, NotificationsRead, ReadNotifications
+from storage.deliveries import DeliveryDoc
 from storage.notification_reads import notification_entity
 from storage.notifications import NotificationDoc
 from storage.shared import group_roles
@@ -23,6 +25,10 @@ from storage.shared import group_roles
 MAX_READ_ALL = 1000
 """Unread items one ``notification.read`` with ``all`` marks at once (the oldest beyond wait
 for the next)."""
+
+
+MAX_CHANNELS = 20
+"""Deliveries one item may have (an email and a push per device)."""
 
 
 def notification_id(event_id: str, person: str, kind: str) -> str:
@@ -65,7 +71,23 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
         version=1,
     )
     work.put(doc)
-    work.emit(user_scope(person), "notification.created", change_data(notification_entity(doc)))
+    deliveries: list[DeliveryDoc] = []
+    if draft.kind in EMAIL_KINDS:
+        deliveries.append(
+            DeliveryDoc(
+                id=delivery_id(ident, "email"),
+                notification_id=ident,
+                recipient_id=person,
+                kind=draft.kind,
+                channel="email",
+                due_at=work.now,
+                created_at=work.now,
+            )
+        )
+    for delivery in deliveries:
+        work.put(delivery)  # written before anything is sent: the courier sends what is here
+    entity = notification_entity(doc, deliveries)
+    work.emit(user_scope(person), "notification.created", change_data(entity))
 
 
 async def read_notifications(command: Command, p: ReadNotifications, work: Work) -> Decision:
@@ -95,10 +117,16 @@ async def archive_notification(command: Command, p: ArchiveNotification, work: W
     doc = await work.get(NotificationDoc, p.id)
     if doc is None or doc.recipient_id != command.actor.user_id:
         return reject("not_found", "no such notification")
+    deliveries = await _deliveries(work, doc.id)
     if doc.archived:
-        return accept(notification_entity(doc))
+        return accept(notification_entity(doc, deliveries))
     archived = doc.model_copy(update={"archived": True, "version": doc.version + 1})
     work.put(archived)
-    entity = notification_entity(archived)
+    entity = notification_entity(archived, deliveries)
     work.emit(user_scope(doc.recipient_id), "notification.archived", change_data(entity))
     return accept(entity)
+
+
+async def _deliveries(work: Work, ident: str) -> list[DeliveryDoc]:
+    ids = await work.find_ids(DeliveryDoc, {"notification_id": ident}, MAX_CHANNELS)
+    return [d for i in ids if (d := await work.get(DeliveryDoc, i)) is not None]

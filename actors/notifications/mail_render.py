@@ -37,6 +37,7 @@ KINDS = (
     "reset_password",
     "email_changed_old_address",
     "digest",
+    "notification",
 )
 """Every kind of mail there are templates for."""
 

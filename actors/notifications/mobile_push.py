@@ -22,15 +22,15 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from actors.notifications.google_oauth import AccessTokens, ServiceAccount, TokenRefused
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
+    DeliveryResult,
     Expired,
     PermanentFailure,
-    PushResult,
     Sent,
     TemporaryFailure,
     classify_status,
 )
+from actors.notifications.google_oauth import AccessTokens, ServiceAccount, TokenRefused
 from actors.notifications.push_subscription import ApnsDeviceToken, FcmDeviceToken
 from bus.settings import Settings
 
@@ -93,7 +93,7 @@ class FcmSender:
 
     async def send(
         self, token: FcmDeviceToken, message: MobileMessage, *, collapse_key: str, ttl_s: int
-    ) -> PushResult:
+    ) -> DeliveryResult:
         """Send one message; see the module's docstring for how the answer is read."""
         _check_collapse_key(collapse_key, ttl_s)
         try:
@@ -128,7 +128,7 @@ def _fcm_error_code(text: str) -> str:
         return ""
 
 
-def read_fcm_answer(status: int, text: str, retry_after: str | None) -> PushResult:
+def read_fcm_answer(status: int, text: str, retry_after: str | None) -> DeliveryResult:
     """An FCM answer as a result: 200 sent (the message name as its id), ``UNREGISTERED``
     expired, 401 (our token refused) temporary, then by status as for any push service."""
     if status == 200:
@@ -231,7 +231,7 @@ class ApnsSender:
         collapse_id: str,
         ttl_s: int,
         push_type: Literal["alert", "background"] = "alert",
-    ) -> PushResult:
+    ) -> DeliveryResult:
         """Send one notification (``background``: data only, no alert)."""
         _check_collapse_key(collapse_id, ttl_s)
         payload = apns_payload(message, push_type)
@@ -269,7 +269,7 @@ def apns_payload(message: MobileMessage, push_type: Literal["alert", "background
     return json.dumps({"aps": aps, **message.data}, separators=(",", ":")).encode()
 
 
-def read_apns_answer(status: int, text: str, retry_after: str | None) -> PushResult:
+def read_apns_answer(status: int, text: str, retry_after: str | None) -> DeliveryResult:
     """An APNs answer as a result: 200 sent, 410 (Unregistered, ExpiredToken) expired, an
     expired provider token temporary (a new one is made), then by status."""
     try:

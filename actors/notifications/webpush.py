@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02  # type: ignore[import-untyped]
 from pywebpush import WebPusher  # type: ignore[import-untyped]
 
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
+    DeliveryResult,
     PermanentFailure,
-    PushResult,
     Sent,
     TemporaryFailure,
     classify_status,
@@ -159,7 +159,7 @@ async def send_web_push(
     settings: Settings,
     vapid: VapidKey,
     session: aiohttp.ClientSession,
-) -> PushResult:
+) -> DeliveryResult:
     """Send ``payload`` (empty: a push without data) to ``subscription``: 201/202 sent, 404/410
     expired, 429/5xx or no answer temporary (with Retry-After when given), other answers
     permanent. Raises ValueError only for a caller's mistake (negative TTL, malformed topic)."""
@@ -196,7 +196,7 @@ async def send_web_push(
         )
 
 
-def _read_answer(status: int, headers: Mapping[str, str], text: str) -> PushResult:
+def _read_answer(status: int, headers: Mapping[str, str], text: str) -> DeliveryResult:
     result = classify_status(
         status,
         accepted=(201, 202),

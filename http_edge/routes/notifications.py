@@ -26,7 +26,7 @@ from http_edge.responses import entity_or_404
 from http_edge.schemas import PageQuery
 from storage.notification_reads import (
     inbox_of,
-    notification_entity,
+    notification_entities,
     notification_for,
     unread_count,
 )
@@ -68,7 +68,7 @@ async def list_notifications(request: web.Request) -> web.StreamResponse:
         limit=q.limit,
         cursor=q.cursor,
     )
-    items = [notification_entity(d).model_dump(mode="json") for d in docs]
+    items = [n.model_dump(mode="json") for n in await notification_entities(docs)]
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
@@ -93,7 +93,8 @@ async def count_unread(request: web.Request) -> web.StreamResponse:
 )
 async def get_notification(request: web.Request) -> web.StreamResponse:
     doc = await notification_for(principal_of(request).user_id, path_id(request))
-    return entity_or_404(notification_entity(doc) if doc is not None else None, "notification")
+    found = (await notification_entities([doc]))[0] if doc is not None else None
+    return entity_or_404(found, "notification")
 
 
 @ROUTES.route(

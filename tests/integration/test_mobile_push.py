@@ -16,13 +16,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from actors.notifications.mobile_push import ApnsSender, FcmSender, MobileMessage
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
     Expired,
     PermanentFailure,
     Sent,
     TemporaryFailure,
 )
+from actors.notifications.mobile_push import ApnsSender, FcmSender, MobileMessage
 from actors.notifications.push_subscription import ApnsDeviceToken, FcmDeviceToken
 from bus.settings import Settings
 from tests.support.mobile_push_servers import ApnsService, FcmService

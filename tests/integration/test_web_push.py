@@ -16,10 +16,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
+    DeliveryResult,
     Expired,
     PermanentFailure,
-    PushResult,
     Sent,
     TemporaryFailure,
 )
@@ -70,7 +70,7 @@ class Harness:
 
     async def send(
         self, subscription: WebPushSubscription, payload: bytes, *, vapid: VapidKey | None = None
-    ) -> PushResult:
+    ) -> DeliveryResult:
         return await send_web_push(
             subscription,
             payload,

@@ -20,6 +20,9 @@ OTHER_BRANCH = {"receipt_read": {"reason"}}  # read only when outcome is "failed
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "welcome": {"name": "Ana", "link": LINK},
+    "notification": {"name": "Ana", "title": "Groceries is over budget",
+                     "body": "530.00 EUR spent (106%) for 2026-12-01 to 2026-12-31.",
+                     "link": LINK},
     "budget_threshold": {"name": "Ana", "budget": "Groceries", "percent": "80",
                          "spent": "400.00 EUR", "limit": "500.00 EUR", "period": "month",
                          "link": LINK},

@@ -1,9 +1,9 @@
-"""What one push attempt came to, for every push channel (Web Push, FCM, APNs) alike.
+"""What one delivery attempt came to, for every channel (mail, Web Push, FCM, APNs) alike.
 
-The caller keeps the delivery record: it marks a :class:`Sent` push done, retries a
+The courier keeps the delivery record: it marks a :class:`Sent` delivery done, retries a
 :class:`TemporaryFailure` with backoff (no sooner than ``retry_after_s`` when the service gave
-one), dead-letters a :class:`PermanentFailure`, and removes the subscription or device token of
-an :class:`Expired` one.
+one), gives up on a :class:`PermanentFailure` with its reason, and removes the subscription or
+device token of an :class:`Expired` one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Sent:
-    """The push service accepted the message (it is now the service's to deliver)."""
+    """The provider accepted the message (it is now the provider's to deliver); ``status`` is its
+    answer (an HTTP status, or 250 for SMTP), ``message_id`` its id of the message if it gave one
+    (or the mail's Message-ID)."""
 
     status: int
     message_id: str | None = None
@@ -46,7 +48,7 @@ class PermanentFailure:
     status: int | None = None
 
 
-PushResult = Sent | Expired | TemporaryFailure | PermanentFailure
+DeliveryResult = Sent | Expired | TemporaryFailure | PermanentFailure
 
 
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
@@ -77,7 +79,7 @@ def classify_status(
     expired: tuple[int, ...],
     retry_after: str | None,
     reason: str,
-) -> PushResult:
+) -> DeliveryResult:
     """A push service's answer by status alone: ``accepted`` is sent, ``expired`` (Web Push:
     404 and 410) expired, 429 and 5xx temporary, anything else permanent. FCM and APNs, whose
     error bodies say more, read those first and fall back to this."""

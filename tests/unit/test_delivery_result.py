@@ -6,10 +6,10 @@ import email.utils
 
 import pytest
 
-from actors.notifications.push_result import (
+from actors.notifications.delivery_result import (
+    DeliveryResult,
     Expired,
     PermanentFailure,
-    PushResult,
     Sent,
     TemporaryFailure,
     classify_status,
@@ -17,7 +17,7 @@ from actors.notifications.push_result import (
 )
 
 
-def web_push_answer(status: int, retry_after: str | None = None) -> PushResult:
+def web_push_answer(status: int, retry_after: str | None = None) -> DeliveryResult:
     return classify_status(
         status, accepted=(201, 202), expired=(404, 410), retry_after=retry_after, reason="r"
     )
@@ -40,7 +40,7 @@ def web_push_answer(status: int, retry_after: str | None = None) -> PushResult:
         (301, PermanentFailure(reason="r", status=301)),
     ],
 )
-def test_web_push_statuses_are_read_as_rfc_8030_says(status: int, expected: PushResult) -> None:
+def test_web_push_statuses_are_read_as_rfc_8030_says(status: int, expected: DeliveryResult) -> None:
     assert web_push_answer(status) == expected
 
 

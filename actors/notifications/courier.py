@@ -1,0 +1,219 @@
+"""The courier: sends the deliveries the inbox wrote (:mod:`storage.deliveries`), each exactly
+once per (item, channel, target) as the receiving server sees it.
+
+It is woken by ``notification.created`` (a queue group: one process of the actor per item),
+and every ``notification_sweep_s`` it looks for what no event will bring: retries whose time
+has come, first attempts whose wake-up was lost, claims a dead sender left. For each delivery
+it *claims* it (so no other process sends it meanwhile), sends it, and records the outcome:
+sent; retried later with exponential backoff on a temporary failure; failed, with the reason
+on the item, on a permanent one (a 5xx reply, a mail that cannot be rendered) or after
+``notification_max_attempts``. Nothing it does raises into the process: a failure is an outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import datetime, timedelta
+
+import structlog
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from prometheus_client import Counter, Histogram
+
+from actors.notifications.delivery_result import (
+    DeliveryResult,
+    Expired,
+    PermanentFailure,
+    Sent,
+    TemporaryFailure,
+)
+from actors.notifications.delivery_rules import backoff_s, deep_link, message_id
+from actors.notifications.mail import (
+    MailSettings,
+    PermanentMailFailure,
+    TemplateFailed,
+    TemporaryMailFailure,
+    render_mail,
+    send_mail,
+)
+from bus.envelopes import Event, utcnow
+from bus.settings import Settings
+from bus.subjects import NOTIFICATION_CREATED
+from storage.deliveries import DeliveryDoc, claim, deliveries_of, due_deliveries, record
+from storage.notifications import NotificationDoc
+from storage.shared import addressee
+
+log = structlog.get_logger(__name__)
+
+QUEUE = "notifications-courier"
+SWEEP_BATCH = 200
+FRESH_S = 30.0
+"""A first attempt younger than this is left to the wake-up of its own event."""
+
+DELIVERIES = Counter(
+    "ledgerbus_notification_deliveries_total",
+    "Attempts to deliver a notification beyond the app, by channel and what the delivery became: "
+    "sent, retrying (a temporary failure, tried again later) or failed (given up).",
+    ["channel", "outcome"],
+)
+SEND_SECONDS = Histogram(
+    "ledgerbus_notification_send_duration_seconds",
+    "Time one delivery attempt took (rendering and the provider's answer), by channel.",
+    ["channel"],
+)
+
+
+def outcome_changes(
+    attempts: int, outcome: DeliveryResult, now: datetime, settings: Settings
+) -> dict[str, object]:
+    """What a delivery's record becomes after its ``attempts``-th attempt ended in ``outcome``."""
+    if isinstance(outcome, Sent):
+        return {
+            "status": "sent",
+            "sent_at": now,
+            "provider_id": outcome.message_id,
+            "last_error": None,
+        }
+    if isinstance(outcome, PermanentFailure | Expired):
+        return {"status": "failed", "last_error": outcome.reason}
+    if attempts >= settings.notification_max_attempts:
+        return {
+            "status": "failed",
+            "last_error": f"gave up after {attempts} attempts: {outcome.reason}",
+        }
+    wait = backoff_s(
+        attempts, settings.notification_retry_base_s, settings.notification_retry_max_s
+    )
+    if outcome.retry_after_s is not None:  # the provider said when
+        wait = min(settings.notification_retry_max_s, max(wait, outcome.retry_after_s))
+    return {
+        "status": "retrying",
+        "due_at": now + timedelta(seconds=wait),
+        "last_error": outcome.reason,
+    }
+
+
+class Courier:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.holder = f"{settings.node_id}-{uuid.uuid4().hex[:8]}"
+        self.mail = MailSettings.from_settings(settings)
+        self._slots = asyncio.Semaphore(settings.notification_senders)
+        self._sending: set[asyncio.Task[DeliveryResult | None]] = set()
+        self._subscription: Subscription | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self, nc: NATS) -> None:
+        self._subscription = await nc.subscribe(NOTIFICATION_CREATED, queue=QUEUE, cb=self._woken)
+        if self.settings.notification_sweep_s > 0:
+            self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        """Stop taking work and let the sends under way finish (within the SMTP timeout): a
+        send cut off here would be sent again by another process once its claim lapsed."""
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        if self._sending:
+            await asyncio.wait(self._sending, timeout=self.settings.smtp_timeout_s + 5)
+        for task in self._sending:
+            task.cancel()
+
+    async def _woken(self, msg: Msg) -> None:
+        try:
+            event = Event.model_validate_json(msg.data)
+            item = str(event.data["entity"]["id"])
+            for delivery in await deliveries_of([item]):
+                self._start(delivery.id)
+        except Exception as exc:  # the sweep finds what a lost wake-up leaves
+            log.warning("notification_wake_failed", error=repr(exc)[:300])
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.notification_sweep_s)
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("notification_sweep_failed", error=repr(exc)[:300])
+
+    async def sweep(self) -> int:
+        """Start every delivery due now that no event will bring; how many were found."""
+        due = await due_deliveries(utcnow(), FRESH_S, SWEEP_BATCH)
+        for delivery in due:
+            self._start(delivery.id)
+        return len(due)
+
+    def _start(self, delivery_id: str) -> None:
+        task = asyncio.create_task(self.deliver(delivery_id))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def deliver(self, delivery_id: str) -> DeliveryResult | None:
+        """Claim, send and record one delivery; None when it was not this process's to send
+        (sent already, not due, or being sent by another)."""
+        async with self._slots:
+            claimed = await claim(
+                delivery_id, self.holder, utcnow(), self.settings.notification_lease_s
+            )
+            if claimed is None:
+                return None
+            with SEND_SECONDS.labels(claimed.channel).time():
+                outcome = await self._send(claimed)
+            changes = outcome_changes(claimed.attempts, outcome, utcnow(), self.settings)
+            kept = await record(delivery_id, self.holder, changes)
+            DELIVERIES.labels(claimed.channel, str(changes["status"])).inc()
+            log.info(
+                "notification_delivery",
+                delivery=delivery_id,
+                channel=claimed.channel,
+                attempt=claimed.attempts,
+                status=changes["status"],
+                error=changes.get("last_error"),
+                recorded=kept,
+            )
+            return outcome
+
+    async def _send(self, delivery: DeliveryDoc) -> DeliveryResult:
+        try:
+            if delivery.channel == "email":
+                return await self._email(delivery)
+            return PermanentFailure(f"no sender for the channel {delivery.channel!r}")
+        except Exception as exc:  # our own database or a bug: not the provider's answer
+            log.warning("notification_send_crashed", delivery=delivery.id, error=repr(exc)[:300])
+            return TemporaryFailure(f"{type(exc).__name__}: {exc}"[:300])
+
+    async def _email(self, delivery: DeliveryDoc) -> DeliveryResult:
+        item = await NotificationDoc.get(delivery.notification_id)
+        person = await addressee(delivery.recipient_id)
+        if item is None or person is None:
+            return PermanentFailure("the notification or the account no longer exists")
+        context = {
+            "name": person.name,
+            "title": item.title,
+            "body": item.body,
+            "link": deep_link(self.settings.public_base_url, item.link),
+        }
+        ident = message_id(delivery.id, self.mail.sender)
+        try:
+            message = render_mail(
+                "notification",
+                context,
+                to=person.email,
+                sender=self.mail.sender,
+                message_id=ident,
+                unsubscribe_url=None,
+            )
+            await send_mail(message, self.mail)
+        except TemplateFailed as exc:
+            return PermanentFailure(f"cannot be rendered: {exc.reason}")
+        except PermanentMailFailure as exc:
+            return PermanentFailure(exc.reason, exc.code)
+        except TemporaryMailFailure as exc:
+            return TemporaryFailure(exc.reason, exc.code)
+        return Sent(250, ident)
