@@ -97,6 +97,17 @@ def ref(model: type[Document], field: str) -> Read:
     return Read(f"{model.__name__} by {field}", (field,), load)
 
 
+def callers(model: type[Document]) -> Read:
+    """The actor's own document kept per person under their user id (their settings), for the
+    person who sent the command."""
+
+    def load(command: Command, payload: Any) -> Wanted:
+        user_id = command.actor.user_id
+        return {model: [user_id] if user_id is not None else []}
+
+    return Read(f"the caller's {model.__name__}", (), load)
+
+
 def caller() -> Read:
     """The person who sent the command (``storage.shared.person``)."""
 

@@ -43,10 +43,12 @@ from bus.groups import (
     UpdateGroupExpense,
 )
 from bus.ids import RATES_SCOPE, user_scope
+from bus.notification_preferences import SetNotificationPreferences
 from bus.notifications import ArchiveNotification, ReadNotifications
 from bus.payload import (
     Payload,
 )
+from bus.push_devices import RegisterPushDevice, RemovePushDevice
 from bus.rate_commands import RefreshRates, SetRates
 from bus.receipts import FailReceipt, RecordReceipt, RescanReceipt, ScanReceipt
 from bus.recurring import (
@@ -161,6 +163,9 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(ReviewFlag, versioned=True, writes_to=_flag_lane),
         CommandSpec(ReadNotifications),
         CommandSpec(ArchiveNotification),
+        CommandSpec(SetNotificationPreferences),
+        CommandSpec(RegisterPushDevice, creates=True),
+        CommandSpec(RemovePushDevice),
         # Receipts: recorded by the edge once the image is stored; read and failed by the
         # ocr actor's own pipeline (the edge and the sweeper send the scan).
         CommandSpec(

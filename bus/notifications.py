@@ -27,6 +27,7 @@ NotificationKind = Literal[
     "expense_flagged",
     "receipt_read",
     "receipt_failed",
+    "security",
 ]
 MAX_READ_IDS = 100
 """Items one ``notification.read`` may name."""
@@ -48,7 +49,10 @@ class NotificationAmount(Entity):
 class NotificationDelivery(Entity):
     """How the item went out beyond the app, on one channel."""
 
-    channel: Literal["email"] = Field(description="email (push channels come with subscriptions).")
+    channel: Literal["email", "web_push", "fcm", "apns"] = Field(
+        description="email, or a push to one of the person's devices (by its provider)."
+    )
+    device_id: str | None = Field(None, description="The push device, for a push.")
     status: Literal["pending", "retrying", "sent", "failed"] = Field(
         description="pending: not tried yet; retrying: a temporary failure, tried again later; "
         "sent: the provider accepted it; failed: given up (last_error says why)."

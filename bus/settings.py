@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     http_port: int = 8080
     max_body_bytes: int = 1024 * 1024
     outcome_wait_s: float = Field(3.0, description="How long a write waits for its outcome.")
-    public_url: str | None = None
+    public_url: str | None = Field(
+        None,
+        description="The API's address as people reach it (links in mails to the API, such as "
+        "one-click unsubscribe); unset: http://<http_host>:<http_port>.",
+    )
     expect_actors: str = Field(
         "accounts,budgets,currency,expenses,fraud,notifications,ocr,splits",
         description="Actors /readyz requires to answer, comma separated (empty: none); "
@@ -315,3 +319,11 @@ class Settings(BaseSettings):
         "",
         description="Crash-recovery drills: `crash_after_commit` kills an actor between commit and publish.",
     )
+
+    @property
+    def api_base_url(self) -> str:
+        """``public_url``, or the edge's own address (loopback when it listens on all)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host
+        return f"http://{host}:{self.http_port}"

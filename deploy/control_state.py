@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
-from deploy.embedded import write_private
+from bus.private_files import write_private
 
 RUN_DIR = "run"
 STATE_FILE = "supervisor.json"

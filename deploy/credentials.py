@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bus.private_files import write_private
 from bus.settings import Settings
-from deploy.embedded import write_private
 
 CREDENTIALS_FILE = "credentials.json"
 OPS = "ops"

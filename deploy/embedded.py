@@ -14,13 +14,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from bus.private_files import write_private
 
 DEFAULT_HOST = "127.0.0.1"
 JWT_SECRET_FILE = "jwt_secret"
@@ -266,20 +267,3 @@ def read_or_make_secret(path: Path, make: Callable[[], str]) -> str:
     secret = make()
     write_private(path, secret + "\n")
     return secret
-
-
-def write_private(path: Path, text: str | bytes) -> None:
-    """Replace ``path`` with ``text`` (bytes are written as they are) at once, readable by its
-    owner alone (mode 0600), making its folder: a temporary file (created 0600) renamed over it,
-    so a crash or a full disk leaves the old file whole, never an empty or cut one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    data = text.encode() if isinstance(text, str) else text
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
-from deploy.embedded import write_private
+from bus.private_files import write_private
 
 MAIL_FOLDER = "mail"
 SUFFIX = ".eml"

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bus.private_files import write_private
 from deploy.credentials import ANALYST, OPS, Credentials
 from deploy.embedded import (
     EmbeddedServerError,
@@ -23,7 +24,6 @@ from deploy.embedded import (
     find_free_port,
     mongo_is_ready,
     wait_ready_sync,
-    write_private,
 )
 
 if TYPE_CHECKING:

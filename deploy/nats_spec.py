@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from bus.private_files import write_private
 from deploy.embedded import (
     DEFAULT_HOST,
     ServerTls,
     http_ok,
     nats_server_executable,
-    write_private,
 )
 
 ROUTE_USER = "route"

@@ -31,7 +31,9 @@ from storage.groups import (
     InviteDoc,
 )
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.notification_preferences import PreferencesDoc
 from storage.notifications import NotificationDoc
+from storage.push_devices import PushDeviceDoc
 from storage.rates import RateDayDoc, RateSeedDoc, RateSourceDoc
 from storage.receipts import ReceiptDoc
 
@@ -69,6 +71,8 @@ DOCUMENTS: list[type[Document]] = [
     FraudProfileDoc,
     NotificationDoc,
     DeliveryDoc,
+    PreferencesDoc,
+    PushDeviceDoc,
 ]
 
 

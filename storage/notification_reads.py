@@ -17,7 +17,10 @@ def notification_entity(
 ) -> Notification:
     data = doc.model_dump(exclude={"recipient_id", "event_id"})
     data["deliveries"] = [
-        d.model_dump(include={"channel", "status", "attempts", "last_error", "sent_at"})
+        {
+            **d.model_dump(include={"channel", "status", "attempts", "last_error", "sent_at"}),
+            "device_id": d.target or None,
+        }
         for d in deliveries
     ]
     return Notification.model_validate(data)

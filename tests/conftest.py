@@ -112,6 +112,7 @@ def settings(
         smtp_port=find_free_port(),  # the stack's mail goes to the ``mailbox`` fixture's server
         notification_retry_base_s=0.5,
         notification_sweep_s=0.5,
+        push_allow_http_loopback=True,  # the tests' push services listen on loopback http
     )
 
 
@@ -137,17 +138,21 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 async def stack(settings: Settings, database: Database, mailbox: Scripted) -> AsyncIterator[Stack]:
     """Every actor and the web process (HTTP + Socket.IO), in this process, on the real servers."""
     actors = [ActorProcess(definition, settings, database) for definition in ACTORS.values()]
-    for actor in actors:
-        await actor.start()
-    app: web.Application = build_web_app(settings, database=database)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", settings.http_port)
-    await site.start()
-    stack = Stack(settings, f"http://127.0.0.1:{settings.http_port}")
-    await stack.open()
-    yield stack
-    await stack.close()
-    await runner.cleanup()
-    for actor in actors:
-        await actor.stop()
+    runner: web.AppRunner | None = None
+    try:  # whatever fails to start, what did start is stopped (else the loop never closes)
+        for actor in actors:
+            await actor.start()
+        app: web.Application = build_web_app(settings, database=database)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", settings.http_port)
+        await site.start()
+        stack = Stack(settings, f"http://127.0.0.1:{settings.http_port}")
+        await stack.open()
+        yield stack
+        await stack.close()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        for actor in actors:
+            await actor.stop()

@@ -17,12 +17,22 @@ from actors.notifications.inbox import (
     notification_id,
     read_notifications,
 )
+from actors.notifications.preferences import set_preferences
+from actors.notifications.push_devices import (
+    push_device_id,
+    register_push_device,
+    remove_push_device,
+)
 from actors.notifications.runtime import NotificationsRuntime
 from actors.notifications.triggers import TRIGGERS
-from actors.reads import ref
-from bus.envelopes import Event
+from actors.reads import Read, callers, ref
+from bus.envelopes import Command, Event
+from bus.notification_preferences import SetNotificationPreferences
 from bus.notifications import ArchiveNotification, ReadNotifications
+from bus.push_devices import RegisterPushDevice, RemovePushDevice
+from storage.notification_preferences import PreferencesDoc
 from storage.notifications import NotificationDoc
+from storage.push_devices import PushDeviceDoc
 
 
 def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
@@ -35,7 +45,24 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
         for draft in TRIGGERS[event.type](event)
         for person in draft.recipients
     ]
-    return {NotificationDoc: ids}
+    people = [
+        person
+        for event in events
+        if event.type in TRIGGERS
+        for draft in TRIGGERS[event.type](event)
+        for person in draft.recipients
+    ]
+    return {NotificationDoc: ids, PreferencesDoc: list(dict.fromkeys(people))}
+
+
+def the_device() -> Read:
+    """The device a registration names (its id derived from the caller and the device)."""
+
+    def load(command: Command, payload: RegisterPushDevice) -> dict[type[Document], list[str]]:
+        user_id = command.actor.user_id
+        return {PushDeviceDoc: [push_device_id(user_id, payload)] if user_id else []}
+
+    return Read("the registered PushDeviceDoc", ("provider", "subscription", "token"), load)
 
 
 NOTIFICATIONS = ActorDefinition(
@@ -43,9 +70,19 @@ NOTIFICATIONS = ActorDefinition(
     handlers=handlers(
         on(ReadNotifications, read_notifications, reads=(ref(NotificationDoc, "ids"),)),
         on(ArchiveNotification, archive_notification, reads=(ref(NotificationDoc, "id"),)),
+        on(SetNotificationPreferences, set_preferences, reads=(callers(PreferencesDoc),)),
+        on(RegisterPushDevice, register_push_device, reads=(the_device(),)),
+        on(RemovePushDevice, remove_push_device, reads=(ref(PushDeviceDoc, "id"),)),
     ),
     reactions=dict.fromkeys(TRIGGERS, make_items),
     prefetch_events=prefetch,
-    emits=("notification.created", "notification.read", "notification.archived"),
+    emits=(
+        "notification.created",
+        "notification.read",
+        "notification.archived",
+        "notification_preferences.updated",
+        "push_device.registered",
+        "push_device.removed",
+    ),
     runtime=NotificationsRuntime,
 )

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import structlog
 from nats.aio.client import Client as NATS
@@ -39,10 +40,14 @@ from actors.notifications.mail import (
     render_mail,
     send_mail,
 )
+from actors.notifications.push_channels import PushChannels
 from bus.envelopes import Event, utcnow
+from bus.notification_preferences import ALWAYS, unsubscribe_token
+from bus.push_devices import PUSH_PROVIDERS
 from bus.settings import Settings
 from bus.subjects import NOTIFICATION_CREATED
 from storage.deliveries import DeliveryDoc, claim, deliveries_of, due_deliveries, record
+from storage.notification_preferences import preferences_of
 from storage.notifications import NotificationDoc
 from storage.shared import addressee
 
@@ -57,7 +62,7 @@ DELIVERIES = Counter(
     "ledgerbus_notification_deliveries_total",
     "Attempts to deliver a notification beyond the app, by channel and what the delivery became: "
     "sent, retrying (a temporary failure, tried again later) or failed (given up).",
-    ["channel", "outcome"],
+    ["channel", "status"],
 )
 SEND_SECONDS = Histogram(
     "ledgerbus_notification_send_duration_seconds",
@@ -101,6 +106,7 @@ class Courier:
         self.settings = settings
         self.holder = f"{settings.node_id}-{uuid.uuid4().hex[:8]}"
         self.mail = MailSettings.from_settings(settings)
+        self.push = PushChannels(settings)
         self._slots = asyncio.Semaphore(settings.notification_senders)
         self._sending: set[asyncio.Task[DeliveryResult | None]] = set()
         self._subscription: Subscription | None = None
@@ -124,6 +130,7 @@ class Courier:
             await asyncio.wait(self._sending, timeout=self.settings.smtp_timeout_s + 5)
         for task in self._sending:
             task.cancel()
+        await self.push.close()
 
     async def _woken(self, msg: Msg) -> None:
         try:
@@ -183,6 +190,11 @@ class Courier:
         try:
             if delivery.channel == "email":
                 return await self._email(delivery)
+            if delivery.channel in PUSH_PROVIDERS:
+                item = await NotificationDoc.get(delivery.notification_id)
+                if item is None:
+                    return PermanentFailure("the notification no longer exists")
+                return await self.push.send(delivery, item)
             return PermanentFailure(f"no sender for the channel {delivery.channel!r}")
         except Exception as exc:  # our own database or a bug: not the provider's answer
             log.warning("notification_send_crashed", delivery=delivery.id, error=repr(exc)[:300])
@@ -200,6 +212,7 @@ class Courier:
             "link": deep_link(self.settings.public_base_url, item.link),
         }
         ident = message_id(delivery.id, self.mail.sender)
+        unsubscribe = await self._unsubscribe_url(person.id, item.kind)
         try:
             message = render_mail(
                 "notification",
@@ -207,7 +220,7 @@ class Courier:
                 to=person.email,
                 sender=self.mail.sender,
                 message_id=ident,
-                unsubscribe_url=None,
+                unsubscribe_url=unsubscribe,
             )
             await send_mail(message, self.mail)
         except TemplateFailed as exc:
@@ -217,3 +230,13 @@ class Courier:
         except TemporaryMailFailure as exc:
             return TemporaryFailure(exc.reason, exc.code)
         return Sent(250, ident)
+
+    async def _unsubscribe_url(self, user_id: str, kind: str) -> str | None:
+        """The RFC 8058 one-click link that turns this kind's email off for this person (none
+        for what cannot be turned off)."""
+        prefs = await preferences_of(user_id)
+        if prefs is None or (kind, "email") in ALWAYS:
+            return None
+        token = unsubscribe_token(prefs.unsubscribe_key, user_id, kind)
+        query = urlencode({"user": user_id, "kind": kind, "token": token})
+        return f"{self.settings.api_base_url}/v1/notifications/unsubscribe?{query}"

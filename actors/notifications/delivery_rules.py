@@ -14,11 +14,6 @@ from urllib.parse import quote
 
 from bus.ids import derived_id
 
-EMAIL_KINDS = frozenset({"budget_exceeded", "goal_achieved", "group_bill", "expense_flagged"})
-"""Kinds sent by email as well as to the inbox: an overrun, a goal reached, a bill or payment
-that involves you, an expense that looks wrong. Thresholds on the way and receipts read stay in
-the app: they are expected, and a mail for each would be noise."""
-
 
 def delivery_id(notification_id: str, channel: str, target: str = "") -> str:
     return derived_id("delivery", notification_id, channel, target)

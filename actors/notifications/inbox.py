@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
-from actors.notifications.delivery_rules import EMAIL_KINDS, delivery_id
+from actors.notifications.delivery_rules import delivery_id
+from actors.notifications.preferences import channels_for
 from actors.notifications.triggers import TRIGGERS, Draft
 from actors.work import Work
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope
 from bus.notifications import ArchiveNotification, NotificationsRead, ReadNotifications
+from bus.push_devices import MAX_PUSH_DEVICES
 from storage.deliveries import DeliveryDoc
 from storage.notification_reads import notification_entity
 from storage.notifications import NotificationDoc
+from storage.push_devices import PushDeviceDoc
 from storage.shared import group_roles
 
 MAX_READ_ALL = 1000
@@ -27,8 +30,8 @@ MAX_READ_ALL = 1000
 for the next)."""
 
 
-MAX_CHANNELS = 20
-"""Deliveries one item may have (an email and a push per device)."""
+MAX_CHANNELS = 1 + MAX_PUSH_DEVICES
+"""Deliveries one item may have: an email and a push to each device."""
 
 
 def notification_id(event_id: str, person: str, kind: str) -> str:
@@ -71,19 +74,19 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
         version=1,
     )
     work.put(doc)
-    deliveries: list[DeliveryDoc] = []
-    if draft.kind in EMAIL_KINDS:
-        deliveries.append(
-            DeliveryDoc(
-                id=delivery_id(ident, "email"),
-                notification_id=ident,
-                recipient_id=person,
-                kind=draft.kind,
-                channel="email",
-                due_at=work.now,
-                created_at=work.now,
-            )
+    deliveries = [
+        DeliveryDoc(
+            id=delivery_id(ident, channel, target),
+            notification_id=ident,
+            recipient_id=person,
+            kind=draft.kind,
+            channel=channel,
+            target=target,
+            due_at=work.now,
+            created_at=work.now,
         )
+        for channel, target in await _routes(work, person, draft.kind)
+    ]
     for delivery in deliveries:
         work.put(delivery)  # written before anything is sent: the courier sends what is here
     entity = notification_entity(doc, deliveries)
@@ -130,3 +133,17 @@ async def archive_notification(command: Command, p: ArchiveNotification, work: W
 async def _deliveries(work: Work, ident: str) -> list[DeliveryDoc]:
     ids = await work.find_ids(DeliveryDoc, {"notification_id": ident}, MAX_CHANNELS)
     return [d for i in ids if (d := await work.get(DeliveryDoc, i)) is not None]
+
+
+async def _routes(work: Work, person: str, kind: str) -> list[tuple[str, str]]:
+    """(channel, target) of each delivery an item of ``kind`` gets: email, and a push to each
+    of the person's devices, as their preferences say."""
+    channels = await channels_for(work, person, kind)
+    routes = [("email", "")] if "email" in channels else []
+    if "push" in channels:
+        live = {"user_id": person, "removed_at": None}
+        for device_id in await work.find_ids(PushDeviceDoc, live, MAX_PUSH_DEVICES):
+            device = await work.get(PushDeviceDoc, device_id)
+            if device is not None and device.removed_at is None:
+                routes.append((device.provider, device.id))
+    return routes

@@ -31,7 +31,7 @@ from actors.notifications.delivery_result import (
     classify_status,
 )
 from actors.notifications.google_oauth import AccessTokens, ServiceAccount, TokenRefused
-from actors.notifications.push_subscription import ApnsDeviceToken, FcmDeviceToken
+from bus.push_subscription import ApnsDeviceToken, FcmDeviceToken
 from bus.settings import Settings
 
 APNS_MAX_PAYLOAD_BYTES = 4096

@@ -9,7 +9,18 @@ from deploy.bench.framework import Command
 from deploy.bench.fraud import FRAUD
 from deploy.bench.groups import GROUPS
 from deploy.bench.money import MONEY
+from deploy.bench.notifications import NOTIFICATIONS
 from deploy.bench.receipts import RECEIPTS
 from deploy.bench.sync import SYNC
 
-BENCHMARKS: tuple[Command, ...] = (EXPENSES, MONEY, GROUPS, SYNC, BUDGETS, RECEIPTS, FRAUD, DRAIN)
+BENCHMARKS: tuple[Command, ...] = (
+    EXPENSES,
+    MONEY,
+    GROUPS,
+    SYNC,
+    BUDGETS,
+    RECEIPTS,
+    FRAUD,
+    NOTIFICATIONS,
+    DRAIN,
+)

@@ -76,6 +76,7 @@ class BenchStack:
         data_dir: Path,
         log: TextIO,
         actors: list[str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.layout = make_layout(
             settings,
@@ -90,6 +91,7 @@ class BenchStack:
         self.env = bench_environment(
             os.environ, self.layout, ensure_jwt_secret(self.layout.data_dir), options
         )
+        self.env.update(env or {})  # before the children's specs copy it
         specs = (
             child_specs(self.layout, actors, self.env)
             if actors is not None
@@ -205,9 +207,13 @@ async def sampled_stack(
     """
     data_dir = Path(tempfile.mkdtemp(prefix=f"ledgerbus-bench-{name}-"))
     stack = BenchStack(
-        settings, BenchOptions(stack_log_level=stack_log_level), data_dir, log, actors=actors
+        settings,
+        BenchOptions(stack_log_level=stack_log_level),
+        data_dir,
+        log,
+        actors=actors,
+        env=env,
     )
-    stack.env.update(env or {})
     sampler = ProcessSampler()
     sampler.add_source(stack.pids)
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(log))

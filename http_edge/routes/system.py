@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bus.inflight import commands_in_flight
+from bus.push_subscription import endpoint_pattern
 from bus.readiness import READY, bus_checks, expected_actors
 from http_edge.api import Api, Operation, docs_page, openapi_document
 from http_edge.context import EdgeResources, principal_of, resources_of, settings_of
@@ -29,14 +30,20 @@ VERSION = "0.1.0"
 
 
 @cache
-def _openapi(operations: tuple[Operation, ...]) -> dict[str, Any]:
-    """The OpenAPI document, built once per set of operations (an app's are fixed)."""
-    return openapi_document(list(operations), "ledgerbus", VERSION)
+def _openapi(operations: tuple[Operation, ...], loopback_push: bool) -> dict[str, Any]:
+    """The OpenAPI document, built once per set of operations (an app's are fixed) and what
+    the deployment allows: with ``push_allow_http_loopback``, push endpoints on loopback too."""
+    document = openapi_document(list(operations), "ledgerbus", VERSION)
+    schemas = document["components"]["schemas"]
+    endpoint = schemas.get("WebPushSubscription", {}).get("properties", {}).get("endpoint")
+    if endpoint is not None:
+        endpoint["pattern"] = endpoint_pattern(allow_http_loopback=loopback_push)
+    return document
 
 
 @cache
-def _docs(operations: tuple[Operation, ...]) -> str:
-    return docs_page(_openapi(operations))
+def _docs(operations: tuple[Operation, ...], loopback_push: bool) -> str:
+    return docs_page(_openapi(operations, loopback_push))
 
 
 @ROUTES.route(
@@ -130,12 +137,14 @@ async def command_status(request: web.Request) -> web.StreamResponse:
 
 @ROUTES.route("GET", "/v1/openapi.json", "This document", "system", auth=False)
 async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.json_response(_openapi(request.app[OPERATIONS]))
+    loopback = settings_of(request).push_allow_http_loopback
+    return web.json_response(_openapi(request.app[OPERATIONS], loopback))
 
 
 @ROUTES.route("GET", "/v1/docs", "Human-readable API reference", "system", auth=False)
 async def docs(request: web.Request) -> web.StreamResponse:
-    return web.Response(text=_docs(request.app[OPERATIONS]), content_type="text/html")
+    loopback = settings_of(request).push_allow_http_loopback
+    return web.Response(text=_docs(request.app[OPERATIONS], loopback), content_type="text/html")
 
 
 @ROUTES.route(

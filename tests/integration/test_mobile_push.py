@@ -23,7 +23,7 @@ from actors.notifications.delivery_result import (
     TemporaryFailure,
 )
 from actors.notifications.mobile_push import ApnsSender, FcmSender, MobileMessage
-from actors.notifications.push_subscription import ApnsDeviceToken, FcmDeviceToken
+from bus.push_subscription import ApnsDeviceToken, FcmDeviceToken
 from bus.settings import Settings
 from tests.support.mobile_push_servers import ApnsService, FcmService
 from tests.support.push_servers import Answer, serving

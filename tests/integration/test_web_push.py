@@ -23,20 +23,13 @@ from actors.notifications.delivery_result import (
     Sent,
     TemporaryFailure,
 )
-from actors.notifications.push_subscription import (
+from actors.notifications.webpush import MAX_PAYLOAD_BYTES, send_web_push, topic_for
+from bus.push_subscription import (
     WebPushSubscription,
     parse_web_push_subscription,
 )
-from actors.notifications.webpush import (
-    MAX_PAYLOAD_BYTES,
-    VapidKey,
-    create_once,
-    load_vapid_key,
-    send_web_push,
-    topic_for,
-    vapid_key_path,
-)
 from bus.settings import Settings
+from bus.vapid import VapidKey, create_once, load_vapid_key, vapid_key_path
 from deploy.embedded import find_free_port
 from tests.support.push_servers import Answer, Subscriber, WebPushService, serving
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bus.private_files import write_private
 from bus.settings import Settings
 from deploy.credentials import (
     CREDENTIALS_FILE,
@@ -17,7 +18,6 @@ from deploy.credentials import (
     for_tool,
     load_credentials,
 )
-from deploy.embedded import write_private
 from deploy.mongo_users import database_roles
 
 

@@ -42,6 +42,7 @@ BOUNDED_LABELS = {
     "durable",
     "reason",
     "scope_kind",
+    "channel",  # a notification's: email, web_push, fcm or apns
     "le",
 }
 

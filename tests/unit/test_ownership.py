@@ -26,7 +26,7 @@ OWNER = {  # document -> the actor package that writes it
     **dict.fromkeys(("RateDayDoc", "RateSourceDoc", "RateSeedDoc"), "currency"),
     "ReceiptDoc": "ocr",
     **dict.fromkeys(("FlagDoc", "RiskDoc", "FraudProfileDoc"), "fraud"),
-    **dict.fromkeys(("NotificationDoc", "DeliveryDoc"), "notifications"),
+    **dict.fromkeys(("NotificationDoc", "DeliveryDoc", "PreferencesDoc", "PushDeviceDoc"), "notifications"),
     **dict.fromkeys(("ProcessedCommand", "EventRecord", "OutboxEntry"), "runtime"),
 }
 

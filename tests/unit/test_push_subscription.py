@@ -10,12 +10,18 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from actors.notifications.push_subscription import (
+from bus.push_subscription import (
+    ENDPOINT_MAX_CHARS,
+    LOOPBACK_ENDPOINT_PATTERN,
+    PUBLIC_ENDPOINT_PATTERN,
     ApnsDeviceToken,
     FcmDeviceToken,
     WebPushSubscription,
+    check_endpoint,
     parse_web_push_subscription,
 )
 
@@ -198,11 +204,16 @@ def test_missing_auth_and_wrongly_typed_expiration_are_named() -> None:
     assert {("keys", "auth"), ("expirationTime",)} == {location for location, _ in refusal(data)}
 
 
-def test_subscription_is_checked_without_the_setting_by_default() -> None:
-    data = browser_subscription(endpoint="http://127.0.0.1:8099/push/1")
-
-    with pytest.raises(ValidationError):
-        WebPushSubscription.model_validate(data)
+def test_without_the_policy_an_endpoint_is_checked_as_if_loopback_were_allowed() -> None:
+    """A payload decoded by the actor: the edge applied the policy, the sender applies it
+    again; the URL itself is still checked."""
+    loopback = browser_subscription(endpoint="http://127.0.0.1:8099/push/1")
+    assert WebPushSubscription.model_validate(loopback).endpoint == loopback["endpoint"]
+    for bad in ("ftp://push.example.com/1", "https://user:pw@push.example.com/1", "https:///1"):
+        with pytest.raises(ValidationError):
+            WebPushSubscription.model_validate(browser_subscription(endpoint=bad))
+    with pytest.raises(ValidationError):  # the policy, given: no loopback without the setting
+        parse_web_push_subscription(loopback, allow_http_loopback=False)
 
 
 def test_fcm_token_is_accepted() -> None:
@@ -256,3 +267,19 @@ def test_device_token_models_refuse_unknown_fields() -> None:
         FcmDeviceToken.model_validate({"token": "a" * 40, "platform": "android"})
 
     assert [e["loc"] for e in caught.value.errors()] == [("platform",)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(PUBLIC_ENDPOINT_PATTERN, fullmatch=True))
+def test_every_endpoint_the_public_pattern_states_is_accepted(endpoint: str) -> None:
+    if len(endpoint) <= ENDPOINT_MAX_CHARS:
+        assert check_endpoint(endpoint, allow_http_loopback=False) == endpoint
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(LOOPBACK_ENDPOINT_PATTERN, fullmatch=True))
+def test_every_loopback_endpoint_the_pattern_states_needs_the_setting(endpoint: str) -> None:
+    if len(endpoint) <= ENDPOINT_MAX_CHARS:
+        assert check_endpoint(endpoint, allow_http_loopback=True) == endpoint
+        with pytest.raises(ValueError, match=r"https|public host"):
+            check_endpoint(endpoint, allow_http_loopback=False)

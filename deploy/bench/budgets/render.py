@@ -7,28 +7,13 @@ from dataclasses import asdict
 
 from deploy.bench.budgets.api import ALERT_BUDGET, ALERT_WAIT_S
 from deploy.bench.budgets.results import AlertFigures, BudgetsResult, RoundFigures
-from deploy.bench.memory import MACHINE, OTHERS
-from deploy.bench.table import machine_line, p50_p99, process_rows
+from deploy.bench.table import cpu_line, machine_line, p50_p99, process_rows
 
 DB = "on SecantusDB"
 
 
 def _row(label: str, figure: str, note: str = "") -> str:
     return f"  {label:<40} {figure:>18}" + (f"   {note}" if note else "")
-
-
-def _cpu(cpu: dict[str, float]) -> str:
-    """CPU % of one core per process in the sampler's order, then the whole machine."""
-    shown = [
-        f"{name.removeprefix('actor:')} {value:.0f}"
-        for name, value in cpu.items()
-        if name not in (MACHINE, OTHERS) and value >= 1
-    ]
-    machine = cpu.get(MACHINE)
-    others = cpu.get(OTHERS)
-    tail = f"; whole machine {machine:.0f}" if machine is not None else ""
-    tail += f", not this run {others:.0f}" if others is not None else ""
-    return ", ".join(shown) + tail if shown else "-"
 
 
 def _round_lines(r: RoundFigures, again: bool) -> list[str]:
@@ -49,7 +34,7 @@ def _round_lines(r: RoundFigures, again: bool) -> list[str]:
         f"    {r.events:,} events waiting (of {r.events_expected:,} expected) after "
         f"{r.stream_wait_s:.2f} s; budgets as expected after: {c.matching}/{c.budgets}; "
         f"alerts raised: {r.alerts_raised}",
-        f"    CPU % of one core while applying: {_cpu(r.cpu_percent)}",
+        f"    CPU % of one core while applying: {cpu_line(r.cpu_percent)}",
     ]
     if w.first_error:
         lines.append(f"    first error: {w.first_error}")

@@ -4,6 +4,12 @@
 These models are the edge's check of that input: anything they accept can be pushed to (the key
 lies on P-256, the secret has the length RFC 8291 requires, the endpoint is a URL a push service
 could have made), and anything they refuse comes back as a 422 naming the field.
+
+Where an endpoint may point is a deployment's policy (https on a public host; http on loopback
+too when ``push_allow_http_loopback`` is set): :func:`parse_web_push_subscription` applies it,
+as the edge does on registration and the sender before each push. Validated without that
+context (a command's payload decoded by the actor), an endpoint is checked as if loopback were
+allowed.
 """
 
 from __future__ import annotations
@@ -25,6 +31,26 @@ ALLOW_HTTP_LOOPBACK = "allow_http_loopback"
 """Validation context key: when true, an ``http`` endpoint on a loopback host is accepted (local
 push servers in tests and on the embedded stack)."""
 
+_PATH = r"""(/[!"$-~]*)?"""  # printable ASCII but space and '#' (no fragment)
+_PORT = r"(:[1-9][0-9]{0,3})?"
+PUBLIC_ENDPOINT_PATTERN = (
+    rf"^https://([A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,8}}{_PORT}{_PATH}$"
+)
+"""Endpoints every deployment takes, as the schema states them: https on a DNS name (no address
+literal, no ``.localhost``)."""
+LOOPBACK_ENDPOINT_PATTERN = rf"^https?://(127\.0\.0\.1|localhost|\[::1\]){_PORT}{_PATH}$"
+"""What a deployment with ``push_allow_http_loopback`` takes as well."""
+P256DH_PATTERN = r"^B[A-Za-z0-9_-]{86}=?$"
+AUTH_PATTERN = r"^[A-Za-z0-9_-]{22}(==)?$"
+
+
+def endpoint_pattern(*, allow_http_loopback: bool) -> str:
+    """The endpoints a deployment takes, as one pattern."""
+    if allow_http_loopback:
+        return f"{PUBLIC_ENDPOINT_PATTERN}|{LOOPBACK_ENDPOINT_PATTERN}"
+    return PUBLIC_ENDPOINT_PATTERN
+
+
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 _FCM_TOKEN = re.compile(r"^[A-Za-z0-9_:-]+$")
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
@@ -38,6 +64,11 @@ def b64url_decode(value: str) -> bytes:
         return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
     except (binascii.Error, ValueError) as error:
         raise ValueError("must be valid base64url text") from error
+
+
+def _has_policy(info: ValidationInfo) -> bool:
+    context: Any = info.context
+    return isinstance(context, dict) and ALLOW_HTTP_LOOPBACK in context
 
 
 def _allows_loopback(info: ValidationInfo) -> bool:
@@ -107,6 +138,7 @@ class WebPushKeys(BaseModel):
 
     p256dh: str = Field(
         max_length=128,
+        json_schema_extra={"pattern": P256DH_PATTERN},
         description="The browser's P-256 public key, uncompressed (65 bytes), base64url.",
         examples=[
             "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
@@ -114,6 +146,7 @@ class WebPushKeys(BaseModel):
     )
     auth: str = Field(
         max_length=32,
+        json_schema_extra={"pattern": AUTH_PATTERN},
         description="The browser's authentication secret (16 bytes), base64url.",
         examples=["tBHItJI5svbpez7KI4CCXg"],
     )
@@ -163,7 +196,9 @@ class WebPushSubscription(BaseModel):
 
     endpoint: str = Field(
         max_length=ENDPOINT_MAX_CHARS,
-        description="The push service's URL for this subscription (https).",
+        json_schema_extra={"pattern": PUBLIC_ENDPOINT_PATTERN},
+        description="The push service's URL for this subscription: https on a public host "
+        "(the pattern states it; a deployment that allows loopback http says so in its own).",
         examples=["https://fcm.googleapis.com/fcm/send/dpH5lCsTSSM:APA91bH..."],
     )
     keys: WebPushKeys = Field(description="The keys the payload is encrypted for.")
@@ -178,7 +213,10 @@ class WebPushSubscription(BaseModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str, info: ValidationInfo) -> str:
-        return check_endpoint(value, allow_http_loopback=_allows_loopback(info))
+        if _has_policy(info):
+            return check_endpoint(value, allow_http_loopback=_allows_loopback(info))
+        # No policy given: the edge applied it and the sender will again (they know the setting).
+        return check_endpoint(value, allow_http_loopback=True)
 
     @property
     def origin(self) -> str:

@@ -1,0 +1,40 @@
+"""Changing what a person hears of and where (``notification.preferences.set``), and what an
+item's kind is sent to given their preferences. Each change is a new version, heard by every
+device of theirs as ``notification_preferences.updated``."""
+
+from __future__ import annotations
+
+from actors.changes import change_data
+from actors.kernel import Decision, accept, reject
+from actors.work import Work
+from bus.envelopes import Command
+from bus.ids import user_scope
+from bus.notification_preferences import Channel, SetNotificationPreferences, effective
+from storage.notification_preferences import PreferencesDoc, preferences_entity
+
+
+async def set_preferences(command: Command, p: SetNotificationPreferences, work: Work) -> Decision:
+    me = command.actor.user_id
+    if me is None:
+        return reject("forbidden", "sign in first")
+    doc = await work.get(PreferencesDoc, me) or PreferencesDoc(id=me)
+    kinds = {kind: dict(channels) for kind, channels in doc.kinds.items()}
+    for kind, switch in p.kinds.items():
+        kinds.setdefault(kind, {}).update(switch.model_dump(exclude_none=True))
+    changed = doc.model_copy(update={"kinds": kinds, "version": doc.version + 1})
+    work.put(changed)
+    entity = preferences_entity(changed)
+    work.emit(user_scope(me), "notification_preferences.updated", change_data(entity))
+    return accept(entity)
+
+
+async def channels_for(work: Work, person: str, kind: str) -> list[Channel]:
+    """The channels an item of ``kind`` goes to for ``person`` beyond the inbox. The first time
+    one goes by email, their preferences are made (nothing chosen, version 0) for the key the
+    mail's unsubscribe link is signed with."""
+    doc = await work.get(PreferencesDoc, person)
+    chosen = effective(doc.kinds if doc is not None else {}).get(kind, {})
+    channels: list[Channel] = [c for c in ("email", "push") if chosen.get(c)]
+    if "email" in channels and doc is None:
+        work.put(PreferencesDoc(id=person))
+    return channels

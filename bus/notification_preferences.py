@@ -1,0 +1,117 @@
+"""What a person wants to hear of, and where: for each kind of notification, by email and by
+push (the inbox always has every item). Defaults suit most people (an overrun, a goal, a bill or
+payment that involves you and a flagged expense by email; everything by push); security notices
+always go by email, whatever the preferences say.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
+
+from pydantic import ConfigDict, Field, StrictBool, model_validator
+
+from bus.entities import Entity
+from bus.notifications import NotificationKind
+from bus.payload import Payload, schema_rules
+
+Channel = Literal["email", "push"]
+KINDS: tuple[str, ...] = get_args(NotificationKind)
+EMAIL_BY_DEFAULT = frozenset(
+    {"budget_exceeded", "goal_achieved", "group_bill", "expense_flagged", "security"}
+)
+"""Kinds mailed unless turned off: thresholds on the way and receipts read stay in the app
+(expected, and a mail each would be noise)."""
+ALWAYS: frozenset[tuple[str, Channel]] = frozenset({("security", "email")})
+"""What cannot be turned off: a sign-in or a password change is told by email, always."""
+
+
+class ChannelChoice(Entity):
+    email: bool
+    push: bool
+
+
+class ChannelSwitch(Payload):
+    """A change to one kind: the channels named are turned on (true) or off (false)."""
+
+    email: StrictBool | None = None
+    push: StrictBool | None = None
+
+
+class NotificationPreferences(Entity):
+    kinds: dict[NotificationKind, ChannelChoice] = Field(
+        description="Every kind, with the channels it goes to (defaults where unchanged)."
+    )
+    version: int = Field(description="0 until the person first changes something.")
+
+
+def _always_on(schema: dict[str, Any]) -> None:
+    """State in the schema what the validator refuses: ``false`` for what is always on."""
+    kinds = schema["properties"]["kinds"]
+    kinds["properties"] = {
+        kind: {
+            "allOf": [copy.deepcopy(kinds["additionalProperties"])],
+            "properties": {channel: {"not": {"const": False}}},
+        }
+        for kind, channel in sorted(ALWAYS)
+    }
+
+
+class SetNotificationPreferences(Payload):
+    """Turn channels on or off for some kinds; kinds and channels not named keep theirs."""
+
+    COMMAND: ClassVar[str] = "notification.preferences.set"
+    ACTOR: ClassVar[str] = "notifications"
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra=schema_rules(_always_on)
+    )
+
+    kinds: Annotated[
+        dict[NotificationKind, ChannelSwitch], Field(min_length=1, max_length=len(KINDS))
+    ] = Field(
+        description="Kind -> {email, push}. Turning off the email of `security` is refused (422)."
+    )
+
+    @model_validator(mode="after")
+    def _keeps_what_is_always_on(self) -> Self:
+        for kind, switch in self.kinds.items():
+            for channel in ("email", "push"):
+                if getattr(switch, channel) is False and (kind, channel) in ALWAYS:
+                    raise ValueError(f"{channel} for {kind} cannot be turned off")
+        return self
+
+
+def default_choice(kind: str) -> dict[Channel, bool]:
+    return {"email": kind in EMAIL_BY_DEFAULT, "push": True}
+
+
+def effective(stored: dict[str, dict[str, bool]]) -> dict[str, dict[Channel, bool]]:
+    """Every kind's channels: the stored choices over the defaults, what is always on kept on."""
+    chosen: dict[str, dict[Channel, bool]] = {}
+    for kind in KINDS:
+        mine: dict[Channel, bool] = default_choice(kind)
+        for channel in ("email", "push"):
+            value = stored.get(kind, {}).get(channel)
+            if isinstance(value, bool):
+                mine[channel] = value
+        for always_kind, channel in ALWAYS:
+            if always_kind == kind:
+                mine[channel] = True
+        chosen[kind] = mine
+    return chosen
+
+
+def unsubscribe_token(key: str, user_id: str, kind: str) -> str:
+    """The proof, in a mail's one-click unsubscribe link, that the link was made for this person
+    and kind: an HMAC-SHA256 under the person's own unsubscribe key (kept with their
+    preferences), so neither the edge nor the actor needs a secret of the other's."""
+    digest = hmac.new(key.encode(), f"{user_id}:{kind}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_matches(key: str, user_id: str, kind: str, token: str) -> bool:
+    return hmac.compare_digest(unsubscribe_token(key, user_id, kind), token)

@@ -1,0 +1,34 @@
+"""A person's notification preferences (the notifications actor's): the channels they changed
+per kind, and the key their mails' unsubscribe links are signed with. ``_id`` is the user id;
+``version`` 0 means made by the actor (for the key), never changed by the person."""
+
+from __future__ import annotations
+
+import secrets
+
+from beanie import Document
+from pydantic import Field
+
+from bus.notification_preferences import NotificationPreferences, effective
+
+
+class PreferencesDoc(Document):
+    id: str = Field(alias="_id")  # type: ignore[assignment]
+    kinds: dict[str, dict[str, bool]] = Field(default_factory=dict)
+    unsubscribe_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    version: int = 0
+
+    class Settings:
+        name = "notification_preferences"
+
+
+async def preferences_of(user_id: str) -> PreferencesDoc | None:
+    return await PreferencesDoc.get(user_id)
+
+
+def preferences_entity(doc: PreferencesDoc | None) -> NotificationPreferences:
+    """What the person sees: every kind's channels (defaults where they changed nothing)."""
+    stored = doc.kinds if doc is not None else {}
+    return NotificationPreferences.model_validate(
+        {"kinds": effective(stored), "version": doc.version if doc is not None else 0}
+    )
