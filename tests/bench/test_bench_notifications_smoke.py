@@ -29,9 +29,12 @@ def test_quick_notifications_bench_reports_every_figure(tmp_path: Path) -> None:
     assert rate["items_on_devices"] == SAMPLES, rate  # every item reached its owner's device
     assert rate["mails"] == SAMPLES, rate  # and its mail the SMTP server
     assert rate["mails_repeated"] == 0, rate  # once
-    for key in ("to_device_ms", "to_mail_ms", "write_ms"):
+    for key in ("to_device_ms", "to_mail_ms", "alert_to_device_ms", "alert_to_mail_ms", "write_ms"):
         check_latency(key, rate[key])
+    # the notifications actor's part is part of the whole way
+    assert rate["alert_to_device_ms"]["p50"] < rate["to_device_ms"]["p50"], rate
     assert rate["rate_sent"] > 0
+    assert isinstance(rate["budgets_pending_after"], int)
     assert isinstance(rate["notifications_pending_after"], int)
     fan = figures["fan_out"]
     assert fan["group"] == GROUP

@@ -5,6 +5,7 @@ device per person noting when each ``notification.created`` arrives by (person, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from email import policy
@@ -67,6 +68,7 @@ class MailCatcher:
 
 
 async def serve_mail(catcher: MailCatcher) -> tuple[asyncio.Server, int]:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per command
     loop = asyncio.get_running_loop()
     port = find_free_port()
     server = await loop.create_server(
@@ -76,10 +78,13 @@ async def serve_mail(catcher: MailCatcher) -> tuple[asyncio.Server, int]:
 
 
 class Devices:
-    """One Socket.IO client per person, noting each ``notification.created``."""
+    """One Socket.IO client per person, noting each ``notification.created`` (by its title)
+    and each ``budget.threshold_crossed`` (by the title its item will have: the alert the
+    notifications actor reacts to)."""
 
     def __init__(self) -> None:
         self.inbox = Inbox()
+        self.alerts = Inbox()
         self._clients: list[socketio.AsyncClient] = []
 
     async def connect(self, base_url: str, person: str, token: str) -> None:
@@ -91,7 +96,15 @@ class Devices:
             if isinstance(entity, dict):
                 self.inbox.note((person, str(entity.get("title", ""))))
 
+        def alert(data: object = None) -> None:
+            inner = data.get("data") if isinstance(data, dict) else None
+            entity = inner.get("entity") if isinstance(inner, dict) else None
+            if isinstance(entity, dict):
+                title = f"{entity.get('name')}: {entity.get('threshold')}% used"
+                self.alerts.note((person, title))
+
         client.on("notification.created", created)
+        client.on("budget.threshold_crossed", alert)
         await connect_device(client, base_url, token)
         self._clients.append(client)
 

@@ -14,6 +14,7 @@ import nats
 from nats.aio.client import Client as NATS
 
 from actors.app import reaction_durable
+from actors.budgets import BUDGETS
 from actors.notifications import NOTIFICATIONS
 from bus.settings import Settings
 from deploy.bench.consumers import Consumers
@@ -31,6 +32,8 @@ from deploy.bench.stackrun import WRITE_LIMITS, sampled_stack
 
 ACTORS = ["accounts", "expenses", "currency", "budgets", "splits", "notifications"]
 DURABLES = [reaction_durable(NOTIFICATIONS.name, t) for t in NOTIFICATIONS.reactions]
+BUDGETS_DURABLES = [reaction_durable(BUDGETS.name, t) for t in BUDGETS.reactions]
+"""The budgets actor's: a threshold is crossed when it has applied the expense."""
 
 
 async def run_notifications(
@@ -51,6 +54,7 @@ async def run_notifications(
             async with own as (stack, sampler):
                 nc = await nats.connect(stack.layout.nats.url, name="bench-notifications")
                 consumers = Consumers(nc.jetstream(), DURABLES)
+                upstream = Consumers(nc.jetstream(), BUDGETS_DURABLES)
                 say(f"signing up {o.users} people, {o.budgets} budgets each, a device each")
                 t0 = time.perf_counter()
                 crowd = await people(stack.base_url, o.users, o.budgets)
@@ -58,8 +62,9 @@ async def run_notifications(
                     await devices.connect(stack.base_url, person.user.id, person.user.token)
                 setup_s = time.perf_counter() - t0
 
-                async def lag() -> int:
-                    return (await consumers.backlog()).left
+                async def lag() -> tuple[int, int]:
+                    ahead = (await upstream.backlog()).left
+                    return ahead, (await consumers.backlog()).left
 
                 say(f"{o.samples} expenses at {o.rate}/s, each crossing a budget threshold")
                 window = CpuWindow(sampler)
@@ -72,9 +77,10 @@ async def run_notifications(
                 group = await fan_out(stack.base_url, o.group, o.bills, catcher)
                 sampler.sample()
                 memory = sampler.peak_mb()
+                await nc.close()  # before the stack stops, or it tries to reconnect
     finally:
         await devices.close()
-        if nc is not None:
+        if nc is not None and not nc.is_closed:
             with contextlib.suppress(Exception):
                 await nc.close()
         smtp.close()

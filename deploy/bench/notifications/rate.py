@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from deploy.bench.http import call, session
-from deploy.bench.notifications.arrivals import Devices, Key, MailCatcher
+from deploy.bench.notifications.arrivals import Devices, Inbox, Key, MailCatcher
 from deploy.bench.notifications.options import THRESHOLDS
 from deploy.bench.notifications.people import CURRENCY, REQUEST_TIMEOUT_S, STEP, Person
 from deploy.bench.notifications.results import RateFigures
@@ -80,10 +80,11 @@ async def at_rate(
     planned: list[Planned],
     rate: float,
     watched: tuple[Devices, MailCatcher],
-    lag: Callable[[], Awaitable[int]],
+    lag: Callable[[], Awaitable[tuple[int, int]]],
 ) -> tuple[RateFigures, float]:
     """Every planned expense sent on schedule; the figures, and the seconds the sending took.
-    ``lag`` is what the notifications actor has yet to take when the last answer came."""
+    ``lag`` is what the budgets and the notifications actors have yet to take when the last
+    answer came."""
     devices, mail = watched
     tokens = {p.person.user.id: p.person.user.token for p in planned}
     sessions = {who: session(base_url, token, REQUEST_TIMEOUT_S) for who, token in tokens.items()}
@@ -98,7 +99,7 @@ async def at_rate(
             tasks.append(asyncio.create_task(_send(sessions[p.person.user.id], n, p, sent)))
         await asyncio.gather(*tasks)
         sending_s = time.perf_counter() - began
-        behind = await lag()
+        budgets_behind, behind = await lag()
         on_device: set[Key] = {(p.person.user.id, p.title) for p in planned}
         in_mail: set[Key] = {(p.person.email, p.title) for p in planned}
         await devices.inbox.until(on_device, ARRIVAL_WAIT_S)
@@ -115,6 +116,8 @@ async def at_rate(
         for n, p in enumerate(planned)
         if (p.person.email, p.title) in mail.inbox.first
     ]
+    from_alert = _after(devices.alerts, devices.inbox, on_device)
+    alert_to_mail = _after(devices.alerts, mail.inbox, in_mail, by_mail=planned)
     figures = RateFigures(
         rate_asked=rate,
         rate_sent=round(len(planned) / sending_s, 1) if sending_s > 0 else 0.0,
@@ -126,7 +129,26 @@ async def at_rate(
         mails_repeated=mail.repeated(),
         to_device_ms=latency_summary(to_device),
         to_mail_ms=latency_summary(to_mail),
+        alert_to_device_ms=latency_summary(from_alert),
+        alert_to_mail_ms=latency_summary(alert_to_mail),
         write_ms=latency_summary(sent.answered),
+        budgets_pending_after=budgets_behind,
         notifications_pending_after=behind,
     )
     return figures, sending_s
+
+
+def _after(
+    alerts: Inbox, later: Inbox, keys: set[Key], by_mail: list[Planned] | None = None
+) -> list[float]:
+    """Seconds from each budget alert on the device to its item (on the device, or in the
+    mail: ``by_mail`` maps a mail's key back to its person)."""
+    if by_mail is not None:
+        pairs = [((p.person.user.id, p.title), (p.person.email, p.title)) for p in by_mail]
+    else:
+        pairs = [(k, k) for k in keys]
+    return [
+        later.first[then] - alerts.first[alert]
+        for alert, then in pairs
+        if alert in alerts.first and then in later.first
+    ]

@@ -21,9 +21,11 @@ def _rate_lines(r: RateFigures) -> list[str]:
         f"({r.items_on_devices:,} of {r.samples:,} arrived)",
         f"  to the mail in the SMTP server {p50_p99(r.to_mail_ms)}   "
         f"({r.mails:,} of {r.samples:,} arrived, {r.mails_repeated} repeated)",
+        f"  from the budget alert on the device (the notifications actor's part): to the item "
+        f"{p50_p99(r.alert_to_device_ms)}; to the mail {p50_p99(r.alert_to_mail_ms)}",
         f"  the expense's own answer      {p50_p99(r.write_ms)}",
-        f"  left for the notifications actor when the last answer came: "
-        f"{r.notifications_pending_after} events",
+        f"  left when the last answer came: {r.budgets_pending_after} events for the budgets "
+        f"actor, {r.notifications_pending_after} for the notifications actor",
     ]
 
 

@@ -28,7 +28,10 @@ class RateFigures:
     mails_repeated: int
     to_device_ms: Latency
     to_mail_ms: Latency
+    alert_to_device_ms: Latency  # the notifications actor's own part: from the budget alert
+    alert_to_mail_ms: Latency
     write_ms: Latency
+    budgets_pending_after: int
     notifications_pending_after: int
 
 
