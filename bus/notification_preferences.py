@@ -1,7 +1,8 @@
 """What a person wants to hear of, and where: for each kind of notification, by email and by
 push (the inbox always has every item). Defaults suit most people (an overrun, a goal, a bill or
 payment that involves you and a flagged expense by email; everything by push); security notices
-always go by email, whatever the preferences say.
+always go by email, whatever the preferences say. Quiet hours (:mod:`bus.quiet_hours`) hold mail
+and pushes for later.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ConfigDict, Field, StrictBool, model_validator
 from bus.entities import Entity
 from bus.notifications import NotificationKind
 from bus.payload import Payload, schema_rules
+from bus.quiet_hours import QuietHours
 
 Channel = Literal["email", "push"]
 KINDS: tuple[str, ...] = get_args(NotificationKind)
@@ -45,11 +47,16 @@ class NotificationPreferences(Entity):
     kinds: dict[NotificationKind, ChannelChoice] = Field(
         description="Every kind, with the channels it goes to (defaults where unchanged)."
     )
+    quiet_hours: QuietHours | None = Field(
+        None, description="When mail and pushes wait, in your timezone (none: never)."
+    )
     version: int = Field(description="0 until the person first changes something.")
 
 
 def _always_on(schema: dict[str, Any]) -> None:
-    """State in the schema what the validator refuses: ``false`` for what is always on."""
+    """State in the schema what the validator refuses: ``false`` for what is always on, and a
+    change that names nothing."""
+    schema["minProperties"] = 1
     kinds = schema["properties"]["kinds"]
     kinds["properties"] = {
         kind: {
@@ -73,8 +80,20 @@ class SetNotificationPreferences(Payload):
     kinds: Annotated[
         dict[NotificationKind, ChannelSwitch], Field(min_length=1, max_length=len(KINDS))
     ] = Field(
-        description="Kind -> {email, push}. Turning off the email of `security` is refused (422)."
+        default_factory=dict,
+        description="Kind -> {email, push}. Turning off the email of `security` is refused (422).",
     )
+    quiet_hours: QuietHours | None = Field(
+        None,
+        description="When mail and pushes wait (held, then sent when it ends; the inbox gets "
+        "every item at once; security notices are never held). null: no quiet hours.",
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.model_fields_set & {"kinds", "quiet_hours"}:
+            raise ValueError("name kinds, quiet_hours or both")
+        return self
 
     @model_validator(mode="after")
     def _keeps_what_is_always_on(self) -> Self:

@@ -58,6 +58,11 @@ class NotificationDelivery(Entity):
         "sent: the provider accepted it; failed: given up (last_error says why)."
     )
     attempts: int
+    due_at: datetime | None = Field(
+        None,
+        description="Not sent before this: later than created_at while quiet hours hold it, "
+        "or while it waits to be retried.",
+    )
     last_error: str | None = None
     sent_at: datetime | None = None
 

@@ -14,7 +14,7 @@ import signal
 import ssl
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,19 +128,31 @@ async def run_status(
         await looker.close()
 
 
-async def watch(looker: Looks, every_s: float, console: Console, stop: asyncio.Event) -> int:
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def watch(
+    looker: Looks,
+    every_s: float,
+    console: Console,
+    stop: asyncio.Event,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[asyncio.Event, float], Awaitable[None]] = _pause,
+) -> int:
     """Show a look every ``every_s`` until ``stop`` is set: a look starts ``every_s`` after the
     one before started (at once, if that one took longer); the exit code of the last look."""
-    began = time.monotonic()
+    began = clock()
     snapshot = await looker.look()
     with Live(screen(snapshot), console=console, auto_refresh=False) as live:
         while True:
-            remaining = every_s - (time.monotonic() - began)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), max(remaining, 0.0))
+            await pause(stop, max(every_s - (clock() - began), 0.0))
             if stop.is_set():
                 return snapshot.exit_code
-            began = time.monotonic()
+            began = clock()
             snapshot = await looker.look()
             live.update(screen(snapshot), refresh=True)
 

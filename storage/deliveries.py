@@ -81,15 +81,11 @@ async def deliveries_of(notification_ids: list[str]) -> list[DeliveryDoc]:
     return await query.sort("_id").to_list()
 
 
-async def due_deliveries(now: datetime, fresh_s: float, limit: int) -> list[DeliveryDoc]:
-    """Deliveries to send now that no event will bring: retries whose time has come, and
-    first attempts left over (older than ``fresh_s``: younger ones are their event's)."""
-    fresh = now - timedelta(seconds=fresh_s)
-    query = {
-        **_claimable(now),
-        "$nor": [{"status": "pending", "created_at": {"$gt": fresh}}],
-    }
-    return await DeliveryDoc.find(query).sort("due_at").limit(limit).to_list()
+async def due_deliveries(now: datetime, limit: int) -> list[DeliveryDoc]:
+    """Deliveries to send now that nobody holds: retries whose time has come, items whose quiet
+    hours ended, first attempts whose wake-up was lost (or is just being handled: the claim
+    decides who sends)."""
+    return await DeliveryDoc.find(_claimable(now)).sort("due_at").limit(limit).to_list()
 
 
 async def record(delivery_id: str, holder: str, changes: dict[str, object]) -> bool:

@@ -16,6 +16,7 @@ class PreferencesDoc(Document):
     id: str = Field(alias="_id")  # type: ignore[assignment]
     kinds: dict[str, dict[str, bool]] = Field(default_factory=dict)
     unsubscribe_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    quiet_hours: dict[str, str] | None = None  # {"start": "HH:MM", "end": "HH:MM"}
     version: int = 0
 
     class Settings:
@@ -30,5 +31,9 @@ def preferences_entity(doc: PreferencesDoc | None) -> NotificationPreferences:
     """What the person sees: every kind's channels (defaults where they changed nothing)."""
     stored = doc.kinds if doc is not None else {}
     return NotificationPreferences.model_validate(
-        {"kinds": effective(stored), "version": doc.version if doc is not None else 0}
+        {
+            "kinds": effective(stored),
+            "quiet_hours": doc.quiet_hours if doc is not None else None,
+            "version": doc.version if doc is not None else 0,
+        }
     )

@@ -18,7 +18,9 @@ def notification_entity(
     data = doc.model_dump(exclude={"recipient_id", "event_id"})
     data["deliveries"] = [
         {
-            **d.model_dump(include={"channel", "status", "attempts", "last_error", "sent_at"}),
+            **d.model_dump(
+                include={"channel", "status", "attempts", "due_at", "last_error", "sent_at"}
+            ),
             "device_id": d.target or None,
         }
         for d in deliveries

@@ -3,7 +3,8 @@ once per (item, channel, target) as the receiving server sees it.
 
 It is woken by ``notification.created`` (a queue group: one process of the actor per item),
 and every ``notification_sweep_s`` it looks for what no event will bring: retries whose time
-has come, first attempts whose wake-up was lost, claims a dead sender left. For each delivery
+has come, deliveries quiet hours held, first attempts whose wake-up was lost, claims a dead
+sender left. For each delivery
 it *claims* it (so no other process sends it meanwhile), sends it, and records the outcome:
 sent; retried later with exponential backoff on a temporary failure; failed, with the reason
 on the item, on a permanent one (a 5xx reply, a mail that cannot be rendered) or after
@@ -55,8 +56,6 @@ log = structlog.get_logger(__name__)
 
 QUEUE = "notifications-courier"
 SWEEP_BATCH = 200
-FRESH_S = 30.0
-"""A first attempt younger than this is left to the wake-up of its own event."""
 
 DELIVERIES = Counter(
     "ledgerbus_notification_deliveries_total",
@@ -151,7 +150,7 @@ class Courier:
 
     async def sweep(self) -> int:
         """Start every delivery due now that no event will bring; how many were found."""
-        due = await due_deliveries(utcnow(), FRESH_S, SWEEP_BATCH)
+        due = await due_deliveries(utcnow(), SWEEP_BATCH)
         for delivery in due:
             self._start(delivery.id)
         return len(due)

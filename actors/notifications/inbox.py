@@ -12,7 +12,7 @@ from __future__ import annotations
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.notifications.delivery_rules import delivery_id
-from actors.notifications.preferences import channels_for
+from actors.notifications.preferences import channels_for, held_until
 from actors.notifications.triggers import TRIGGERS, Draft
 from actors.work import Work
 from bus.envelopes import Command, Event
@@ -74,6 +74,7 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
         version=1,
     )
     work.put(doc)
+    due = await held_until(work, person, draft.kind) or work.now  # quiet hours hold them
     deliveries = [
         DeliveryDoc(
             id=delivery_id(ident, channel, target),
@@ -82,7 +83,7 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
             kind=draft.kind,
             channel=channel,
             target=target,
-            due_at=work.now,
+            due_at=due,
             created_at=work.now,
         )
         for channel, target in await _routes(work, person, draft.kind)

@@ -4,13 +4,19 @@ device of theirs as ``notification_preferences.updated``."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.envelopes import Command
 from bus.ids import user_scope
 from bus.notification_preferences import Channel, SetNotificationPreferences, effective
+from bus.quiet_hours import QuietHours, quiet_until
 from storage.notification_preferences import PreferencesDoc, preferences_entity
+from storage.shared import person as person_of
+
+NEVER_HELD = frozenset({"security"})
 
 
 async def set_preferences(command: Command, p: SetNotificationPreferences, work: Work) -> Decision:
@@ -21,7 +27,10 @@ async def set_preferences(command: Command, p: SetNotificationPreferences, work:
     kinds = {kind: dict(channels) for kind, channels in doc.kinds.items()}
     for kind, switch in p.kinds.items():
         kinds.setdefault(kind, {}).update(switch.model_dump(exclude_none=True))
-    changed = doc.model_copy(update={"kinds": kinds, "version": doc.version + 1})
+    update: dict[str, object] = {"kinds": kinds, "version": doc.version + 1}
+    if "quiet_hours" in p.model_fields_set:
+        update["quiet_hours"] = p.quiet_hours.model_dump() if p.quiet_hours else None
+    changed = doc.model_copy(update=update)
     work.put(changed)
     entity = preferences_entity(changed)
     work.emit(user_scope(me), "notification_preferences.updated", change_data(entity))
@@ -38,3 +47,15 @@ async def channels_for(work: Work, person: str, kind: str) -> list[Channel]:
     if "email" in channels and doc is None:
         work.put(PreferencesDoc(id=person))
     return channels
+
+
+async def held_until(work: Work, person: str, kind: str) -> datetime | None:
+    """When the person's quiet hours let an item of ``kind`` go out (None: now). Security
+    notices are never held."""
+    doc = await work.get(PreferencesDoc, person)
+    if doc is None or doc.quiet_hours is None or kind in NEVER_HELD:
+        return None
+    profile = await person_of(work, person)
+    if profile is None:
+        return None
+    return quiet_until(work.now, profile.timezone, QuietHours.model_validate(doc.quiet_hours))

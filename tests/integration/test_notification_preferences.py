@@ -4,12 +4,18 @@ unsubscribe link of a real mail, POSTed as a mail client would, without signing 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from actors.notifications.courier import Courier
+from actors.notifications.delivery_rules import delivery_id
+from bus.settings import Settings
+from storage.deliveries import DeliveryDoc
 from tests.support.budget_helpers import make_budget, spend
 from tests.support.helpers import Account, Stack, eventually
 from tests.support.smtp_servers import Scripted
@@ -92,6 +98,9 @@ async def test_a_change_reaches_every_device_and_the_next_item_obeys_it(
         ({"kinds": {"group_bill": {"email": "no"}}}, "email"),
         ({"kinds": {}}, "kinds"),
         ({}, "kinds"),
+        ({"quiet_hours": {"start": "25:00", "end": "07:00"}}, "start"),
+        ({"quiet_hours": {"start": "22:00"}}, "end"),
+        ({"quiet_hours": "22:00-07:00"}, "quiet_hours"),
     ],
 )
 async def test_a_bad_change_is_422_and_changes_nothing(
@@ -149,3 +158,48 @@ async def test_the_one_click_link_of_a_mail_stops_that_kind_without_signing_in(
     assert prefs["kinds"]["budget_exceeded"] == {"email": False, "push": True}
     assert (await _prefs(stack, ada))["kinds"]["budget_exceeded"]["email"] is False
     assert (await _prefs(stack, bob))["version"] == 0
+
+
+async def test_quiet_hours_hold_the_mail_and_it_goes_when_they_end(
+    stack: Stack, mailbox: Scripted, settings: Settings
+) -> None:
+    ada = await stack.signup("Ada", tz="Europe/Paris")
+    local = datetime.now(ZoneInfo("Europe/Paris"))
+    quiet = {
+        "start": (local - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (local + timedelta(hours=1)).strftime("%H:%M"),
+    }
+    status, prefs = await stack.call("PATCH", PATH, ada, json={"quiet_hours": quiet})
+    assert status == 200, prefs
+    assert prefs["quiet_hours"] == quiet
+
+    await make_budget(stack, ada, "100.00", thresholds=[100])
+    await spend(stack, ada, "120.00")
+
+    async def overrun() -> dict[str, Any] | None:  # in the inbox at once
+        items = await _kind_of_items(stack, ada, "budget_exceeded")
+        return items[0] if items else None
+
+    item = await eventually(overrun)
+    [held] = item["deliveries"]
+    assert (held["status"], held["attempts"]) == ("pending", 0)
+    due = datetime.fromisoformat(held["due_at"])
+    assert timedelta(minutes=55) < due - datetime.now(UTC) <= timedelta(hours=1, minutes=1)
+    ident = delivery_id(item["id"], "email")
+    courier = Courier(settings)  # a sender asked to send it now finds it not due
+    assert await courier.deliver(ident) is None
+    assert _mails_to(mailbox, ada) == []
+
+    await DeliveryDoc.get_pymongo_collection().update_one(  # the quiet hours end
+        {"_id": ident}, {"$set": {"due_at": datetime.now(UTC)}}
+    )
+
+    async def sent() -> bool:  # the stack's sweep sends it
+        return bool(_mails_to(mailbox, ada))
+
+    await eventually(sent)
+    [mail] = _mails_to(mailbox, ada)
+    assert str(mail["Subject"]) == item["title"]
+
+    status, prefs = await stack.call("PATCH", PATH, ada, json={"quiet_hours": None})
+    assert (status, prefs["quiet_hours"]) == (200, None)

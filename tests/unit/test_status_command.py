@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -40,18 +39,36 @@ def test_a_bad_flag_exits_with_the_code_help_calls_bad_usage(
     assert "--max-lag" in capsys.readouterr().err
 
 
-class TimedLooker:
-    """Each look takes ``look_s``; the ``looks``-th sets ``stop``. Records when each started."""
+class FakeTime:
+    """A clock that moves only when a look takes its time or the watch pauses (and records
+    each pause), so the schedule is checked exactly, however busy the machine is."""
 
-    def __init__(self, look_s: float, looks: int, stop: asyncio.Event) -> None:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def pause(self, stop: asyncio.Event, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+class TimedLooker:
+    """Each look takes ``look_s`` of ``time``; the ``looks``-th sets ``stop``. Records when each
+    started."""
+
+    def __init__(self, time: FakeTime, look_s: float, looks: int, stop: asyncio.Event) -> None:
+        self.time = time
         self.look_s = look_s
         self.looks = looks
         self.stop = stop
         self.started: list[float] = []
 
     async def look(self) -> Snapshot:
-        self.started.append(time.monotonic())
-        await asyncio.sleep(self.look_s)
+        self.started.append(self.time.now)
+        self.time.now += self.look_s
         if len(self.started) == self.looks:
             self.stop.set()
         bus = BusView(error=None if len(self.started) < self.looks else "gone")
@@ -60,26 +77,27 @@ class TimedLooker:
 
 
 def _gaps(started: list[float]) -> list[float]:
-    return [later - earlier for earlier, later in itertools.pairwise(started)]
+    return [round(later - earlier, 9) for earlier, later in itertools.pairwise(started)]
+
+
+async def _watch(look_s: float, looks: int, every_s: float) -> tuple[int, TimedLooker, FakeTime]:
+    stop, time = asyncio.Event(), FakeTime()
+    looker = TimedLooker(time, look_s, looks, stop)
+    console = Console(file=io.StringIO(), width=160)
+    code = await watch(looker, every_s, console, stop, clock=time.clock, pause=time.pause)
+    return code, looker, time
 
 
 async def test_watch_starts_a_look_every_interval_counting_the_look_itself() -> None:
-    stop = asyncio.Event()
-    looker = TimedLooker(look_s=0.3, looks=4, stop=stop)
-    console = Console(file=io.StringIO(), width=160)
-
-    code = await watch(looker, 0.5, console, stop)
+    code, looker, time = await _watch(look_s=0.3, looks=4, every_s=0.5)
 
     assert code == EXIT_UNREACHABLE  # the last look's
-    gaps = _gaps(looker.started)
-    assert len(gaps) == 3
-    assert all(0.45 <= gap < 0.7 for gap in gaps), gaps  # not 0.5 + 0.3
+    assert _gaps(looker.started) == [0.5, 0.5, 0.5]  # not 0.5 + 0.3
+    assert [round(p, 9) for p in time.pauses] == [0.2, 0.2, 0.2, 0.2]
 
 
 async def test_watch_looks_again_at_once_when_a_look_takes_longer_than_the_interval() -> None:
-    stop = asyncio.Event()
-    looker = TimedLooker(look_s=0.3, looks=3, stop=stop)
+    _, looker, time = await _watch(look_s=0.3, looks=3, every_s=0.1)
 
-    await watch(looker, 0.1, Console(file=io.StringIO(), width=160), stop)
-
-    assert all(0.28 <= gap < 0.45 for gap in _gaps(looker.started)), _gaps(looker.started)
+    assert _gaps(looker.started) == [0.3, 0.3]
+    assert time.pauses == [0.0, 0.0, 0.0]
