@@ -78,7 +78,11 @@ async def replay(
                 try:
                     msgs = await sub.fetch(batch, timeout=2.0)
                 except TimeoutError:
-                    break
+                    # Nothing came in time: the end, or only a slow server (then go on, so a
+                    # busy cluster never cuts an export short).
+                    if sub.pending_msgs == 0 and (await sub.consumer_info()).num_pending == 0:
+                        break
+                    continue
                 for msg in msgs:
                     out.write(json.dumps(record(msg), separators=(",", ":")) + "\n")
                     written += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -101,8 +102,9 @@ def outcome_changes(
 
 
 class Courier:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
+        self.clock = clock  # what "due" and "lapsed" are measured against
         self.holder = f"{settings.node_id}-{uuid.uuid4().hex[:8]}"
         self.mail = MailSettings.from_settings(settings)
         self.push = PushChannels(settings)
@@ -150,7 +152,7 @@ class Courier:
 
     async def sweep(self) -> int:
         """Start every delivery due now that no event will bring; how many were found."""
-        due = await due_deliveries(utcnow(), SWEEP_BATCH)
+        due = await due_deliveries(self.clock(), SWEEP_BATCH)
         for delivery in due:
             self._start(delivery.id)
         return len(due)
@@ -165,13 +167,13 @@ class Courier:
         (sent already, not due, or being sent by another)."""
         async with self._slots:
             claimed = await claim(
-                delivery_id, self.holder, utcnow(), self.settings.notification_lease_s
+                delivery_id, self.holder, self.clock(), self.settings.notification_lease_s
             )
             if claimed is None:
                 return None
             with SEND_SECONDS.labels(claimed.channel).time():
                 outcome = await self._send(claimed)
-            changes = outcome_changes(claimed.attempts, outcome, utcnow(), self.settings)
+            changes = outcome_changes(claimed.attempts, outcome, self.clock(), self.settings)
             kept = await record(delivery_id, self.holder, changes)
             DELIVERIES.labels(claimed.channel, str(changes["status"])).inc()
             log.info(

@@ -64,13 +64,14 @@ async def _leader(js: Any, stream: str) -> str:
     return leader
 
 
-async def _replicas_current(js: Any, stream: str) -> list[str]:
-    """The servers that follow ``stream``'s leader and are current."""
+async def _in_step(js: Any, stream: str) -> list[str]:
+    """The servers that hold all of ``stream``: its leader and the followers that are current."""
     try:
         info = await js.stream_info(stream)
     except Exception:  # electing a leader: nothing answers yet
         return []
-    return sorted(p.name for p in info.cluster.replicas or [] if p.current)
+    current = [p.name for p in info.cluster.replicas or [] if p.current]
+    return sorted([info.cluster.leader, *current] if info.cluster.leader else current)
 
 
 async def _expenses_idle(js: Any) -> bool:
@@ -164,8 +165,10 @@ async def test_killing_the_stream_leader_mid_run_loses_and_repeats_nothing(
         # supervisor within a second, may rejoin in time to win it.)
         assert len(publisher.failures) > 0
 
-        async def healed() -> bool:  # the supervisor restarted the server and it caught up
-            return leader in await _replicas_current(ops_js, COMMANDS_STREAM)
+        async def healed() -> bool:
+            """The supervisor restarted the killed server and it caught up (as a current
+            follower, or as the leader again if it won the election)."""
+            return leader in await _in_step(ops_js, COMMANDS_STREAM)
 
         await eventually(healed, timeout_s=120, every_s=0.5)
         assert cluster.restarts_of(leader) == 1

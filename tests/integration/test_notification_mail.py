@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -68,10 +68,20 @@ async def test_an_overrun_is_mailed_once_and_its_item_says_sent(
 # ---- the courier on its own, against servers that misbehave ---------------------------------
 
 
+AHEAD = timedelta(days=1)
+
+
+def _later() -> datetime:
+    """The time these couriers live in: a day ahead, so that the deliveries made here are not yet
+    due for the stack's own courier (sweeping on the real clock), which would race them."""
+    return utcnow() + AHEAD
+
+
 async def _delivery(stack: Stack) -> tuple[Account, str]:
-    """A person, an item for them and its email delivery, as the inbox writes them."""
+    """A person, an item for them and its email delivery, as the inbox writes them (due on the
+    couriers' clock)."""
     ada = await stack.signup("Ada")
-    now = utcnow()
+    now = _later()
     item = NotificationDoc(
         id=str(uuid.uuid4()),
         recipient_id=ada.id,
@@ -100,7 +110,8 @@ async def _delivery(stack: Stack) -> tuple[Account, str]:
 def _courier(settings: Settings, port: int, **changes: Any) -> Courier:
     """A courier of its own (not started: the test calls ``deliver``) sending to ``port``."""
     return Courier(
-        settings.model_copy(update={"smtp_port": port, "smtp_timeout_s": 5.0, **changes})
+        settings.model_copy(update={"smtp_port": port, "smtp_timeout_s": 5.0, **changes}),
+        clock=_later,
     )
 
 
@@ -121,12 +132,12 @@ async def test_a_451_is_retried_later_and_sent_once(stack: Stack, settings: Sett
         assert "451" in first.reason
         waiting = await _record(ident)
         assert (waiting.status, waiting.attempts, waiting.claimed_by) == ("retrying", 1, None)
-        assert waiting.due_at > utcnow() + timedelta(seconds=25)  # the backoff is kept
+        assert waiting.due_at > _later() + timedelta(seconds=25)  # the backoff is kept
         assert await courier.deliver(ident) is None  # not due yet: nothing sent
         assert len(handler.messages) == 1
 
         await DeliveryDoc.get_pymongo_collection().update_one(
-            {"_id": ident}, {"$set": {"due_at": utcnow()}}
+            {"_id": ident}, {"$set": {"due_at": _later()}}
         )  # its time comes
         second = await courier.deliver(ident)
         assert isinstance(second, Sent)
@@ -154,7 +165,7 @@ async def test_a_550_fails_for_good_with_its_reason(stack: Stack, settings: Sett
         assert failed.last_error is not None
         assert "550" in failed.last_error
         await DeliveryDoc.get_pymongo_collection().update_one(
-            {"_id": ident}, {"$set": {"due_at": utcnow()}}
+            {"_id": ident}, {"$set": {"due_at": _later()}}
         )
         assert await courier.deliver(ident) is None  # a failed delivery is not tried again
         assert len(handler.messages) == 1
@@ -174,7 +185,7 @@ async def test_temporary_failures_give_up_after_the_last_attempt(
         for _ in range(3):
             outcomes.append(await courier.deliver(ident))
             await DeliveryDoc.get_pymongo_collection().update_one(
-                {"_id": ident}, {"$set": {"due_at": utcnow()}}
+                {"_id": ident}, {"$set": {"due_at": _later()}}
             )
         assert [type(o) for o in outcomes] == [TemporaryFailure] * 3
         gave_up = await _record(ident)
@@ -210,13 +221,18 @@ async def test_a_claim_left_by_a_dead_sender_lapses_and_the_mail_goes_again_unde
     server, port = await serve(handler)
     try:
         _, ident = await _delivery(stack)
-        await DeliveryDoc.get_pymongo_collection().update_one(  # held by a sender now gone
-            {"_id": ident},
-            {"$set": {"claimed_by": "gone", "claimed_until": utcnow() + timedelta(seconds=1)}},
-        )
+        deliveries = DeliveryDoc.get_pymongo_collection()
+
+        async def held_until(until: datetime) -> None:  # by a sender now gone
+            await deliveries.update_one(
+                {"_id": ident}, {"$set": {"claimed_by": "gone", "claimed_until": until}}
+            )
+
         courier = _courier(settings, port)
+        await held_until(_later() + timedelta(minutes=5))
         assert await courier.deliver(ident) is None  # still held
-        await asyncio.sleep(1.2)
+        assert handler.messages == []
+        await held_until(_later() - timedelta(seconds=1))  # its lease has run out
         assert isinstance(await courier.deliver(ident), Sent)
         assert (await _record(ident)).claimed_by is None
         assert handler.message_ids() == [
