@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -46,3 +46,45 @@ class RevokeSession(Payload):
 
     session_id: str = Field(max_length=64)
     reason: Literal["logout", "refresh_reuse", "admin"]
+
+
+TokenId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class RequestVerification(Payload):
+    """A new link to confirm the caller's address (the one mailed at sign-up may be lost)."""
+
+    COMMAND: ClassVar[str] = "user.request_verification"
+    ACTOR: ClassVar[str] = "accounts"
+
+
+class VerifyEmail(Payload):
+    """Confirm an address with the link mailed to it (the edge has checked its signature)."""
+
+    COMMAND: ClassVar[str] = "user.verify_email"
+    ACTOR: ClassVar[str] = "accounts"
+
+    token_id: TokenId
+
+
+class RequestPasswordReset(Payload):
+    """Mail a reset link to this account (asked for by someone who may not be signed in)."""
+
+    COMMAND: ClassVar[str] = "user.request_password_reset"
+    ACTOR: ClassVar[str] = "accounts"
+
+    user_id: EntityId
+
+
+class PasswordChanged(Payload):
+    """The edge stored a new password hash (the hash stays there): end the sessions it ends, use
+    up the reset link, and tell the person."""
+
+    COMMAND: ClassVar[str] = "user.password_changed"
+    ACTOR: ClassVar[str] = "accounts"
+
+    how: Literal["reset", "change"]
+    token_id: TokenId | None = Field(None, description="The reset link used (how=reset).")
+    keep_session_id: str | None = Field(
+        None, max_length=64, description="The session that changed it (how=change) stays."
+    )

@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.account_commands import (
+    PasswordChanged,
+    RegisterUser,
+    RequestPasswordReset,
+    RequestVerification,
+    RevokeSession,
+    UpdateProfile,
+    VerifyEmail,
+)
 from bus.budgets import CreateBudget, DeleteBudget, UpdateBudget
 from bus.expense_commands import (
     ArchiveCategory,
@@ -118,6 +126,16 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(UpdateProfile, versioned=True),
         CommandSpec(RevokeSession, client_allowed=False),
+        # The account flows come over HTTP only: the edge checks links and passwords, and
+        # limits how much mail each may cause.
+        CommandSpec(RequestVerification, client_allowed=False),
+        CommandSpec(VerifyEmail, client_allowed=False),
+        CommandSpec(
+            RequestPasswordReset,
+            client_allowed=False,
+            writes_to=lambda payload: user_scope(str(payload["user_id"])),
+        ),
+        CommandSpec(PasswordChanged, client_allowed=False),
         CommandSpec(CreateExpense, creates=True),
         CommandSpec(UpdateExpense, versioned=True),
         CommandSpec(DeleteExpense, versioned=True),

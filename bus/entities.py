@@ -20,6 +20,11 @@ class Entity(BaseModel):
 class User(Entity):
     id: str
     email: str
+    email_verified: bool = Field(
+        False,
+        description="Whether the address was confirmed (the link mailed at sign-up, or a new one "
+        "from POST /v1/me/email/verification). An unconfirmed account works all the same.",
+    )
     name: str
     home_currency: str
     timezone: str

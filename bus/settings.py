@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = Field(
         None, description="HS256 signing secret; the embedded stack generates one in data_dir."
     )
+    link_secret: SecretStr | None = Field(
+        None,
+        description="Signs the links of account mails (confirm an address, reset a password); "
+        "the edge and the notifications actor need it. The embedded stack generates one in "
+        "data_dir.",
+    )
     jwt_issuer: str = "ledgerbus"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 24 * 3600
@@ -96,6 +102,16 @@ class Settings(BaseSettings):
     )
     register_max_per_address: int = Field(20, description="Sign-ups per address per window.")
     login_window_s: int = 900
+    account_mail_max_per_address: int = Field(
+        10, ge=1, description="Password-reset requests from one address per account_mail_window_s."
+    )
+    account_mail_max_per_account: int = Field(
+        3,
+        ge=1,
+        description="Account mails (reset links, new confirmation links) one account may be sent "
+        "per account_mail_window_s.",
+    )
+    account_mail_window_s: int = Field(3600, ge=1, description="The window of the two above.")
     writes_per_user_s: float = Field(
         50.0, description="Commands per second one user may send to one node (sustained)."
     )

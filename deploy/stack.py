@@ -29,6 +29,7 @@ from deploy.embedded import (
     DEFAULT_HOST,
     EmbeddedServerError,
     ensure_jwt_secret,
+    ensure_link_secret,
     http_ok,
     mongo_is_ready,
 )
@@ -61,6 +62,8 @@ def child_environment(
         LEDGERBUS_DATA_DIR=str(layout.data_dir),
         PYTHONUNBUFFERED="1",
     )
+    # An operator's LEDGERBUS_LINK_SECRET wins; otherwise the one kept in the data directory.
+    env.setdefault("LEDGERBUS_LINK_SECRET", ensure_link_secret(layout.data_dir))
     if layout.clustered:
         env["LEDGERBUS_STREAM_REPLICAS"] = str(stream_replicas(len(layout.nats_servers)))
     if layout.smtp_port is not None:  # mail goes to the local sink

@@ -24,6 +24,7 @@ from http_edge.openapi_parts import route_path
 from http_edge.problems import Problem
 from http_edge.protocol_log import quiet_malformed_requests
 from http_edge.routes import (
+    account_flows,
     auth,
     budgets,
     catalog,
@@ -51,6 +52,7 @@ log = structlog.get_logger(__name__)
 
 ROUTE_TABLES: tuple[Api, ...] = (
     auth.ROUTES,
+    account_flows.ROUTES,
     budgets.ROUTES,
     goals.ROUTES,
     recurring.ROUTES,

@@ -32,6 +32,35 @@ class LoginRequest(Strict):
     device_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
+LinkToken = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=128, pattern=r"^[A-Za-z0-9-]+\.[A-Za-z0-9_-]+$"),
+]
+"""The token of an account link (``<id>.<signature>``), as the app takes it from the URL."""
+
+
+class VerifyEmailRequest(Strict):
+    token: LinkToken
+
+
+class ForgotPasswordRequest(Strict):
+    email: Email
+
+
+class ResetPasswordRequest(Strict):
+    token: LinkToken
+    password: Password
+
+
+class ChangePasswordRequest(Strict):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+
+class MailRequested(BaseModel):
+    detail: str
+
+
 class RefreshRequest(Strict):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

@@ -24,6 +24,7 @@ class UserDoc(Document):
     name: str
     home_currency: str
     timezone: str
+    email_verified_at: datetime | None = None  # when the current address was confirmed
     version: int
     created_at: datetime
     updated_at: datetime
@@ -41,6 +42,7 @@ class Credential(Document):
     password_hash: str
     status: Literal["pending", "active"]
     created_at: datetime
+    password_changed_at: datetime | None = None
 
     class Settings:
         name = "credentials"

@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from bus.settings import Settings
+from storage.account_tokens import AccountTokenDoc
 from storage.accounts import Credential, LoginThrottle, SessionDoc, UserDoc
 from storage.budgets import (
     BudgetDoc,
@@ -47,6 +48,7 @@ DOCUMENTS: list[type[Document]] = [
     Credential,
     SessionDoc,
     LoginThrottle,
+    AccountTokenDoc,
     ExpenseDoc,
     CategoryDoc,
     TripDoc,

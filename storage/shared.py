@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol, TypeVar
 
 from beanie import Document
 
 from bus.receipts import Receipt
+from storage.account_tokens import AccountTokenDoc
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
 from storage.groups import GroupDoc, GroupEntryDoc
@@ -108,6 +109,25 @@ async def addressee(user_id: str) -> Addressee | None:
     """The person's name and email address as they are now (read outside any transaction)."""
     doc = await UserDoc.get(user_id)
     return Addressee(doc.id, doc.name, doc.email, doc.timezone) if doc is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLink:
+    """An account link's record, as the notifications actor mails it."""
+
+    id: str
+    purpose: str
+    user_id: str
+    email: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+async def account_link(token_id: str) -> AccountLink | None:
+    doc = await AccountTokenDoc.get(token_id)
+    if doc is None:
+        return None
+    return AccountLink(doc.id, doc.purpose, doc.user_id, doc.email, doc.expires_at, doc.used_at)
 
 
 async def person_by_email(reader: Reader, email: str) -> Person | None:

@@ -51,7 +51,7 @@ def _project(entity: type[E], doc: BaseModel, **overrides: Any) -> E:
 
 
 def user_entity(doc: UserDoc) -> User:
-    return _project(User, doc)
+    return _project(User, doc, email_verified=doc.email_verified_at is not None)
 
 
 def expense_entity(doc: ExpenseDoc) -> Expense:

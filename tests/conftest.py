@@ -65,6 +65,7 @@ def make_settings(
         "mongo_uri": mongo.uri,
         "mongo_db": "ledgerbus_test",
         "jwt_secret": "test-secret-" + secrets.token_hex(16),
+        "link_secret": "test-links-" + secrets.token_hex(16),
         "http_port": find_free_port(),
         "consumer_ack_wait_s": 3.0,
         "consumer_nak_delay_s": 0.2,
@@ -75,6 +76,7 @@ def make_settings(
         "log_level": "WARNING",
         "login_max_per_address": 100_000,  # every test client is 127.0.0.1
         "register_max_per_address": 100_000,
+        "account_mail_max_per_address": 100_000,
         "rates_refresh_interval_s": 0,  # no provider on the network in tests; they refresh by command
         "recurring_tick_s": 0,  # tests run the recurring scheduler themselves, with their clock
     }

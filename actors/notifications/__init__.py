@@ -11,6 +11,7 @@ from beanie import Document
 
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.notifications.account_mail import ACCOUNT_MAILS, queue_account_mail
 from actors.notifications.inbox import (
     archive_notification,
     make_items,
@@ -74,7 +75,10 @@ NOTIFICATIONS = ActorDefinition(
         on(RegisterPushDevice, register_push_device, reads=(the_device(),)),
         on(RemovePushDevice, remove_push_device, reads=(ref(PushDeviceDoc, "id"),)),
     ),
-    reactions=dict.fromkeys(TRIGGERS, make_items),
+    reactions={
+        **dict.fromkeys(TRIGGERS, make_items),
+        **dict.fromkeys(ACCOUNT_MAILS, queue_account_mail),
+    },
     prefetch_events=prefetch,
     emits=(
         "notification.created",

@@ -26,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from prometheus_client import Counter, Histogram
 
+from actors.notifications.account_mail import MailParts, account_mail, is_account_mail
 from actors.notifications.delivery_result import (
     DeliveryResult,
     Expired,
@@ -51,7 +52,7 @@ from bus.subjects import NOTIFICATION_CREATED
 from storage.deliveries import DeliveryDoc, claim, deliveries_of, due_deliveries, record
 from storage.notification_preferences import preferences_of
 from storage.notifications import NotificationDoc
-from storage.shared import addressee
+from storage.shared import Addressee, addressee
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +100,10 @@ def outcome_changes(
         "due_at": now + timedelta(seconds=wait),
         "last_error": outcome.reason,
     }
+
+
+KIND_HEADER = "X-Ledgerbus-Kind"
+"""The header naming what a mail is about (``budget_exceeded``, ``welcome``, ``security``...)."""
 
 
 class Courier:
@@ -202,27 +207,27 @@ class Courier:
             return TemporaryFailure(f"{type(exc).__name__}: {exc}"[:300])
 
     async def _email(self, delivery: DeliveryDoc) -> DeliveryResult:
-        item = await NotificationDoc.get(delivery.notification_id)
         person = await addressee(delivery.recipient_id)
-        if item is None or person is None:
-            return PermanentFailure("the notification or the account no longer exists")
-        context = {
-            "name": person.name,
-            "title": item.title,
-            "body": item.body,
-            "link": deep_link(self.settings.public_base_url, item.link),
-        }
+        if person is None:
+            return PermanentFailure("the account no longer exists")
+        if is_account_mail(delivery.kind):
+            made = await account_mail(delivery, person, self.settings)
+        else:
+            made = await self._notification_mail(delivery, person)
+        if isinstance(made, PermanentFailure):
+            return made
+        template, context, to, unsubscribe = made
         ident = message_id(delivery.id, self.mail.sender)
-        unsubscribe = await self._unsubscribe_url(person.id, item.kind)
         try:
             message = render_mail(
-                "notification",
+                template,
                 context,
-                to=person.email,
+                to=to,
                 sender=self.mail.sender,
                 message_id=ident,
                 unsubscribe_url=unsubscribe,
             )
+            message[KIND_HEADER] = delivery.kind  # for mail rules (and tests) to sort by
             await send_mail(message, self.mail)
         except TemplateFailed as exc:
             return PermanentFailure(f"cannot be rendered: {exc.reason}")
@@ -231,6 +236,21 @@ class Courier:
         except TemporaryMailFailure as exc:
             return TemporaryFailure(exc.reason, exc.code)
         return Sent(250, ident)
+
+    async def _notification_mail(
+        self, delivery: DeliveryDoc, person: Addressee
+    ) -> MailParts | PermanentFailure:
+        item = await NotificationDoc.get(delivery.notification_id)
+        if item is None:
+            return PermanentFailure("the notification no longer exists")
+        context = {
+            "name": person.name,
+            "title": item.title,
+            "body": item.body,
+            "link": deep_link(self.settings.public_base_url, item.link),
+        }
+        unsubscribe = await self._unsubscribe_url(person.id, item.kind)
+        return "notification", context, person.email, unsubscribe
 
     async def _unsubscribe_url(self, user_id: str, kind: str) -> str | None:
         """The RFC 8058 one-click link that turns this kind's email off for this person (none

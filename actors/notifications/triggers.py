@@ -181,6 +181,43 @@ def receipt_done(event: Event) -> list[Draft]:
     return [Draft("receipt_read", "Receipt read", said, link, _owner(event), amounts=amounts)]
 
 
+_SECURITY_WORDS = {
+    "password_changed": (
+        "Your password was changed",
+        "The password of your account was changed; your other devices were signed out.",
+    ),
+    "password_reset": (
+        "Your password was reset",
+        "The password of your account was reset with a link sent by mail; every device was "
+        "signed out.",
+    ),
+    "refresh_token_reuse": (
+        "A device was signed out to protect your account",
+        "A sign-in token of your account was used twice, which can mean it was copied; that "
+        "device was signed out.",
+    ),
+}
+
+
+def security_notice(event: Event) -> list[Draft]:
+    """Something about the account itself: always an item, and always mailed."""
+    e = _entity(event)
+    words = _SECURITY_WORDS.get(str(e.get("what", "")))
+    if words is None:
+        return []
+    title, body = words
+    what = "If this was not you, reset your password now."
+    return [
+        Draft(
+            kind="security",
+            title=title,
+            body=f"{body} {what}",
+            link={"entity": "account", "id": str(e.get("id", ""))},
+            recipients=_owner(event),
+        )
+    ]
+
+
 TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {
     "budget.threshold_crossed": budget_alert,
     "budget.exceeded": budget_alert,
@@ -192,5 +229,6 @@ TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {
     "flag.raised": expense_flagged,
     "receipt.scanned": receipt_done,
     "receipt.failed": receipt_done,
+    "user.security": security_notice,
 }
 """The events the actor follows, each with what it makes of one."""

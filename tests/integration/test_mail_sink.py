@@ -109,7 +109,7 @@ def text(message: EmailMessage) -> str:
 def _welcome(name: str, to: str, key: str) -> EmailMessage:
     return render_mail(
         "welcome",
-        {"name": name, "link": LINK},
+        {"name": name, "link": LINK, "expires": "7 days"},
         to=to,
         sender="ledgerbus <no-reply@ledgerbus.localhost>",
         message_id=f"{key}@ledgerbus.localhost",

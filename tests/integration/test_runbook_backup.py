@@ -24,7 +24,7 @@ import pymongo.errors
 import pytest
 
 from deploy.credentials import CREDENTIALS_FILE, OPS, load_credentials
-from deploy.embedded import JWT_SECRET_FILE
+from deploy.embedded import JWT_SECRET_FILE, LINK_SECRET_FILE
 from deploy.mongo_users import mongo_roles
 from tests.support.runbook import (
     Recorded,
@@ -116,7 +116,7 @@ async def test_a_live_archive_restores_into_a_new_data_dir(
     )  # fmt: skip
     said, _ = await asyncio.wait_for(unpack.communicate(), 120)
     assert unpack.returncode == 0, said.decode()
-    for kept in (CREDENTIALS_FILE, JWT_SECRET_FILE):
+    for kept in (CREDENTIALS_FILE, JWT_SECRET_FILE, LINK_SECRET_FILE):
         shutil.copy2(backups.data / kept, data / kept)
     async with running_up(data, tmp_path / "up.log") as restored:
         assert await found_again(restored, backups.recorded) == backups.recorded.expense

@@ -82,6 +82,7 @@ class ClusterStack:
         env = clean_environment()
         env.update(self.credentials.environment(role, self.nats_url, self.mongo))
         env["LEDGERBUS_JWT_SECRET"] = (self.data / "jwt_secret").read_text().strip()
+        env["LEDGERBUS_LINK_SECRET"] = (self.data / "link_secret").read_text().strip()
         env["LEDGERBUS_STREAM_REPLICAS"] = str(self.size)
         env["LEDGERBUS_LOG_FORMAT"] = "json"
         return env

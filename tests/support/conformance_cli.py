@@ -107,6 +107,8 @@ RULES_BEYOND_JSON_SCHEMA = {
         "a readable image, at least 50 px a side, of its type",
         ("415", "422"),
     ),
+    ("POST", "/v1/auth/verify-email"): ("the token of a link the server mailed", ("400",)),
+    ("POST", "/v1/auth/password/reset"): ("the token of a link the server mailed", ("400",)),
 }
 """Rules a JSON Schema cannot state (one field against another or against today, what a file's
 bytes hold), stated in these operations' descriptions: a schema-valid request breaking one is

@@ -51,12 +51,14 @@ def start_up(
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that makes a child process use ``settings``."""
     env = clean_environment()
-    values: dict[str, Any] = settings.model_dump(exclude={"jwt_secret", "node_id"})
+    values: dict[str, Any] = settings.model_dump(exclude={"jwt_secret", "link_secret", "node_id"})
     for key, value in values.items():
         if value is not None:  # unset stays unset (the child takes the default)
             env[f"LEDGERBUS_{key.upper()}"] = str(value)
     if settings.jwt_secret is not None:
         env["LEDGERBUS_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
+    if settings.link_secret is not None:
+        env["LEDGERBUS_LINK_SECRET"] = settings.link_secret.get_secret_value()
     env["LEDGERBUS_LOG_FORMAT"] = "json"
     env["LEDGERBUS_LOG_LEVEL"] = "INFO"
     env["PYTHONUNBUFFERED"] = "1"

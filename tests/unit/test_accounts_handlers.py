@@ -4,8 +4,11 @@ their version check, and session revocation. No server is started."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from actors.accounts import register, revoke_session, update_profile
 from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
+from storage.account_tokens import AccountTokenDoc
 from storage.accounts import Credential, SessionDoc, UserDoc
 from tests.support.expense_docs import credential, new_id, session_doc, user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide
@@ -37,7 +40,26 @@ async def test_register_creates_the_profile_activates_the_credential_and_announc
     assert work.one(Credential, user_id).status == "active"
     [event] = work.committed
     assert (event.scope, event.type, event.seq) == (f"user:{user_id}", "user.registered", 1)
-    assert event.data == {"entity": decision.entity, "version": 1, "before": None}
+    link = work.one(AccountTokenDoc, event.data["verification"]["id"])
+    assert (link.purpose, link.user_id, link.email, link.used_at) == (
+        "verify_email",
+        user_id,
+        "Ada@Example.com",
+        None,
+    )
+    assert link.expires_at == NOW + timedelta(days=7)
+    assert event.data == {
+        "entity": decision.entity,
+        "version": 1,
+        "before": None,
+        "verification": {
+            "id": link.id,
+            "purpose": "verify_email",
+            "email": "Ada@Example.com",
+            "expires_at": link.expires_at.isoformat(),
+        },
+    }
+    assert decision.entity["email_verified"] is False
     assert "password_hash" not in str(event.data)  # no secret travels on the bus
 
 

@@ -19,7 +19,7 @@ SWITCHES = {"change", "outcome", "event"}  # choose a wording; not printed as gi
 OTHER_BRANCH = {"receipt_read": {"reason"}}  # read only when outcome is "failed"
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "welcome": {"name": "Ana", "link": LINK},
+    "welcome": {"name": "Ana", "link": LINK, "expires": "7 days"},
     "notification": {"name": "Ana", "title": "Groceries is over budget",
                      "body": "530.00 EUR spent (106%) for 2026-12-01 to 2026-12-31.",
                      "link": LINK},

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from actors.notifications.account_mail import queue_account_mail
 from actors.notifications.inbox import archive_notification, make_items, read_notifications
 from actors.notifications.triggers import TRIGGERS
 from bus.envelopes import Event
 from bus.ids import group_scope, user_scope
 from bus.notifications import ArchiveNotification, ReadNotifications
+from storage.deliveries import DeliveryDoc
 from storage.notifications import NotificationDoc
 from tests.support import budget_docs as docs
 from tests.support.fake_work import NOW, MemoryWork, command, decide
@@ -178,3 +180,36 @@ async def test_going_over_says_so_once_not_also_as_reaching_100_percent() -> Non
         await make_items(event, work)
     assert sorted(i.kind for i in _items(work)) == ["budget_exceeded", "budget_threshold"]
     assert {i.title for i in _items(work)} == {"Food: 80% used", "Food is over budget"}
+
+
+async def test_a_security_notice_is_an_item_mailed_even_in_quiet_hours() -> None:
+    person = docs.new_id()
+    notice = {"id": docs.new_id(), "what": "password_changed", "sessions_ended": 1, "at": "x"}
+    event = _event("user.security", user_scope(person), notice)
+    work = MemoryWork()
+    await make_items(event, work)
+    [item] = work.staged_of(NotificationDoc)
+    assert (item.recipient_id, item.kind, item.title) == (
+        person,
+        "security",
+        "Your password was changed",
+    )
+    [mail] = work.staged_of(DeliveryDoc)
+    assert (mail.channel, mail.due_at) == ("email", NOW)  # by default, and never held
+
+
+async def test_an_account_mail_is_one_delivery_with_no_item_written_once() -> None:
+    person = docs.new_id()
+    link = {"id": docs.new_id(), "purpose": "reset_password", "email": "ada@example.com"}
+    event = _event("user.password_reset_requested", user_scope(person), link)
+    work = MemoryWork()
+    await queue_account_mail(event, work)
+    await queue_account_mail(event, work)  # the event delivered again
+    [mail] = work.staged_of(DeliveryDoc)
+    assert (mail.kind, mail.notification_id, mail.target, mail.recipient_id) == (
+        "reset_password",
+        link["id"],
+        "ada@example.com",
+        person,
+    )
+    assert work.staged_of(NotificationDoc) == []

@@ -13,7 +13,7 @@ from beanie import Document
 ROOT = Path(__file__).resolve().parents[2]
 
 OWNER = {  # document -> the actor package that writes it
-    **dict.fromkeys(("UserDoc", "Credential", "SessionDoc", "LoginThrottle"), "accounts"),
+    **dict.fromkeys(("UserDoc", "Credential", "SessionDoc", "LoginThrottle", "AccountTokenDoc"), "accounts"),
     **dict.fromkeys(("ExpenseDoc", "CategoryDoc", "TripDoc"), "expenses"),
     **dict.fromkeys(
         ("GroupDoc", "GroupEntryDoc", "InviteDoc", "GroupBalanceDoc", "GroupBalanceSnapshotDoc"),

@@ -1,21 +1,40 @@
-"""The accounts actor: profiles and session revocation. Secrets never reach it (DESIGN.md)."""
+"""The accounts actor: profiles, sessions ended, and the account links (:mod:`.links`).
+Secrets never reach it (DESIGN.md): passwords stay with the edge, links are signed there."""
 
 from __future__ import annotations
 
+from actors.accounts.links import (
+    link_data,
+    new_token,
+    password_changed,
+    request_password_reset,
+    request_verification,
+    verify_email,
+)
 from actors.changes import change_data, next_version, stale
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from actors.reads import caller, ref
 from actors.work import Work
-from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.account_commands import (
+    PasswordChanged,
+    RegisterUser,
+    RequestPasswordReset,
+    RequestVerification,
+    RevokeSession,
+    UpdateProfile,
+    VerifyEmail,
+)
 from bus.envelopes import Command
-from bus.ids import user_scope
+from bus.ids import derived_id, user_scope
+from storage.account_tokens import AccountTokenDoc
 from storage.accounts import Credential, SessionDoc, UserDoc
 from storage.views import session_entity, user_entity
 
 
 async def register(command: Command, p: RegisterUser, work: Work) -> Decision:
-    """Create the profile and activate the credential the edge stored for it."""
+    """Create the profile and activate the credential the edge stored for it; the event names
+    the link that confirms the address (the welcome mail carries it)."""
     if await work.get(UserDoc, p.user_id) is not None:
         return reject("conflict", "this account already exists")
     credential = await work.get(Credential, p.user_id)
@@ -35,7 +54,9 @@ async def register(command: Command, p: RegisterUser, work: Work) -> Decision:
     work.put(user)
     work.put(credential.model_copy(update={"status": "active"}))
     entity = user_entity(user)
-    work.emit(user_scope(user.id), "user.registered", change_data(entity))
+    link = new_token(work, "verify_email", user, command.command_id)
+    data = {**change_data(entity), "verification": link_data(link)}
+    work.emit(user_scope(user.id), "user.registered", data)
     return accept(entity)
 
 
@@ -67,6 +88,14 @@ async def revoke_session(command: Command, p: RevokeSession, work: Work) -> Deci
     work.put(revoked)
     entity = session_entity(revoked)
     work.emit(user_scope(session.user_id), "session.revoked", change_data(entity))
+    if p.reason == "refresh_reuse":  # a copied token: the person must hear of it
+        notice = {
+            "id": derived_id("security", command.command_id),
+            "what": "refresh_token_reuse",
+            "sessions_ended": 1,
+            "at": work.now.isoformat(),
+        }
+        work.emit(user_scope(session.user_id), "user.security", {"entity": notice})
     return accept(entity)
 
 
@@ -76,6 +105,17 @@ ACCOUNTS = ActorDefinition(
         on(RegisterUser, register, reads=(ref(UserDoc, "user_id"), ref(Credential, "user_id"))),
         on(UpdateProfile, update_profile, reads=(caller(),)),
         on(RevokeSession, revoke_session, reads=(ref(SessionDoc, "session_id"),)),
+        on(RequestVerification, request_verification, reads=(caller(),)),
+        on(VerifyEmail, verify_email, reads=(ref(AccountTokenDoc, "token_id"),)),
+        on(RequestPasswordReset, request_password_reset, reads=(ref(UserDoc, "user_id"),)),
+        on(PasswordChanged, password_changed, reads=(caller(),)),
     ),
-    emits=("user.registered", "user.updated", "session.revoked"),
+    emits=(
+        "user.registered",
+        "user.updated",
+        "session.revoked",
+        "user.verification_requested",
+        "user.password_reset_requested",
+        "user.security",
+    ),
 )

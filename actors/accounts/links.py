@@ -1,0 +1,142 @@
+"""The account flows that mail a link (confirm an address, reset a password) and what a
+password change ends.
+
+Each link is a token record (:class:`storage.account_tokens.AccountTokenDoc`) made here and
+announced by an event naming its id (``user.registered`` carries the first confirmation link's,
+``user.verification_requested`` and ``user.password_reset_requested`` later ones); the
+notifications actor mails it. Using a link is a command this actor applies once: the record is
+marked used in the same write as its effect. Passwords themselves never come here: the edge
+keeps the hash and tells this actor that it changed (``user.password_changed``), which ends the
+sessions the change ends and makes a security notice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.changes import change_data, next_version
+from actors.kernel import Decision, accept, reject
+from actors.work import Work
+from bus.account_commands import (
+    PasswordChanged,
+    RequestPasswordReset,
+    RequestVerification,
+    VerifyEmail,
+)
+from bus.account_links import LIFETIMES, LinkPurpose
+from bus.envelopes import Command
+from bus.ids import derived_id, user_scope
+from storage.account_tokens import AccountTokenDoc, usable
+from storage.accounts import SessionDoc, UserDoc
+from storage.views import session_entity, user_entity
+
+MAX_SESSIONS_ENDED = 1000
+"""Sessions one password change ends in one command (a person has a handful)."""
+
+
+def new_token(work: Work, purpose: LinkPurpose, user: UserDoc, seed: str) -> AccountTokenDoc:
+    """A link's record for ``user``'s current address, its id derived from ``seed`` (the
+    command's id: the same command applied again makes the same record)."""
+    token = AccountTokenDoc(
+        id=derived_id("account-link", purpose, seed),
+        purpose=purpose,
+        user_id=user.id,
+        email=user.email,
+        created_at=work.now,
+        expires_at=work.now + LIFETIMES[purpose],
+    )
+    work.put(token)
+    return token
+
+
+def link_data(token: AccountTokenDoc) -> dict[str, Any]:
+    """What an event says of a link: its record's id, kind, address and end (never a secret)."""
+    return {
+        "id": token.id,
+        "purpose": token.purpose,
+        "email": token.email,
+        "expires_at": token.expires_at.isoformat(),
+    }
+
+
+async def request_verification(command: Command, p: RequestVerification, work: Work) -> Decision:
+    user = await work.get(UserDoc, command.actor.user_id or "")
+    if user is None:
+        return reject("not_found", "no such account")
+    if user.email_verified_at is not None:
+        return reject("conflict", "this address is already confirmed", user_entity(user))
+    token = new_token(work, "verify_email", user, command.command_id)
+    work.emit(user_scope(user.id), "user.verification_requested", {"entity": link_data(token)})
+    return accept(user_entity(user))
+
+
+async def verify_email(command: Command, p: VerifyEmail, work: Work) -> Decision:
+    token = await work.get(AccountTokenDoc, p.token_id)
+    if (why := usable(token, "verify_email", work.now)) is not None or token is None:
+        return reject("conflict", why or "this link is not valid")
+    user = await work.get(UserDoc, token.user_id)
+    if user is None:
+        return reject("not_found", "no such account")
+    if user.email_lower != token.email.lower():
+        return reject("conflict", "this link was sent to an earlier address of the account")
+    work.put(token.model_copy(update={"used_at": work.now, "version": token.version + 1}))
+    if user.email_verified_at is not None:
+        return accept(user_entity(user))
+    updated = next_version(user, work.now, email_verified_at=work.now)
+    work.put(updated)
+    entity = user_entity(updated)
+    work.emit(user_scope(user.id), "user.updated", change_data(entity, user_entity(user)))
+    return accept(entity)
+
+
+async def request_password_reset(command: Command, p: RequestPasswordReset, work: Work) -> Decision:
+    """Accepted whether or not the account exists: the answer must not tell."""
+    user = await work.get(UserDoc, p.user_id)
+    if user is None:
+        return accept()
+    token = new_token(work, "reset_password", user, command.command_id)
+    work.emit(user_scope(user.id), "user.password_reset_requested", {"entity": link_data(token)})
+    return accept()
+
+
+async def password_changed(command: Command, p: PasswordChanged, work: Work) -> Decision:
+    """End every session of the person but the one that made the change (after a reset: all),
+    use up the reset link, and make a security notice."""
+    user_id = command.actor.user_id or ""
+    user = await work.get(UserDoc, user_id)
+    if user is None:
+        return reject("not_found", "no such account")
+    if p.how == "reset":
+        token = await work.get(AccountTokenDoc, p.token_id or "")
+        if token is None or token.user_id != user_id:
+            return reject("conflict", "this link is not valid")
+        if token.used_at is None:  # used here and nowhere else; the edge checked it was usable
+            work.put(token.model_copy(update={"used_at": work.now, "version": token.version + 1}))
+    keep = p.keep_session_id if p.how == "change" else None
+    ended = await end_sessions(work, user_id, f"password_{p.how}", keep)
+    notice = {
+        "id": derived_id("security", command.command_id),
+        "what": "password_reset" if p.how == "reset" else "password_changed",
+        "sessions_ended": ended,
+        "at": work.now.isoformat(),
+    }
+    work.emit(user_scope(user_id), "user.security", {"entity": notice})
+    return accept(user_entity(user))
+
+
+async def end_sessions(work: Work, user_id: str, reason: str, keep: str | None) -> int:
+    """Revoke the person's live sessions but ``keep``; each one's devices hear
+    ``session.revoked`` and their sockets close. How many were ended."""
+    query = {"user_id": user_id, "revoked": False}
+    ended = 0
+    for ident in await work.find_ids(SessionDoc, query, MAX_SESSIONS_ENDED):
+        session = await work.get(SessionDoc, ident)
+        if session is None or session.revoked or ident == keep:
+            continue
+        revoked = session.model_copy(
+            update={"revoked": True, "revoked_reason": reason, "version": session.version + 1}
+        )
+        work.put(revoked)
+        work.emit(user_scope(user_id), "session.revoked", change_data(session_entity(revoked)))
+        ended += 1
+    return ended
