@@ -88,3 +88,13 @@ class PasswordChanged(Payload):
     keep_session_id: str | None = Field(
         None, max_length=64, description="The session that changed it (how=change) stays."
     )
+
+
+class RequestEmailChange(Payload):
+    """Move the account to a new address once a link mailed there is used (the edge has asked
+    the current password and checked that no account has the address)."""
+
+    COMMAND: ClassVar[str] = "user.request_email_change"
+    ACTOR: ClassVar[str] = "accounts"
+
+    new_email: Email

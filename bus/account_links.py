@@ -18,16 +18,18 @@ import hmac
 from datetime import timedelta
 from typing import Literal
 
-LinkPurpose = Literal["verify_email", "reset_password"]
+LinkPurpose = Literal["verify_email", "change_email", "reset_password"]
 
 LIFETIMES: dict[LinkPurpose, timedelta] = {
     "verify_email": timedelta(days=7),
+    "change_email": timedelta(hours=24),
     "reset_password": timedelta(minutes=30),
 }
 """How long each kind of link works."""
 
 PATHS: dict[LinkPurpose, str] = {
     "verify_email": "verify-email",
+    "change_email": "verify-email",  # the app posts either to /v1/auth/verify-email
     "reset_password": "reset-password",
 }
 """Where each link opens in the app (under ``public_base_url``); the app posts its token."""
@@ -74,5 +76,6 @@ def lifetime_words(purpose: LinkPurpose) -> str:
         days = minutes // (24 * 60)
         return f"{days} day{'s' if days != 1 else ''}"
     if minutes % 60 == 0:
-        return f"{minutes // 60} hours"
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{minutes} minutes"

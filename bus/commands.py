@@ -12,6 +12,7 @@ from typing import Any
 from bus.account_commands import (
     PasswordChanged,
     RegisterUser,
+    RequestEmailChange,
     RequestPasswordReset,
     RequestVerification,
     RevokeSession,
@@ -130,6 +131,7 @@ COMMANDS: dict[str, CommandSpec] = {
         # limits how much mail each may cause.
         CommandSpec(RequestVerification, client_allowed=False),
         CommandSpec(VerifyEmail, client_allowed=False),
+        CommandSpec(RequestEmailChange, client_allowed=False),
         CommandSpec(
             RequestPasswordReset,
             client_allowed=False,

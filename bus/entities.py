@@ -25,6 +25,11 @@ class User(Entity):
         description="Whether the address was confirmed (the link mailed at sign-up, or a new one "
         "from POST /v1/me/email/verification). An unconfirmed account works all the same.",
     )
+    pending_email: str | None = Field(
+        None,
+        description="A new address asked for (POST /v1/me/email), waiting for the link mailed "
+        "to it; the account keeps `email` until then.",
+    )
     name: str
     home_currency: str
     timezone: str

@@ -28,6 +28,7 @@ from http_edge.routes import (
     auth,
     budgets,
     catalog,
+    credentials,
     currency,
     expenses,
     fraud,
@@ -53,6 +54,7 @@ log = structlog.get_logger(__name__)
 ROUTE_TABLES: tuple[Api, ...] = (
     auth.ROUTES,
     account_flows.ROUTES,
+    credentials.ROUTES,
     budgets.ROUTES,
     goals.ROUTES,
     recurring.ROUTES,

@@ -57,6 +57,11 @@ class ChangePasswordRequest(Strict):
     new_password: Password
 
 
+class ChangeEmailRequest(Strict):
+    new_email: Email
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
 class MailRequested(BaseModel):
     detail: str
 

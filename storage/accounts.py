@@ -25,6 +25,7 @@ class UserDoc(Document):
     home_currency: str
     timezone: str
     email_verified_at: datetime | None = None  # when the current address was confirmed
+    pending_email: str | None = None  # asked for, waiting for its link to be used
     version: int
     created_at: datetime
     updated_at: datetime

@@ -31,6 +31,7 @@ class DeliveryDoc(Document):
     kind: str
     channel: str
     target: str = ""  # which of the person's push subscriptions; "" for their email address
+    details: dict[str, str] = Field(default_factory=dict)  # what an account mail says
     status: DeliveryStatus = "pending"
     attempts: int = 0
     due_at: datetime

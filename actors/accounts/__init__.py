@@ -7,6 +7,7 @@ from actors.accounts.links import (
     link_data,
     new_token,
     password_changed,
+    request_email_change,
     request_password_reset,
     request_verification,
     verify_email,
@@ -19,6 +20,7 @@ from actors.work import Work
 from bus.account_commands import (
     PasswordChanged,
     RegisterUser,
+    RequestEmailChange,
     RequestPasswordReset,
     RequestVerification,
     RevokeSession,
@@ -107,6 +109,7 @@ ACCOUNTS = ActorDefinition(
         on(RevokeSession, revoke_session, reads=(ref(SessionDoc, "session_id"),)),
         on(RequestVerification, request_verification, reads=(caller(),)),
         on(VerifyEmail, verify_email, reads=(ref(AccountTokenDoc, "token_id"),)),
+        on(RequestEmailChange, request_email_change, reads=(caller(),)),
         on(RequestPasswordReset, request_password_reset, reads=(ref(UserDoc, "user_id"),)),
         on(PasswordChanged, password_changed, reads=(caller(),)),
     ),
@@ -116,6 +119,7 @@ ACCOUNTS = ActorDefinition(
         "session.revoked",
         "user.verification_requested",
         "user.password_reset_requested",
+        "user.email_change_requested",
         "user.security",
     ),
 )

@@ -19,6 +19,7 @@ from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.account_commands import (
     PasswordChanged,
+    RequestEmailChange,
     RequestPasswordReset,
     RequestVerification,
     VerifyEmail,
@@ -34,14 +35,16 @@ MAX_SESSIONS_ENDED = 1000
 """Sessions one password change ends in one command (a person has a handful)."""
 
 
-def new_token(work: Work, purpose: LinkPurpose, user: UserDoc, seed: str) -> AccountTokenDoc:
-    """A link's record for ``user``'s current address, its id derived from ``seed`` (the
-    command's id: the same command applied again makes the same record)."""
+def new_token(
+    work: Work, purpose: LinkPurpose, user: UserDoc, seed: str, email: str | None = None
+) -> AccountTokenDoc:
+    """A link's record for ``user``'s current address (or ``email``), its id derived from
+    ``seed`` (the command's id: the same command applied again makes the same record)."""
     token = AccountTokenDoc(
         id=derived_id("account-link", purpose, seed),
         purpose=purpose,
         user_id=user.id,
-        email=user.email,
+        email=email or user.email,
         created_at=work.now,
         expires_at=work.now + LIFETIMES[purpose],
     )
@@ -70,22 +73,62 @@ async def request_verification(command: Command, p: RequestVerification, work: W
     return accept(user_entity(user))
 
 
+async def request_email_change(command: Command, p: RequestEmailChange, work: Work) -> Decision:
+    """Mail a link to the new address; the account keeps its address until the link is used."""
+    user = await work.get(UserDoc, command.actor.user_id or "")
+    if user is None:
+        return reject("not_found", "no such account")
+    if p.new_email.lower() == user.email_lower:
+        return reject("validation", "this is the account's address already", new_email="unchanged")
+    if await _taken(work, p.new_email, user.id):
+        return reject("conflict", "an account with this email already exists")
+    updated = next_version(user, work.now, pending_email=p.new_email)
+    work.put(updated)
+    entity = user_entity(updated)
+    work.emit(user_scope(user.id), "user.updated", change_data(entity, user_entity(user)))
+    token = new_token(work, "change_email", user, command.command_id, p.new_email)
+    work.emit(user_scope(user.id), "user.email_change_requested", {"entity": link_data(token)})
+    return accept(entity)
+
+
+async def _taken(work: Work, email: str, user_id: str) -> bool:
+    found = await work.find_ids(UserDoc, {"email_lower": email.lower()}, 2)
+    return any(ident != user_id for ident in found)
+
+
 async def verify_email(command: Command, p: VerifyEmail, work: Work) -> Decision:
+    """Use a link mailed to an address: it confirms the account's address, or (a change's
+    link) moves the account to the address it was mailed to and tells the person."""
     token = await work.get(AccountTokenDoc, p.token_id)
-    if (why := usable(token, "verify_email", work.now)) is not None or token is None:
+    purpose = token.purpose if token is not None and token.purpose == "change_email" else None
+    if (why := usable(token, purpose or "verify_email", work.now)) is not None or token is None:
         return reject("conflict", why or "this link is not valid")
     user = await work.get(UserDoc, token.user_id)
     if user is None:
         return reject("not_found", "no such account")
-    if user.email_lower != token.email.lower():
+    if purpose is None and user.email_lower != token.email.lower():
         return reject("conflict", "this link was sent to an earlier address of the account")
+    if purpose is not None and await _taken(work, token.email, user.id):
+        return reject("conflict", "an account with this email already exists")
     work.put(token.model_copy(update={"used_at": work.now, "version": token.version + 1}))
-    if user.email_verified_at is not None:
+    if purpose is None and user.email_verified_at is not None:
         return accept(user_entity(user))
-    updated = next_version(user, work.now, email_verified_at=work.now)
+    moved = {"email": token.email, "email_lower": token.email.lower(), "pending_email": None}
+    updated = next_version(
+        user, work.now, email_verified_at=work.now, **(moved if purpose is not None else {})
+    )
     work.put(updated)
     entity = user_entity(updated)
     work.emit(user_scope(user.id), "user.updated", change_data(entity, user_entity(user)))
+    if purpose is not None:
+        notice = {
+            "id": derived_id("security", command.command_id),
+            "what": "email_changed",
+            "old_email": user.email,
+            "new_email": token.email,
+            "at": work.now.isoformat(),
+        }
+        work.emit(user_scope(user.id), "user.security", {"entity": notice})
     return accept(entity)
 
 

@@ -11,7 +11,11 @@ from beanie import Document
 
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
-from actors.notifications.account_mail import ACCOUNT_MAILS, queue_account_mail
+from actors.notifications.account_mail import (
+    ACCOUNT_MAILS,
+    queue_account_mail,
+    security_reaction,
+)
 from actors.notifications.inbox import (
     archive_notification,
     make_items,
@@ -78,6 +82,7 @@ NOTIFICATIONS = ActorDefinition(
     reactions={
         **dict.fromkeys(TRIGGERS, make_items),
         **dict.fromkeys(ACCOUNT_MAILS, queue_account_mail),
+        "user.security": security_reaction,
     },
     prefetch_events=prefetch,
     emits=(

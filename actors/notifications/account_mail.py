@@ -1,21 +1,24 @@
 """Account mails: the welcome (with the link that confirms the address), a new confirmation
-link, a password reset link. Each is one email delivery, written when the accounts actor's event
-names the link (:mod:`actors.accounts.links`) and sent by the courier like any other, exactly
-once, under a Message-ID derived from it. They have no inbox item (a reset link belongs in the
-mailbox it was asked for, not on every device), are never held by quiet hours (the person is
-waiting for them) and cannot be turned off.
+link, a link to confirm a new address, a password reset link, and the word to an old address
+that the account moved away from it. Each is one email delivery, written when the accounts
+actor's event asks for it (:mod:`actors.accounts.links`) and sent by the courier like any
+other, exactly once, under a Message-ID derived from it. They have no inbox item (a reset link
+belongs in the mailbox it was asked for, not on every device), are never held by quiet hours
+(the person is waiting for them) and cannot be turned off.
 
-The courier makes the link's signed token when it renders the mail (``link_secret``): no
-token is stored or travels on the bus.
+The courier makes a link's signed token when it renders the mail (``link_secret``): no token
+is stored or travels on the bus.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from actors.notifications.delivery_result import PermanentFailure
 from actors.notifications.delivery_rules import delivery_id
+from actors.notifications.inbox import make_items
 from actors.work import Work
 from bus.account_links import LinkPurpose, lifetime_words, link_token, link_url
 from bus.envelopes import Event, utcnow
@@ -30,40 +33,58 @@ MailParts = tuple[str, dict[str, Any], str, str | None]
 ACCOUNT_MAILS: dict[str, tuple[str, str]] = {
     "user.registered": ("verification", "welcome"),
     "user.verification_requested": ("entity", "verify_email"),
+    "user.email_change_requested": ("entity", "change_email"),
     "user.password_reset_requested": ("entity", "reset_password"),
 }
-"""Each event that asks for an account mail: where it names the link, and the mail's kind."""
+"""Each event that asks for a link's mail: where it names the link, and the mail's kind."""
 
-MAIL_PURPOSES: dict[str, str] = {"welcome": "verify_email"}
-"""The link a kind of account mail carries, when it is not named after it."""
-
-
-def purpose_of(kind: str) -> str:
-    return MAIL_PURPOSES.get(kind, kind)
+OLD_ADDRESS = "email_changed_old_address"
+TEMPLATES = {"change_email": "verify_email"}
+"""The template of a kind of account mail, when it is not named after it."""
 
 
 def is_account_mail(kind: str) -> bool:
-    return kind in {mail for _, mail in ACCOUNT_MAILS.values()}
+    return kind == OLD_ADDRESS or kind in {mail for _, mail in ACCOUNT_MAILS.values()}
 
 
 async def queue_account_mail(event: Event, work: Work) -> None:
-    """The delivery of the mail ``event`` asks for (once: an event delivered again finds it)."""
+    """The delivery of the link's mail ``event`` asks for."""
     where, kind = ACCOUNT_MAILS[event.type]
     link: Any = event.data.get(where)
+    if isinstance(link, Mapping) and link.get("id"):
+        await _queue(event, work, kind, str(link["id"]), str(link.get("email", "")), {})
+
+
+async def security_reaction(event: Event, work: Work) -> None:
+    """A security notice: the person's item (mailed always); a move to a new address also
+    tells the old one, which the item's mail no longer reaches."""
+    await make_items(event, work)
+    notice: Any = event.data.get("entity")
+    if isinstance(notice, Mapping) and notice.get("what") == "email_changed":
+        details = {"new_email": str(notice.get("new_email", "")), "at": str(notice.get("at", ""))}
+        old = str(notice.get("old_email", ""))
+        await _queue(event, work, OLD_ADDRESS, str(notice.get("id", "")), old, details)
+
+
+async def _queue(
+    event: Event, work: Work, kind: str, about: str, to: str, details: dict[str, str]
+) -> None:
+    """Once: an event delivered again finds its delivery written."""
     scope_kind, person = split_scope(event.scope)
-    if scope_kind != "user" or not isinstance(link, Mapping) or not link.get("id"):
+    if scope_kind != "user" or not about or not to:
         return
-    ident = delivery_id(str(link["id"]), "email")
+    ident = delivery_id(about, "email", kind)
     if await work.get(DeliveryDoc, ident) is not None:
         return
     work.put(
         DeliveryDoc(
             id=ident,
-            notification_id=str(link["id"]),  # the link's record: no inbox item
+            notification_id=about,  # the link's record (or the notice): no inbox item
             recipient_id=person,
             kind=kind,
             channel="email",
-            target=str(link.get("email", "")),
+            target=to,
+            details=details,
             due_at=work.now,
             created_at=work.now,
         )
@@ -73,8 +94,24 @@ async def queue_account_mail(event: Event, work: Work) -> None:
 async def account_mail(
     delivery: DeliveryDoc, person: Addressee, settings: Settings
 ) -> MailParts | PermanentFailure:
-    """The account mail of ``delivery``, its link signed now (the same on every retry), to the
-    address the link was made for. A link that has stopped working is not mailed."""
+    """The account mail of ``delivery``, to the address it was made for."""
+    if delivery.kind == OLD_ADDRESS:
+        at = datetime.fromisoformat(delivery.details.get("at") or utcnow().isoformat())
+        context = {
+            "name": person.name,
+            "new_email": delivery.details.get("new_email", ""),
+            "time": at.strftime("%d %b %Y %H:%M UTC"),
+            "link": f"{settings.public_base_url.rstrip('/')}/forgot-password",
+        }
+        return OLD_ADDRESS, context, delivery.target, None
+    return await _link_mail(delivery, person, settings)
+
+
+async def _link_mail(
+    delivery: DeliveryDoc, person: Addressee, settings: Settings
+) -> MailParts | PermanentFailure:
+    """A link's mail, its token signed now (the same on every retry). A link that has stopped
+    working is not mailed."""
     link = await account_link(delivery.notification_id)
     if link is None or link.user_id != person.id:
         return PermanentFailure("the link no longer exists")
@@ -91,4 +128,5 @@ async def account_mail(
         "link": link_url(settings.public_base_url, purpose, token),
         "expires": lifetime_words(purpose),
     }
-    return delivery.kind, context, delivery.target or link.email, None
+    template = TEMPLATES.get(delivery.kind, delivery.kind)
+    return template, context, delivery.target or link.email, None

@@ -191,6 +191,10 @@ _SECURITY_WORDS = {
         "The password of your account was reset with a link sent by mail; every device was "
         "signed out.",
     ),
+    "email_changed": (
+        "Your email address was changed",
+        "Mail about your account now comes to this address; the old one was told.",
+    ),
     "refresh_token_reuse": (
         "A device was signed out to protect your account",
         "A sign-in token of your account was used twice, which can mean it was copied; that "

@@ -242,3 +242,46 @@ async def test_a_refresh_token_used_twice_is_a_security_notice(
     assert notice["title"] == "A device was signed out to protect your account"
     mail = await _mail(mailbox, ada.email, "security")
     assert str(mail["Subject"]) == notice["title"]
+
+
+async def test_moving_to_a_new_address_waits_for_its_link_and_tells_the_old_one(
+    stack: Stack, mailbox: Scripted
+) -> None:
+    ada, bo = await stack.signup("Ada"), await stack.signup("Bo")
+    new = f"ada.new.{uuid.uuid4().hex[:10]}@example.com"
+    move = {"new_email": new, "current_password": "not-my-password"}
+    status, problem = await stack.call("POST", "/v1/me/email", ada, json=move)
+    assert (status, problem["code"]) == (403, "wrong_password")
+    move["current_password"] = PASSWORD
+    status, problem = await stack.call(
+        "POST", "/v1/me/email", ada, json={**move, "new_email": bo.email}
+    )
+    assert (status, problem["code"]) == (409, "email_taken")
+    status, problem = await stack.call(
+        "POST", "/v1/me/email", ada, json={**move, "new_email": ada.email.upper()}
+    )
+    assert status == 422, problem
+
+    status, user = await stack.call("POST", "/v1/me/email", ada, json=move)
+    assert (status, user["email"], user["pending_email"]) == (200, ada.email, new)
+    await stack.login(ada.email)  # nothing moved yet
+    mail = await _mail(mailbox, new, "change_email")
+    assert str(mail["Subject"]) == "Confirm your email address"
+    token = _token_in(mail, "verify-email")
+
+    status, user = await stack.call("POST", "/v1/auth/verify-email", json={"token": token})
+    assert status == 200, user
+    assert (user["email"], user["pending_email"], user["email_verified"]) == (new, None, True)
+    await stack.login(new)
+    status, _ = await stack.call(
+        "POST", "/v1/auth/login", json={"email": ada.email, "password": PASSWORD}
+    )
+    assert status == 401
+
+    told = await _mail(mailbox, ada.email, "email_changed_old_address")
+    words = told.get_body(("plain",))
+    assert words is not None
+    assert new in words.get_content()
+    [notice] = await eventually(lambda: _inbox(stack, ada, "security"))
+    assert notice["title"] == "Your email address was changed"
+    await _mail(mailbox, new, "security")  # the notice goes to the address the account has now

@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actors.accounts.links import password_changed, request_password_reset, verify_email
-from bus.account_commands import PasswordChanged, RequestPasswordReset, VerifyEmail
+from actors.accounts.links import (
+    password_changed,
+    request_email_change,
+    request_password_reset,
+    verify_email,
+)
+from bus.account_commands import (
+    PasswordChanged,
+    RequestEmailChange,
+    RequestPasswordReset,
+    VerifyEmail,
+)
 from bus.account_links import lifetime_words, link_token, link_url, signed_for, token_id_of
 from storage.account_tokens import AccountTokenDoc
 from storage.accounts import SessionDoc, UserDoc
@@ -176,3 +186,59 @@ async def test_a_reset_with_someone_elses_link_changes_nothing(documents: None) 
     assert (decision.accepted, decision.code) == (False, "conflict")
     assert work.one(SessionDoc, session.id).revoked is False
     assert work.one(AccountTokenDoc, bos_link.id).used_at is None
+
+
+async def test_a_new_address_is_pending_until_its_link_moves_the_account(documents: None) -> None:
+    ada = user_doc("ada", email_verified_at=NOW)
+    work = MemoryWork(ada)
+    asked = await decide(
+        request_email_change,
+        command("user.request_email_change", ada.id),
+        RequestEmailChange(new_email="Ada.New@example.com"),
+        work,
+    )
+    assert asked.accepted
+    assert asked.entity is not None
+    assert (asked.entity["email"], asked.entity["pending_email"]) == (
+        ada.email,
+        "Ada.New@example.com",
+    )
+    link_event = work.committed[-1]
+    assert link_event.type == "user.email_change_requested"
+    link = work.one(AccountTokenDoc, link_event.data["entity"]["id"])
+    assert (link.purpose, link.email) == ("change_email", "Ada.New@example.com")
+    assert link.expires_at == NOW + timedelta(hours=24)
+
+    work = MemoryWork(work.one(UserDoc, ada.id), link)
+    moved = await decide(
+        verify_email, command("user.verify_email", ada.id), VerifyEmail(token_id=link.id), work
+    )
+    assert moved.accepted
+    user = work.one(UserDoc, ada.id)
+    assert (user.email, user.email_lower, user.pending_email) == (
+        "Ada.New@example.com",
+        "ada.new@example.com",
+        None,
+    )
+    notice = work.committed[-1]
+    assert (notice.type, notice.data["entity"]["what"]) == ("user.security", "email_changed")
+    assert (notice.data["entity"]["old_email"], notice.data["entity"]["new_email"]) == (
+        ada.email,
+        "Ada.New@example.com",
+    )
+
+
+async def test_an_address_taken_before_the_link_is_used_moves_nothing(documents: None) -> None:
+    ada = user_doc("ada")
+    link = _token_doc(ada, purpose="change_email", email="shared@example.com")
+    other = user_doc("other", email="Shared@example.com", email_lower="shared@example.com")
+    work = MemoryWork(ada, link, other)
+    decision = await decide(
+        verify_email, command("user.verify_email", ada.id), VerifyEmail(token_id=link.id), work
+    )
+    assert (decision.accepted, decision.message) == (
+        False,
+        "an account with this email already exists",
+    )
+    assert work.one(UserDoc, ada.id).email == ada.email
+    assert work.one(AccountTokenDoc, link.id).used_at is None
