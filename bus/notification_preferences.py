@@ -1,8 +1,9 @@
 """What a person wants to hear of, and where: for each kind of notification, by email and by
-push (the inbox always has every item). Defaults suit most people (an overrun, a goal, a bill or
-payment that involves you and a flagged expense by email; everything by push); security notices
-always go by email, whatever the preferences say. Quiet hours (:mod:`bus.quiet_hours`) hold mail
-and pushes for later.
+push (the inbox always has every item), and whether its mail goes at once or gathered into a
+daily or weekly digest (:mod:`bus.digests`). Defaults suit most people (an overrun, a goal, a
+bill or payment that involves you and a flagged expense by email, at once; everything by push);
+security notices always go by email at once, whatever the preferences say. Quiet hours
+(:mod:`bus.quiet_hours`) hold mail and pushes for later.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import ConfigDict, Field, StrictBool, model_validator
 
+from bus.digests import DigestChoice
 from bus.entities import Entity
 from bus.notifications import NotificationKind
 from bus.payload import Payload, schema_rules
@@ -29,18 +31,27 @@ EMAIL_BY_DEFAULT = frozenset(
 (expected, and a mail each would be noise)."""
 ALWAYS: frozenset[tuple[str, Channel]] = frozenset({("security", "email")})
 """What cannot be turned off: a sign-in or a password change is told by email, always."""
+NEVER_DIGESTED = frozenset({"security"})
+"""Kinds whose mail always goes at once."""
 
 
 class ChannelChoice(Entity):
     email: bool
     push: bool
+    digest: DigestChoice = Field(
+        "off",
+        description="off: each item is mailed at once; daily or weekly: the items of this kind "
+        "are mailed together once the day or week (in your timezone) has ended.",
+    )
 
 
 class ChannelSwitch(Payload):
-    """A change to one kind: the channels named are turned on (true) or off (false)."""
+    """A change to one kind: the channels named are turned on (true) or off (false), and its
+    mail gathered into a digest or not."""
 
     email: StrictBool | None = None
     push: StrictBool | None = None
+    digest: DigestChoice | None = None
 
 
 class NotificationPreferences(Entity):
@@ -61,9 +72,16 @@ def _always_on(schema: dict[str, Any]) -> None:
     kinds["properties"] = {
         kind: {
             "allOf": [copy.deepcopy(kinds["additionalProperties"])],
-            "properties": {channel: {"not": {"const": False}}},
+            "properties": {
+                **{channel: {"not": {"const": False}} for k, channel in ALWAYS if k == kind},
+                **(
+                    {"digest": {"not": {"enum": ["daily", "weekly"]}}}
+                    if kind in NEVER_DIGESTED
+                    else {}
+                ),
+            },
         }
-        for kind, channel in sorted(ALWAYS)
+        for kind in sorted({k for k, _ in ALWAYS} | NEVER_DIGESTED)
     }
 
 
@@ -81,7 +99,8 @@ class SetNotificationPreferences(Payload):
         dict[NotificationKind, ChannelSwitch], Field(min_length=1, max_length=len(KINDS))
     ] = Field(
         default_factory=dict,
-        description="Kind -> {email, push}. Turning off the email of `security` is refused (422).",
+        description="Kind -> {email, push, digest}. Turning off the email of `security`, or "
+        "gathering it into a digest, is refused (422).",
     )
     quiet_hours: QuietHours | None = Field(
         None,
@@ -101,27 +120,39 @@ class SetNotificationPreferences(Payload):
             for channel in ("email", "push"):
                 if getattr(switch, channel) is False and (kind, channel) in ALWAYS:
                     raise ValueError(f"{channel} for {kind} cannot be turned off")
+            if switch.digest not in (None, "off") and kind in NEVER_DIGESTED:
+                raise ValueError(f"the mail of {kind} always goes at once")
         return self
 
 
-def default_choice(kind: str) -> dict[Channel, bool]:
-    return {"email": kind in EMAIL_BY_DEFAULT, "push": True}
+def default_choice(kind: str) -> dict[str, bool | str]:
+    return {"email": kind in EMAIL_BY_DEFAULT, "push": True, "digest": "off"}
 
 
-def effective(stored: dict[str, dict[str, bool]]) -> dict[str, dict[Channel, bool]]:
-    """Every kind's channels: the stored choices over the defaults, what is always on kept on."""
-    chosen: dict[str, dict[Channel, bool]] = {}
+def effective(stored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every kind's choices: the stored ones over the defaults, what is always on kept on."""
+    chosen: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
-        mine: dict[Channel, bool] = default_choice(kind)
+        mine = default_choice(kind)
         for channel in ("email", "push"):
             value = stored.get(kind, {}).get(channel)
             if isinstance(value, bool):
                 mine[channel] = value
+        if stored.get(kind, {}).get("digest") in ("daily", "weekly"):
+            mine["digest"] = stored[kind]["digest"]
         for always_kind, channel in ALWAYS:
             if always_kind == kind:
                 mine[channel] = True
+        if kind in NEVER_DIGESTED:
+            mine["digest"] = "off"
         chosen[kind] = mine
     return chosen
+
+
+def digest_periods(stored: dict[str, dict[str, Any]]) -> list[str]:
+    """The digests a person's choices need (kinds mailed, gathered daily or weekly)."""
+    chosen = effective(stored).values()
+    return sorted({str(c["digest"]) for c in chosen if c["email"] and c["digest"] != "off"})
 
 
 def unsubscribe_token(key: str, user_id: str, kind: str) -> str:

@@ -301,6 +301,12 @@ class Settings(BaseSettings):
         description="How often each notifications process looks for deliveries due (retries, "
         "and first attempts no event woke it for); 0: never.",
     )
+    notification_digest_tick_s: float = Field(
+        300.0,
+        ge=0,
+        description="How often each notifications process looks for digests due (a day or week "
+        "ended in someone's timezone); 0: never.",
+    )
     notification_senders: int = Field(
         16, ge=1, le=256, description="Deliveries one notifications process sends at once."
     )

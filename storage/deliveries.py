@@ -18,6 +18,7 @@ import pymongo
 from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 DeliveryStatus = Literal["pending", "retrying", "sent", "failed"]
 WAITING: tuple[DeliveryStatus, ...] = ("pending", "retrying")
@@ -98,3 +99,13 @@ async def record(delivery_id: str, holder: str, changes: dict[str, object]) -> b
         {"$set": released, "$inc": {"version": 1}},
     )
     return done.modified_count == 1
+
+
+async def insert_once(delivery: DeliveryDoc) -> bool:
+    """Write a delivery unless one with its id exists (made by another process): whether this
+    call wrote it."""
+    try:
+        await delivery.insert()
+    except DuplicateKeyError:
+        return False
+    return True

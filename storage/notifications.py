@@ -41,3 +41,20 @@ class NotificationDoc(Document):
             ),
             IndexModel([("recipient_id", pymongo.ASCENDING), ("read_at", pymongo.ASCENDING)]),
         ]
+
+
+MAX_DIGEST_ITEMS = 200
+"""Items one digest lists (the newest; a period with more says how many it left out)."""
+
+
+async def items_between(
+    person: str, kinds: list[str], start: datetime, end: datetime
+) -> list[NotificationDoc]:
+    """The person's items of ``kinds`` made in [start, end), oldest first (a digest's)."""
+    query = {
+        "recipient_id": person,
+        "kind": {"$in": kinds},
+        "created_at": {"$gte": start, "$lt": end},
+    }
+    found = NotificationDoc.find(query).sort("-created_at").limit(MAX_DIGEST_ITEMS)
+    return list(reversed(await found.to_list()))

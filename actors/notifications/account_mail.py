@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from actors.notifications.delivery_result import PermanentFailure
+from actors.notifications.delivery_result import MailParts, PermanentFailure
 from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.inbox import make_items
 from actors.work import Work
@@ -26,9 +26,6 @@ from bus.ids import split_scope
 from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
 from storage.shared import Addressee, account_link
-
-MailParts = tuple[str, dict[str, Any], str, str | None]
-"""A mail to render: its template, context, address and one-click unsubscribe link (if any)."""
 
 ACCOUNT_MAILS: dict[str, tuple[str, str]] = {
     "user.registered": ("verification", "welcome"),

@@ -26,15 +26,17 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from prometheus_client import Counter, Histogram
 
-from actors.notifications.account_mail import MailParts, account_mail, is_account_mail
+from actors.notifications.account_mail import account_mail, is_account_mail
 from actors.notifications.delivery_result import (
     DeliveryResult,
     Expired,
+    MailParts,
     PermanentFailure,
     Sent,
     TemporaryFailure,
 )
 from actors.notifications.delivery_rules import backoff_s, deep_link, message_id
+from actors.notifications.digests import digest_mail
 from actors.notifications.mail import (
     MailSettings,
     PermanentMailFailure,
@@ -162,6 +164,10 @@ class Courier:
             self._start(delivery.id)
         return len(due)
 
+    def send_soon(self, delivery_id: str) -> None:
+        """Send a delivery written outside an event (a digest) without waiting for the sweep."""
+        self._start(delivery_id)
+
     def _start(self, delivery_id: str) -> None:
         task = asyncio.create_task(self.deliver(delivery_id))
         self._sending.add(task)
@@ -212,6 +218,8 @@ class Courier:
             return PermanentFailure("the account no longer exists")
         if is_account_mail(delivery.kind):
             made = await account_mail(delivery, person, self.settings)
+        elif delivery.kind == "digest":
+            made = await digest_mail(delivery, person, self.settings)
         else:
             made = await self._notification_mail(delivery, person)
         if isinstance(made, PermanentFailure):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import time
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,7 @@ def classify_status(
             reason=reason, status=status, retry_after_s=retry_after_seconds(retry_after)
         )
     return PermanentFailure(reason=reason, status=status)
+
+
+MailParts = tuple[str, dict[str, Any], str, str | None]
+"""A mail to render: its template, context, address and one-click unsubscribe link (if any)."""

@@ -11,7 +11,12 @@ from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.envelopes import Command
 from bus.ids import user_scope
-from bus.notification_preferences import Channel, SetNotificationPreferences, effective
+from bus.notification_preferences import (
+    Channel,
+    SetNotificationPreferences,
+    digest_periods,
+    effective,
+)
 from bus.quiet_hours import QuietHours, quiet_until
 from storage.notification_preferences import PreferencesDoc, preferences_entity
 from storage.shared import person as person_of
@@ -27,7 +32,11 @@ async def set_preferences(command: Command, p: SetNotificationPreferences, work:
     kinds = {kind: dict(channels) for kind, channels in doc.kinds.items()}
     for kind, switch in p.kinds.items():
         kinds.setdefault(kind, {}).update(switch.model_dump(exclude_none=True))
-    update: dict[str, object] = {"kinds": kinds, "version": doc.version + 1}
+    update: dict[str, object] = {
+        "kinds": kinds,
+        "digests": digest_periods(kinds),
+        "version": doc.version + 1,
+    }
     if "quiet_hours" in p.model_fields_set:
         update["quiet_hours"] = p.quiet_hours.model_dump() if p.quiet_hours else None
     changed = doc.model_copy(update=update)
@@ -44,6 +53,8 @@ async def channels_for(work: Work, person: str, kind: str) -> list[Channel]:
     doc = await work.get(PreferencesDoc, person)
     chosen = effective(doc.kinds if doc is not None else {}).get(kind, {})
     channels: list[Channel] = [c for c in ("email", "push") if chosen.get(c)]
+    if chosen.get("digest", "off") != "off" and "email" in channels:
+        channels.remove("email")  # its mail waits for the digest
     if "email" in channels and doc is None:
         work.put(PreferencesDoc(id=person))
     return channels

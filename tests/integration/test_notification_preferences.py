@@ -50,11 +50,11 @@ async def test_the_defaults_mail_what_matters_and_push_everything(stack: Stack) 
     prefs = await _prefs(stack, ada)
     assert prefs["version"] == 0
     kinds = prefs["kinds"]
-    assert kinds["budget_exceeded"] == {"email": True, "push": True}
-    assert kinds["group_bill"] == {"email": True, "push": True}
-    assert kinds["budget_threshold"] == {"email": False, "push": True}
-    assert kinds["receipt_read"] == {"email": False, "push": True}
-    assert kinds["security"] == {"email": True, "push": True}
+    assert kinds["budget_exceeded"] == {"email": True, "push": True, "digest": "off"}
+    assert kinds["group_bill"] == {"email": True, "push": True, "digest": "off"}
+    assert kinds["budget_threshold"] == {"email": False, "push": True, "digest": "off"}
+    assert kinds["receipt_read"] == {"email": False, "push": True, "digest": "off"}
+    assert kinds["security"] == {"email": True, "push": True, "digest": "off"}
 
 
 async def test_a_change_reaches_every_device_and_the_next_item_obeys_it(
@@ -69,8 +69,8 @@ async def test_a_change_reaches_every_device_and_the_next_item_obeys_it(
         status, prefs = await stack.call("PATCH", PATH, ada, json=change)
         assert status == 200, prefs
         assert prefs["version"] == 1
-        assert prefs["kinds"]["budget_exceeded"] == {"email": False, "push": True}
-        assert prefs["kinds"]["budget_threshold"] == {"email": True, "push": True}
+        assert prefs["kinds"]["budget_exceeded"] == {"email": False, "push": True, "digest": "off"}
+        assert prefs["kinds"]["budget_threshold"] == {"email": True, "push": True, "digest": "off"}
         heard = await laptop.wait_for("notification_preferences.updated")
         assert heard[0]["data"]["entity"] == prefs
         assert await _prefs(stack, ada) == prefs
@@ -158,7 +158,7 @@ async def test_the_one_click_link_of_a_mail_stops_that_kind_without_signing_in(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert status == 200, prefs
-    assert prefs["kinds"]["budget_exceeded"] == {"email": False, "push": True}
+    assert prefs["kinds"]["budget_exceeded"] == {"email": False, "push": True, "digest": "off"}
     assert (await _prefs(stack, ada))["kinds"]["budget_exceeded"]["email"] is False
     assert (await _prefs(stack, bob))["version"] == 0
 
