@@ -47,7 +47,7 @@ def decode(msg: Msg, actor: str) -> Inbound:
             command = Command(
                 command_id=derived_id(actor, event.event_id),
                 type=event.type,
-                actor=ActorRef(user_id=None),
+                actor=ActorRef(user_id=None, device_id=event.device_id),  # carried on
                 issued_at=event.occurred_at,
                 body_hash=event.event_id,
                 payload={},

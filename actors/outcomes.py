@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from actors.inbound import Inbound
 from actors.kernel import ActorDefinition, Decision, reject
 from actors.reads import Wanted, wanted
-from bus.envelopes import IDEMPOTENCY_MISMATCH, Command, FieldError, Outcome
+from bus.envelopes import IDEMPOTENCY_MISMATCH, Command, FieldError, Outcome, causing_device
 from bus.payload import Payload
 from storage.command_work import CommandWork
 from storage.transactions import StaleWrite
@@ -121,7 +121,13 @@ async def apply_one(
             return Applied(mismatch, replayed=True)
         return Applied(Outcome.model_validate(prior["outcome"]), replayed=True)
     work = CommandWork(
-        batch, command.command_id, command.type, command.actor.user_id, command.body_hash, now
+        batch,
+        command.command_id,
+        command.type,
+        command.actor.user_id,
+        command.body_hash,
+        now,
+        device_id=causing_device(command.actor),
     )
     with structlog.contextvars.bound_contextvars(
         command_id=command.command_id, user_id=command.actor.user_id, actor=actor.name

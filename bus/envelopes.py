@@ -27,6 +27,14 @@ class ActorRef(Envelope):
     device_id: str | None = Field(None, description="Device that sent it, when known.")
 
 
+def causing_device(actor: ActorRef) -> str | None:
+    """The device a command's events name: ``<user id>:<X-Device-Id>`` (device ids are the
+    clients' own, so two people's may be alike), or what a reaction was given (already so)."""
+    if actor.device_id is None:
+        return None
+    return f"{actor.user_id}:{actor.device_id}" if actor.user_id else actor.device_id
+
+
 class Command(Envelope):
     """An instruction to exactly one actor. Applied at most once; answered by one Outcome."""
 
@@ -125,4 +133,9 @@ class Event(Envelope):
     occurred_at: datetime
     data: dict[str, Any] = Field(
         description="`entity` (full state after), `version`, and `before` for updates/deletes."
+    )
+    device_id: str | None = Field(
+        None,
+        description="`<user id>:<X-Device-Id>` of the device whose command caused it, through "
+        "every event that followed from it; none when no device sent one.",
     )

@@ -31,8 +31,10 @@ class CommandWork:
         issuer: str | None,
         body_hash: str,
         now: datetime,
+        device_id: str | None = None,
     ) -> None:
         self._batch = batch
+        self.device_id = device_id  # the device that caused it: its events say so
         self.command_id = command_id
         self.command_type = command_type
         self.issuer = issuer
@@ -90,7 +92,9 @@ class CommandWork:
 
     def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
         """Stage an event in ``scope``; its `seq` is assigned at flush."""
-        event = StagedEvent(scope, event_type, data, self.command_id, self.now)
+        event = StagedEvent(
+            scope, event_type, data, self.command_id, self.now, device_id=self.device_id
+        )
         self.events.append(event)
         return event
 

@@ -38,6 +38,7 @@ class EventRecord(Document):
     command_id: str
     occurred_at: datetime
     data: dict[str, Any]
+    device_id: str | None = None
 
     def to_event(self) -> Event:
         """The event as it travels on the bus."""
@@ -50,6 +51,7 @@ class EventRecord(Document):
             seq=self.seq,
             occurred_at=self.occurred_at,
             data=self.data,
+            device_id=self.device_id,
         )
 
     class Settings:

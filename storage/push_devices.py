@@ -25,6 +25,7 @@ class PushDeviceDoc(Document):
     auth: str | None = None
     token: str | None = None  # fcm, apns
     label: str | None = None
+    device: str | None = None  # <user id>:<X-Device-Id> of the app that registered it
     created_at: datetime
     removed_at: datetime | None = None
     removed_why: str | None = None

@@ -63,6 +63,7 @@ class StagedEvent:
     occurred_at: datetime
     event_id: str = field(default_factory=new_id)
     seq: int = 0
+    device_id: str | None = None
 
     def to_record(self) -> EventRecord:
         return EventRecord(
@@ -73,4 +74,5 @@ class StagedEvent:
             command_id=self.command_id,
             occurred_at=self.occurred_at,
             data=self.data,
+            device_id=self.device_id,
         )

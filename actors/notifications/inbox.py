@@ -86,7 +86,7 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
             due_at=due,
             created_at=work.now,
         )
-        for channel, target in await _routes(work, person, draft.kind)
+        for channel, target in await _routes(work, person, draft.kind, event.device_id)
     ]
     for delivery in deliveries:
         work.put(delivery)  # written before anything is sent: the courier sends what is here
@@ -136,15 +136,21 @@ async def _deliveries(work: Work, ident: str) -> list[DeliveryDoc]:
     return [d for i in ids if (d := await work.get(DeliveryDoc, i)) is not None]
 
 
-async def _routes(work: Work, person: str, kind: str) -> list[tuple[str, str]]:
+async def _routes(
+    work: Work, person: str, kind: str, caused_on: str | None
+) -> list[tuple[str, str]]:
     """(channel, target) of each delivery an item of ``kind`` gets: email, and a push to each
-    of the person's devices, as their preferences say."""
+    of the person's devices, as their preferences say; never a push to the device whose
+    command caused the event (``caused_on``: its user sees it happen there)."""
     channels = await channels_for(work, person, kind)
     routes = [("email", "")] if "email" in channels else []
     if "push" in channels:
         live = {"user_id": person, "removed_at": None}
         for device_id in await work.find_ids(PushDeviceDoc, live, MAX_PUSH_DEVICES):
             device = await work.get(PushDeviceDoc, device_id)
-            if device is not None and device.removed_at is None:
-                routes.append((device.provider, device.id))
+            if device is None or device.removed_at is not None:
+                continue
+            if caused_on is not None and device.device == caused_on:
+                continue
+            routes.append((device.provider, device.id))
     return routes

@@ -8,7 +8,7 @@ from __future__ import annotations
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
-from bus.envelopes import Command
+from bus.envelopes import Command, causing_device
 from bus.ids import derived_id, user_scope
 from bus.push_devices import MAX_PUSH_DEVICES, RegisterPushDevice, RemovePushDevice
 from storage.push_devices import PushDeviceDoc, push_device_entity
@@ -42,6 +42,7 @@ async def register_push_device(command: Command, p: RegisterPushDevice, work: Wo
         auth=keys.auth if keys is not None else None,
         token=p.token,
         label=p.label,
+        device=causing_device(command.actor),
         created_at=found.created_at if found is not None else work.now,
         version=found.version + 1 if found is not None else 1,
     )

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.webpush import topic_for
-from tests.support.budget_helpers import make_budget, spend
+from tests.support.budget_helpers import make_budget, spend, today
 from tests.support.helpers import Account, Stack, eventually
 from tests.support.push_servers import Answer, Subscriber, WebPushService, b64url_decode, serving
 
@@ -186,3 +186,31 @@ async def test_bad_registrations_are_422_and_another_persons_device_is_404(
     status, removed = await stack.call("DELETE", f"/v1/push-devices/{device['id']}", ada)
     assert status == 200, removed
     assert await _devices(stack, ada) == []
+
+
+async def test_the_device_that_caused_an_alert_gets_no_push_and_the_others_do(
+    stack: Stack, push_service: tuple[WebPushService, str]
+) -> None:
+    service, url = push_service
+    ada = await stack.signup("Ada")
+    devices = {}
+    for name in ("phone", "laptop"):
+        body = {"provider": "web_push", "subscription": _browser(service, url, f"ada-{name}")}
+        status, device = await stack.call(
+            "POST", "/v1/push-devices", ada, json=body, headers={"X-Device-Id": name}
+        )
+        assert status == 201, device
+        devices[name] = device["id"]
+    await make_budget(stack, ada, "100.00", thresholds=[100])
+    status, expense = await stack.call(  # spent on the phone: the budgets actor's alert follows
+        "POST",
+        "/v1/expenses",
+        ada,
+        json={"amount": "120.00", "currency": "EUR", "date": today().isoformat()},
+        headers={"X-Device-Id": "phone"},
+    )
+    assert status == 201, expense
+    item = await eventually(lambda: _overrun_item(stack, ada, "sent"))
+    pushed = [d["device_id"] for d in item["deliveries"] if d["channel"] == "web_push"]
+    assert pushed == [devices["laptop"]]  # the phone's delivery was never written
+    assert len(service.received) == 1
