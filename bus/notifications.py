@@ -44,6 +44,12 @@ class NotificationLink(Entity):
 class NotificationAmount(Entity):
     amount: str = Field(description="A decimal as a string, as the event gave it.")
     currency: str
+    display_amount: str | None = Field(
+        None,
+        description="The amount in your home currency at the rate of the event's day (none "
+        "when it is in it already, or no rate is known).",
+    )
+    display_currency: str | None = Field(None, description="Your home currency, with it.")
 
 
 class NotificationDelivery(Entity):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.notifications.delivery_rules import delivery_id
+from actors.notifications.display import in_display, said_in_display
 from actors.notifications.preferences import channels_for, held_until
 from actors.notifications.triggers import TRIGGERS, Draft
 from actors.work import Work
@@ -60,14 +61,15 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
     ident = notification_id(event.event_id, person, draft.kind)
     if await work.get(NotificationDoc, ident) is not None:
         return  # made when this event came before
+    amounts = await in_display(work, person, draft.amounts, event.occurred_at.date())
     doc = NotificationDoc(
         id=ident,
         recipient_id=person,
         kind=draft.kind,
         title=draft.title,
-        body=draft.body,
+        body=said_in_display(draft.body, amounts),
         actor_id=draft.actor_id,
-        amounts=draft.amounts,
+        amounts=amounts,
         link=draft.link,
         event_id=event.event_id,
         created_at=work.now,

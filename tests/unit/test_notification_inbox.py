@@ -3,6 +3,8 @@ for an event delivered again, and reading and archiving only one's own items."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from bus.notifications import ArchiveNotification, ReadNotifications
 from storage.deliveries import DeliveryDoc
 from storage.notifications import NotificationDoc
 from tests.support import budget_docs as docs
+from tests.support.expense_docs import user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide
 
 pytestmark = pytest.mark.usefixtures("documents")
@@ -213,3 +216,30 @@ async def test_an_account_mail_is_one_delivery_with_no_item_written_once() -> No
         person,
     )
     assert work.staged_of(NotificationDoc) == []
+
+
+class _Rates:
+    """A rate book of one rate: 1 EUR = 0.9375 CHF, on any day."""
+
+    def convert(self, amount: Decimal, frm: str, to: str, on: date) -> Decimal | None:
+        return amount * Decimal("0.9375") if (frm, to) == ("EUR", "CHF") else None
+
+
+async def test_an_amount_is_also_shown_in_the_recipients_own_currency() -> None:
+    ada = user_doc("ada", home_currency="EUR")
+    bo = user_doc("bo", home_currency="CHF")
+    cy = user_doc("cy", home_currency="JPY")  # no rate known: the amount as the event gave it
+    work = MemoryWork(ada, bo, cy, runtime=_Rates())
+    await make_items(_bill(docs.new_id(), ada.id, [ada.id, bo.id, cy.id]), work)
+    items = {i.recipient_id: i for i in _items(work)}
+    assert items[bo.id].amounts == [
+        {
+            "amount": "30.00",
+            "currency": "EUR",
+            "display_amount": "28.12",  # 28.125, half-even
+            "display_currency": "CHF",
+        }
+    ]
+    assert items[bo.id].body.endswith("(about 28.12 CHF)")
+    assert items[cy.id].amounts == [{"amount": "30.00", "currency": "EUR"}]
+    assert "about" not in items[cy.id].body
