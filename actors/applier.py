@@ -25,6 +25,7 @@ from actors.attempt import Attempted, Decoded, Result, attempt
 from actors.inbound import Inbound, Undecodable, decode, partition_key
 from actors.kernel import (
     ActorDefinition,
+    FollowsCommits,
     KeysLanes,
     Runtime,
     ShapesBatches,
@@ -228,6 +229,14 @@ class BatchApplier:
         self, results: list[Result], events: list[Event], outbox_id: str | None
     ) -> None:
         self.activity.count("batches")
+        if isinstance(self._runtime, FollowsCommits):
+            applied = [
+                r.item.event
+                for r in results
+                if r.item.event is not None and r.applied.outcome is not None
+            ]
+            if applied:
+                self._runtime.committed(applied)
         try:
             await self._publisher.publish_events(events, causes(results) if events else None)
         except Exception as exc:  # the relay publishes them later; the effect is durable

@@ -118,6 +118,16 @@ class PreloadsEvents(Protocol):
 
 
 @runtime_checkable
+class FollowsCommits(Protocol):
+    """A runtime told, once a batch is committed, the events its reactions applied (the
+    notifications actor's courier sends the mail an account event asked for at once)."""
+
+    def committed(self, events: Sequence[Event]) -> None:
+        """Called after the commit, never inside the transaction; must not raise."""
+        ...
+
+
+@runtime_checkable
 class ShapesBatches(Protocol):
     """A runtime that sets its own actor's lanes and batch size (from settings of its own),
     instead of the ``actor_lanes`` and ``batch_max`` every actor shares."""

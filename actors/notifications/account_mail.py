@@ -13,6 +13,7 @@ is stored or travels on the bus.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -44,48 +45,71 @@ def is_account_mail(kind: str) -> bool:
     return kind == OLD_ADDRESS or kind in {mail for _, mail in ACCOUNT_MAILS.values()}
 
 
+@dataclass(frozen=True)
+class Asked:
+    """An account mail an event asks for: its kind, what it is about (the link's record, or the
+    notice), the address, and what the mail says beyond that."""
+
+    kind: str
+    about: str
+    to: str
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def delivery_id(self) -> str:
+        return delivery_id(self.about, "email", self.kind)
+
+
+def asked_by(event: Event) -> list[Asked]:
+    """The account mails ``event`` asks for (pure: the courier is woken for the same ids)."""
+    if split_scope(event.scope)[0] != "user":
+        return []
+    if event.type in ACCOUNT_MAILS:
+        where, kind = ACCOUNT_MAILS[event.type]
+        link: Any = event.data.get(where)
+        if isinstance(link, Mapping) and link.get("id") and link.get("email"):
+            return [Asked(kind, str(link["id"]), str(link["email"]))]
+    notice: Any = event.data.get("entity")
+    moved = (
+        event.type == "user.security"
+        and isinstance(notice, Mapping)
+        and notice.get("what") == "email_changed"
+        and notice.get("id")
+        and notice.get("old_email")
+    )
+    if not moved:
+        return []
+    details = {"new_email": str(notice.get("new_email", "")), "at": str(notice.get("at", ""))}
+    return [Asked(OLD_ADDRESS, str(notice["id"]), str(notice["old_email"]), details)]
+
+
 async def queue_account_mail(event: Event, work: Work) -> None:
-    """The delivery of the link's mail ``event`` asks for."""
-    where, kind = ACCOUNT_MAILS[event.type]
-    link: Any = event.data.get(where)
-    if isinstance(link, Mapping) and link.get("id"):
-        await _queue(event, work, kind, str(link["id"]), str(link.get("email", "")), {})
+    """The delivery of each account mail ``event`` asks for, once (an event delivered again
+    finds it written)."""
+    person = split_scope(event.scope)[1]
+    for asked in asked_by(event):
+        if await work.get(DeliveryDoc, asked.delivery_id) is not None:
+            continue
+        work.put(
+            DeliveryDoc(
+                id=asked.delivery_id,
+                notification_id=asked.about,  # the link's record (or the notice): no item
+                recipient_id=person,
+                kind=asked.kind,
+                channel="email",
+                target=asked.to,
+                details=asked.details,
+                due_at=work.now,
+                created_at=work.now,
+            )
+        )
 
 
 async def security_reaction(event: Event, work: Work) -> None:
     """A security notice: the person's item (mailed always); a move to a new address also
     tells the old one, which the item's mail no longer reaches."""
     await make_items(event, work)
-    notice: Any = event.data.get("entity")
-    if isinstance(notice, Mapping) and notice.get("what") == "email_changed":
-        details = {"new_email": str(notice.get("new_email", "")), "at": str(notice.get("at", ""))}
-        old = str(notice.get("old_email", ""))
-        await _queue(event, work, OLD_ADDRESS, str(notice.get("id", "")), old, details)
-
-
-async def _queue(
-    event: Event, work: Work, kind: str, about: str, to: str, details: dict[str, str]
-) -> None:
-    """Once: an event delivered again finds its delivery written."""
-    scope_kind, person = split_scope(event.scope)
-    if scope_kind != "user" or not about or not to:
-        return
-    ident = delivery_id(about, "email", kind)
-    if await work.get(DeliveryDoc, ident) is not None:
-        return
-    work.put(
-        DeliveryDoc(
-            id=ident,
-            notification_id=about,  # the link's record (or the notice): no inbox item
-            recipient_id=person,
-            kind=kind,
-            channel="email",
-            target=to,
-            details=details,
-            due_at=work.now,
-            created_at=work.now,
-        )
-    )
+    await queue_account_mail(event, work)
 
 
 async def account_mail(

@@ -14,9 +14,10 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 
+from actors.notifications.account_mail import asked_by
 from actors.notifications.courier import Courier
 from actors.notifications.digests import DigestClock
-from bus.envelopes import Command
+from bus.envelopes import Command, Event
 from bus.fx import MissingRate
 from bus.settings import Settings
 from storage.rates import RatesReader
@@ -36,6 +37,12 @@ class NotificationsRuntime:
         self._follow = asyncio.create_task(self.reader.follow())
         await self.courier.start(nc)
         self.digests.start()
+
+    def committed(self, events: Sequence[Event]) -> None:
+        """Send the account mails the committed reactions wrote now, not at the next sweep."""
+        for event in events:
+            for asked in asked_by(event):
+                self.courier.send_soon(asked.delivery_id)
 
     def convert(self, amount: Decimal, frm: str, to: str, on: date) -> Decimal | None:
         """``amount`` in ``to`` at ``on``'s rate (an item's amount in the person's currency),

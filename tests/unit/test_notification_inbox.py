@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from actors.notifications.account_mail import queue_account_mail
+from actors.kernel import FollowsCommits
+from actors.notifications.account_mail import asked_by, queue_account_mail
+from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.inbox import archive_notification, make_items, read_notifications
+from actors.notifications.runtime import NotificationsRuntime
 from actors.notifications.triggers import TRIGGERS
 from bus.envelopes import Event
 from bus.ids import group_scope, user_scope
 from bus.notifications import ArchiveNotification, ReadNotifications
+from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
 from storage.notifications import NotificationDoc
 from tests.support import budget_docs as docs
@@ -243,3 +248,40 @@ async def test_an_amount_is_also_shown_in_the_recipients_own_currency() -> None:
     assert items[bo.id].body.endswith("(about 28.12 CHF)")
     assert items[cy.id].amounts == [{"amount": "30.00", "currency": "EUR"}]
     assert "about" not in items[cy.id].body
+
+
+def test_an_account_event_names_the_mails_it_asks_for_so_the_courier_is_woken_for_them() -> None:
+    person = docs.new_id()
+    link = {"id": docs.new_id(), "purpose": "verify_email", "email": "ada@example.com"}
+    registered = _event("user.registered", user_scope(person), {"id": person})
+    registered.data["verification"] = link
+    [welcome] = asked_by(registered)
+    assert (welcome.kind, welcome.about, welcome.to) == ("welcome", link["id"], "ada@example.com")
+    moved = {
+        "id": docs.new_id(),
+        "what": "email_changed",
+        "old_email": "ada@old.example",
+        "new_email": "ada@new.example",
+        "at": NOW.isoformat(),
+    }
+    [told] = asked_by(_event("user.security", user_scope(person), moved))
+    assert (told.kind, told.to, told.details["new_email"]) == (
+        "email_changed_old_address",
+        "ada@old.example",
+        "ada@new.example",
+    )
+    changed = {**moved, "what": "password_changed"}
+    assert asked_by(_event("user.security", user_scope(person), changed)) == []
+    assert asked_by(_alert(user_scope(person))) == []
+
+
+def test_the_runtime_sends_a_committed_account_mail_at_once(tmp_path: Path) -> None:
+    runtime = NotificationsRuntime(Settings(data_dir=tmp_path))
+    woken: list[str] = []
+    runtime.courier.send_soon = woken.append  # type: ignore[method-assign,assignment]
+    person = docs.new_id()
+    link = {"id": docs.new_id(), "purpose": "reset_password", "email": "ada@example.com"}
+    asked = _event("user.password_reset_requested", user_scope(person), link)
+    assert isinstance(runtime, FollowsCommits)
+    runtime.committed([asked, _alert(user_scope(person))])
+    assert woken == [delivery_id(link["id"], "email", "reset_password")]
