@@ -98,3 +98,13 @@ class RequestEmailChange(Payload):
     ACTOR: ClassVar[str] = "accounts"
 
     new_email: Email
+
+
+class NoteNewDevice(Payload):
+    """The edge saw a sign-in from a device the account never used (its sessions say so)."""
+
+    COMMAND: ClassVar[str] = "user.note_new_device"
+    ACTOR: ClassVar[str] = "accounts"
+
+    session_id: str = Field(max_length=64)
+    device_id: str = Field(min_length=1, max_length=64)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bus.account_commands import (
+    NoteNewDevice,
     PasswordChanged,
     RegisterUser,
     RequestEmailChange,
@@ -138,6 +139,7 @@ COMMANDS: dict[str, CommandSpec] = {
             writes_to=lambda payload: user_scope(str(payload["user_id"])),
         ),
         CommandSpec(PasswordChanged, client_allowed=False),
+        CommandSpec(NoteNewDevice, client_allowed=False),
         CommandSpec(CreateExpense, creates=True),
         CommandSpec(UpdateExpense, versioned=True),
         CommandSpec(DeleteExpense, versioned=True),

@@ -92,3 +92,12 @@ class LoginThrottle(Document):
 
     class Settings:
         name = "login_throttle"
+
+
+async def new_device(user_id: str, device_id: str) -> bool:
+    """Whether a sign-in from ``device_id`` is the account's first on that device, though not
+    its first sign-in (the one at sign-up is expected): read before its session is opened."""
+    if await SessionDoc.find_one(SessionDoc.user_id == user_id) is None:
+        return False
+    query = {"user_id": user_id, "device_id": device_id}
+    return await SessionDoc.find_one(query) is None

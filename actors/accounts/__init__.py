@@ -6,6 +6,7 @@ from __future__ import annotations
 from actors.accounts.links import (
     link_data,
     new_token,
+    note_new_device,
     password_changed,
     request_email_change,
     request_password_reset,
@@ -18,6 +19,7 @@ from actors.kernel import ActorDefinition, Decision, accept, reject
 from actors.reads import caller, ref
 from actors.work import Work
 from bus.account_commands import (
+    NoteNewDevice,
     PasswordChanged,
     RegisterUser,
     RequestEmailChange,
@@ -110,6 +112,7 @@ ACCOUNTS = ActorDefinition(
         on(RequestVerification, request_verification, reads=(caller(),)),
         on(VerifyEmail, verify_email, reads=(ref(AccountTokenDoc, "token_id"),)),
         on(RequestEmailChange, request_email_change, reads=(caller(),)),
+        on(NoteNewDevice, note_new_device, reads=(ref(SessionDoc, "session_id"),)),
         on(RequestPasswordReset, request_password_reset, reads=(ref(UserDoc, "user_id"),)),
         on(PasswordChanged, password_changed, reads=(caller(),)),
     ),

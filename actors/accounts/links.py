@@ -18,6 +18,7 @@ from actors.changes import change_data, next_version
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.account_commands import (
+    NoteNewDevice,
     PasswordChanged,
     RequestEmailChange,
     RequestPasswordReset,
@@ -183,3 +184,19 @@ async def end_sessions(work: Work, user_id: str, reason: str, keep: str | None) 
         work.emit(user_scope(user_id), "session.revoked", change_data(session_entity(revoked)))
         ended += 1
     return ended
+
+
+async def note_new_device(command: Command, p: NoteNewDevice, work: Work) -> Decision:
+    """A security notice of a sign-in from a new device (its session must be the caller's)."""
+    session = await work.get(SessionDoc, p.session_id)
+    user_id = command.actor.user_id
+    if session is None or session.user_id != user_id:
+        return reject("not_found", "no such session")
+    notice = {
+        "id": derived_id("security", command.command_id),
+        "what": "new_device_sign_in",
+        "device": p.device_id,
+        "at": work.now.isoformat(),
+    }
+    work.emit(user_scope(user_id), "user.security", {"entity": notice})
+    return accept(session_entity(session))

@@ -206,7 +206,14 @@ _SECURITY_WORDS = {
 def security_notice(event: Event) -> list[Draft]:
     """Something about the account itself: always an item, and always mailed."""
     e = _entity(event)
-    words = _SECURITY_WORDS.get(str(e.get("what", "")))
+    what = str(e.get("what", ""))
+    words = _SECURITY_WORDS.get(what)
+    if what == "new_device_sign_in":
+        device = str(e.get("device", "a device"))[:64]
+        words = (
+            "New sign-in to your account",
+            f"Your account was signed in to from a device it had not been used on ({device}).",
+        )
     if words is None:
         return []
     title, body = words

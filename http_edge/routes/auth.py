@@ -10,14 +10,14 @@ from aiohttp import web
 from nats.errors import Error as NatsError
 from pymongo.errors import DuplicateKeyError
 
-from bus.account_commands import RegisterUser, RevokeSession, UpdateProfile
+from bus.account_commands import NoteNewDevice, RegisterUser, RevokeSession, UpdateProfile
 from bus.client import build_command
 from bus.entities import User
 from bus.envelopes import IDEMPOTENCY_MISMATCH, utcnow
 from bus.ids import derived_id, new_id, scoped_command_id
 from http_edge.api import Api
 from http_edge.context import principal_of, resources_of, session_gate_of, settings_of
-from http_edge.dispatch import check_idempotency_key, dispatch, send_as_caller
+from http_edge.dispatch import COMMAND_GATEWAY, check_idempotency_key, dispatch, send_as_caller
 from http_edge.inputs import body, versioned_body
 from http_edge.problems import Problem
 from http_edge.responses import entity_or_404
@@ -38,7 +38,7 @@ from http_edge.security import (
     rotate_refresh,
     verify_password,
 )
-from storage.accounts import Credential, UserDoc
+from storage.accounts import Credential, UserDoc, new_device
 from storage.views import user_entity
 
 ROUTES = Api()
@@ -129,12 +129,32 @@ async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> 
     user = await UserDoc.get(user_id)
     if user is None:
         raise Problem(401, "unauthorized", "wrong email or password")
+    unseen = bool(device_id) and await new_device(user_id, device_id or "")
     session, refresh_token = await open_session(user_id, settings, device_id)
+    if unseen and device_id:
+        await _note_new_device(request, user_id, session.id, device_id)
     access, ttl = access_token_for(session, settings)
     body_out = TokenResponse(
         access_token=access, refresh_token=refresh_token, expires_in=ttl, user=user_entity(user)
     )
     return web.json_response(body_out.model_dump(mode="json"))
+
+
+async def _note_new_device(
+    request: web.Request, user_id: str, session_id: str, device_id: str
+) -> None:
+    """Ask for the security notice of a new device; the sign-in does not wait for it, nor fail
+    for it (the bus unreachable is logged)."""
+    command = build_command(
+        NoteNewDevice.COMMAND,
+        NoteNewDevice(session_id=session_id, device_id=device_id).model_dump(mode="json"),
+        issuer=user_id,
+        idempotency_key=f"new-device:{session_id}",
+    )
+    try:
+        await request.app[COMMAND_GATEWAY].publish(command)
+    except (NatsError, TimeoutError) as exc:
+        log.warning("new_device_notice_failed", user_id=user_id, error=str(exc) or repr(exc))
 
 
 @ROUTES.route(
@@ -146,6 +166,8 @@ async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> 
     response=TokenResponse,
     auth=False,
     errors=(401, 429),
+    description="A sign-in with a `device_id` the account has never signed in on (other than "
+    "its very first sign-in) makes a security notice: an inbox item and a mail.",
 )
 async def login(request: web.Request) -> web.StreamResponse:
     req = await body(request, LoginRequest)

@@ -285,3 +285,40 @@ async def test_moving_to_a_new_address_waits_for_its_link_and_tells_the_old_one(
     [notice] = await eventually(lambda: _inbox(stack, ada, "security"))
     assert notice["title"] == "Your email address was changed"
     await _mail(mailbox, new, "security")  # the notice goes to the address the account has now
+
+
+async def _login(stack: Stack, email: str, device: str | None) -> None:
+    body = {"email": email, "password": PASSWORD, **({"device_id": device} if device else {})}
+    status, tokens = await stack.call("POST", "/v1/auth/login", json=body)
+    assert status == 200, tokens
+
+
+async def test_a_sign_in_from_a_new_device_is_a_security_notice_once(
+    stack: Stack, mailbox: Scripted
+) -> None:
+    email = f"dee.{uuid.uuid4().hex[:10]}@example.com"
+    body = {"email": email, "password": PASSWORD, "name": "Dee", "home_currency": "EUR"}
+    status, user = await stack.call("POST", "/v1/auth/register", json=body)
+    assert status == 201, user
+    await _login(stack, email, "phone")  # the first sign-in: expected, no notice
+    await _login(stack, email, "phone")  # the same device again
+    await _login(stack, email, None)  # no device named: nothing to compare
+    await _login(stack, email, "tablet")  # a device never used: a notice
+    await _login(stack, email, "tablet")
+    dee = await stack.login(email)
+
+    [notice] = await eventually(lambda: _inbox(stack, dee, "security"))
+    assert notice["title"] == "New sign-in to your account"
+    assert "(tablet)" in notice["body"]
+    mail = await _mail(mailbox, email, "security")
+    assert str(mail["Subject"]) == "New sign-in to your account"
+
+    await _login(stack, email, "laptop")  # another new one, asked for after the tablet's twice
+
+    async def two() -> list[dict[str, Any]] | None:
+        items = await _inbox(stack, dee, "security")
+        return items if len(items) >= 2 else None
+
+    bodies = sorted(i["body"] for i in await eventually(two))
+    assert ["(laptop)" in bodies[0], "(tablet)" in bodies[1]] == [True, True]
+    assert len(bodies) == 2  # the phone, and the tablet's second sign-in, made none

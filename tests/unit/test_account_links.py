@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from actors.accounts.links import (
+    note_new_device,
     password_changed,
     request_email_change,
     request_password_reset,
     verify_email,
 )
 from bus.account_commands import (
+    NoteNewDevice,
     PasswordChanged,
     RequestEmailChange,
     RequestPasswordReset,
@@ -242,3 +244,20 @@ async def test_an_address_taken_before_the_link_is_used_moves_nothing(documents:
     )
     assert work.one(UserDoc, ada.id).email == ada.email
     assert work.one(AccountTokenDoc, link.id).used_at is None
+
+
+async def test_a_new_device_is_noted_only_for_the_callers_own_session(documents: None) -> None:
+    ada, bo = user_doc("ada"), user_doc("bo")
+    session = session_doc(ada.id, device_id="tablet")
+    work = MemoryWork(ada, bo, session)
+    noted = NoteNewDevice(session_id=session.id, device_id="tablet")
+    theirs = await decide(note_new_device, command("user.note_new_device", bo.id), noted, work)
+    assert (theirs.accepted, theirs.code) == (False, "not_found")
+    mine = await decide(note_new_device, command("user.note_new_device", ada.id), noted, work)
+    assert mine.accepted
+    [event] = work.committed
+    assert (event.scope, event.type) == (f"user:{ada.id}", "user.security")
+    assert (event.data["entity"]["what"], event.data["entity"]["device"]) == (
+        "new_device_sign_in",
+        "tablet",
+    )
