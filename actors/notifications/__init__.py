@@ -38,11 +38,13 @@ from bus.push_devices import RegisterPushDevice, RemovePushDevice
 from storage.notification_preferences import PreferencesDoc
 from storage.notifications import NotificationDoc
 from storage.push_devices import PushDeviceDoc
+from storage.shared import prefetched
 
 
 def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
     """The items a batch of events could make, read in one query: those made before (an event
-    delivered again) are found without a read each."""
+    delivered again) are found without a read each; and their people's preferences and
+    profiles."""
     ids = [
         notification_id(event.event_id, person, draft.kind)
         for event in events
@@ -57,7 +59,9 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
         for draft in TRIGGERS[event.type](event)
         for person in draft.recipients
     ]
-    return {NotificationDoc: ids, PreferencesDoc: list(dict.fromkeys(people))}
+    unique = list(dict.fromkeys(people))
+    # Their profiles too: each item says its amounts in the person's own currency.
+    return {NotificationDoc: ids, PreferencesDoc: unique, **prefetched(people=unique)}
 
 
 def the_device() -> Read:
