@@ -3,8 +3,6 @@ password asked or set, an address checked free, a command applied for a person."
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
 from nats.errors import Error as NatsError
 
@@ -95,11 +93,9 @@ async def current_password(request: web.Request, user_id: str, password: str) ->
     await release_attempt(key)
 
 
-async def set_password(user_id: str, password: str, now: datetime) -> None:
+async def set_password(user_id: str, password: str) -> None:
     hashed = await hash_password(password)
-    await Credential.find_one(Credential.id == user_id).update(
-        {"$set": {"password_hash": hashed, "password_changed_at": now}}
-    )
+    await Credential.find_one(Credential.id == user_id).update({"$set": {"password_hash": hashed}})
 
 
 async def address_free(email: str, user_id: str) -> None:

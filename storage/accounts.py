@@ -43,7 +43,6 @@ class Credential(Document):
     password_hash: str
     status: Literal["pending", "active"]
     created_at: datetime
-    password_changed_at: datetime | None = None
 
     class Settings:
         name = "credentials"
@@ -97,7 +96,6 @@ class LoginThrottle(Document):
 async def new_device(user_id: str, device_id: str) -> bool:
     """Whether a sign-in from ``device_id`` is the account's first on that device, though not
     its first sign-in (the one at sign-up is expected): read before its session is opened."""
-    if await SessionDoc.find_one(SessionDoc.user_id == user_id) is None:
-        return False
-    query = {"user_id": user_id, "device_id": device_id}
-    return await SessionDoc.find_one(query) is None
+    if await SessionDoc.find_one({"user_id": user_id, "device_id": device_id}) is not None:
+        return False  # a device seen before: one read, the usual case
+    return await SessionDoc.find_one(SessionDoc.user_id == user_id) is not None

@@ -20,7 +20,6 @@ from bus.account_commands import (
 )
 from bus.client import build_command
 from bus.entities import User
-from bus.envelopes import utcnow
 from http_edge.account_steps import (
     address_free,
     apply_for,
@@ -169,7 +168,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         "reset attempts",
     )
     record = await checked_link(request, req.token, "reset_password")
-    await set_password(record.user_id, req.password, utcnow())
+    await set_password(record.user_id, req.password)
     payload = PasswordChanged(how="reset", token_id=record.id)
     outcome = await apply_for(request, payload, record.user_id, f"reset:{record.id}")
     if not outcome.accepted:

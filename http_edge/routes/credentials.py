@@ -41,7 +41,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     await current_password(request, principal.user_id, req.current_password)
     changed_at = utcnow()
-    await set_password(principal.user_id, req.new_password, changed_at)
+    await set_password(principal.user_id, req.new_password)
     payload = PasswordChanged(how="change", keep_session_id=principal.session_id)
     key = f"password:{principal.session_id}:{changed_at.isoformat()}"
     outcome = await apply_for(request, payload, principal.user_id, key)
