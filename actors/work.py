@@ -71,6 +71,11 @@ class Work(Protocol):
         """Stage the new state of an entity; written only if the command is accepted."""
         ...
 
+    def erase(self, model: type[Document], query: dict[str, Any]) -> None:
+        """Remove every entity of ``model`` matching ``query`` when the work is written, after
+        what was put (a person's data erased); written only if the command is accepted."""
+        ...
+
     def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
         """Stage an event in ``scope``; its ``seq`` is assigned when the batch is written."""
         ...

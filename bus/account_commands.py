@@ -108,3 +108,11 @@ class NoteNewDevice(Payload):
 
     session_id: str = Field(max_length=64)
     device_id: str = Field(min_length=1, max_length=64)
+
+
+class DeleteAccount(Payload):
+    """Delete the caller's account (the edge has asked the current password): its sign-in and
+    sessions end, and every actor erases what it keeps of the person (``user.deleted``)."""
+
+    COMMAND: ClassVar[str] = "user.delete"
+    ACTOR: ClassVar[str] = "accounts"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bus.account_commands import (
+    DeleteAccount,
     NoteNewDevice,
     PasswordChanged,
     RegisterUser,
@@ -140,6 +141,7 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(PasswordChanged, client_allowed=False),
         CommandSpec(NoteNewDevice, client_allowed=False),
+        CommandSpec(DeleteAccount, client_allowed=False),
         CommandSpec(CreateExpense, creates=True),
         CommandSpec(UpdateExpense, versioned=True),
         CommandSpec(DeleteExpense, versioned=True),

@@ -119,6 +119,15 @@ class GroupMember(Entity):
     joined_at: datetime
 
 
+class FormerMember(Entity):
+    """Someone whose account was deleted: their shares of the group's bills stay, under this
+    label, so the group still balances; they take no part in new ones."""
+
+    user_id: str
+    name: str
+    left_at: datetime
+
+
 class Group(Entity):
     id: str
     name: str
@@ -127,6 +136,7 @@ class Group(Entity):
     timezone: str
     settings: dict[str, object]
     members: list[GroupMember]
+    former_members: list[FormerMember] = []
     archived: bool = False
     version: int
     created_at: datetime

@@ -25,10 +25,19 @@ from bus.quiet_hours import QuietHours
 Channel = Literal["email", "push"]
 KINDS: tuple[str, ...] = get_args(NotificationKind)
 EMAIL_BY_DEFAULT = frozenset(
-    {"budget_exceeded", "goal_achieved", "group_bill", "expense_flagged", "security"}
+    {
+        "budget_exceeded",
+        "goal_achieved",
+        "group_bill",
+        "group_membership",
+        "payment_reminder",
+        "expense_flagged",
+        "security",
+    }
 )
-"""Kinds mailed unless turned off: thresholds on the way and receipts read stay in the app
-(expected, and a mail each would be noise)."""
+"""Kinds mailed unless turned off: thresholds on the way, receipts read, recurring expenses
+made, someone joining by your invite and debts simplified stay in the app (expected, and a
+mail each would be noise)."""
 ALWAYS: frozenset[tuple[str, Channel]] = frozenset({("security", "email")})
 """What cannot be turned off: a sign-in or a password change is told by email, always."""
 NEVER_DIGESTED = frozenset({"security"})

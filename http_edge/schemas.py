@@ -57,6 +57,10 @@ class ChangePasswordRequest(Strict):
     new_password: Password
 
 
+class DeleteAccountRequest(Strict):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
 class ChangeEmailRequest(Strict):
     new_email: Email
     current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]

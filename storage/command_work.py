@@ -41,6 +41,7 @@ class CommandWork:
         self.body_hash = body_hash
         self.now = now
         self.staged: list[Document] = []
+        self.erasures: list[tuple[type[Document], dict[str, Any]]] = []
         self.events: list[StagedEvent] = []
         self.numbered: list[Callable[[], None]] = []
         self.outcome: Outcome | None = None
@@ -89,6 +90,10 @@ class CommandWork:
         """Stage the new state of an entity (insert if new, else replace at the version read)."""
         self.staged = [d for d in self.staged if not (type(d) is type(doc) and d.id == doc.id)]
         self.staged.append(doc)
+
+    def erase(self, model: type[Document], query: dict[str, Any]) -> None:
+        """Remove the entities of ``model`` matching ``query`` at flush, after the puts."""
+        self.erasures.append((model, query))
 
     def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
         """Stage an event in ``scope``; its `seq` is assigned at flush."""

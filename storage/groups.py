@@ -29,6 +29,7 @@ class GroupDoc(Document):
     settings: dict[str, Any]
     members: list[dict[str, Any]]  # {user_id, role, name, joined_at}
     member_ids: list[str]  # for the index: which groups is a person in
+    former_members: list[dict[str, Any]] = Field(default_factory=list)  # {user_id, name, left_at}
     archived: bool = False
     version: int
     created_at: datetime

@@ -120,3 +120,18 @@ async def orphan_images(uploaded_before: datetime, limit: int) -> list[str]:
 async def delete_image(file_id: str) -> None:
     with contextlib.suppress(NoFile):
         await bucket().delete(file_id)
+
+
+async def erase_images(owner: str, session: Any) -> int:
+    """Delete every image ``owner`` uploaded, in ``session``'s transaction (an account
+    deleted); how many. GridFS keeps a file as an entry and its chunks: both go."""
+    files = _files()
+    ids = [
+        row["_id"]
+        async for row in files.find({"metadata.owner_id": owner}, {"_id": 1}, session=session)
+    ]
+    if ids:
+        chunks = files.database[f"{BUCKET}.chunks"]
+        await chunks.delete_many({"files_id": {"$in": ids}}, session=session)
+        await files.delete_many({"_id": {"$in": ids}}, session=session)
+    return len(ids)

@@ -5,8 +5,8 @@ earlier commands of the same batch staged, by id and by query) and stage new ver
 there. Only an accepted command's staging is merged into the batch; a rejected one leaves
 nothing behind. :meth:`BatchWork.flush` then
 writes everything with bulk operations: each scope's `seq` counter is taken once, state
-documents are inserted or replaced at the version read, and the processed-command records and
-events go in with ``insert_many`` — all inside the caller's transaction.
+documents are inserted or replaced at the version read, erasures remove what they name (a
+person's data, after the puts), and the processed-command records and events go in with ``insert_many`` — all inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class BatchWork:
         self._loaded: dict[_Key, Document | None] = {}
         self._staged: dict[_Key, Document] = {}
         self.events: list[StagedEvent] = []
+        self.erasures: list[tuple[type[Document], dict[str, Any]]] = []  # after the puts
         self.processed: list[ProcessedCommand] = []
         self.outbox_id: str | None = None
         self.records: list[EventRecord] = []  # the events as written, once flushed
@@ -149,6 +150,7 @@ class BatchWork:
         for doc in work.staged:
             self._staged[(type(doc), str(doc.id))] = doc
         self.events.extend(work.events)
+        self.erasures.extend(work.erasures)
         self._numbered.extend(work.numbered)
         self.processed.append(work.processed_record())
 
@@ -188,6 +190,8 @@ class BatchWork:
                 raise
             if result.matched_count != replaces[model]:
                 raise StaleWrite(f"{model.__name__}: a document changed since it was read")
+        for model, query in self.erasures:
+            await model.get_pymongo_collection().delete_many(query, session=self.session)
         if processed:
             await ProcessedCommand.get_pymongo_collection().insert_many(
                 processed, ordered=False, session=self.session

@@ -3,6 +3,7 @@ Secrets never reach it (DESIGN.md): passwords stay with the edge, links are sign
 
 from __future__ import annotations
 
+from actors.accounts.erasure import delete_account
 from actors.accounts.links import (
     link_data,
     new_token,
@@ -14,11 +15,13 @@ from actors.accounts.links import (
     verify_email,
 )
 from actors.changes import change_data, next_version, stale
+from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition, Decision, accept, reject
 from actors.reads import caller, ref
 from actors.work import Work
 from bus.account_commands import (
+    DeleteAccount,
     NoteNewDevice,
     PasswordChanged,
     RegisterUser,
@@ -115,6 +118,7 @@ ACCOUNTS = ActorDefinition(
         on(NoteNewDevice, note_new_device, reads=(ref(SessionDoc, "session_id"),)),
         on(RequestPasswordReset, request_password_reset, reads=(ref(UserDoc, "user_id"),)),
         on(PasswordChanged, password_changed, reads=(caller(),)),
+        on(DeleteAccount, delete_account, reads=(caller(),)),
     ),
     emits=(
         "user.registered",
@@ -124,5 +128,6 @@ ACCOUNTS = ActorDefinition(
         "user.password_reset_requested",
         "user.email_change_requested",
         "user.security",
+        USER_DELETED,
     ),
 )

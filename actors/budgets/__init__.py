@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from actors.budgets.budget_reactions import apply_expense, refill_conversions
 from actors.budgets.budgets import create_budget, delete_budget, update_budget
+from actors.budgets.erasure import erase_person
 from actors.budgets.goals import contribute, create_goal, delete_goal, update_goal, withdraw
 from actors.budgets.recurring import (
     advance_rule,
@@ -15,6 +16,7 @@ from actors.budgets.recurring import (
     update_rule,
 )
 from actors.budgets.runtime import BudgetsRuntime
+from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
 from actors.reads import caller, own, shared
@@ -72,6 +74,7 @@ BUDGETS = ActorDefinition(
     reactions={
         **dict.fromkeys(EXPENSE_EVENTS, apply_expense),
         "rates.updated": refill_conversions,
+        USER_DELETED: erase_person,
     },
     runtime=BudgetsRuntime,
     emits=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actors.erasure import USER_DELETED
 from actors.expenses.catalog import (
     archive_category,
     create_category,
@@ -11,6 +12,7 @@ from actors.expenses.catalog import (
     seed_default_categories,
     update_trip,
 )
+from actors.expenses.erasure import erase_person
 from actors.expenses.expenses import (
     create_expense,
     delete_expense,
@@ -62,6 +64,7 @@ EXPENSES = ActorDefinition(
         "user.registered": seed_default_categories,
         "rates.updated": fill_home_values,
         "receipt.scanned": apply_scanned,
+        USER_DELETED: erase_person,
     },
     runtime=ExpensesRuntime,
     emits=(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from actors.erasure import USER_DELETED
+from actors.fraud.erasure import erase_person
 from actors.fraud.flags import review_flag
 from actors.fraud.risks import prefetch, rescore_receipt, score_event
 from actors.fraud.runtime import FraudRuntime
@@ -16,7 +18,11 @@ from storage.fraud import FlagDoc
 FRAUD = ActorDefinition(
     name="fraud",
     handlers=handlers(on(ReviewFlag, review_flag, reads=(own(FlagDoc, "flag"),))),
-    reactions={**dict.fromkeys(EXPENSE_EVENTS, score_event), "receipt.scanned": rescore_receipt},
+    reactions={
+        **dict.fromkeys(EXPENSE_EVENTS, score_event),
+        "receipt.scanned": rescore_receipt,
+        USER_DELETED: erase_person,
+    },
     prefetch_events=prefetch,
     runtime=FraudRuntime,
     emits=("flag.raised", "flag.updated", "flag.cleared", "flag.reviewed"),

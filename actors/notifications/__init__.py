@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from beanie import Document
 
+from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
 from actors.notifications.account_mail import (
@@ -16,6 +17,7 @@ from actors.notifications.account_mail import (
     queue_account_mail,
     security_reaction,
 )
+from actors.notifications.erasure import erase_person
 from actors.notifications.inbox import (
     archive_notification,
     make_items,
@@ -87,6 +89,7 @@ NOTIFICATIONS = ActorDefinition(
         **dict.fromkeys(TRIGGERS, make_items),
         **dict.fromkeys(ACCOUNT_MAILS, queue_account_mail),
         "user.security": security_reaction,
+        USER_DELETED: erase_person,
     },
     prefetch_events=prefetch,
     emits=(

@@ -13,8 +13,9 @@ from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.display import in_display, said_in_display
+from actors.notifications.drafts import Draft
 from actors.notifications.preferences import channels_for, held_until
-from actors.notifications.triggers import TRIGGERS, Draft
+from actors.notifications.triggers import TRIGGERS
 from actors.work import Work
 from bus.envelopes import Command, Event
 from bus.ids import derived_id, user_scope

@@ -9,32 +9,19 @@ who added it; a settlement for its other party.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from actors.notifications.drafts import Draft, entity_of
+from actors.notifications.group_triggers import (
+    debts_simplified,
+    membership,
+    recurring_made,
+    reminder,
+)
 from bus.envelopes import Event
 from bus.ids import split_scope
 from bus.notifications import NotificationKind
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One inbox item to make, for each of ``recipients`` (and ``group_members``' members)."""
-
-    kind: NotificationKind
-    title: str
-    body: str
-    link: dict[str, Any]
-    recipients: tuple[str, ...] = ()
-    group_members: str | None = None
-    actor_id: str | None = None
-    amounts: list[dict[str, str]] = field(default_factory=list)
-
-
-def _entity(event: Event) -> Mapping[str, Any]:
-    entity = event.data.get("entity")
-    return entity if isinstance(entity, Mapping) else {}
 
 
 def _owner(event: Event) -> tuple[str, ...]:
@@ -56,7 +43,7 @@ def _over(alert: Mapping[str, Any]) -> bool:
 
 def budget_alert(event: Event) -> list[Draft]:
     """``budget.threshold_crossed`` / ``budget.exceeded``: the budget's owner, or its group."""
-    e = _entity(event)
+    e = entity_of(event)
     if event.type == "budget.threshold_crossed" and _over(e):
         return []  # crossing 100% by going over it: the overrun's own item says so
     kind, ident = split_scope(event.scope)
@@ -85,7 +72,7 @@ def budget_alert(event: Event) -> list[Draft]:
 
 
 def goal_achieved(event: Event) -> list[Draft]:
-    e = _entity(event)
+    e = entity_of(event)
     amount, currency = e.get("target_amount", ""), e.get("currency", "")
     return [
         Draft(
@@ -105,7 +92,7 @@ _BILL_VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
 def group_bill(event: Event) -> list[Draft]:
     """A group bill added, changed or deleted: everyone with a share in it, except who added
     it (for a change or deletion, everyone with a share: who made it is not in the event)."""
-    e = _entity(event)
+    e = entity_of(event)
     verb = _BILL_VERBS[event.type.rsplit(".", 1)[1]]
     by = str(e.get("created_by", "")) if verb == "added" else None
     sharers = [str(s.get("user_id")) for s in e.get("shares", []) if isinstance(s, Mapping)]
@@ -131,7 +118,7 @@ def group_bill(event: Event) -> list[Draft]:
 
 def settlement_recorded(event: Event) -> list[Draft]:
     """A payment recorded between two members: for whichever of them did not record it."""
-    e = _entity(event)
+    e = entity_of(event)
     by = str(e.get("created_by", ""))
     parties = (str(e.get("from_user", "")), str(e.get("to_user", "")))
     amount, currency = e.get("amount", ""), e.get("currency", "")
@@ -153,7 +140,7 @@ def settlement_recorded(event: Event) -> list[Draft]:
 
 
 def expense_flagged(event: Event) -> list[Draft]:
-    e = _entity(event)
+    e = entity_of(event)
     why = "; ".join(str(x) for x in e.get("explanations", [])[:2]) or "it looks unusual"
     return [
         Draft(
@@ -167,7 +154,7 @@ def expense_flagged(event: Event) -> list[Draft]:
 
 
 def receipt_done(event: Event) -> list[Draft]:
-    e = _entity(event)
+    e = entity_of(event)
     link = {"entity": "receipt", "id": str(e.get("id", ""))}
     if event.type == "receipt.failed":
         reason = e.get("reason") or "it could not be read"
@@ -205,7 +192,7 @@ _SECURITY_WORDS = {
 
 def security_notice(event: Event) -> list[Draft]:
     """Something about the account itself: always an item, and always mailed."""
-    e = _entity(event)
+    e = entity_of(event)
     what = str(e.get("what", ""))
     words = _SECURITY_WORDS.get(what)
     if what == "new_device_sign_in":
@@ -241,5 +228,10 @@ TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {
     "receipt.scanned": receipt_done,
     "receipt.failed": receipt_done,
     "user.security": security_notice,
+    "group.member_added": membership,
+    "group.member_removed": membership,
+    "reminder.sent": reminder,
+    "group.updated": debts_simplified,
+    "recurring.advanced": recurring_made,
 }
 """The events the actor follows, each with what it makes of one."""

@@ -11,8 +11,10 @@ reads the fields from the text; ``reader`` runs Tesseract.
 
 from __future__ import annotations
 
+from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.ocr.erasure import erase_person
 from actors.ocr.receipts import fail_receipt, record_receipt, rescan_receipt, scan_receipt
 from actors.ocr.runtime import OcrRuntime
 from actors.reads import own
@@ -29,6 +31,7 @@ OCR = ActorDefinition(
         on(FailReceipt, fail_receipt, reads=_RECEIPT),
         on(RescanReceipt, rescan_receipt, reads=_RECEIPT),
     ),
+    reactions={USER_DELETED: erase_person},
     runtime=OcrRuntime,
     batch_max=2,  # each scan is read before its transaction: small batches keep acks prompt
     emits=("receipt.created", "receipt.scanned", "receipt.failed", "receipt.retried"),

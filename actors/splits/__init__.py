@@ -3,6 +3,7 @@ balances (pure rules in ``shares``, ``balances``, ``bills`` and ``history``)."""
 
 from __future__ import annotations
 
+from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
 from actors.reads import caller, own, ref
@@ -14,6 +15,7 @@ from actors.splits.entries import (
     fill_group_values,
     update_group_expense,
 )
+from actors.splits.erasure import erase_person
 from actors.splits.groups import archive_group, create_group, update_group
 from actors.splits.invites import accept_invite, create_invite, revoke_invite
 from actors.splits.membership import add_member, leave_group, remove_member, set_role
@@ -70,7 +72,7 @@ SPLITS = ActorDefinition(
         ),
         on(DeleteSettlement, delete_settlement, reads=_SETTLEMENT),
     ),
-    reactions={"rates.updated": fill_group_values},
+    reactions={"rates.updated": fill_group_values, USER_DELETED: erase_person},
     runtime=SplitsRuntime,
     emits=(
         "group.created",

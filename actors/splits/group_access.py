@@ -67,11 +67,14 @@ def membership_data(
     return {**change_data(group_entity(group)), "user_id": user_id, "role": role, **extra}
 
 
-def join(work: Work, group: GroupDoc, user: Person, role: str, how: str) -> GroupDoc:
+def join(
+    work: Work, group: GroupDoc, user: Person, role: str, how: str, by: str | None
+) -> GroupDoc:
+    """``user`` joins ``group``: ``by`` is who added them (for an invite: who made it)."""
     members = [*group.members, member_entry(user.id, role, user.name, work.now)]
     joined = with_members(group, members, work.now)
     work.put(joined)
-    data = membership_data(joined, user.id, role, how=how)
+    data = membership_data(joined, user.id, role, how=how, by=by)
     work.emit(group.scope, "group.member_added", data)
     work.emit(user_scope(user.id), "group.member_added", data)
     return joined

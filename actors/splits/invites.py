@@ -73,7 +73,7 @@ async def accept_invite(command: Command, p: AcceptInvite, work: Work) -> Decisi
     work.put(
         next_version(invite, work.now, uses=invite.uses + 1, accepted_by=[*invite.accepted_by, me])
     )
-    return accept(group_entity(join(work, group, user, "member", "invite")))
+    return accept(group_entity(join(work, group, user, "member", "invite", invite.created_by)))
 
 
 async def revoke_invite(command: Command, p: RevokeInvite, work: Work) -> Decision:

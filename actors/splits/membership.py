@@ -37,7 +37,7 @@ async def add_member(command: Command, p: AddMember, work: Work) -> Decision:
         )
     if len(group.members) >= MAX_MEMBERS:
         return reject("group_full", f"a group has at most {MAX_MEMBERS} members")
-    return accept(group_entity(join(work, group, user, p.role, "added")))
+    return accept(group_entity(join(work, group, user, p.role, "added", command.actor.user_id)))
 
 
 async def remove_member(command: Command, p: RemoveMember, work: Work) -> Decision:

@@ -1,11 +1,11 @@
-"""The signed-in person's credentials: changing the password, and moving the account to a new
-email address. Each asks the current password."""
+"""The signed-in person's credentials: changing the password, moving the account to a new
+email address, and deleting the account. Each asks the current password."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bus.account_commands import PasswordChanged, RequestEmailChange
+from bus.account_commands import DeleteAccount, PasswordChanged, RequestEmailChange
 from bus.entities import User
 from bus.envelopes import utcnow
 from http_edge.account_steps import (
@@ -16,10 +16,10 @@ from http_edge.account_steps import (
     set_password,
 )
 from http_edge.api import Api
-from http_edge.context import principal_of, settings_of
+from http_edge.context import principal_of, session_gate_of, settings_of
 from http_edge.dispatch import outcome_response, send_as_caller
 from http_edge.inputs import body
-from http_edge.schemas import ChangeEmailRequest, ChangePasswordRequest
+from http_edge.schemas import ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest
 
 ROUTES = Api()
 
@@ -77,3 +77,32 @@ async def change_email(request: web.Request) -> web.StreamResponse:
         "account mails",
     )
     return await send_as_caller(request, RequestEmailChange(new_email=req.new_email))
+
+
+@ROUTES.route(
+    "POST",
+    "/v1/me/delete",
+    "Delete the account (the current password is asked); every device is signed out",
+    "auth",
+    body=DeleteAccountRequest,
+    status=204,
+    errors=(403, 429, 503),
+    description="204 once the account is gone: its sign-in, sessions and account links are "
+    "erased (every device's sockets close), and each part of ledgerbus erases what it keeps of "
+    "the person moments later: expenses, trips, categories, budgets, goals, recurring rules "
+    "(stopped), receipts and their images, risk scores, notifications, preferences and push "
+    'devices. In shared groups the person\'s shares stay, under the label "Former member", so '
+    "every group still balances. The address can sign up again. 403 `wrong_password` (counted "
+    "like failed sign-ins).",
+)
+async def delete_account(request: web.Request) -> web.StreamResponse:
+    req = await body(request, DeleteAccountRequest)
+    principal = principal_of(request)
+    await current_password(request, principal.user_id, req.current_password)
+    outcome = await apply_for(
+        request, DeleteAccount(), principal.user_id, f"delete:{principal.user_id}"
+    )
+    if not outcome.accepted:
+        return outcome_response(outcome, created=False)
+    session_gate_of(request).forget(principal.session_id)
+    return web.Response(status=204)

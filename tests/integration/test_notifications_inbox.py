@@ -1,14 +1,19 @@
 """The inbox end to end: a budget overrun becomes items in the person's inbox and on every
-device's socket; reading them on one device tells the others; nobody reads another's item."""
+device's socket; reading them on one device tells the others; nobody reads another's item;
+a group's life (added, removed, joined by invite, reminded) reaches whom it concerns."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from actors.notifications.courier import KIND_HEADER
 from tests.support.budget_helpers import make_budget, spend
+from tests.support.group_helpers import add_bill, equal_bill, make_group
 from tests.support.helpers import Account, Stack, eventually
+from tests.support.smtp_servers import Scripted
 from tests.support.sockets import open_device
 
 pytestmark = pytest.mark.integration
@@ -102,3 +107,55 @@ async def test_nobody_sees_reads_or_archives_anothers_item(stack: Stack) -> None
         "POST", "/v1/notifications/read", ada, json={"ids": [item], "all": True}
     )
     assert status == 422, body
+
+
+async def _items_of(stack: Stack, who: Account, kind: str, count: int = 1) -> list[dict[str, Any]]:
+    async def arrived() -> list[dict[str, Any]] | None:
+        items = [i for i in (await _inbox(stack, who))["items"] if i["kind"] == kind]
+        return items if len(items) >= count else None
+
+    return await eventually(arrived)
+
+
+async def test_a_groups_life_reaches_whom_it_concerns_and_not_who_did_it(
+    stack: Stack, mailbox: Scripted
+) -> None:
+    ada, bob, cy = await stack.signup("Ada"), await stack.signup("Bob"), await stack.signup("Cy")
+    group = await make_group(stack, ada, bob)
+    gid = group["id"]
+    [added] = await _items_of(stack, bob, "group_membership")
+    assert (added["title"], added["link"]["id"]) == ("You were added to Flat 3B", gid)
+    status, invite = await stack.call("POST", f"/v1/groups/{gid}/invites", ada, json={})
+    assert status == 201, invite
+    status, _ = await stack.call("POST", invite["accept_path"], cy)
+    assert status == 200
+    [joined] = await _items_of(stack, ada, "invite_accepted")
+    assert joined["title"] == "Cy joined Flat 3B"
+    await add_bill(stack, ada, gid, equal_bill("30.00", ada, [ada, bob]))
+    status, _ = await stack.call(
+        "POST", f"/v1/groups/{gid}/reminders", ada, json={"user_id": bob.id, "note": "rent"}
+    )
+    assert status in (200, 201)
+    [nudge] = await _items_of(stack, bob, "payment_reminder")
+    assert nudge["body"] == "You owe 15.00 EUR in Flat 3B. “rent”"
+    status, _ = await stack.call("DELETE", f"/v1/groups/{gid}/members/{cy.id}", ada)
+    assert status == 200
+    [removed] = await _items_of(stack, cy, "group_membership")
+    assert removed["title"] == "You were removed from Flat 3B"
+    # Mailed by default: being added to a group and a reminder (an invite accepted is not).
+    for kind, subject in (("group_membership", "You were added"), ("payment_reminder", "A rem")):
+
+        async def mailed(subject: str = subject) -> EmailMessage | None:
+            return next(
+                (
+                    m
+                    for m in mailbox.messages
+                    if str(m["To"]) == bob.email and str(m["Subject"]).startswith(subject)
+                ),
+                None,
+            )
+
+        assert (await eventually(mailed))[KIND_HEADER] == kind
+    # Who did it heard nothing of their own doing.
+    mine = {i["kind"] for i in (await _inbox(stack, ada))["items"]}
+    assert mine == {"invite_accepted"}

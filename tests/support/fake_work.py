@@ -55,6 +55,7 @@ class MemoryWork:
         for doc in docs:
             self.stored[(type(doc), str(doc.id))] = doc
         self.staged: list[Document] = []
+        self.erasures: list[tuple[type[Document], dict[str, Any]]] = []
         self.events: list[StagedEvent] = []
         self.committed: list[StagedEvent] = []
         self._numbered: list[Callable[[], None]] = []
@@ -101,6 +102,9 @@ class MemoryWork:
         self.staged = [d for d in self.staged if not (type(d) is type(doc) and d.id == doc.id)]
         self.staged.append(doc)
 
+    def erase(self, model: type[Document], query: dict[str, Any]) -> None:
+        self.erasures.append((model, query))
+
     def emit(self, scope: str, event_type: str, data: dict[str, Any]) -> StagedEvent:
         event = StagedEvent(scope, event_type, data, self.command_id, self.now)
         self.events.append(event)
@@ -120,19 +124,23 @@ class MemoryWork:
             callback()
         for doc in self.staged:
             self.stored[(type(doc), str(doc.id))] = doc
+        for model, query in self.erasures:  # after the puts, as a flush does
+            for key, doc in list(self.stored.items()):
+                if key[0] is model and matches(doc.model_dump(by_alias=True), query):
+                    del self.stored[key]
         done = self.events
         self.committed.extend(done)  # one list for every work of the store (see next)
-        self.staged, self.events, self._numbered = [], [], []
+        self.staged, self.events, self._numbered, self.erasures = [], [], [], []
         return done
 
     def discard(self) -> None:
         """Forget what was staged (a rejected command's work is never written)."""
-        self.staged, self.events, self._numbered = [], [], []
+        self.staged, self.events, self._numbered, self.erasures = [], [], [], []
 
     def next(self, *, now: datetime | None = None, prepared: Any = None) -> MemoryWork:
         """The next command's work on the same store (what this one staged must be committed
         or discarded first)."""
-        if self.staged or self.events:
+        if self.staged or self.events or self.erasures:
             raise RuntimeError("commit() or discard() this work first")
         following = MemoryWork(
             now=now or self.now,

@@ -9,9 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 from actors.changes import new_entity_id
+from actors.erasure import USER_DELETED
 from actors.splits import SPLITS
 from actors.splits.books import SNAPSHOT_EVERY
 from actors.splits.entries import create_settlement, fill_group_values
+from actors.splits.erasure import erase_person
 from bus.envelopes import Command
 from bus.groups import AcceptInvite, CreateSettlement, RevokeInvite
 from bus.payload import Payload
@@ -137,7 +139,7 @@ def test_a_batch_loads_the_groups_entries_invites_and_callers_its_handlers_decla
     paid_id = new_entity_id("settlement", paying.command_id, None)  # as the handler derives it
     assert loads[GroupEntryDoc] == [BILL_ID, paid_id, PAID_ID]
     assert (loads[InviteDoc], loads[UserDoc]) == ([invite], [bob.id])  # accepting: the caller
-    assert SPLITS.reactions == {"rates.updated": fill_group_values}
+    assert SPLITS.reactions == {"rates.updated": fill_group_values, USER_DELETED: erase_person}
 
 
 async def test_balances_of_a_group_made_before_balances_start_from_empty(documents: None) -> None:

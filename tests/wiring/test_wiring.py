@@ -130,6 +130,7 @@ def test_expenses_router_declares_one_durable_consumer_per_subscription() -> Non
         (EVENTS_STREAM, "evt.*.*.user.registered", "expenses--user-registered", AckPolicy.MANUAL),
         (EVENTS_STREAM, "evt.*.*.rates.updated", "expenses--rates-updated", AckPolicy.MANUAL),
         (EVENTS_STREAM, "evt.*.*.receipt.scanned", "expenses--receipt-scanned", AckPolicy.MANUAL),
+        (EVENTS_STREAM, "evt.*.*.user.deleted", "expenses--user-deleted", AckPolicy.MANUAL),
     } == declared
 
 

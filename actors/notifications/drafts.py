@@ -1,0 +1,30 @@
+"""An inbox item to make, as a trigger (:mod:`.triggers`) describes it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bus.envelopes import Event
+from bus.notifications import NotificationKind
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One inbox item to make, for each of ``recipients`` (and ``group_members``' members)."""
+
+    kind: NotificationKind
+    title: str
+    body: str
+    link: dict[str, Any]
+    recipients: tuple[str, ...] = ()
+    group_members: str | None = None
+    actor_id: str | None = None
+    amounts: list[dict[str, str]] = field(default_factory=list)
+
+
+def entity_of(event: Event) -> Mapping[str, Any]:
+    """The event's ``entity`` (empty when it has none a trigger could read)."""
+    entity = event.data.get("entity")
+    return entity if isinstance(entity, Mapping) else {}
