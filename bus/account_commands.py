@@ -116,3 +116,13 @@ class DeleteAccount(Payload):
 
     COMMAND: ClassVar[str] = "user.delete"
     ACTOR: ClassVar[str] = "accounts"
+
+
+class EndOtherSessions(Payload):
+    """Sign out every device of the caller's but the one asking (a lost phone, a shared
+    computer): each ended session's sockets close, and the person is told."""
+
+    COMMAND: ClassVar[str] = "user.end_other_sessions"
+    ACTOR: ClassVar[str] = "accounts"
+
+    keep_session_id: str = Field(max_length=64)

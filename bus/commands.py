@@ -11,6 +11,7 @@ from typing import Any
 
 from bus.account_commands import (
     DeleteAccount,
+    EndOtherSessions,
     NoteNewDevice,
     PasswordChanged,
     RegisterUser,
@@ -142,6 +143,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(PasswordChanged, client_allowed=False),
         CommandSpec(NoteNewDevice, client_allowed=False),
         CommandSpec(DeleteAccount, client_allowed=False),
+        CommandSpec(EndOtherSessions, client_allowed=False),
         CommandSpec(CreateExpense, creates=True),
         CommandSpec(UpdateExpense, versioned=True),
         CommandSpec(DeleteExpense, versioned=True),

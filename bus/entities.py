@@ -106,6 +106,17 @@ class Session(Entity):
     version: int
 
 
+class DeviceSession(Entity):
+    """One device signed in to the account, as its owner sees it in a list of devices."""
+
+    id: str
+    device_id: str | None = Field(None, description="The device's `X-Device-Id` at sign-in.")
+    created_at: datetime = Field(description="When the device signed in.")
+    refreshed_at: datetime = Field(description="When it last renewed its sign-in.")
+    expires_at: datetime
+    current: bool = Field(description="This is the session the request came from.")
+
+
 # ---- shared groups (the splits actor's) -----------------------------------------------------
 
 GroupRole = Literal["owner", "admin", "member"]

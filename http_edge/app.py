@@ -40,6 +40,7 @@ from http_edge.routes import (
     push_devices,
     receipts,
     recurring,
+    sessions,
     sync,
     system,
 )
@@ -55,6 +56,7 @@ ROUTE_TABLES: tuple[Api, ...] = (
     auth.ROUTES,
     account_flows.ROUTES,
     credentials.ROUTES,
+    sessions.ROUTES,
     budgets.ROUTES,
     goals.ROUTES,
     recurring.ROUTES,

@@ -12,8 +12,17 @@ UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 _UUID_ROUTE = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 INVITE_TOKEN_PATTERN = "^[A-Za-z0-9_-]{16,100}$"
 """An invite link's token (``http_edge.routes.groups``): anything else names no invite (404)."""
-PATH_PATTERNS = {"token": INVITE_TOKEN_PATTERN}
-"""Path parameters that are not entity ids; every other one is a UUID."""
+SESSION_ID_PATTERN = "^[0-9a-f]{32}$"
+"""A sign-in session's id (``http_edge.security.open_session``: 16 random bytes, hex)."""
+PATH_PATTERNS = {
+    "token": (INVITE_TOKEN_PATTERN, "an invite token"),
+    "session_id": (SESSION_ID_PATTERN, "a session id"),
+}
+"""Path parameters that are not entity ids (their pattern, and what they name); every other one
+is a UUID."""
+_PATTERN_ROUTES = {"session_id": "[0-9a-f]{32}"}
+"""Those the router itself matches, so that a sibling path (`/v1/me/sessions/end-others`) is
+never also one of them; the others match any segment and their handler answers 404."""
 
 MAX_IDEMPOTENCY_KEY = 200  # http_edge.dispatch.MAX_KEY_LENGTH
 VERSION_HEADER_PATTERN = '^$|^(W/)?"*([0-9]{1,15}|[0-8][0-9]{15})"*$'
@@ -50,25 +59,28 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 
 def route_path(path: str) -> str:
-    """``path`` for aiohttp's router: id segments match UUIDs only, so `/v1/expenses/summary`
-    is never also `/v1/expenses/{id}` (and 405 answers list only the methods a path has)."""
+    """``path`` for aiohttp's router: id segments match UUIDs only (a session id its own
+    pattern), so `/v1/expenses/summary` is never also `/v1/expenses/{id}` (and 405 answers list
+    only the methods a path has)."""
     parts = []
     for part in path.split("/"):
         name = part[1:-1] if part.startswith("{") and part.endswith("}") else None
-        parts.append(f"{{{name}:{_UUID_ROUTE}}}" if name and name not in PATH_PATTERNS else part)
+        if name and name not in PATH_PATTERNS:
+            part = f"{{{name}:{_UUID_ROUTE}}}"
+        elif name in _PATTERN_ROUTES:
+            part = f"{{{name}:{_PATTERN_ROUTES[name]}}}"
+        parts.append(part)
     return "/".join(parts)
 
 
 def path_parameter(name: str) -> dict[str, Any]:
-    pattern = PATH_PATTERNS.get(name)
+    pattern, what = PATH_PATTERNS.get(name, (None, "a UUID"))
     schema = {"type": "string", "pattern": pattern} if pattern else _uuid()
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "description": "Anything that is not "
-        + ("an invite token" if pattern else "a UUID")
-        + " names nothing: 404.",
+        "description": f"Anything that is not {what} names nothing: 404.",
         "schema": schema,
     }
 

@@ -82,6 +82,13 @@ async def session_ended(session_id: str, user_id: str) -> str | None:
     return None
 
 
+async def live_sessions_of(user_id: str, limit: int) -> list[SessionDoc]:
+    """The person's sessions that still let a device in, the most recently used first."""
+    query = {"user_id": user_id, "revoked": False, "expires_at": {"$gt": utcnow()}}
+    found = SessionDoc.find(query).sort("-refreshed_at").limit(limit)
+    return await found.to_list()
+
+
 class LoginThrottle(Document):
     """The times of the latest attempts per account or per client address (a sliding window)."""
 

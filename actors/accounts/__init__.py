@@ -14,6 +14,7 @@ from actors.accounts.links import (
     request_verification,
     verify_email,
 )
+from actors.accounts.sessions import end_other_sessions
 from actors.changes import change_data, next_version, stale
 from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
@@ -22,6 +23,7 @@ from actors.reads import caller, ref
 from actors.work import Work
 from bus.account_commands import (
     DeleteAccount,
+    EndOtherSessions,
     NoteNewDevice,
     PasswordChanged,
     RegisterUser,
@@ -119,6 +121,7 @@ ACCOUNTS = ActorDefinition(
         on(RequestPasswordReset, request_password_reset, reads=(ref(UserDoc, "user_id"),)),
         on(PasswordChanged, password_changed, reads=(caller(),)),
         on(DeleteAccount, delete_account, reads=(caller(),)),
+        on(EndOtherSessions, end_other_sessions, reads=(ref(SessionDoc, "keep_session_id"),)),
     ),
     emits=(
         "user.registered",

@@ -182,6 +182,10 @@ _SECURITY_WORDS = {
         "Your email address was changed",
         "Mail about your account now comes to this address; the old one was told.",
     ),
+    "other_sessions_ended": (
+        "Your other devices were signed out",
+        "Every device signed in to your account but the one you used was signed out.",
+    ),
     "refresh_token_reuse": (
         "A device was signed out to protect your account",
         "A sign-in token of your account was used twice, which can mean it was copied; that "

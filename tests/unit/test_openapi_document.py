@@ -8,7 +8,7 @@ from typing import Any
 from http_edge.api import openapi_document
 from http_edge.app import API
 from http_edge.dispatch import MAX_KEY_LENGTH
-from http_edge.openapi_parts import route_path
+from http_edge.openapi_parts import PATH_PATTERNS, route_path
 
 
 def _document() -> dict[str, Any]:
@@ -35,13 +35,17 @@ def test_command_headers_carry_the_limits_the_edge_enforces() -> None:
     assert {"400", "404", "409"} <= set(op["responses"])
 
 
-def test_every_path_id_is_a_uuid_and_may_be_404() -> None:
+def test_every_path_id_is_a_uuid_or_has_its_own_pattern_and_may_be_404() -> None:
     for path, methods in _document()["paths"].items():
         for op in methods.values():
             for param in op.get("parameters", []):
-                if param["in"] == "path" and param["name"] != "token":
+                if param["in"] != "path":
+                    continue
+                if param["name"] in PATH_PATTERNS:
+                    assert param["schema"]["pattern"] == PATH_PATTERNS[param["name"]][0]
+                else:
                     assert param["schema"]["format"] == "uuid", (path, param)
-                    assert "404" in op["responses"], path
+                assert "404" in op["responses"], path
 
 
 def test_login_and_refresh_document_401() -> None:
