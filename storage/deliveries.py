@@ -32,7 +32,7 @@ class DeliveryDoc(Document):
     kind: str
     channel: str
     target: str = ""  # which of the person's push subscriptions; "" for their email address
-    details: dict[str, str] = Field(default_factory=dict)  # what an account mail says
+    details: dict[str, str] = Field(default_factory=dict)  # what its mail says beyond the item
     status: DeliveryStatus = "pending"
     attempts: int = 0
     due_at: datetime

@@ -22,6 +22,9 @@ class Draft:
     group_members: str | None = None
     actor_id: str | None = None
     amounts: list[dict[str, str]] = field(default_factory=list)
+    mail: dict[str, str] = field(default_factory=dict)
+    """The fields of its kind's own mail template (``templates/<kind>.*``) when the event gives
+    them all; empty: it is mailed with the template every item can use (title and sentence)."""
 
 
 def entity_of(event: Event) -> Mapping[str, Any]:

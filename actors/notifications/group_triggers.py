@@ -49,6 +49,7 @@ def membership(event: Event) -> list[Draft]:
                 link=_group_link(group),
                 recipients=(by,),
                 actor_id=member,
+                mail={"member": who, "group": str(name)},
             )
         ]
     if kind != "user" or ident != member or by == member or how not in ("added", "removed"):
@@ -57,6 +58,8 @@ def membership(event: Event) -> list[Draft]:
         title, body = f"You were added to {name}", f"You are now a member of {name}."
     else:
         title, body = f"You were removed from {name}", f"You are no longer a member of {name}."
+    actor = _name_of(group, by) if isinstance(by, str) else "Someone"
+    mail = {"actor": actor, "change": str(how), "member": "you", "group": str(name)}
     return [
         Draft(
             kind="group_membership",
@@ -65,6 +68,7 @@ def membership(event: Event) -> list[Draft]:
             link=_group_link(group),
             recipients=(member,),
             actor_id=by if isinstance(by, str) else None,
+            mail=mail,
         )
     ]
 
@@ -133,5 +137,17 @@ def recurring_made(event: Event) -> list[Draft]:
             link={"entity": "recurring", "id": str(after.get("id", ""))},
             recipients=(ident,) if kind == "user" else (),
             amounts=[{"amount": str(amount), "currency": str(currency)}],
+            mail={
+                "description": str(what),
+                "amount": f"{amount} {currency}",
+                "date": str(after.get("last_occurrence")),
+                "schedule": _schedule(after),
+            },
         )
     ]
+
+
+def _schedule(rule: Mapping[str, Any]) -> str:
+    """How a rule repeats, in words: "every month", "every 2 weeks"."""
+    every, unit = rule.get("every", 1), str(rule.get("unit", "month"))
+    return f"every {unit}" if every == 1 else f"every {every} {unit}s"

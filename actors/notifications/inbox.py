@@ -88,6 +88,7 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
             target=target,
             due_at=due,
             created_at=work.now,
+            details=draft.mail if channel == "email" else {},
         )
         for channel, target in await _routes(work, person, draft.kind, event.device_id)
     ]

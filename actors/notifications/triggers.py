@@ -33,6 +33,14 @@ def _money(amount: Any, currency: Any) -> dict[str, str]:
     return {"amount": str(amount), "currency": str(currency)}
 
 
+def _less(spent: Any, limit: Any) -> str:
+    """``spent - limit`` as the amounts were written (their own places), or "?" if unreadable."""
+    try:
+        return format(Decimal(str(spent)) - Decimal(str(limit)), "f")
+    except ArithmeticError:
+        return "?"
+
+
 def _over(alert: Mapping[str, Any]) -> bool:
     """A threshold of 100% or more crossed by spending past the budget."""
     try:
@@ -49,14 +57,23 @@ def budget_alert(event: Event) -> list[Draft]:
     kind, ident = split_scope(event.scope)
     name, currency, spent = e.get("name", "A budget"), e.get("currency", ""), e.get("spent", "")
     period = f"{e.get('period_start')} to {e.get('period_end')}"
+    limit = e.get("available", "")
+    mail = {
+        "budget": str(name),
+        "spent": f"{spent} {currency}",
+        "limit": f"{limit} {currency}",
+        "period": period,
+    }
     if event.type == "budget.exceeded":
         title = f"{name} is over budget"
         body = f"{spent} {currency} spent ({e.get('percent_used')}%) for {period}."
         note: NotificationKind = "budget_exceeded"
+        mail["over"] = f"{_less(spent, limit)} {currency}"
     else:
         title = f"{name}: {e.get('threshold')}% used"
-        body = f"{spent} {currency} spent, {e.get('available')} {currency} left for {period}."
+        body = f"{spent} {currency} spent, {limit} {currency} left for {period}."
         note = "budget_threshold"
+        mail["percent"] = str(e.get("threshold"))
     link = {"entity": "budget", "id": str(e.get("budget_id", "")), "group_id": e.get("group_id")}
     return [
         Draft(
@@ -67,6 +84,7 @@ def budget_alert(event: Event) -> list[Draft]:
             recipients=(ident,) if kind == "user" else (),
             group_members=ident if kind == "group" else None,
             amounts=[_money(spent, currency)],
+            mail=mail,
         )
     ]
 
@@ -82,6 +100,11 @@ def goal_achieved(event: Event) -> list[Draft]:
             link={"entity": "goal", "id": str(e.get("id", ""))},
             recipients=_owner(event),
             amounts=[_money(amount, currency)],
+            mail={
+                "goal": str(e.get("name", "a goal")),
+                "saved": f"{e.get('saved', amount)} {currency}",
+                "target": f"{amount} {currency}",
+            },
         )
     ]
 
@@ -165,7 +188,12 @@ def receipt_done(event: Event) -> list[Draft]:
     total, currency = fields.get("total"), fields.get("currency")
     said = f"{merchant}: {total} {currency}." if total and currency else f"{merchant} was read."
     amounts = [_money(total, currency)] if total and currency else []
-    return [Draft("receipt_read", "Receipt read", said, link, _owner(event), amounts=amounts)]
+    mail = {"outcome": "read", "merchant": str(merchant), "amount": f"{total} {currency}"}
+    if not amounts:  # nothing to show of it: the sentence says what was read
+        mail = {}
+    return [
+        Draft("receipt_read", "Receipt read", said, link, _owner(event), amounts=amounts, mail=mail)
+    ]
 
 
 _SECURITY_WORDS = {

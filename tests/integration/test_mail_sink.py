@@ -124,6 +124,7 @@ async def test_mails_sent_to_the_sink_are_kept_listed_and_shown(sink: Sink) -> N
         "goal_achieved",
         {
             "name": "Ben",
+            "title": "Goal reached: New bike",
             "goal": "New bike",
             "saved": "1,200.00 EUR",
             "target": "1,200.00 EUR",

@@ -8,22 +8,10 @@ from typing import Any
 
 from actors.notifications.triggers import TRIGGERS
 from bus.envelopes import Event
-from bus.ids import group_scope, new_id, user_scope
-from tests.support.fake_work import NOW
+from bus.ids import group_scope, user_scope
+from tests.support.events import event_of
 
 GROUP = "g1"
-
-
-def _event(kind: str, scope: str, data: dict[str, Any]) -> Event:
-    return Event(
-        event_id=new_id(),
-        type=kind,
-        command_id=new_id(),
-        scope=scope,
-        seq=1,
-        occurred_at=NOW,
-        data=data,
-    )
 
 
 def _group(*members: tuple[str, str], simplify: bool = False) -> dict[str, Any]:
@@ -39,7 +27,7 @@ def _membership(kind: str, how: str, member: str, by: str | None) -> list[Event]
     """The event in both scopes, as the splits actor emits it."""
     group = _group(("ada", "Ada"), ("bob", "Bob"))
     data: dict[str, Any] = {"entity": group, "user_id": member, "how": how, "by": by}
-    return [_event(kind, group_scope(GROUP), data), _event(kind, user_scope(member), data)]
+    return [event_of(kind, group_scope(GROUP), data), event_of(kind, user_scope(member), data)]
 
 
 def _told(events: list[Event]) -> list[tuple[str, tuple[str, ...], str | None, str]]:
@@ -81,7 +69,7 @@ def test_a_reminder_is_for_the_member_who_owes_with_what_they_owe() -> None:
         "owes": [{"currency": "EUR", "amount": "15.00"}, {"currency": "USD", "amount": "2.50"}],
     }
     [draft] = TRIGGERS["reminder.sent"](
-        _event("reminder.sent", user_scope("bob"), {"entity": entity})
+        event_of("reminder.sent", user_scope("bob"), {"entity": entity})
     )
     assert (draft.kind, draft.recipients, draft.actor_id) == ("payment_reminder", ("bob",), "ada")
     assert draft.body == "You owe 15.00 EUR, 2.50 USD in Flat 3B. “rent”"
@@ -94,7 +82,7 @@ def test_a_reminder_is_for_the_member_who_owes_with_what_they_owe() -> None:
 def test_debts_simplified_is_told_to_the_group_only_when_it_is_turned_on() -> None:
     def updated(before: bool, after: bool) -> list[Event]:
         data = {"entity": _group(simplify=after), "before": _group(simplify=before)}
-        return [_event("group.updated", group_scope(GROUP), data)]
+        return [event_of("group.updated", group_scope(GROUP), data)]
 
     assert _told(updated(False, True)) == [
         ("debts_simplified", (), GROUP, "Debts simplified in Flat 3B")
@@ -109,7 +97,7 @@ def test_a_recurring_rule_that_made_its_expense_tells_its_owner() -> None:
 
     def advanced(before: int, after: int) -> list[Event]:
         data = {"entity": {**rule, "made": after}, "before": {**rule, "made": before}}
-        return [_event("recurring.advanced", user_scope("ada"), data)]
+        return [event_of("recurring.advanced", user_scope("ada"), data)]
 
     [(kind, recipients, _, title)] = _told(advanced(2, 3))
     assert (kind, recipients, title) == (
