@@ -46,9 +46,14 @@ async def await_ready(
     drain: Callable[[Child], Awaitable[None]],
 ) -> None:
     """Poll the child's probe until it holds; raise ChildFailedError (with the child's output)
-    if the child exits first or its ready timeout passes."""
+    if the child exits first or its ready timeout passes. A child without a probe is ready once
+    spawned: an exit from then on is a crash, restarted by its policy, however soon it comes
+    (not a failed start one time and a restart the next, by how the machine schedules)."""
     probe, process, name = child.spec.ready, child.process, child.spec.name
     assert process is not None
+    if probe is None:
+        waiting.ready(name)
+        return
     deadline = time.monotonic() + child.spec.ready_timeout_s
     try:
         while True:
@@ -58,7 +63,7 @@ async def await_ready(
                     f"{name} exited with code {process.returncode} before it was "
                     f"ready; its output ends with:\n{child.output_tail()}"
                 )
-            if probe is None or await probe_ok(probe):
+            if await probe_ok(probe):
                 waiting.ready(name)
                 return
             if time.monotonic() >= deadline:

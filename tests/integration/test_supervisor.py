@@ -18,11 +18,13 @@ import psutil
 import pytest
 
 from bus.settings import Settings
+from deploy.children import Child
 from deploy.embedded import MongoSpec, ensure_jwt_secret
 from deploy.layout import make_layout
 from deploy.nats_spec import NatsSpec
 from deploy.probes import ActorPings
 from deploy.stack import banner, child_environment, child_specs
+from deploy.startup import await_ready
 from deploy.supervisor import ChildFailedError, ChildSpec, RestartPolicy, Supervisor
 from deploy.waiting import WaitingLog
 
@@ -197,6 +199,18 @@ async def test_a_crashed_child_is_restarted() -> None:
     runs = {line.split()[-1] for line in out.getvalue().splitlines() if "| run " in line}
     assert len(runs) >= 3
     assert gone([int(pid) for pid in runs])
+
+
+async def test_a_child_without_a_probe_is_ready_once_spawned_however_soon_it_exits() -> None:
+    process = await asyncio.create_subprocess_exec(*py("raise SystemExit(3)"))
+    await process.wait()  # gone before anyone asks: as on a machine too busy to ask sooner
+    child = Child(ChildSpec("quick", py("")), prefix="quick | ", process=process)
+    said: list[str] = []
+
+    async def drain(_: Child) -> None:
+        raise AssertionError("a child without a probe is not waited for")
+
+    await await_ready(child, WaitingLog(said.append), 0.05, drain)  # no ChildFailedError
 
 
 async def test_a_child_that_keeps_crashing_stops_everything_with_an_error() -> None:
