@@ -14,7 +14,18 @@ from collections.abc import Callable
 
 from actors.app import subscriptions
 from actors.registry import ACTORS
-from bus.account_commands import RegisterUser, RevokeSession
+from bus.account_commands import (
+    DeleteAccount,
+    EndOtherSessions,
+    NoteNewDevice,
+    PasswordChanged,
+    RegisterUser,
+    RequestEmailChange,
+    RequestPasswordReset,
+    RequestVerification,
+    RevokeSession,
+    VerifyEmail,
+)
 from bus.commands import COMMANDS
 from bus.groups import AcceptInvite, CreateInvite
 from bus.payload import Payload
@@ -35,14 +46,23 @@ from deploy.nats_conf import HEADER, Role, render_accounts
 EDGE_COMMANDS: tuple[type[Payload], ...] = (
     RegisterUser,
     RevokeSession,
+    RequestVerification,
+    VerifyEmail,
+    RequestEmailChange,
+    RequestPasswordReset,
+    PasswordChanged,
+    NoteNewDevice,
+    DeleteAccount,
+    EndOtherSessions,
     CreateInvite,
     AcceptInvite,
     RecordReceipt,
     ScanReceipt,
     RescanReceipt,
 )
-"""Commands no client may send but the edge makes itself: sign-up and sign-out, invites (their
-tokens are made and hashed at the edge), and a receipt's record and scan once its image is kept."""
+"""Commands no client may send but the edge makes itself: sign-up and sign-out, the account
+flows (the edge checks their passwords and links, and limits their mail), invites (their tokens
+are made and hashed at the edge), and a receipt's record and scan once its image is kept."""
 
 ACTOR_SENDS: dict[str, tuple[str, ...]] = {
     "currency": ("currency",),  # its scheduled refresh

@@ -218,6 +218,24 @@ async def test_the_locked_stack_serves_sign_up_sign_in_and_an_expense(locked: Lo
     assert created["home_currency"] == "EUR"
 
 
+async def test_the_locked_edge_sends_the_account_flows_it_makes_itself(locked: Locked) -> None:
+    """Commands no client may send but the edge makes (a password asked, then applied): its NATS
+    user may publish them, so each is answered, not 503."""
+    async with aiohttp.ClientSession(locked.base) as http:
+        token = await _sign_up_and_in(http)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with http.post("/v1/me/sessions/end-others", headers=headers) as resp:
+            assert resp.status == 200, await resp.text()
+        changed = {"current_password": PASSWORD, "new_password": PASSWORD + " again"}
+        async with http.post("/v1/me/password", json=changed, headers=headers) as resp:
+            assert resp.status == 204, await resp.text()
+        gone = {"current_password": PASSWORD + " again"}
+        async with http.post("/v1/me/delete", json=gone, headers=headers) as resp:
+            assert resp.status == 204, await resp.text()
+        async with http.get("/v1/me", headers=headers) as resp:
+            assert resp.status == 401, await resp.text()
+
+
 async def test_replay_beside_the_stack_reads_the_events_as_the_analyst(locked: Locked) -> None:
     async with aiohttp.ClientSession(locked.base) as http:
         await _sign_up_and_in(http)

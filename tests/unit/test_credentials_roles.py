@@ -4,6 +4,7 @@ the edge and socket server may send only the commands the command table lets the
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -16,7 +17,8 @@ from deploy.lockdown import embedded_accounts
 from deploy.nats_roles import EDGE_COMMANDS, production_accounts, role_names, roles
 from deploy.nats_spec import NatsSpec
 
-ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nats" / "accounts.conf"
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNTS_CONF = ROOT / "deploy" / "nats" / "accounts.conf"
 
 
 def _publish(role: str) -> set[str]:
@@ -45,6 +47,30 @@ def test_the_edge_may_send_client_commands_and_the_ones_it_makes_itself() -> Non
     internal = {s.subject for s in COMMANDS.values() if not s.client_allowed} - own
     assert internal
     assert not internal & sent
+
+
+def _commands_made_in(package: str) -> set[str]:
+    """The commands whose payload the code of ``package`` builds (a call of a payload class)."""
+    payloads = {spec.payload.__name__: spec.type for spec in COMMANDS.values()}
+    made: set[str] = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            called = (
+                node.func.id
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                else ""
+            )
+            if called in payloads:
+                made.add(payloads[called])
+    return made
+
+
+def test_every_command_the_edge_builds_is_one_its_nats_user_may_send() -> None:
+    made = _commands_made_in("http_edge")
+    assert {"user.delete", "user.password_changed", "user.register"} <= made  # the scan sees
+    may = {s for s in _publish("edge") if s.startswith("cmd.")}
+    refused = sorted(t for t in made if COMMANDS[t].subject not in may)
+    assert refused == [], "add them to deploy.nats_roles.EDGE_COMMANDS and regenerate"
 
 
 def test_only_actors_may_publish_events() -> None:
