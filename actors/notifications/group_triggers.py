@@ -15,10 +15,6 @@ from bus.envelopes import Event
 from bus.ids import split_scope
 
 
-def _scope(event: Event) -> tuple[str, str]:
-    return split_scope(event.scope)
-
-
 def _group_link(group: Mapping[str, Any]) -> dict[str, Any]:
     return {"entity": "group", "id": str(group.get("id", ""))}
 
@@ -35,7 +31,7 @@ def membership(event: Event) -> list[Draft]:
     invite (the group's copy, for whoever made the invite)."""
     group, data = entity_of(event), event.data
     member, by, how = str(data.get("user_id", "")), data.get("by"), data.get("how")
-    kind, ident = _scope(event)
+    kind, ident = split_scope(event.scope)
     name = group.get("name", "a group")
     if event.type == "group.member_added" and how == "invite":
         if kind != "group" or not isinstance(by, str) or by == member:
@@ -105,7 +101,7 @@ def debts_simplified(event: Event) -> list[Draft]:
     after, before = entity_of(event), event.data.get("before")
     if not _simplifies(after) or (isinstance(before, Mapping) and _simplifies(before)):
         return []
-    kind, ident = _scope(event)
+    kind, ident = split_scope(event.scope)
     name = after.get("name", "a group")
     return [
         Draft(
@@ -124,7 +120,7 @@ def recurring_made(event: Event) -> list[Draft]:
     was = before.get("made", 0) if isinstance(before, Mapping) else 0
     if not isinstance(after.get("made"), int) or after["made"] <= was:
         return []  # moved on without making one (refused), or the same event again
-    kind, ident = _scope(event)
+    kind, ident = split_scope(event.scope)
     template = after.get("template")
     t: Mapping[str, Any] = template if isinstance(template, Mapping) else {}
     amount, currency = t.get("amount", ""), t.get("currency", "")
