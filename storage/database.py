@@ -21,6 +21,7 @@ from storage.budgets import (
     RecurringDoc,
     SpendDoc,
 )
+from storage.db_metrics import CommandMetrics
 from storage.deliveries import DeliveryDoc
 from storage.documents import DeadLetter, EventRecord, OutboxEntry, ProcessedCommand, ScopeCounter
 from storage.fraud import FlagDoc, FraudProfileDoc, RiskDoc
@@ -90,6 +91,11 @@ class Database:
         await self.client.close()
 
 
+def collection_names() -> list[str]:
+    """The collections of :data:`DOCUMENTS`, by the names their documents give them."""
+    return [d.Settings.name for d in DOCUMENTS]
+
+
 def tls_options(settings: Settings) -> dict[str, Any]:
     """The client's TLS options from ``mongo_tls_*`` (none set: the URI alone decides)."""
     options: dict[str, Any] = {}
@@ -109,6 +115,7 @@ async def connect(settings: Settings, *, server_timeout_ms: int = 5000) -> Datab
         serverSelectionTimeoutMS=server_timeout_ms,
         maxPoolSize=50,
         uuidRepresentation="standard",
+        event_listeners=[CommandMetrics(collection_names())],
         **tls_options(settings),
     )
     db = client[settings.mongo_db]

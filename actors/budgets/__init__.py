@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from actors.budgets.budget_reactions import apply_expense, refill_conversions
+from actors.budgets.budget_reactions import apply_expense, prefetch, refill_conversions
 from actors.budgets.budgets import create_budget, delete_budget, update_budget
 from actors.budgets.erasure import erase_person
 from actors.budgets.goals import contribute, create_goal, delete_goal, update_goal, withdraw
@@ -76,6 +76,7 @@ BUDGETS = ActorDefinition(
         "rates.updated": refill_conversions,
         USER_DELETED: erase_person,
     },
+    prefetch_events=prefetch,
     runtime=BudgetsRuntime,
     emits=(
         "budget.created",

@@ -4,25 +4,32 @@ are not the caller's; and the scope's version, moved by every change to what it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from actors.kernel import Decision, reject
 from actors.work import Work
 from bus.budgets import MAX_BUDGETS
 from bus.envelopes import Command
-from storage.budgets import BudgetDoc, BudgetScopeDoc
+from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc
+from storage.preloads import ids_by_key
 from storage.shared import category_of, group_roles
+from storage.unit_of_work import BatchWork
 
 GROUP_EDITORS = ("owner", "admin")
+SCOPE_LIMIT = MAX_BUDGETS * 2  # a scope's budgets read at most (deleted ones are not counted)
+
+
+def _scope_key(scope: str) -> tuple[str, str]:
+    return ("scope_budgets", scope)  # the database's answer is the same all through the attempt
 
 
 async def scope_budgets(work: Work, scope: str) -> list[BudgetDoc]:
     """The live budgets counting ``scope``'s expenses (written, or staged by this batch)."""
-    key = ("scope_budgets", scope)  # the database's answer is the same all through the attempt
+    key = _scope_key(scope)
     ids = work.memo.get(key)
     if ids is None:
         query = {"scope": scope, "deleted": False}
-        ids = work.memo[key] = await work.find_ids(BudgetDoc, query, MAX_BUDGETS * 2)
+        ids = work.memo[key] = await work.find_ids(BudgetDoc, query, SCOPE_LIMIT)
     staged = [d.id for d in work.staged_of(BudgetDoc) if d.scope == scope]
     budgets = []
     for budget_id in dict.fromkeys([*ids, *staged]):
@@ -30,6 +37,19 @@ async def scope_budgets(work: Work, scope: str) -> list[BudgetDoc]:
         if doc is not None and not doc.deleted and doc.scope == scope:
             budgets.append(doc)
     return budgets
+
+
+async def preload_scopes(work: BatchWork, scopes: Sequence[str]) -> None:
+    """The live budgets of every scope of a batch and their tallies, in two queries, as
+    :func:`scope_budgets` and the reactions would read them one scope at a time."""
+    wanted = [s for s in scopes if _scope_key(s) not in work.memo]
+    live = {"deleted": False}
+    found = await ids_by_key(work, BudgetDoc, "scope", wanted, live, SCOPE_LIMIT)
+    if found is None:
+        return
+    for scope, ids in found.items():
+        work.memo[_scope_key(scope)] = ids
+    await work.load(BudgetTallyDoc, [i for ids in found.values() for i in ids])
 
 
 async def editable(work: Work, command: Command, budget_id: str) -> BudgetDoc | Decision:

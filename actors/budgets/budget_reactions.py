@@ -4,7 +4,10 @@ each expense counted once, in every budget of its scope.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+
+from beanie import Document
 
 from actors.budgets.budget_lookups import scope_budgets, touch_scope
 from actors.budgets.budget_tallies import put_tally, raise_alerts
@@ -26,8 +29,26 @@ from actors.kernel import runtime_of
 from actors.work import Work
 from bus.conversions import RatesChanged
 from bus.envelopes import Event
-from storage.budgets import BudgetDoc, BudgetTallyDoc, SpendDoc
+from bus.subjects import EXPENSE_EVENTS
+from storage.budgets import BudgetDoc, BudgetScopeDoc, BudgetTallyDoc, SpendDoc
 from storage.rates import days_served
+
+
+def spend_id(event: Event) -> str | None:
+    """The id of the spend record an expense event updates (see ``spend_of_expense``)."""
+    entity = event.data.get("entity")
+    kind = event.type.partition(".")[0]
+    if kind not in ("expense", "group_expense") or not isinstance(entity, dict):
+        return None
+    return f"{kind}:{entity.get('id')}"
+
+
+def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
+    """What a batch of expense events reads by id, in one query each: the spend records they
+    update and their scopes' versions (their budgets and tallies: ``BudgetsRuntime.preload``)."""
+    spends = [i for e in events if (i := spend_id(e)) is not None]
+    scopes = [e.scope for e in events if e.type in EXPENSE_EVENTS]
+    return {SpendDoc: spends, BudgetScopeDoc: list(dict.fromkeys(scopes))}
 
 
 def spend_of_event(event: Event) -> Spend | None:

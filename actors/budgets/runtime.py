@@ -14,16 +14,18 @@ from typing import Any
 from nats.aio.client import Client as NATS
 from nats.aio.subscription import Subscription
 
+from actors.budgets.budget_lookups import preload_scopes
 from actors.budgets.scheduler import Scheduler
 from actors.budgets.views import answer_views
 from actors.responders import responder
 from bus.client import CommandSender
-from bus.envelopes import Command
+from bus.envelopes import Command, Event
 from bus.fx import MissingRate
 from bus.settings import Settings
-from bus.subjects import BUDGET_VIEWS_RPC
+from bus.subjects import BUDGET_VIEWS_RPC, EXPENSE_EVENTS
 from storage.outcomes import stored_outcome
 from storage.rates import RatesReader
+from storage.unit_of_work import BatchWork
 
 
 class BudgetsRuntime:
@@ -60,6 +62,10 @@ class BudgetsRuntime:
         if any(c.type == "rates.updated" for c in commands):
             await self.reader.refresh(force=True)
         return {}
+
+    async def preload(self, work: BatchWork, events: Sequence[Event]) -> None:
+        """A batch's expense events' budgets and tallies, a query each (``preload_scopes``)."""
+        await preload_scopes(work, [e.scope for e in events if e.type in EXPENSE_EVENTS])
 
     async def stop(self) -> None:
         for sub in self._subs:

@@ -31,7 +31,7 @@ from actors.notifications.push_devices import (
     remove_push_device,
 )
 from actors.notifications.runtime import NotificationsRuntime
-from actors.notifications.triggers import TRIGGERS
+from actors.notifications.triggers import TRIGGERS, addressed, recipients
 from actors.reads import Read, callers, ref
 from bus.envelopes import Command, Event
 from bus.notification_preferences import SetNotificationPreferences
@@ -46,24 +46,11 @@ from storage.shared import prefetched
 def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
     """The items a batch of events could make, read in one query: those made before (an event
     delivered again) are found without a read each; and their people's preferences and
-    profiles."""
-    ids = [
-        notification_id(event.event_id, person, draft.kind)
-        for event in events
-        if event.type in TRIGGERS
-        for draft in TRIGGERS[event.type](event)
-        for person in draft.recipients
-    ]
-    people = [
-        person
-        for event in events
-        if event.type in TRIGGERS
-        for draft in TRIGGERS[event.type](event)
-        for person in draft.recipients
-    ]
-    unique = list(dict.fromkeys(people))
+    profiles (their push devices: ``NotificationsRuntime.preload``)."""
+    ids = [notification_id(e.event_id, person, d.kind) for e, d, person in addressed(events)]
+    people = recipients(events)
     # Their profiles too: each item says its amounts in the person's own currency.
-    return {NotificationDoc: ids, PreferencesDoc: unique, **prefetched(people=unique)}
+    return {NotificationDoc: ids, PreferencesDoc: people, **prefetched(people=people)}
 
 
 def the_device() -> Read:

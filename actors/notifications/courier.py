@@ -35,7 +35,7 @@ from actors.notifications.delivery_result import (
     Sent,
     TemporaryFailure,
 )
-from actors.notifications.delivery_rules import backoff_s, deep_link, message_id
+from actors.notifications.delivery_rules import backoff_s, deep_link, delivery_id, message_id
 from actors.notifications.digests import digest_mail
 from actors.notifications.mail import (
     MailSettings,
@@ -51,7 +51,7 @@ from bus.notification_preferences import ALWAYS, unsubscribe_token
 from bus.push_devices import PUSH_PROVIDERS
 from bus.settings import Settings
 from bus.subjects import NOTIFICATION_CREATED
-from storage.deliveries import DeliveryDoc, claim, deliveries_of, due_deliveries, record
+from storage.deliveries import DeliveryDoc, claim, due_deliveries, record
 from storage.notification_preferences import preferences_of
 from storage.notifications import NotificationDoc
 from storage.shared import Addressee, addressee
@@ -143,9 +143,10 @@ class Courier:
     async def _woken(self, msg: Msg) -> None:
         try:
             event = Event.model_validate_json(msg.data)
-            item = str(event.data["entity"]["id"])
-            for delivery in await deliveries_of([item]):
-                self._start(delivery.id)
+            item = event.data["entity"]
+            for delivery in item["deliveries"]:  # their ids derive from what the item says
+                target = delivery.get("device_id") or ""
+                self._start(delivery_id(str(item["id"]), delivery["channel"], target))
         except Exception as exc:  # the sweep finds what a lost wake-up leaves
             log.warning("notification_wake_failed", error=repr(exc)[:300])
 

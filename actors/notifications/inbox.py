@@ -15,6 +15,7 @@ from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.display import in_display, said_in_display
 from actors.notifications.drafts import Draft
 from actors.notifications.preferences import channels_for, held_until
+from actors.notifications.push_devices import live_devices
 from actors.notifications.triggers import TRIGGERS
 from actors.work import Work
 from bus.envelopes import Command, Event
@@ -24,7 +25,6 @@ from bus.push_devices import MAX_PUSH_DEVICES
 from storage.deliveries import DeliveryDoc
 from storage.notification_reads import notification_entity
 from storage.notifications import NotificationDoc
-from storage.push_devices import PushDeviceDoc
 from storage.shared import group_roles
 
 MAX_READ_ALL = 1000
@@ -149,12 +149,7 @@ async def _routes(
     channels = await channels_for(work, person, kind)
     routes = [("email", "")] if "email" in channels else []
     if "push" in channels:
-        live = {"user_id": person, "removed_at": None}
-        for device_id in await work.find_ids(PushDeviceDoc, live, MAX_PUSH_DEVICES):
-            device = await work.get(PushDeviceDoc, device_id)
-            if device is None or device.removed_at is not None:
-                continue
-            if caused_on is not None and device.device == caused_on:
-                continue
-            routes.append((device.provider, device.id))
+        for device in await live_devices(work, person):
+            if caused_on is None or device.device != caused_on:
+                routes.append((device.provider, device.id))
     return routes

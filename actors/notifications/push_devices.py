@@ -5,13 +5,47 @@ the person's other devices (``push_device.registered`` / ``.removed``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.envelopes import Command, causing_device
 from bus.ids import derived_id, user_scope
 from bus.push_devices import MAX_PUSH_DEVICES, RegisterPushDevice, RemovePushDevice
+from storage.preloads import ids_by_key
 from storage.push_devices import PushDeviceDoc, push_device_entity
+from storage.unit_of_work import BatchWork
+
+_LIVE = {"removed_at": None}
+
+
+def _devices_key(person: str) -> tuple[str, str]:
+    return ("push_devices", person)  # the database's answer is the same all through the attempt
+
+
+async def preload_devices(work: BatchWork, people: Sequence[str]) -> None:
+    """The live push devices of a batch's recipients, in one query (see :func:`live_devices`)."""
+    wanted = [p for p in people if _devices_key(p) not in work.memo]
+    found = await ids_by_key(work, PushDeviceDoc, "user_id", wanted, _LIVE, MAX_PUSH_DEVICES)
+    for person, ids in (found or {}).items():
+        work.memo[_devices_key(person)] = ids
+
+
+async def live_devices(work: Work, person: str) -> list[PushDeviceDoc]:
+    """The person's push devices not removed (as written, or as staged by this batch)."""
+    key = _devices_key(person)
+    ids = work.memo.get(key)
+    if ids is None:
+        query = {"user_id": person, **_LIVE}
+        ids = work.memo[key] = await work.find_ids(PushDeviceDoc, query, MAX_PUSH_DEVICES)
+    staged = [d.id for d in work.staged_of(PushDeviceDoc) if d.user_id == person]
+    found = []
+    for device_id in dict.fromkeys([*ids, *staged]):
+        device = await work.get(PushDeviceDoc, device_id)
+        if device is not None and device.removed_at is None and device.user_id == person:
+            found.append(device)
+    return found
 
 
 def push_device_id(user_id: str, p: RegisterPushDevice) -> str:

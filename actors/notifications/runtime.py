@@ -17,10 +17,13 @@ from nats.aio.client import Client as NATS
 from actors.notifications.account_mail import asked_by
 from actors.notifications.courier import Courier
 from actors.notifications.digests import DigestClock
+from actors.notifications.push_devices import preload_devices
+from actors.notifications.triggers import recipients
 from bus.envelopes import Command, Event
 from bus.fx import MissingRate
 from bus.settings import Settings
 from storage.rates import RatesReader
+from storage.unit_of_work import BatchWork
 
 
 class NotificationsRuntime:
@@ -51,6 +54,10 @@ class NotificationsRuntime:
             return self.reader.book.quote(frm, to, on).convert(amount)
         except MissingRate:
             return None
+
+    async def preload(self, work: BatchWork, events: Sequence[Event]) -> None:
+        """The push devices of a batch's recipients, in one query (``preload_devices``)."""
+        await preload_devices(work, recipients(events))
 
     async def prepare(self, commands: Sequence[Command]) -> Mapping[str, Any]:
         return {}

@@ -8,7 +8,7 @@ who added it; a settlement for its other party.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -267,3 +267,20 @@ TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {
     "recurring.advanced": recurring_made,
 }
 """The events the actor follows, each with what it makes of one."""
+
+
+def addressed(events: Sequence[Event]) -> list[tuple[Event, Draft, str]]:
+    """(event, draft, person) of every item a batch of events makes for a named recipient (a
+    group's members are found when the reaction runs, not here)."""
+    return [
+        (event, draft, person)
+        for event in events
+        if event.type in TRIGGERS
+        for draft in TRIGGERS[event.type](event)
+        for person in draft.recipients
+    ]
+
+
+def recipients(events: Sequence[Event]) -> list[str]:
+    """The named recipients of a batch of events, each once."""
+    return list(dict.fromkeys(person for _, _, person in addressed(events)))

@@ -25,8 +25,8 @@ import structlog
 from bus.settings import Settings
 from deploy.bench.expenses.options import BenchOptions
 from deploy.bench.memory import ProcessSampler
-from deploy.embedded import ensure_jwt_secret, find_free_port, http_ok
-from deploy.layout import StackLayout, make_layout
+from deploy.embedded import DEFAULT_HOST, ensure_jwt_secret, find_free_port, http_ok
+from deploy.layout import StackLayout, make_layout, with_metrics_ports
 from deploy.stack import STOP_MARGIN_S, child_environment, child_specs
 from deploy.supervisor import ChildSpec, Supervisor, die_with_parent
 
@@ -86,6 +86,8 @@ class BenchStack:
             mongo_port=find_free_port(),
             data_dir=data_dir,
         )
+        if actors is not None:  # each process's /metrics, read by benchmarks that want them
+            self.layout = with_metrics_ports(self.layout, actors, DEFAULT_HOST)
         self.log = log
         self._grace_s = settings.drain_timeout_s + STOP_MARGIN_S
         self.env = bench_environment(

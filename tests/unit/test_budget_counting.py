@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 
 from actors.budgets import budgets as budget_rules
-from actors.budgets.budget_reactions import apply_expense, refill_conversions
+from actors.budgets.budget_reactions import (
+    apply_expense,
+    prefetch,
+    refill_conversions,
+    spend_of_event,
+)
 from actors.budgets.budgets import create_budget, update_budget
 from actors.budgets.periods import first_period
 from actors.budgets.spend_records import spend_of_doc
@@ -297,3 +302,16 @@ async def test_counting_other_categories_recounts_and_keeps_the_alerts_already_s
         "exceeded": False,
     }
     assert work.one(BudgetTallyDoc, doc.id).version == 2
+
+
+def test_a_batch_prefetches_the_spend_records_and_scopes_its_expense_events_update(
+    documents: None,
+) -> None:
+    ada, flat = docs.user("ada"), docs.new_id()
+    mine = docs.expense_event(user_scope(ada.id))
+    ours = docs.expense_event(f"group:{flat}", "group_expense.updated", amount="5.00")
+    rates = _rates_updated(RatesChanged(source="ECB", days=[], currencies=[]))
+    wanted = prefetch([mine, ours, mine, rates])
+    spends = [s for e in (mine, ours, mine) if (s := spend_of_event(e)) is not None]
+    assert wanted[SpendDoc] == [s.id for s in spends]  # the very records apply_expense reads
+    assert wanted[BudgetScopeDoc] == [user_scope(ada.id), f"group:{flat}"]

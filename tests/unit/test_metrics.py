@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from pymongo.errors import AutoReconnect, OperationFailure
 
 import realtime.metrics  # noqa: F401  (registers the realtime gauges)
+import storage.db_metrics  # noqa: F401  (registers the database command counters)
 from actors.metrics import ActorMetrics, outbox_lag
 from actors.registry import ACTORS
 from bus.metrics_server import MetricsServer
@@ -43,6 +44,9 @@ BOUNDED_LABELS = {
     "reason",
     "scope_kind",
     "channel",  # a notification's: email, web_push, fcm or apns
+    "collection",  # one of storage.database's, none or other
+    "command",  # a database command's name, one of storage.db_metrics.COMMANDS or other
+    "outcome",  # ok or failed
     "le",
 }
 
@@ -124,6 +128,8 @@ def test_every_ledgerbus_metric_is_named_by_convention_with_bounded_label_names(
         "ledgerbus_realtime_rooms",
         "ledgerbus_realtime_held_events",
         "ledgerbus_realtime_emits",
+        "ledgerbus_db_commands",
+        "ledgerbus_db_command_duration_seconds",
     } <= names
     for family in families:
         assert re.fullmatch(r"ledgerbus_[a-z_]+", family.name), family.name

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from actors.kernel import FollowsCommits
 from actors.notifications.account_mail import asked_by, queue_account_mail
+from actors.notifications.courier import Courier
 from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.inbox import archive_notification, make_items, read_notifications
 from actors.notifications.runtime import NotificationsRuntime
@@ -22,6 +24,7 @@ from bus.notifications import ArchiveNotification, ReadNotifications
 from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
 from storage.notifications import NotificationDoc
+from storage.push_devices import PushDeviceDoc
 from tests.support import budget_docs as docs
 from tests.support.expense_docs import user_doc
 from tests.support.fake_work import NOW, MemoryWork, command, decide
@@ -285,3 +288,23 @@ def test_the_runtime_sends_a_committed_account_mail_at_once(tmp_path: Path) -> N
     assert isinstance(runtime, FollowsCommits)
     runtime.committed([asked, _alert(user_scope(person))])
     assert woken == [delivery_id(link["id"], "email", "reset_password")]
+
+
+async def test_the_courier_is_woken_for_every_delivery_an_item_has_from_its_event_alone(
+    tmp_path: Path,
+) -> None:
+    ada = docs.user("ada")
+    phone = PushDeviceDoc(
+        id=docs.new_id(), user_id=ada.id, provider="fcm", token="t-1", created_at=NOW
+    )
+    work = MemoryWork(ada, phone)
+    await make_items(_alert(user_scope(ada.id)), work)
+    written = {d.id for d in work.staged_of(DeliveryDoc)}
+    [told] = work.commit()
+    assert len(written) == 2  # the mail and the phone's push
+    courier = Courier(Settings(data_dir=tmp_path))
+    woken: list[str] = []
+    courier._start = woken.append  # type: ignore[method-assign]
+    message = SimpleNamespace(data=told.to_record().to_event().model_dump_json().encode())
+    await courier._woken(message)  # type: ignore[arg-type]
+    assert sorted(woken) == sorted(written)  # no query: the ids derive from what the event says

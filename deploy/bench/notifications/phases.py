@@ -17,6 +17,7 @@ from actors.app import reaction_durable
 from actors.budgets import BUDGETS
 from actors.notifications import NOTIFICATIONS
 from bus.settings import Settings
+from deploy.bench import db_load
 from deploy.bench.consumers import Consumers
 from deploy.bench.figures import Header
 from deploy.bench.flags import log_path_of
@@ -68,10 +69,14 @@ async def run_notifications(
 
                 say(f"{o.samples} expenses at {o.rate}/s, each crossing a budget threshold")
                 window = CpuWindow(sampler)
+                metrics = stack.layout.metrics_urls()
+                before = await db_load.read(metrics)
                 rate, _ = await at_rate(
                     stack.base_url, plan(crowd, o.samples), o.rate, (devices, catcher), lag
                 )
                 cpu = window.close()
+                after = await db_load.read(metrics)
+                db = db_load.per_unit(before, after, o.samples)
                 await devices.close()
                 say(f"{o.bills} bills for a group of {o.group}")
                 group = await fan_out(stack.base_url, o.group, o.bills, catcher)
@@ -93,6 +98,7 @@ async def run_notifications(
         fan_out=group,
         memory_peak_mb=memory,
         cpu_percent=cpu,
+        db_commands_per_expense=db,
         log_file=str(log_path),
         elapsed_s=round(time.monotonic() - began, 1),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from deploy.bench.db_load import lines as db_lines
 from deploy.bench.notifications.results import FanOutFigures, NotificationsResult, RateFigures
 from deploy.bench.table import cpu_line, machine_line, p50_p99, process_rows
 
@@ -65,6 +66,7 @@ def render(f: NotificationsResult) -> str:
     ]
     lines += _rate_lines(f.rate)
     lines.append(f"  CPU % of one core while sending: {cpu_line(f.cpu_percent)}")
+    lines += db_lines(f.db_commands_per_expense, "expense, until its item and mail arrived")
     lines += _fan_lines(f.fan_out)
     lines += process_rows(f.memory_peak_mb, {}, "")
     lines += [

@@ -68,5 +68,6 @@ class NotificationsResult:
     fan_out: FanOutFigures
     memory_peak_mb: dict[str, float]
     cpu_percent: dict[str, float]
+    db_commands_per_expense: dict[str, dict[str, float]]  # deploy.bench.db_load.per_unit
     log_file: str
     elapsed_s: float
