@@ -17,12 +17,14 @@ from typing import Literal
 import pymongo
 from beanie import Document
 from pydantic import Field
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 DeliveryStatus = Literal["pending", "retrying", "sent", "failed"]
 WAITING: tuple[DeliveryStatus, ...] = ("pending", "retrying")
 """Statuses of a delivery still to be sent."""
+SWEEP_SLACK = 64
+"""Deliveries a sweep reads beyond its limit, for those it finds claimed (being sent now)."""
 
 
 class DeliveryDoc(Document):
@@ -52,27 +54,38 @@ class DeliveryDoc(Document):
         ]
 
 
-def _claimable(now: datetime) -> dict[str, object]:
-    return {
-        "status": {"$in": list(WAITING)},
-        "due_at": {"$lte": now},
-        "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}],
-    }
+def claimable(doc: DeliveryDoc, now: datetime) -> bool:
+    """Whether ``doc`` is to be sent at ``now``: waiting, due, and nobody's claim still holds."""
+    held = doc.claimed_until is not None and doc.claimed_until >= now
+    return doc.status in WAITING and doc.due_at <= now and not held
 
 
 async def claim(delivery_id: str, holder: str, now: datetime, lease_s: float) -> DeliveryDoc | None:
     """Take ``delivery_id`` for ``holder`` until ``now + lease_s`` if it is due and nobody holds
     it; counts the attempt. None when it is not to be sent now (sent, failed, not yet due, or
-    held by another)."""
-    found = await DeliveryDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": delivery_id, **_claimable(now)},
-        {
-            "$set": {"claimed_by": holder, "claimed_until": now + timedelta(seconds=lease_s)},
-            "$inc": {"attempts": 1},
-        },
-        return_document=ReturnDocument.AFTER,
+    held by another).
+
+    It is read by id, then taken only at the version read (every claim and record moves it), so
+    of two senders claiming at once one wins. Two equality lookups by id instead of one
+    ``findAndModify`` with the conditions: a MongoDB-wire server may scan the whole collection
+    for those (SecantusDB does, for every ``findAndModify`` and every ``$or``)."""
+    collection = DeliveryDoc.get_pymongo_collection()
+    row = await collection.find_one({"_id": delivery_id})
+    if row is None:
+        return None
+    doc = DeliveryDoc.model_validate(row)
+    if not claimable(doc, now):
+        return None
+    taken = {"claimed_by": holder, "claimed_until": now + timedelta(seconds=lease_s)}
+    done = await collection.update_one(
+        {"_id": delivery_id, "version": doc.version},
+        {"$set": taken, "$inc": {"attempts": 1, "version": 1}},
     )
-    return DeliveryDoc.model_validate(found) if found is not None else None
+    if done.modified_count != 1:
+        return None  # another sender claimed (or recorded) it since it was read
+    moved = {"attempts": doc.attempts + 1, "version": doc.version + 1}
+    claimed: DeliveryDoc = doc.model_copy(update={**taken, **moved})
+    return claimed
 
 
 async def deliveries_of(notification_ids: list[str]) -> list[DeliveryDoc]:
@@ -86,8 +99,14 @@ async def deliveries_of(notification_ids: list[str]) -> list[DeliveryDoc]:
 async def due_deliveries(now: datetime, limit: int) -> list[DeliveryDoc]:
     """Deliveries to send now that nobody holds: retries whose time has come, items whose quiet
     hours ended, first attempts whose wake-up was lost (or is just being handled: the claim
-    decides who sends)."""
-    return await DeliveryDoc.find(_claimable(now)).sort("due_at").limit(limit).to_list()
+    decides who sends). One query per waiting status (an equality the index serves on every
+    server; claims are judged here, not in the query)."""
+    found: list[DeliveryDoc] = []
+    for status in WAITING:
+        query = DeliveryDoc.find({"status": status, "due_at": {"$lte": now}})
+        found += await query.sort("due_at").limit(limit + SWEEP_SLACK).to_list()
+    due = sorted((d for d in found if claimable(d, now)), key=lambda d: d.due_at)
+    return due[:limit]
 
 
 async def record(delivery_id: str, holder: str, changes: dict[str, object]) -> bool:
