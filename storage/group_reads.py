@@ -18,6 +18,7 @@ from bus.entities import Debt, GroupBalances, GroupEntry, MemberNet
 from bus.ids import group_scope
 from storage.documents import EventRecord
 from storage.groups import GroupBalanceDoc, GroupBalanceSnapshotDoc, GroupDoc, GroupEntryDoc
+from storage.keyset import keyset_page
 from storage.queries import decode_cursor, encode_cursor
 from storage.views import entry_entity
 
@@ -103,15 +104,11 @@ async def list_entries(
 ) -> tuple[list[GroupEntry], str | None]:
     """A group's expenses or settlements, newest first (by date, then id)."""
     query: dict[str, Any] = {"group_id": group_id, "kind": kind, "deleted": False}
+    after = None
     if cursor:  # an empty cursor is the first page, as on every list
         day, ident = decode_cursor(cursor)
-        query["$or"] = [{"date": {"$lt": day}}, {"date": day, "_id": {"$lt": ident}}]
-    docs = (
-        await GroupEntryDoc.find(query)
-        .sort([("date", DESC), ("_id", DESC)])
-        .limit(limit + 1)
-        .to_list()
-    )
+        after = (day, ident)
+    docs = await keyset_page(GroupEntryDoc, query, "date", after, limit + 1)
     more = len(docs) > limit
     docs = docs[:limit]
     next_cursor = encode_cursor([docs[-1].date, docs[-1].id]) if more and docs else None

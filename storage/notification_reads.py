@@ -8,8 +8,9 @@ from typing import Any
 
 from bus.notifications import Notification
 from storage.deliveries import DeliveryDoc, deliveries_of
+from storage.keyset import keyset_page
 from storage.notifications import NotificationDoc
-from storage.queries import newest_page, older_than_cursor
+from storage.queries import decode_time_cursor, newest_page
 
 
 def notification_entity(
@@ -46,13 +47,12 @@ async def inbox_of(
 ) -> tuple[list[NotificationDoc], str | None]:
     """The caller's items (archived ones, or the others), newest first, ``unread`` only when
     True (only the read ones when False); a cursor for the next page."""
-    clauses: list[dict[str, Any]] = [{"recipient_id": user_id, "archived": archived}]
+    query: dict[str, Any] = {"recipient_id": user_id, "archived": archived}
     if unread is not None:
-        clauses.append({"read_at": None} if unread else {"read_at": {"$ne": None}})
-    if cursor:
-        clauses.append(older_than_cursor(cursor))
-    query = NotificationDoc.find({"$and": clauses}).sort("-created_at", "-_id")
-    return newest_page(await query.limit(limit + 1).to_list(), limit)
+        query["read_at"] = None if unread else {"$ne": None}
+    after = decode_time_cursor(cursor) if cursor else None
+    found = await keyset_page(NotificationDoc, query, "created_at", after, limit + 1)
+    return newest_page(found, limit)
 
 
 async def unread_count(user_id: str) -> int:

@@ -15,6 +15,7 @@ from beanie import SortDirection
 
 from bus.entities import Category, Expense, Trip
 from bus.money import format_amount
+from storage.keyset import keyset_page
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.views import category_entity, expense_entity, trip_entity
 
@@ -39,6 +40,14 @@ def decode_cursor(cursor: str) -> list[Any]:
     ):
         raise BadCursor("invalid cursor")
     return values
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The (value, id) a ``[value, id]`` cursor continues after; None for the first page."""
+    if not cursor:
+        return None
+    value, last_id = decode_cursor(cursor)
+    return value, last_id
 
 
 def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
@@ -115,20 +124,7 @@ async def list_expenses(
 ) -> tuple[list[Expense], str | None]:
     """Newest first (date, then id), one page; the cursor continues after the last item."""
     query = _expense_query(owner, filters)
-    clauses: list[dict[str, Any]] = query.pop("$and", [])
-    if cursor:
-        last_date, last_id = decode_cursor(cursor)
-        clauses.append(
-            {"$or": [{"date": {"$lt": last_date}}, {"date": last_date, "_id": {"$lt": last_id}}]}
-        )
-    if clauses:
-        query["$and"] = clauses
-    rows = (
-        await ExpenseDoc.find(query)
-        .sort([("date", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
-        .limit(limit + 1)
-        .to_list()
-    )
+    rows = await keyset_page(ExpenseDoc, query, "date", _after(cursor), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].date, rows[-1].id]) if more and rows else None
@@ -191,18 +187,7 @@ async def list_categories(owner: str, include_archived: bool) -> list[Category]:
 
 async def list_trips(owner: str, limit: int, cursor: str | None) -> tuple[list[Trip], str | None]:
     query: dict[str, Any] = {"owner_id": owner, "deleted": False}
-    if cursor:
-        last_start, last_id = decode_cursor(cursor)
-        query["$or"] = [
-            {"start_date": {"$lt": last_start}},
-            {"start_date": last_start, "_id": {"$lt": last_id}},
-        ]
-    rows = (
-        await TripDoc.find(query)
-        .sort([("start_date", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
-        .limit(limit + 1)
-        .to_list()
-    )
+    rows = await keyset_page(TripDoc, query, "start_date", _after(cursor), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].start_date, rows[-1].id]) if more and rows else None
