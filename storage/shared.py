@@ -144,6 +144,7 @@ class GroupRoles:
     timezone: str
     archived: bool
     roles: Mapping[str, str]  # member -> owner | admin | member
+    name: str = ""
 
     def role_of(self, user_id: str | None) -> str | None:
         return self.roles.get(user_id) if user_id is not None else None
@@ -159,7 +160,7 @@ async def group_roles(reader: Reader, group_id: str) -> GroupRoles | None:
     if doc is None:
         return None
     roles = {str(m["user_id"]): str(m["role"]) for m in doc.members}
-    return GroupRoles(doc.id, doc.timezone, doc.archived, roles)
+    return GroupRoles(doc.id, doc.timezone, doc.archived, roles, doc.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from beanie import Document
 from actors.erasure import USER_DELETED
 from actors.handling import handlers, on
 from actors.kernel import ActorDefinition
+from actors.notifications import mail_names
 from actors.notifications.account_mail import (
     ACCOUNT_MAILS,
     queue_account_mail,
@@ -47,10 +48,17 @@ def prefetch(events: Sequence[Event]) -> Mapping[type[Document], list[str]]:
     """The items a batch of events could make, read in one query: those made before (an event
     delivered again) are found without a read each; and their people's preferences and
     profiles (their push devices: ``NotificationsRuntime.preload``)."""
-    ids = [notification_id(e.event_id, person, d.kind) for e, d, person in addressed(events)]
+    made = addressed(events)
+    ids = [notification_id(e.event_id, person, d.kind) for e, d, person in made]
     people = recipients(events)
-    # Their profiles too: each item says its amounts in the person's own currency.
-    return {NotificationDoc: ids, PreferencesDoc: people, **prefetched(people=people)}
+    drafts = [d for _, d, _ in made]
+    # Their profiles too (each item says its amounts in the person's own currency), and whom
+    # and which groups their mails name.
+    named = prefetched(
+        people=[*people, *mail_names.named(drafts, mail_names.PERSON)],
+        groups=mail_names.named(drafts, mail_names.GROUP),
+    )
+    return {NotificationDoc: ids, PreferencesDoc: people, **named}
 
 
 def the_device() -> Read:

@@ -260,7 +260,8 @@ class Courier:
         }
         unsubscribe = await self._unsubscribe_url(person.id, item.kind)
         if delivery.details:  # its kind's own template, with the fields the item was made with
-            return item.kind, {**delivery.details, **context}, person.email, unsubscribe
+            template = delivery.details.get("template") or item.kind
+            return template, {**delivery.details, **context}, person.email, unsubscribe
         return "notification", context, person.email, unsubscribe
 
     async def _unsubscribe_url(self, user_id: str, kind: str) -> str | None:

@@ -25,6 +25,13 @@ class Draft:
     mail: dict[str, str] = field(default_factory=dict)
     """The fields of its kind's own mail template (``templates/<kind>.*``) when the event gives
     them all; empty: it is mailed with the template every item can use (title and sentence)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Mail fields that name a person or a group the event gives only by id (``person:<id>``,
+    ``group:<id>``: :mod:`.mail_names` reads them when the item is made)."""
+    shares: Mapping[str, str] = field(default_factory=dict)
+    """Each recipient's own share (the mail's ``share``)."""
+    template: str | None = None
+    """The mail template, when not the one of its kind (a payment is a ``group_bill`` item)."""
 
 
 def entity_of(event: Event) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from actors.notifications.drafts import Draft, entity_of
+from actors.notifications.mail_names import person_ref
 from bus.envelopes import Event
 from bus.ids import split_scope
 
@@ -75,7 +76,9 @@ def reminder(event: Event) -> list[Draft]:
     owes = [o for o in e.get("owes", []) if isinstance(o, Mapping)]
     said = ", ".join(f"{o.get('amount')} {o.get('currency')}" for o in owes) or "money"
     note = e.get("note")
-    body = f"You owe {said} in {e.get('group_name', 'a group')}." + (f" “{note}”" if note else "")
+    group_name = str(e.get("group_name") or "a group")
+    body = f"You owe {said} in {group_name}." + (f" “{note}”" if note else "")
+    by = str(e.get("from_user", "")) or None
     return [
         Draft(
             kind="payment_reminder",
@@ -83,10 +86,12 @@ def reminder(event: Event) -> list[Draft]:
             body=body,
             link={"entity": "group", "id": str(e.get("group_id", ""))},
             recipients=(str(e.get("to_user", "")),),
-            actor_id=str(e.get("from_user", "")) or None,
+            actor_id=by,
             amounts=[
                 {"amount": str(o.get("amount")), "currency": str(o.get("currency"))} for o in owes
             ],
+            mail={"amount": said, "group": group_name, "actor": "A member"},
+            names={"actor": person_ref(by)} if by else {},
         )
     ]
 

@@ -14,6 +14,7 @@ from actors.kernel import Decision, accept, reject
 from actors.notifications.delivery_rules import delivery_id
 from actors.notifications.display import in_display, said_in_display
 from actors.notifications.drafts import Draft
+from actors.notifications.mail_names import mail_fields
 from actors.notifications.preferences import channels_for, held_until
 from actors.notifications.push_devices import live_devices
 from actors.notifications.triggers import TRIGGERS
@@ -78,6 +79,8 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
     )
     work.put(doc)
     due = await held_until(work, person, draft.kind) or work.now  # quiet hours hold them
+    routes = await _routes(work, person, draft.kind, event.device_id)
+    mail = await mail_fields(work, draft, person) if ("email", "") in routes else {}
     deliveries = [
         DeliveryDoc(
             id=delivery_id(ident, channel, target),
@@ -88,9 +91,9 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
             target=target,
             due_at=due,
             created_at=work.now,
-            details=draft.mail if channel == "email" else {},
+            details=mail if channel == "email" else {},
         )
-        for channel, target in await _routes(work, person, draft.kind, event.device_id)
+        for channel, target in routes
     ]
     for delivery in deliveries:
         work.put(delivery)  # written before anything is sent: the courier sends what is here

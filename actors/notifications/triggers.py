@@ -19,6 +19,7 @@ from actors.notifications.group_triggers import (
     recurring_made,
     reminder,
 )
+from actors.notifications.mail_names import group_ref, person_ref
 from bus.envelopes import Event
 from bus.ids import split_scope
 from bus.notifications import NotificationKind
@@ -112,29 +113,43 @@ def goal_achieved(event: Event) -> list[Draft]:
 _BILL_VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
 
 
+def _caused_by(event: Event) -> str | None:
+    """The person whose device's command made the event (``<user id>:<device id>``), if told."""
+    user = (event.device_id or "").partition(":")[0]
+    return user or None
+
+
 def group_bill(event: Event) -> list[Draft]:
-    """A group bill added, changed or deleted: everyone with a share in it, except who added
-    it (for a change or deletion, everyone with a share: who made it is not in the event)."""
+    """A group bill added, changed or deleted: everyone with a share in it, except whoever did
+    it (who added it; for a change or deletion, the person whose device sent it, when known)."""
     e = entity_of(event)
     verb = _BILL_VERBS[event.type.rsplit(".", 1)[1]]
-    by = str(e.get("created_by", "")) if verb == "added" else None
-    sharers = [str(s.get("user_id")) for s in e.get("shares", []) if isinstance(s, Mapping)]
-    recipients = tuple(dict.fromkeys(u for u in sharers if u and u != by))
+    by = (str(e.get("created_by", "")) or None) if verb == "added" else _caused_by(event)
+    shares = [s for s in e.get("shares", []) if isinstance(s, Mapping) and s.get("user_id")]
+    recipients = tuple(dict.fromkeys(str(s["user_id"]) for s in shares if s["user_id"] != by))
     amount, currency = e.get("amount", ""), e.get("currency", "")
-    what = e.get("description") or "a bill"
+    what = str(e.get("description") or "a bill")
+    group = str(e.get("group_id", ""))
+    names = {"group": group_ref(group), **({"actor": person_ref(by)} if by else {})}
     return [
         Draft(
             kind="group_bill",
             title=f"Bill {verb}: {what}",
             body=f"{what}, {amount} {currency}, was {verb} in your group.",
-            link={
-                "entity": "group_expense",
-                "id": str(e.get("id", "")),
-                "group_id": e.get("group_id"),
-            },
+            link={"entity": "group_expense", "id": str(e.get("id", "")), "group_id": group},
             recipients=recipients,
             actor_id=by,
             amounts=[_money(amount, currency)],
+            mail={
+                "change": verb,
+                "description": what,
+                "amount": f"{amount} {currency}",
+                "actor": "A member",  # unless the event says who
+            },
+            names=names,
+            shares={
+                str(s["user_id"]): f"{s.get('owed_share', '0.00')} {currency}" for s in shares
+            },
         )
     ]
 
@@ -143,21 +158,26 @@ def settlement_recorded(event: Event) -> list[Draft]:
     """A payment recorded between two members: for whichever of them did not record it."""
     e = entity_of(event)
     by = str(e.get("created_by", ""))
-    parties = (str(e.get("from_user", "")), str(e.get("to_user", "")))
+    payer, payee = str(e.get("from_user", "")), str(e.get("to_user", ""))
     amount, currency = e.get("amount", ""), e.get("currency", "")
+    group = str(e.get("group_id", ""))
     return [
         Draft(
             kind="group_bill",
             title="Payment recorded",
             body=f"A payment of {amount} {currency} between you and another member was recorded.",
-            link={
-                "entity": "settlement",
-                "id": str(e.get("id", "")),
-                "group_id": e.get("group_id"),
-            },
-            recipients=tuple(p for p in parties if p and p != by),
+            link={"entity": "settlement", "id": str(e.get("id", "")), "group_id": group},
+            recipients=tuple(p for p in (payer, payee) if p and p != by),
             actor_id=by or None,
             amounts=[_money(amount, currency)],
+            mail={"amount": f"{amount} {currency}", "actor": "A member"},
+            names={
+                "payer": person_ref(payer),
+                "payee": person_ref(payee),
+                "group": group_ref(group),
+                **({"actor": person_ref(by)} if by else {}),
+            },
+            template="settlement",
         )
     ]
 

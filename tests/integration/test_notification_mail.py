@@ -19,6 +19,7 @@ from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
 from storage.notifications import NotificationDoc
 from tests.support.budget_helpers import make_budget, spend
+from tests.support.group_helpers import add_bill, equal_bill, make_group
 from tests.support.helpers import Account, Stack, eventually
 from tests.support.smtp_servers import Scripted, serve
 
@@ -68,6 +69,32 @@ async def test_an_overrun_is_mailed_once_and_its_item_says_sent(
     assert "You have spent 120.00 EUR on " in words  # its kind's own template
     assert "20.00 EUR over its limit of 100.00 EUR." in words
     assert f"/budget/{item['link']['id']}" in words
+
+
+async def test_a_bill_is_mailed_naming_who_added_it_the_group_and_ones_share(
+    stack: Stack, mailbox: Scripted
+) -> None:
+    ada, bob = await stack.signup("Ada"), await stack.signup("Bob")
+    group = await make_group(stack, ada, bob, name=f"Flat {uuid.uuid4().hex[:6]}")
+    await add_bill(stack, ada, group["id"], equal_bill("30.00", ada, [ada, bob]))
+
+    def bills_to(who: Account) -> list[Any]:
+        return [
+            m
+            for m in mailbox.messages
+            if str(m["To"]) == who.email and m[KIND_HEADER] == "group_bill"
+        ]
+
+    async def bobs() -> list[Any] | None:
+        return bills_to(bob) or None
+
+    [mail] = await eventually(bobs)
+    assert str(mail["Subject"]) == "Bill added: dinner"
+    text = mail.get_body(("plain",))
+    assert text is not None
+    words = " ".join(text.get_content().split())
+    assert f"Ada added dinner (30.00 EUR) to {group['name']}. Your share: 15.00 EUR." in words
+    assert bills_to(ada) == []  # who added it is not told
 
 
 # ---- the courier on its own, against servers that misbehave ---------------------------------

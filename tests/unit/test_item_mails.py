@@ -4,15 +4,24 @@ subject (the mail and the inbox say the same), and nothing the template reads le
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from actors.notifications.drafts import Draft
+from actors.notifications.inbox import make_items
 from actors.notifications.mail import render_mail, template_fields
 from actors.notifications.triggers import TRIGGERS
+from bus.envelopes import Event
 from bus.ids import group_scope, user_scope
+from storage.deliveries import DeliveryDoc
+from storage.notifications import NotificationDoc
+from tests.support import budget_docs as docs
 from tests.support.events import event_of
+from tests.support.fake_work import MemoryWork
+
+pytestmark = pytest.mark.usefixtures("documents")
 
 GROUP = {
     "id": "g1",
@@ -94,23 +103,29 @@ def _draft(kind: str) -> Draft:
     return draft
 
 
-@pytest.mark.parametrize("kind", sorted(CASES))
-def test_the_items_own_template_says_what_happened_under_its_title(kind: str) -> None:
-    draft = _draft(kind)
-    item = {"name": "Ada", "title": draft.title, "body": draft.body, "link": "https://x.test/a"}
-    assert template_fields(kind) - {"reason"} <= set(draft.mail) | set(item)
+def _rendered(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """A mail's subject and plain text, as the courier renders them."""
     message = render_mail(
-        kind,
-        {**draft.mail, **item},
+        template,
+        context,
         to="ada@example.com",
         sender="ledgerbus <no-reply@ledgerbus.localhost>",
         message_id="m-1@ledgerbus.localhost",
         unsubscribe_url=None,
     )
-    assert message["Subject"] == draft.title
     part = message.get_body(("plain",))
     assert part is not None
-    assert CASES[kind][3] in part.get_content()
+    return str(message["Subject"]), part.get_content()
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_the_items_own_template_says_what_happened_under_its_title(kind: str) -> None:
+    draft = _draft(kind)
+    item = {"name": "Ada", "title": draft.title, "body": draft.body, "link": "https://x.test/a"}
+    assert template_fields(kind) - {"reason"} <= set(draft.mail) | set(item)
+    subject, text = _rendered(kind, {**draft.mail, **item})
+    assert subject == draft.title
+    assert CASES[kind][3] in text
 
 
 def test_a_removal_names_who_removed_you() -> None:
@@ -120,10 +135,94 @@ def test_a_removal_names_who_removed_you() -> None:
     assert draft.mail == {"actor": "Ada", "change": "removed", "member": "you", "group": "Flat 3B"}
 
 
-def test_kinds_whose_events_lack_names_are_mailed_as_the_inbox_says_them() -> None:
-    bill = {"id": "e1", "group_id": "g1", "created_by": "ada", "amount": "30.00",
-            "currency": "EUR", "description": "dinner",
-            "shares": [{"user_id": "ada"}, {"user_id": "bob"}]}  # fmt: skip
-    event = event_of("group_expense.created", group_scope("g1"), {"entity": bill})
-    [draft] = TRIGGERS["group_expense.created"](event)
-    assert draft.mail == {}  # the generic template: title and sentence
+def _mails(work: MemoryWork) -> dict[str, str]:
+    """Each recipient's mail as the courier renders it from the delivery the item was made with:
+    its plain text on one line."""
+    items = {i.id: i for i in work.staged_of(NotificationDoc)}
+    said = {}
+    for delivery in work.staged_of(DeliveryDoc):
+        item = items[delivery.notification_id]
+        context = {"name": "X", "title": item.title, "body": item.body, "link": "https://x.test/a"}
+        template = delivery.details.get("template") or item.kind
+        subject, text = _rendered(template, {**delivery.details, **context})
+        assert subject == item.title
+        said[delivery.recipient_id] = " ".join(text.split())
+    return said
+
+
+def _bill(flat: Flat, by: str, verb: str, device: str | None = None) -> Event:
+    shares = [{"user_id": u, "paid_share": "0.00", "owed_share": "10.00"} for u in flat.people]
+    bill = {"id": "e1", "group_id": flat.group, "created_by": by, "amount": "30.00",
+            "currency": "EUR", "description": "dinner", "shares": shares}  # fmt: skip
+    event = event_of(f"group_expense.{verb}", group_scope(flat.group), {"entity": bill})
+    return event.model_copy(update={"device_id": device})
+
+
+@dataclass
+class Flat:
+    work: MemoryWork
+    people: list[str]  # Ada, Bob and Cy
+    group: str  # Flat 3B
+
+
+@pytest.fixture
+def flat() -> Flat:
+    ada, bob, cy = docs.user("Ada"), docs.user("Bob"), docs.user("Cy")
+    group = docs.group(ada, (bob, "member"), (cy, "member"), name="Flat 3B")
+    return Flat(MemoryWork(ada, bob, cy, group), [ada.id, bob.id, cy.id], group.id)
+
+
+async def test_a_bill_is_mailed_naming_who_added_it_the_group_and_each_ones_share(
+    flat: Flat,
+) -> None:
+    ada, bob, cy = flat.people
+    await make_items(_bill(flat, ada, "created"), flat.work)
+    mails = _mails(flat.work)
+    assert set(mails) == {bob, cy}
+    assert "Ada added dinner (30.00 EUR) to Flat 3B. Your share: 10.00 EUR." in mails[bob]
+
+
+async def test_a_change_names_the_member_whose_device_made_it_and_is_not_told_to_them(
+    flat: Flat,
+) -> None:
+    ada, bob, cy = flat.people
+    await make_items(_bill(flat, ada, "updated", device=f"{bob}:phone"), flat.work)
+    mails = _mails(flat.work)
+    assert set(mails) == {ada, cy}
+    assert "Bob changed dinner in Flat 3B: it is now 30.00 EUR." in mails[ada]
+
+
+async def test_a_deletion_from_no_known_device_is_told_to_everyone_by_a_member(
+    flat: Flat,
+) -> None:
+    ada, bob, cy = flat.people
+    await make_items(_bill(flat, ada, "deleted"), flat.work)
+    mails = _mails(flat.work)
+    assert set(mails) == {ada, bob, cy}
+    assert "A member deleted dinner (30.00 EUR) from Flat 3B." in mails[cy]
+
+
+async def test_a_payment_is_mailed_to_its_other_party_with_you_for_them(flat: Flat) -> None:
+    ada, bob, _ = flat.people
+    payment = {"id": "s1", "group_id": flat.group, "created_by": ada, "from_user": bob,
+               "to_user": ada, "amount": "20.00", "currency": "EUR"}  # fmt: skip
+    event = event_of("settlement.created", group_scope(flat.group), {"entity": payment})
+    await make_items(event, flat.work)
+    mails = _mails(flat.work)
+    assert set(mails) == {bob}
+    assert "Ada recorded a payment of 20.00 EUR from you to Ada in Flat 3B." in mails[bob]
+
+
+async def test_a_reminder_names_who_sent_it_and_a_person_gone_is_a_former_member(
+    flat: Flat,
+) -> None:
+    ada, bob, _ = flat.people
+    for sender in (ada, "someone-erased"):
+        nudge = {"group_id": flat.group, "group_name": "Flat 3B", "from_user": sender,
+                 "to_user": bob, "owes": [{"amount": "12.00", "currency": "EUR"}]}  # fmt: skip
+        work = flat.work.next() if sender != ada else flat.work
+        await make_items(event_of("reminder.sent", group_scope(flat.group), {"entity": nudge}), work)
+        [said] = _mails(work).values()
+        who = "Ada" if sender == ada else "A former member"
+        assert f"{who} reminds you that you owe them 12.00 EUR in Flat 3B." in said
+        work.commit()

@@ -33,15 +33,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
                       "target": "1,200.00 EUR", "link": LINK},
     "recurring_made": {"name": "Ana", "title": "Recurring expense added: Rent", "description": "Rent", "amount": "950.00 EUR",
                        "date": "1 Dec 2026", "schedule": "monthly", "link": LINK},
-    "group_bill": {"name": "Ana", "actor": "Ben", "change": "added", "description": "Dinner",
+    "group_bill": {"name": "Ana", "title": "Bill added: Dinner", "actor": "Ben", "change": "added", "description": "Dinner",
                    "amount": "42.00 EUR", "share": "14.00 EUR", "group": "Lisbon trip",
                    "link": LINK},
     "group_membership": {"name": "Ana", "title": "You were added to Lisbon trip", "actor": "Ben", "change": "added", "member": "Carla",
                          "group": "Lisbon trip", "link": LINK},
     "invite_accepted": {"name": "Ana", "title": "Carla joined Lisbon trip", "member": "Carla", "group": "Lisbon trip", "link": LINK},
-    "settlement": {"name": "Ana", "payer": "Ben", "payee": "Ana", "amount": "28.00 EUR",
+    "settlement": {"name": "Ana", "title": "Payment recorded", "actor": "Carla", "payer": "Ben", "payee": "Ana", "amount": "28.00 EUR",
                    "group": "Lisbon trip", "link": LINK},
-    "payment_reminder": {"name": "Ana", "actor": "Ben", "amount": "28.00 EUR",
+    "payment_reminder": {"name": "Ana", "title": "A reminder to settle up", "actor": "Ben", "amount": "28.00 EUR",
                          "group": "Lisbon trip", "link": LINK},
     "debts_simplified": {"name": "Ana", "actor": "Ben", "group": "Lisbon trip", "link": LINK,
                          "transfers": [{"payer": "Carla", "payee": "Ben", "amount": "17.50 EUR"}]},
@@ -240,7 +240,7 @@ def test_html_escapes_what_people_typed_and_text_keeps_it() -> None:
 
 
 def test_a_line_break_in_a_field_cannot_add_a_header() -> None:
-    message = render("group_bill", description="Dinner\r\nBcc: eve@example.com")
+    message = render("group_bill", title="Bill added: Dinner\r\nBcc: eve@example.com")
 
     assert message["Bcc"] is None
-    assert message["Subject"] == "Ben added Dinner Bcc: eve@example.com in Lisbon trip"
+    assert message["Subject"] == "Bill added: Dinner Bcc: eve@example.com"
