@@ -197,6 +197,11 @@ class Settings(BaseSettings):
         "https://api.push.apple.com",
         description="APNs API (production; https://api.sandbox.push.apple.com for development builds).",
     )
+    apns_ca_file: Path | None = Field(
+        None,
+        description="A CA bundle to trust for the APNs API beside the system's (a gateway's, "
+        "or a local server's); unset: the system's alone.",
+    )
 
     # Outbox relay
     relay_interval_s: float = 1.0

@@ -11,9 +11,10 @@ import json
 import aiohttp
 from pydantic import ValidationError
 
+from actors.notifications.apns import ApnsSender
 from actors.notifications.delivery_result import DeliveryResult, Expired, PermanentFailure
 from actors.notifications.delivery_rules import deep_link
-from actors.notifications.mobile_push import ApnsSender, FcmSender, MobileMessage
+from actors.notifications.mobile_push import FcmSender, MobileMessage
 from actors.notifications.webpush import send_web_push, topic_for
 from bus.envelopes import utcnow
 from bus.push_subscription import ApnsDeviceToken, FcmDeviceToken, parse_web_push_subscription
@@ -38,12 +39,14 @@ class PushChannels:
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
+        if self._apns is not None:
+            await self._apns.close()
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
             self._http = aiohttp.ClientSession()
             self._fcm = FcmSender.from_settings(self.settings, self._http)
-            self._apns = ApnsSender.from_settings(self.settings, self._http)
+            self._apns = ApnsSender.from_settings(self.settings)  # HTTP/2: a client of its own
         return self._http
 
     async def send(self, delivery: DeliveryDoc, item: NotificationDoc) -> DeliveryResult:

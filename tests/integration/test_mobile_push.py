@@ -4,6 +4,7 @@ do: FCM's OAuth2 JWT grant and message JSON, APNs's provider token and headers."
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,16 +17,19 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from actors.notifications.apns import ApnsSender
 from actors.notifications.delivery_result import (
     Expired,
     PermanentFailure,
     Sent,
     TemporaryFailure,
 )
-from actors.notifications.mobile_push import ApnsSender, FcmSender, MobileMessage
+from actors.notifications.mobile_push import FcmSender, MobileMessage
 from bus.push_subscription import ApnsDeviceToken, FcmDeviceToken
 from bus.settings import Settings
-from tests.support.mobile_push_servers import ApnsService, FcmService
+from deploy.embedded import find_free_port
+from tests.support.mobile_push_servers import ApnsService, FcmService, serving_h2
+from tests.support.pki import make_pki
 from tests.support.push_servers import Answer, serving
 
 MESSAGE = MobileMessage(
@@ -188,7 +192,8 @@ class Apns:
     service: ApnsService
     sender: ApnsSender
     settings: Settings
-    session: aiohttp.ClientSession
+    url: str
+    ca: Path
     now: list[float]
 
 
@@ -206,7 +211,8 @@ async def apns(tmp_path: Path) -> AsyncIterator[Apns]:
         topic="com.ledgerbus.app",
     )
     now = [time.time() - 600]  # the sender's clock; moved on by tests, never past APNs's
-    async with serving(service.app()) as url, aiohttp.ClientSession() as session:
+    pki = make_pki(tmp_path)
+    async with serving_h2(service, pki) as url:
         settings = Settings(
             data_dir=tmp_path,
             apns_team_id="TEAM123456",
@@ -214,10 +220,14 @@ async def apns(tmp_path: Path) -> AsyncIterator[Apns]:
             apns_key_file=key_file,
             apns_topic="com.ledgerbus.app",
             apns_base_url=url,
+            apns_ca_file=pki.ca,
         )
-        sender = ApnsSender.from_settings(settings, session, clock=lambda: now[0])
+        sender = ApnsSender.from_settings(settings, clock=lambda: now[0])
         assert sender is not None
-        yield Apns(service, sender, settings, session, now)
+        try:
+            yield Apns(service, sender, settings, url, pki.ca, now)
+        finally:
+            await sender.close()
 
 
 async def test_apns_alert_is_delivered_with_its_headers_and_payload(apns: Apns) -> None:
@@ -236,6 +246,32 @@ async def test_apns_alert_is_delivered_with_its_headers_and_payload(apns: Apns) 
     assert headers["apns-expiration"] == str(int(apns.now[0]) + 3600)
     token = headers["authorization"].removeprefix("bearer ")
     assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": "ABC123DEFG", "typ": "JWT"}
+
+
+async def test_apns_pushes_share_one_http2_connection_which_alone_it_serves(apns: Apns) -> None:
+    sent = [
+        await apns.sender.send(APNS_TOKEN, MESSAGE, collapse_id=f"c{n}", ttl_s=60)
+        for n in range(5)
+    ]
+    assert all(isinstance(r, Sent) for r in sent)
+    assert len(apns.service.connections) == 1  # one connection, a stream per push
+    trust = ssl.create_default_context(cafile=str(apns.ca))
+    async with aiohttp.ClientSession() as http1:  # speaks HTTP/1.1 only, which APNs refuses
+        headers = apns.sender.request_headers(collapse_id="c", ttl_s=60, push_type="alert")
+        url = f"{apns.url}/3/device/{APNS_TOKEN.token}"
+        async with http1.post(url, json={"aps": {}}, headers=headers, ssl=trust) as answer:
+            assert answer.status == 405
+    assert len(apns.service.delivered) == 5
+
+
+async def test_apns_unreachable_is_temporary(tmp_path: Path, apns: Apns) -> None:
+    gone = apns.settings.model_copy(update={"apns_base_url": f"https://127.0.0.1:{find_free_port()}"})
+    sender = ApnsSender.from_settings(gone)
+    assert sender is not None
+    result = await sender.send(APNS_TOKEN, MESSAGE, collapse_id="c", ttl_s=60)
+    await sender.close()
+    assert isinstance(result, TemporaryFailure)
+    assert result.reason.startswith("APNs unreachable: ConnectError")
 
 
 async def test_apns_background_push_has_low_priority_and_no_alert(apns: Apns) -> None:
@@ -265,10 +301,10 @@ async def test_apns_token_from_another_key_is_permanent(apns: Apns) -> None:
         signing_key=ec.generate_private_key(ec.SECP256R1()),
         topic="com.ledgerbus.app",
         settings=apns.settings,
-        session=apns.session,
     )
 
     result = await stranger.send(APNS_TOKEN, MESSAGE, collapse_id="c", ttl_s=60)
+    await stranger.close()
 
     assert result == PermanentFailure(reason="APNs answered 403 InvalidProviderToken", status=403)
     assert apns.service.delivered == []
@@ -317,4 +353,4 @@ def test_senders_are_not_built_without_their_settings(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, apns_team_id="TEAM123456")
 
     assert FcmSender.from_settings(settings, session=None) is None  # type: ignore[arg-type]
-    assert ApnsSender.from_settings(settings, session=None) is None  # type: ignore[arg-type]
+    assert ApnsSender.from_settings(settings) is None

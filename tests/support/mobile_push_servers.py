@@ -1,20 +1,27 @@
 """Local FCM and APNs servers that check each request as the real services do: FCM's OAuth2
-JWT grant and ``messages:send``, APNs's provider token and headers. Each can be told which
-answer to give.
+JWT grant and ``messages:send``; APNs's HTTP/2 over TLS, provider token and headers. Each can be
+told which answer to give.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
 
+from deploy.embedded import find_free_port
+from tests.support.pki import Pki
 from tests.support.push_servers import Answer
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -132,9 +139,10 @@ def fcm_message_problem(message: dict[str, Any]) -> str:
 
 @dataclass
 class ApnsService:
-    """APNs for one team and app: checks the provider token (ES256 with the team's key, ``kid``,
-    ``iss``, an ``iat`` under an hour old), the ``apns-*`` headers and the payload, then answers
-    as APNs does (200 with ``apns-id``, 410 Unregistered, 400/403 with a reason)."""
+    """APNs for one team and app, as an ASGI app (see :func:`serving_h2`): checks that the
+    request came over HTTP/2, the provider token (ES256 with the team's key, ``kid``, ``iss``,
+    an ``iat`` under an hour old), the ``apns-*`` headers and the payload, then answers as APNs
+    does (200 with ``apns-id``, 410 Unregistered, 400/403/413 with a reason)."""
 
     team_id: str
     key_id: str
@@ -144,36 +152,62 @@ class ApnsService:
     tokens_expire_before: float = 0.0
     answer: Answer | None = None
     delivered: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    connections: set[Any] = field(default_factory=set)  # the clients' (host, port)s seen
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/3/device/{token}", self.push)
-        return app
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        self.connections.add(tuple(scope["client"]))
+        status, answer_headers, text = self.push(scope, headers, body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in answer_headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": text})
 
-    async def push(self, request: web.Request) -> web.Response:
-        token_problem = self.provider_token_problem(request.headers.get("authorization", ""))
+    def push(
+        self, scope: Any, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        if scope["http_version"] != "2" or scope["method"] != "POST":
+            return self.reason(405, "MethodNotAllowed")
+        match = re.fullmatch(r"/3/device/([^/]+)", scope["path"])
+        if match is None:
+            return self.reason(404, "BadPath")
+        token_problem = self.provider_token_problem(headers.get("authorization", ""))
         if token_problem:
             return self.reason(403, token_problem)
-        header_problem = apns_header_problem(request.headers, self.topic)
+        header_problem = apns_header_problem(headers, self.topic)
         if header_problem:
             return self.reason(400, header_problem)
-        device = request.match_info["token"]
+        device = match.group(1)
         if not re.fullmatch(r"[0-9a-f]{64,200}", device):
             return self.reason(400, "BadDeviceToken")
-        body = await request.read()
         if len(body) > 4096:
             return self.reason(413, "PayloadTooLarge")
         payload = json.loads(body)
         if not isinstance(payload.get("aps"), dict):
             return self.reason(400, "PayloadEmpty")
         if self.answer is not None:
-            return self.answer.response()
+            said = b"" if self.answer.body is None else json.dumps(self.answer.body).encode()
+            return self.answer.status, self.answer.headers, said
         if device in self.unregistered:
-            return web.json_response(
-                {"reason": "Unregistered", "timestamp": int(time.time() * 1000)}, status=410
-            )
-        self.delivered.append(({k.lower(): v for k, v in request.headers.items()}, payload))
-        return web.Response(status=200, headers={"apns-id": f"local-{len(self.delivered)}"})
+            gone = {"reason": "Unregistered", "timestamp": int(time.time() * 1000)}
+            return 410, {"content-type": "application/json"}, json.dumps(gone).encode()
+        self.delivered.append((headers, payload))
+        return 200, {"apns-id": f"local-{len(self.delivered)}"}, b""
 
     def provider_token_problem(self, authorization: str) -> str:
         token = authorization.removeprefix("bearer ")
@@ -191,8 +225,40 @@ class ApnsService:
         return ""
 
     @staticmethod
-    def reason(status: int, reason: str) -> web.Response:
-        return web.json_response({"reason": reason}, status=status)
+    def reason(status: int, reason: str) -> tuple[int, dict[str, str], bytes]:
+        said = json.dumps({"reason": reason}).encode()
+        return status, {"content-type": "application/json"}, said
+
+
+@asynccontextmanager
+async def serving_h2(app: Any, pki: Pki) -> AsyncIterator[str]:
+    """Serves the ASGI ``app`` as Apple serves APNs: TLS with the test CA's certificate, and
+    HTTP/2 alone (ALPN ``h2``; a client that offers only HTTP/1.1 cannot connect). Yields its
+    base URL once it accepts connections."""
+    port = find_free_port()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.certfile, config.keyfile = str(pki.cert), str(pki.key)
+    config.alpn_protocols = ["h2"]
+    config.accesslog = None
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                if asyncio.get_running_loop().time() > deadline or server.done():
+                    raise
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            break
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await server
 
 
 def apns_header_problem(headers: Any, topic: str) -> str:
