@@ -9,6 +9,7 @@ who added it; a settlement for its other party.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -256,16 +257,28 @@ def security_notice(event: Event) -> list[Draft]:
     if words is None:
         return []
     title, body = words
-    what = "If this was not you, reset your password now."
+    advice = "If this was not you, reset your password now."
+    device = str(e.get("device", ""))[:64] if what == "new_device_sign_in" else ""
     return [
         Draft(
             kind="security",
             title=title,
-            body=f"{body} {what}",
+            body=f"{body} {advice}",
             link={"entity": "account", "id": str(e.get("id", ""))},
             recipients=_owner(event),
+            mail={"device": device, "time": _moment(e.get("at"), event)},
         )
     ]
+
+
+def _moment(at: Any, event: Event) -> str:
+    """When a notice's event happened, as a mail says it (in UTC: "7 Dec 2026, 06:30 UTC")."""
+    try:
+        moment = datetime.fromisoformat(str(at))
+    except ValueError:
+        moment = event.occurred_at
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
 TRIGGERS: dict[str, Callable[[Event], list[Draft]]] = {

@@ -93,7 +93,21 @@ CASES: dict[str, tuple[str, str, dict[str, Any], str]] = {
         {"entity": GROUP, "user_id": "bob", "how": "invite", "by": "ada"},
         "Bob accepted your invitation and joined Flat 3B.",
     ),
+    "security": (
+        "user.security",
+        user_scope("ada"),
+        {"entity": {"id": "s1", "what": "new_device_sign_in", "device": "ada:iPad",
+                    "at": "2026-12-07T06:30:00+00:00"}},
+        "Device: ada:iPad\nTime: 7 Dec 2026, 06:30 UTC",
+    ),
 }  # fmt: skip
+
+
+def test_a_security_mail_without_a_device_says_when_in_utc() -> None:
+    notice = {"id": "s2", "what": "password_changed", "at": "2026-12-07T07:30:00+01:00"}
+    event = event_of("user.security", user_scope("ada"), {"entity": notice})
+    [draft] = TRIGGERS["user.security"](event)
+    assert draft.mail == {"device": "", "time": "7 Dec 2026, 06:30 UTC"}
 
 
 def _draft(kind: str) -> Draft:

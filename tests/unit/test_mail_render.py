@@ -50,8 +50,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "expense_flagged": {"name": "Ana", "actor": "Ben", "description": "Electronics",
                         "amount": "2,400.00 EUR", "reason": "12× your usual spend there",
                         "link": LINK},
-    "security": {"name": "Ana", "event": "new_device_sign_in", "device": "Pixel 9, Android 16",
-                 "address": "203.0.113.7", "time": "7 Dec 2026 06:30 UTC", "link": LINK},
+    "security": {"name": "Ana", "title": "New sign-in to your account",
+                 "body": "Your account was signed in to from a device it had not been used on.",
+                 "device": "Pixel 9, Android 16", "time": "7 Dec 2026, 06:30 UTC", "link": LINK},
     "verify_email": {"name": "Ana", "expires": "24 hours", "link": LINK},
     "reset_password": {"name": "Ana", "expires": "1 hour", "link": LINK},
     "email_changed_old_address": {"name": "Ana", "new_email": "ana@new.example",
@@ -132,18 +133,12 @@ def test_a_switch_chooses_the_wording(kind: str, switch: dict[str, Any], expecte
     assert expected in words_of(message, "html")
 
 
-def test_each_security_event_has_its_own_subject() -> None:
-    events = [
-        "new_device_sign_in",
-        "password_changed",
-        "email_changed",
-        "refresh_token_reuse",
-        "sessions_revoked",
-    ]
-
-    subjects = {render("security", event=event)["Subject"] for event in events}
-
-    assert len(subjects) == len(events)
+def test_a_security_mail_names_the_device_only_when_there_is_one() -> None:
+    assert "Device: Pixel 9, Android 16" in words_of(render("security"), "plain")
+    without = render("security", device="")
+    assert "Device" not in words_of(without, "plain")
+    assert "Device" not in words_of(without, "html")
+    assert "Time: 7 Dec 2026, 06:30 UTC" in words_of(without, "html")
 
 
 def test_a_missing_field_is_a_template_failure_naming_it() -> None:
@@ -160,7 +155,7 @@ def test_a_missing_field_is_a_template_failure_naming_it() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "changes"),
-    [("group_bill", {"change": "edited"}), ("security", {"event": "account_hacked"})],
+    [("group_bill", {"change": "edited"}), ("group_membership", {"change": "promoted"})],
 )
 def test_an_unknown_switch_value_is_a_template_failure(kind: str, changes: dict[str, Any]) -> None:
     with pytest.raises(TemplateFailed, match="is none of"):
