@@ -38,3 +38,8 @@ def entity_of(event: Event) -> Mapping[str, Any]:
     """The event's ``entity`` (empty when it has none a trigger could read)."""
     entity = event.data.get("entity")
     return entity if isinstance(entity, Mapping) else {}
+
+
+def money(amount: Any, currency: Any) -> dict[str, str]:
+    """An amount as an item keeps it (``Draft.amounts``), as the event wrote it."""
+    return {"amount": str(amount), "currency": str(currency)}

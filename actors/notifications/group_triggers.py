@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from actors.notifications.drafts import Draft, entity_of
+from actors.notifications.drafts import Draft, entity_of, money
 from actors.notifications.mail_names import person_ref
 from bus.envelopes import Event
 from bus.ids import split_scope
@@ -87,9 +87,7 @@ def reminder(event: Event) -> list[Draft]:
             link={"entity": "group", "id": str(e.get("group_id", ""))},
             recipients=(str(e.get("to_user", "")),),
             actor_id=by,
-            amounts=[
-                {"amount": str(o.get("amount")), "currency": str(o.get("currency"))} for o in owes
-            ],
+            amounts=[money(o.get("amount"), o.get("currency")) for o in owes],
             mail={"amount": said, "group": group_name, "actor": "A member"},
             names={"actor": person_ref(by)} if by else {},
         )
@@ -137,7 +135,7 @@ def recurring_made(event: Event) -> list[Draft]:
             body=f"{what}, {amount} {currency}, was added for {after.get('last_occurrence')}.",
             link={"entity": "recurring", "id": str(after.get("id", ""))},
             recipients=(ident,) if kind == "user" else (),
-            amounts=[{"amount": str(amount), "currency": str(currency)}],
+            amounts=[money(amount, currency)],
             mail={
                 "description": str(what),
                 "amount": f"{amount} {currency}",

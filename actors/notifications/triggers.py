@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from actors.notifications.drafts import Draft, entity_of
+from actors.notifications.drafts import Draft, entity_of, money
 from actors.notifications.group_triggers import (
     debts_simplified,
     membership,
@@ -29,10 +29,6 @@ from bus.notifications import NotificationKind
 def _owner(event: Event) -> tuple[str, ...]:
     kind, ident = split_scope(event.scope)
     return (ident,) if kind == "user" else ()
-
-
-def _money(amount: Any, currency: Any) -> dict[str, str]:
-    return {"amount": str(amount), "currency": str(currency)}
 
 
 def _less(spent: Any, limit: Any) -> str:
@@ -85,7 +81,7 @@ def budget_alert(event: Event) -> list[Draft]:
             link=link,
             recipients=(ident,) if kind == "user" else (),
             group_members=ident if kind == "group" else None,
-            amounts=[_money(spent, currency)],
+            amounts=[money(spent, currency)],
             mail=mail,
         )
     ]
@@ -101,7 +97,7 @@ def goal_achieved(event: Event) -> list[Draft]:
             body=f"You saved {e.get('saved', amount)} {currency} of {amount} {currency}.",
             link={"entity": "goal", "id": str(e.get("id", ""))},
             recipients=_owner(event),
-            amounts=[_money(amount, currency)],
+            amounts=[money(amount, currency)],
             mail={
                 "goal": str(e.get("name", "a goal")),
                 "saved": f"{e.get('saved', amount)} {currency}",
@@ -140,7 +136,7 @@ def group_bill(event: Event) -> list[Draft]:
             link={"entity": "group_expense", "id": str(e.get("id", "")), "group_id": group},
             recipients=recipients,
             actor_id=by,
-            amounts=[_money(amount, currency)],
+            amounts=[money(amount, currency)],
             mail={
                 "change": verb,
                 "description": what,
@@ -170,7 +166,7 @@ def settlement_recorded(event: Event) -> list[Draft]:
             link={"entity": "settlement", "id": str(e.get("id", "")), "group_id": group},
             recipients=tuple(p for p in (payer, payee) if p and p != by),
             actor_id=by or None,
-            amounts=[_money(amount, currency)],
+            amounts=[money(amount, currency)],
             mail={"amount": f"{amount} {currency}", "actor": "A member"},
             names={
                 "payer": person_ref(payer),
@@ -208,7 +204,7 @@ def receipt_done(event: Event) -> list[Draft]:
     merchant = fields.get("merchant") or "your receipt"
     total, currency = fields.get("total"), fields.get("currency")
     said = f"{merchant}: {total} {currency}." if total and currency else f"{merchant} was read."
-    amounts = [_money(total, currency)] if total and currency else []
+    amounts = [money(total, currency)] if total and currency else []
     mail = {"outcome": "read", "merchant": str(merchant), "amount": f"{total} {currency}"}
     if not amounts:  # nothing to show of it: the sentence says what was read
         mail = {}
