@@ -22,6 +22,7 @@ from bus.client import build_command
 from bus.entities import User
 from http_edge.account_steps import (
     address_free,
+    applied,
     apply_for,
     checked_link,
     limited,
@@ -170,8 +171,6 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     record = await checked_link(request, req.token, "reset_password")
     await set_password(record.user_id, req.password)
     payload = PasswordChanged(how="reset", token_id=record.id)
-    outcome = await apply_for(request, payload, record.user_id, f"reset:{record.id}")
-    if not outcome.accepted:
-        return outcome_response(outcome, created=False)
+    await applied(request, payload, record.user_id, f"reset:{record.id}")
     log.info("password_reset", user_id=record.user_id)
     return web.Response(status=204)

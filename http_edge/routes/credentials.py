@@ -10,14 +10,14 @@ from bus.entities import User
 from bus.envelopes import utcnow
 from http_edge.account_steps import (
     address_free,
-    apply_for,
+    applied,
     current_password,
     limited,
     set_password,
 )
 from http_edge.api import Api
 from http_edge.context import principal_of, session_gate_of, settings_of
-from http_edge.dispatch import outcome_response, send_as_caller
+from http_edge.dispatch import send_as_caller
 from http_edge.inputs import body
 from http_edge.schemas import ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest
 
@@ -44,9 +44,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     await set_password(principal.user_id, req.new_password)
     payload = PasswordChanged(how="change", keep_session_id=principal.session_id)
     key = f"password:{principal.session_id}:{changed_at.isoformat()}"
-    outcome = await apply_for(request, payload, principal.user_id, key)
-    if not outcome.accepted:
-        return outcome_response(outcome, created=False)
+    await applied(request, payload, principal.user_id, key)
     return web.Response(status=204)
 
 
@@ -99,10 +97,6 @@ async def delete_account(request: web.Request) -> web.StreamResponse:
     req = await body(request, DeleteAccountRequest)
     principal = principal_of(request)
     await current_password(request, principal.user_id, req.current_password)
-    outcome = await apply_for(
-        request, DeleteAccount(), principal.user_id, f"delete:{principal.user_id}"
-    )
-    if not outcome.accepted:
-        return outcome_response(outcome, created=False)
+    await applied(request, DeleteAccount(), principal.user_id, f"delete:{principal.user_id}")
     session_gate_of(request).forget(principal.session_id)
     return web.Response(status=204)

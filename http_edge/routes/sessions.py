@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field
 from bus.account_commands import EndOtherSessions, RevokeSession
 from bus.entities import DeviceSession
 from bus.envelopes import utcnow
-from http_edge.account_steps import apply_for
+from http_edge.account_steps import applied
 from http_edge.api import Api
 from http_edge.context import principal_of, session_gate_of
-from http_edge.dispatch import outcome_response
 from http_edge.openapi_parts import SESSION_ID_PATTERN
 from http_edge.problems import Problem
 from storage.accounts import SessionDoc, live_sessions_of
@@ -76,9 +75,7 @@ async def end_session(request: web.Request) -> web.StreamResponse:
     if re.fullmatch(SESSION_ID_PATTERN, session_id) is None:
         raise Problem(404, "not_found", "no such session")
     payload = RevokeSession(session_id=session_id, reason="logout")
-    outcome = await apply_for(request, payload, principal.user_id, f"sign-out:{session_id}")
-    if not outcome.accepted:
-        return outcome_response(outcome, created=False)
+    await applied(request, payload, principal.user_id, f"sign-out:{session_id}")
     session_gate_of(request).forget(session_id)
     return web.Response(status=204)
 
@@ -97,8 +94,6 @@ async def end_other_sessions(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     payload = EndOtherSessions(keep_session_id=principal.session_id)
     key = f"end-others:{principal.session_id}:{utcnow().isoformat()}"
-    outcome = await apply_for(request, payload, principal.user_id, key)
-    if not outcome.accepted:
-        return outcome_response(outcome, created=False)
+    outcome = await applied(request, payload, principal.user_id, key)
     ended = (outcome.entity or {}).get("sessions_ended", 0)
     return web.json_response({"sessions_ended": ended})
