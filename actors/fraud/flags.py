@@ -30,14 +30,33 @@ def flag_id_of(risk_id: str) -> str:
     return derived_id("flag", risk_id)
 
 
-async def _tell(work: Work, flag: FlagDoc, event_type: str, before: FlagDoc | None) -> None:
+async def _tell(
+    work: Work,
+    flag: FlagDoc,
+    event_type: str,
+    before: FlagDoc | None,
+    risk: RiskDoc | None = None,
+) -> None:
     """Stage the flag and send its event to each person it concerns now (membership and
-    roles change: a removed admin hears no more, a new one does)."""
+    roles change: a removed admin hears no more, a new one does); with ``risk``, the event
+    also says which expense it is (``expense``: its description and amount as recorded)."""
     group = await group_roles(work, flag.group_id) if flag.group_id is not None else None
     work.put(flag)
     entity, prior = flag_entity(flag), flag_entity(before) if before is not None else None
+    data = change_data(entity, prior)
+    if risk is not None:
+        data["expense"] = _about(risk)
     for person in audience_of(flag.owner_id, group):
-        work.emit(user_scope(person), event_type, change_data(entity, prior))
+        work.emit(user_scope(person), event_type, data)
+
+
+def _about(risk: RiskDoc) -> dict[str, str]:
+    facts = risk.facts
+    return {
+        "description": str(facts.get("merchant_name") or "An expense"),
+        "amount": str(facts.get("amount", "")),
+        "currency": str(facts.get("currency", "")),
+    }
 
 
 def _ranked(risk: RiskDoc) -> list[dict[str, Any]]:
@@ -89,7 +108,7 @@ async def settle_flag(work: Work, risk: RiskDoc) -> RiskDoc:
             updated_at=work.now,
             **fields,
         )
-        await _tell(work, flag, "flag.raised", None)
+        await _tell(work, flag, "flag.raised", None, risk)
     elif held.status == "open":
         if any(getattr(held, name) != value for name, value in fields.items()):
             updated = next_version(held, work.now, **fields)
@@ -106,7 +125,7 @@ async def settle_flag(work: Work, risk: RiskDoc) -> RiskDoc:
             reviewed_at=None,
             **fields,
         )
-        await _tell(work, reopened, "flag.raised", held)
+        await _tell(work, reopened, "flag.raised", held, risk)
     else:  # reviewed for this very version: the verdict stands
         return _with_flag(risk, None)
     return _with_flag(risk, flag_id)

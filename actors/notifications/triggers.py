@@ -180,8 +180,17 @@ def settlement_recorded(event: Event) -> list[Draft]:
 
 
 def expense_flagged(event: Event) -> list[Draft]:
+    """A flag raised, for each person it concerns (each has a copy in their own scope): its
+    mail names the expense when the event says which (``expense``) and who added it."""
     e = entity_of(event)
     why = "; ".join(str(x) for x in e.get("explanations", [])[:2]) or "it looks unusual"
+    about = event.data.get("expense")
+    owner = str(e.get("owner_id", ""))
+    mail, names = {}, {}
+    if isinstance(about, Mapping) and owner:
+        amount = f"{about.get('amount', '')} {about.get('currency', '')}".strip()
+        mail = {"description": str(about.get("description")), "amount": amount, "reason": why}
+        names = {"actor": person_ref(owner)}
     return [
         Draft(
             kind="expense_flagged",
@@ -189,6 +198,8 @@ def expense_flagged(event: Event) -> list[Draft]:
             body=f"Risk score {e.get('score')}: {why}.",
             link={"entity": str(e.get("kind", "expense")), "id": str(e.get("expense_id", ""))},
             recipients=_owner(event),
+            mail=mail,
+            names=names,
         )
     ]
 

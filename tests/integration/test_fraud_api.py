@@ -86,6 +86,8 @@ async def test_duplicate_is_flagged_reaches_the_owner_and_a_review_closes_it(sta
     assert flag["expense_id"] == second["id"]
     assert flag["status"] == "open"
     assert flag["reasons"][0] == "duplicate"
+    about = {"description": "TRADER JOES 552", "amount": "87.43", "currency": "EUR"}
+    assert raised[0]["data"]["expense"] == about  # which expense, for its notice's mail
     day = datetime.fromisoformat(at(12)).date()
     assert flag["explanations"][0] == (
         f"looks like the same purchase as 'Trader Joe's #552' on {day.day} {day:%b}, "

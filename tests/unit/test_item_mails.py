@@ -240,3 +240,23 @@ async def test_a_reminder_names_who_sent_it_and_a_person_gone_is_a_former_member
         who = "Ada" if sender == ada else "A former member"
         assert f"{who} reminds you that you owe them 12.00 EUR in Flat 3B." in said
         work.commit()
+
+
+async def test_a_flag_is_mailed_naming_the_expense_and_who_added_it(flat: Flat) -> None:
+    ada, bob, _ = flat.people
+    flag = {"id": "f1", "expense_id": "e1", "kind": "group_expense", "owner_id": ada,
+            "group_id": flat.group, "score": 80, "explanations": ["12x the usual amount"]}
+    about = {"description": "Electronics", "amount": "2400.00", "currency": "EUR"}
+    for person in (ada, bob):  # the owner's copy, and an admin's
+        data = {"entity": flag, "expense": about}
+        await make_items(event_of("flag.raised", user_scope(person), data), flat.work)
+    mails = _mails(flat.work)
+    said = "Electronics (2400.00 EUR), added by {}, looks unusual: 12x the usual amount."
+    assert said.format("you") in mails[ada]
+    assert said.format("Ada") in mails[bob]
+
+
+def test_a_flag_whose_event_does_not_say_which_expense_is_mailed_as_the_inbox_says_it() -> None:
+    flag = {"id": "f1", "expense_id": "e1", "kind": "expense", "owner_id": "ada", "score": 80}
+    [draft] = TRIGGERS["flag.raised"](event_of("flag.raised", user_scope("ada"), {"entity": flag}))
+    assert draft.mail == {}

@@ -47,7 +47,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                          "transfers": [{"payer": "Carla", "payee": "Ben", "amount": "17.50 EUR"}]},
     "receipt_read": {"name": "Ana", "title": "Receipt read", "outcome": "read", "merchant": "Pingo Doce",
                      "amount": "23.47 EUR", "link": LINK},
-    "expense_flagged": {"name": "Ana", "actor": "Ben", "description": "Electronics",
+    "expense_flagged": {"name": "Ana", "title": "An expense needs a look", "actor": "Ben", "description": "Electronics",
                         "amount": "2,400.00 EUR", "reason": "12× your usual spend there",
                         "link": LINK},
     "security": {"name": "Ana", "title": "New sign-in to your account",
