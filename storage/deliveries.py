@@ -12,7 +12,7 @@ Message-ID, the push's Topic), for the provider to drop as a repeat.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import pymongo
 from beanie import Document
@@ -34,7 +34,7 @@ class DeliveryDoc(Document):
     kind: str
     channel: str
     target: str = ""  # which of the person's push subscriptions; "" for their email address
-    details: dict[str, str] = Field(default_factory=dict)  # what its mail says beyond the item
+    details: dict[str, Any] = Field(default_factory=dict)  # what its mail says beyond the item
     status: DeliveryStatus = "pending"
     attempts: int = 0
     due_at: datetime

@@ -29,11 +29,13 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from beanie import Document
 
+from bus.entities import Debt
+from bus.money import format_amount
 from bus.receipts import Receipt
 from storage.account_tokens import AccountTokenDoc
 from storage.accounts import UserDoc
 from storage.budgets import BudgetDoc
-from storage.groups import GroupDoc, GroupEntryDoc
+from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
 from storage.receipt_reads import receipt_entity
 from storage.receipts import ReceiptDoc
@@ -255,3 +257,11 @@ async def receipt_of(reader: Reader, receipt_id: str) -> Owned | None:
     """A receipt (the ocr actor's record)."""
     doc = await reader.get(ReceiptDoc, receipt_id)
     return Owned(doc.id, doc.owner_id, True) if doc is not None else None
+
+
+async def settle_plan(reader: Reader, group_id: str) -> list[tuple[str, str, str]]:
+    """A group's fewest transfers that settle everyone, as the splits actor last stored them:
+    (payer, payee, "<amount> <currency>")."""
+    doc = await reader.get(GroupBalanceDoc, group_id)
+    plan = [Debt.model_validate(d) for d in (doc.plan if doc is not None else [])]
+    return [(d.from_user, d.to_user, f"{format_amount(d.amount)} {d.currency}") for d in plan]

@@ -43,3 +43,9 @@ def entity_of(event: Event) -> Mapping[str, Any]:
 def money(amount: Any, currency: Any) -> dict[str, str]:
     """An amount as an item keeps it (``Draft.amounts``), as the event wrote it."""
     return {"amount": str(amount), "currency": str(currency)}
+
+
+def caused_by(event: Event) -> str | None:
+    """The person whose device's command made the event (``<user id>:<device id>``), if told."""
+    user = (event.device_id or "").partition(":")[0]
+    return user or None

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from actors.notifications.drafts import Draft, entity_of, money
-from actors.notifications.mail_names import person_ref
+from actors.notifications.drafts import Draft, caused_by, entity_of, money
+from actors.notifications.mail_names import person_ref, plan_ref
 from bus.envelopes import Event
 from bus.ids import split_scope
 
@@ -100,19 +100,26 @@ def _simplifies(group: Mapping[str, Any]) -> bool:
 
 
 def debts_simplified(event: Event) -> list[Draft]:
-    """A group's debts simplified (the setting turned on): everyone in the group."""
+    """A group's debts simplified (the setting turned on): everyone in the group but whoever
+    turned it on (when the event says, by their device); the mail lists who pays whom now."""
     after, before = entity_of(event), event.data.get("before")
     if not _simplifies(after) or (isinstance(before, Mapping) and _simplifies(before)):
         return []
     kind, ident = split_scope(event.scope)
+    if kind != "group":
+        return []
     name = after.get("name", "a group")
+    by = caused_by(event)
     return [
         Draft(
             kind="debts_simplified",
             title=f"Debts simplified in {name}",
             body=f"{name} now settles up in as few payments as it can; who pays whom may change.",
             link=_group_link(after),
-            group_members=ident if kind == "group" else None,
+            group_members=ident,
+            actor_id=by,
+            mail={"group": str(name), "actor": "A member"},
+            names={"transfers": plan_ref(ident), **({"actor": person_ref(by)} if by else {})},
         )
     ]
 

@@ -52,10 +52,12 @@ async def make_items(event: Event, work: Work) -> None:
 
 
 async def _audience(work: Work, draft: Draft) -> list[str]:
+    """Its named recipients, and its group's members but whoever did it."""
     people = list(dict.fromkeys(draft.recipients))
     if draft.group_members is not None:
         roles = await group_roles(work, draft.group_members)
-        people += [u for u in (roles.roles if roles is not None else {}) if u not in people]
+        members = roles.roles if roles is not None else {}
+        people += [u for u in members if u not in people and u != draft.actor_id]
     return people
 
 

@@ -6,13 +6,15 @@ with the delivery, so the mail says what the inbox said then."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from actors.notifications.drafts import Draft
 from actors.work import Work
-from storage.shared import group_roles, person
+from storage.shared import group_roles, person, settle_plan
 
 PERSON = "person"
 GROUP = "group"
+PLAN = "plan"  # a group's settle-up plan: a list of transfers, each person by name
 UNKNOWN = {PERSON: "A former member", GROUP: "your group"}
 """What a name reads as when its person or group is gone."""
 
@@ -23,6 +25,10 @@ def person_ref(user_id: str) -> str:
 
 def group_ref(group_id: str) -> str:
     return f"{GROUP}:{group_id}"
+
+
+def plan_ref(group_id: str) -> str:
+    return f"{PLAN}:{group_id}"
 
 
 def named(drafts: Iterable[Draft], kind: str) -> list[str]:
@@ -36,6 +42,17 @@ def named(drafts: Iterable[Draft], kind: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+async def _plan(work: Work, group_id: str) -> list[dict[str, str]]:
+    return [
+        {
+            "payer": await _name(work, person_ref(payer), ""),
+            "payee": await _name(work, person_ref(payee), ""),
+            "amount": amount,
+        }
+        for payer, payee, amount in await settle_plan(work, group_id)
+    ]
+
+
 async def _name(work: Work, ref: str, recipient: str) -> str:
     kind, _, ident = ref.partition(":")
     if kind == PERSON:
@@ -47,14 +64,15 @@ async def _name(work: Work, ref: str, recipient: str) -> str:
     return group.name if group is not None and group.name else UNKNOWN[GROUP]
 
 
-async def mail_fields(work: Work, draft: Draft, recipient: str) -> dict[str, str]:
+async def mail_fields(work: Work, draft: Draft, recipient: str) -> dict[str, Any]:
     """What ``recipient``'s mail of ``draft`` fills its template with (nothing: the template
     every item can use)."""
     if not draft.mail:
         return {}
-    fields = dict(draft.mail)
+    fields: dict[str, Any] = dict(draft.mail)
     for key, ref in draft.names.items():
-        fields[key] = await _name(work, ref, recipient)
+        kind, _, ident = ref.partition(":")
+        fields[key] = await (_plan(work, ident) if kind == PLAN else _name(work, ref, recipient))
     if draft.shares:
         fields["share"] = draft.shares.get(recipient, "none")
     if draft.template is not None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from actors.notifications.drafts import Draft, entity_of, money
+from actors.notifications.drafts import Draft, caused_by, entity_of, money
 from actors.notifications.group_triggers import (
     debts_simplified,
     membership,
@@ -110,18 +110,12 @@ def goal_achieved(event: Event) -> list[Draft]:
 _BILL_VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
 
 
-def _caused_by(event: Event) -> str | None:
-    """The person whose device's command made the event (``<user id>:<device id>``), if told."""
-    user = (event.device_id or "").partition(":")[0]
-    return user or None
-
-
 def group_bill(event: Event) -> list[Draft]:
     """A group bill added, changed or deleted: everyone with a share in it, except whoever did
     it (who added it; for a change or deletion, the person whose device sent it, when known)."""
     e = entity_of(event)
     verb = _BILL_VERBS[event.type.rsplit(".", 1)[1]]
-    by = (str(e.get("created_by", "")) or None) if verb == "added" else _caused_by(event)
+    by = (str(e.get("created_by", "")) or None) if verb == "added" else caused_by(event)
     shares = [s for s in e.get("shares", []) if isinstance(s, Mapping) and s.get("user_id")]
     recipients = tuple(dict.fromkeys(str(s["user_id"]) for s in shares if s["user_id"] != by))
     amount, currency = e.get("amount", ""), e.get("currency", "")

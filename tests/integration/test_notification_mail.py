@@ -97,6 +97,36 @@ async def test_a_bill_is_mailed_naming_who_added_it_the_group_and_ones_share(
     assert bills_to(ada) == []  # who added it is not told
 
 
+async def test_simplified_debts_are_mailed_with_who_pays_whom(
+    stack: Stack, mailbox: Scripted
+) -> None:
+    ada, bob, cy = await stack.signup("Ada"), await stack.signup("Bob"), await stack.signup("Cy")
+    mailed = {"kinds": {"debts_simplified": {"email": True}}}
+    status, _ = await stack.call("PATCH", "/v1/notifications/preferences", bob, json=mailed)
+    assert status == 200
+    name = f"Flat {uuid.uuid4().hex[:6]}"
+    group = await make_group(stack, ada, bob, cy, name=name, settings={"simplify_debts": False})
+    await add_bill(stack, ada, group["id"], equal_bill("30.00", ada, [ada, bob, cy]))
+    on = {"settings": {"simplify_debts": True}}
+    phone = {"X-Device-Id": "ada-phone"}
+    status, _ = await stack.call("PATCH", f"/v1/groups/{group['id']}", ada, json=on, headers=phone)
+    assert status == 200
+
+    async def bobs() -> list[Any] | None:
+        return [
+            m
+            for m in mailbox.messages
+            if str(m["To"]) == bob.email and m[KIND_HEADER] == "debts_simplified"
+        ] or None
+
+    [mail] = await eventually(bobs)
+    text = mail.get_body(("plain",))
+    assert text is not None
+    words = " ".join(text.get_content().split())
+    assert f"Ada simplified the debts in {name}." in words
+    assert "- Bob pays Ada 10.00 EUR - Cy pays Ada 10.00 EUR" in words
+
+
 # ---- the courier on its own, against servers that misbehave ---------------------------------
 
 

@@ -16,10 +16,12 @@ from actors.notifications.triggers import TRIGGERS
 from bus.envelopes import Event
 from bus.ids import group_scope, user_scope
 from storage.deliveries import DeliveryDoc
+from storage.groups import GroupBalanceDoc
+from storage.notification_preferences import PreferencesDoc
 from storage.notifications import NotificationDoc
 from tests.support import budget_docs as docs
 from tests.support.events import event_of
-from tests.support.fake_work import MemoryWork
+from tests.support.fake_work import NOW, MemoryWork
 
 pytestmark = pytest.mark.usefixtures("documents")
 
@@ -260,3 +262,23 @@ def test_a_flag_whose_event_does_not_say_which_expense_is_mailed_as_the_inbox_sa
     flag = {"id": "f1", "expense_id": "e1", "kind": "expense", "owner_id": "ada", "score": 80}
     [draft] = TRIGGERS["flag.raised"](event_of("flag.raised", user_scope("ada"), {"entity": flag}))
     assert draft.mail == {}
+
+
+async def test_simplified_debts_are_mailed_with_who_pays_whom_to_all_but_who_turned_it_on(
+    flat: Flat,
+) -> None:
+    ada, bob, cy = flat.people
+    plan = [{"from": bob, "to": ada, "amount": "15.00", "currency": "EUR"},
+            {"from": cy, "to": ada, "amount": "5.00", "currency": "EUR"}]  # as splits keeps it
+    balances = GroupBalanceDoc(id=flat.group, tally={}, plan=plan, version=3, updated_at=NOW)
+    mailed = {"debts_simplified": {"email": True}}  # not mailed unless one asks
+    wanted = {(PreferencesDoc, p): PreferencesDoc(id=p, kinds=mailed) for p in (bob, cy)}
+    work = MemoryWork(store={**flat.work.stored, (GroupBalanceDoc, flat.group): balances, **wanted})
+    group = {"id": flat.group, "name": "Flat 3B", "settings": {"simplify_debts": True}}
+    data = {"entity": group, "before": {**group, "settings": {"simplify_debts": False}}}
+    event = event_of("group.updated", group_scope(flat.group), data)
+    await make_items(event.model_copy(update={"device_id": f"{ada}:phone"}), work)
+    mails = _mails(work)
+    assert set(mails) == {bob, cy}  # Ada turned it on
+    assert "Ada simplified the debts in Flat 3B." in mails[bob]
+    assert "- Bob pays Ada 15.00 EUR - Cy pays Ada 5.00 EUR" in mails[cy]

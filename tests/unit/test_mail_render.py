@@ -43,7 +43,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                    "group": "Lisbon trip", "link": LINK},
     "payment_reminder": {"name": "Ana", "title": "A reminder to settle up", "actor": "Ben", "amount": "28.00 EUR",
                          "group": "Lisbon trip", "link": LINK},
-    "debts_simplified": {"name": "Ana", "actor": "Ben", "group": "Lisbon trip", "link": LINK,
+    "debts_simplified": {"name": "Ana", "title": "Debts simplified in Lisbon trip", "actor": "Ben", "group": "Lisbon trip", "link": LINK,
                          "transfers": [{"payer": "Carla", "payee": "Ben", "amount": "17.50 EUR"}]},
     "receipt_read": {"name": "Ana", "title": "Receipt read", "outcome": "read", "merchant": "Pingo Doce",
                      "amount": "23.47 EUR", "link": LINK},
