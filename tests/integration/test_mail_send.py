@@ -118,6 +118,8 @@ async def smtp_server() -> AsyncIterator[ServerFactory]:
 def mail(to: str = "ana@example.com") -> EmailMessage:
     context = {
         "name": "Ana",
+        "title": "Payment recorded",
+        "actor": "Ben",
         "payer": "Ben",
         "payee": "Ana",
         "amount": "28.00 EUR",
@@ -159,10 +161,10 @@ async def test_a_mail_arrives_with_both_parts_and_its_headers(smtp_server: Serve
     assert envelope.rcpt_tos == ["ana@example.com"]
     message = parsed(envelope)
     assert message["Message-ID"] == "<d-1.mail@ledgerbus.localhost>"
-    assert message["Subject"] == "Ben paid Ana 28.00 EUR"
+    assert message["Subject"] == "Payment recorded"
     assert message["List-Unsubscribe"] == "<http://127.0.0.1:8080/unsubscribe/t-1>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "Ben recorded a payment of 28.00 EUR to Ana in Lisbon trip." in body(message, "plain")
+    assert "Ben recorded a payment of 28.00 EUR from Ben to Ana in Lisbon trip." in body(message, "plain")
     assert "<strong>28.00 EUR</strong>" in body(message, "html")
     assert received.over_tls == [False]
 
