@@ -1,6 +1,6 @@
 """The fields of an item's own mail, for one recipient: what its draft says, the people and
-groups it names by id read by their names (the recipient themselves as "you"), and the
-recipient's own share. Read when the item is made, in its batch (prefetched with it), and kept
+groups it names by id read by their names (the recipient themselves as "you"), a group's
+settle-up plan with its people by name, and the recipient's own share. Read when the item is made, in its batch (prefetched with it), and kept
 with the delivery, so the mail says what the inbox said then."""
 
 from __future__ import annotations
