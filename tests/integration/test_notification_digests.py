@@ -5,15 +5,15 @@ once, and it is mailed once, listing the day's items."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from actors.notifications.courier import KIND_HEADER, Courier
 from actors.notifications.delivery_result import Sent
 from actors.notifications.digests import DigestClock
-from bus.envelopes import utcnow
 from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
 from tests.support.budget_helpers import make_budget, spend
@@ -23,9 +23,14 @@ from tests.support.smtp_servers import Scripted
 pytestmark = pytest.mark.integration
 
 
-def _tomorrow() -> datetime:
-    """Noon (UTC) of the next day: the day the items were made in has ended in Paris."""
-    return (utcnow() + timedelta(days=1)).replace(hour=12, minute=0)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _day_after(made_at: str) -> datetime:
+    """Noon in Paris of the day after the one an item was made in there (that day has ended,
+    whatever the hour in UTC when the test runs)."""
+    day = datetime.fromisoformat(made_at).astimezone(PARIS).date()
+    return datetime.combine(day + timedelta(days=1), time(12), PARIS).astimezone(UTC)
 
 
 async def test_a_daily_digest_is_written_once_by_two_processes_and_mailed_once(
@@ -48,8 +53,9 @@ async def test_a_daily_digest_is_written_once_by_two_processes_and_mailed_once(
     item = await eventually(overrun)
     assert item["deliveries"] == []  # its mail waits for the digest
 
+    later = _day_after(item["created_at"])
     woken: list[str] = []
-    one, two = (DigestClock(settings, woken.append, clock=_tomorrow) for _ in range(2))
+    one, two = (DigestClock(settings, woken.append, clock=lambda: later) for _ in range(2))
     made = await asyncio.gather(one.tick(), two.tick())
     assert sorted(made) == [0, 1]  # Ada's day (nobody else in this stack gathers a digest)
     [ident] = woken
@@ -59,7 +65,7 @@ async def test_a_daily_digest_is_written_once_by_two_processes_and_mailed_once(
     assert digest.details["period"] == "daily"
     assert await one.tick() == 0  # the period's digest is written: nothing more
 
-    courier = Courier(settings, clock=_tomorrow)
+    courier = Courier(settings, clock=lambda: later)
     assert isinstance(await courier.deliver(digest.id), Sent)
     assert await courier.deliver(digest.id) is None
     mails = [
