@@ -11,7 +11,7 @@ from bus.client import build_command
 from bus.envelopes import Outcome, utcnow
 from bus.payload import Payload
 from http_edge.context import settings_of
-from http_edge.dispatch import COMMAND_GATEWAY, device_of, outcome_response
+from http_edge.dispatch import COMMAND_GATEWAY, device_of, refusal
 from http_edge.problems import Problem
 from http_edge.security import hash_password, release_attempt, reserve_attempt, verify_password
 from storage.account_tokens import AccountTokenDoc, usable
@@ -85,7 +85,7 @@ async def applied(request: web.Request, payload: Payload, issuer: str, key: str)
     """:func:`apply_for`, accepted: a refusal is raised as its problem (403, 404, 409 ...)."""
     outcome = await apply_for(request, payload, issuer, key)
     if not outcome.accepted:
-        outcome_response(outcome, created=False)  # raises the refusal's Problem
+        raise refusal(outcome)
     return outcome
 
 

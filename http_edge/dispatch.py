@@ -65,12 +65,17 @@ def outcome_response(outcome: Outcome, created: bool, location: str | None = Non
         return web.json_response(
             outcome.entity or {}, status=201 if created else 200, headers=headers
         )
+    raise refusal(outcome)
+
+
+def refusal(outcome: Outcome) -> Problem:
+    """A refused command's outcome as the problem document that answers it (403, 409 ...)."""
     code = outcome.code or "internal"
     extra: dict[str, Any] = {"command_id": outcome.command_id}
     if STATUS_OF_CODE.get(code) == 409 and outcome.entity is not None:
         extra["current"] = outcome.entity
     errors = [{"loc": ["body", *e.loc], "msg": e.msg, "type": code} for e in outcome.errors]
-    raise Problem(
+    return Problem(
         STATUS_OF_CODE.get(code, 400), code, outcome.message or code, errors=errors, **extra
     )
 

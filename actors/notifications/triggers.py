@@ -138,9 +138,7 @@ def group_bill(event: Event) -> list[Draft]:
                 "actor": "A member",  # unless the event says who
             },
             names=names,
-            shares={
-                str(s["user_id"]): f"{s.get('owed_share', '0.00')} {currency}" for s in shares
-            },
+            shares={str(s["user_id"]): f"{s.get('owed_share', '0.00')} {currency}" for s in shares},
         )
     ]
 
@@ -203,7 +201,18 @@ def receipt_done(event: Event) -> list[Draft]:
     link = {"entity": "receipt", "id": str(e.get("id", ""))}
     if event.type == "receipt.failed":
         reason = e.get("reason") or "it could not be read"
-        return [Draft("receipt_failed", "Receipt not read", f"{reason}.", link, _owner(event))]
+        mail = {"outcome": "failed", "reason": str(reason)}
+        return [
+            Draft(
+                "receipt_failed",
+                "Receipt not read",
+                f"{reason}.",
+                link,
+                _owner(event),
+                mail=mail,
+                template="receipt_read",  # its failed branch
+            )
+        ]
     read = e.get("fields")
     fields: Mapping[str, Any] = read if isinstance(read, Mapping) else {}
     merchant = fields.get("merchant") or "your receipt"

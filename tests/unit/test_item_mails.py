@@ -237,7 +237,9 @@ async def test_a_reminder_names_who_sent_it_and_a_person_gone_is_a_former_member
         nudge = {"group_id": flat.group, "group_name": "Flat 3B", "from_user": sender,
                  "to_user": bob, "owes": [{"amount": "12.00", "currency": "EUR"}]}  # fmt: skip
         work = flat.work.next() if sender != ada else flat.work
-        await make_items(event_of("reminder.sent", group_scope(flat.group), {"entity": nudge}), work)
+        await make_items(
+            event_of("reminder.sent", group_scope(flat.group), {"entity": nudge}), work
+        )
         [said] = _mails(work).values()
         who = "Ada" if sender == ada else "A former member"
         assert f"{who} reminds you that you owe them 12.00 EUR in Flat 3B." in said
@@ -246,8 +248,15 @@ async def test_a_reminder_names_who_sent_it_and_a_person_gone_is_a_former_member
 
 async def test_a_flag_is_mailed_naming_the_expense_and_who_added_it(flat: Flat) -> None:
     ada, bob, _ = flat.people
-    flag = {"id": "f1", "expense_id": "e1", "kind": "group_expense", "owner_id": ada,
-            "group_id": flat.group, "score": 80, "explanations": ["12x the usual amount"]}
+    flag = {
+        "id": "f1",
+        "expense_id": "e1",
+        "kind": "group_expense",
+        "owner_id": ada,
+        "group_id": flat.group,
+        "score": 80,
+        "explanations": ["12x the usual amount"],
+    }
     about = {"description": "Electronics", "amount": "2400.00", "currency": "EUR"}
     for person in (ada, bob):  # the owner's copy, and an admin's
         data = {"entity": flag, "expense": about}
@@ -268,8 +277,10 @@ async def test_simplified_debts_are_mailed_with_who_pays_whom_to_all_but_who_tur
     flat: Flat,
 ) -> None:
     ada, bob, cy = flat.people
-    plan = [{"from": bob, "to": ada, "amount": "15.00", "currency": "EUR"},
-            {"from": cy, "to": ada, "amount": "5.00", "currency": "EUR"}]  # as splits keeps it
+    plan = [
+        {"from": bob, "to": ada, "amount": "15.00", "currency": "EUR"},
+        {"from": cy, "to": ada, "amount": "5.00", "currency": "EUR"},
+    ]  # as splits keeps it
     balances = GroupBalanceDoc(id=flat.group, tally={}, plan=plan, version=3, updated_at=NOW)
     mailed = {"debts_simplified": {"email": True}}  # not mailed unless one asks
     wanted = {(PreferencesDoc, p): PreferencesDoc(id=p, kinds=mailed) for p in (bob, cy)}
@@ -282,3 +293,15 @@ async def test_simplified_debts_are_mailed_with_who_pays_whom_to_all_but_who_tur
     assert set(mails) == {bob, cy}  # Ada turned it on
     assert "Ada simplified the debts in Flat 3B." in mails[bob]
     assert "- Bob pays Ada 15.00 EUR - Cy pays Ada 5.00 EUR" in mails[cy]
+
+
+def test_a_receipt_not_read_is_mailed_with_the_receipt_templates_failed_wording() -> None:
+    event = event_of(
+        "receipt.failed", user_scope("ada"), {"entity": {"id": "r", "reason": "blurred"}}
+    )
+    [draft] = TRIGGERS["receipt.failed"](event)
+    assert draft.template is not None
+    item = {"name": "Ada", "title": draft.title, "body": draft.body, "link": "https://x.test/r"}
+    subject, text = _rendered(draft.template, {**draft.mail, **item})
+    assert subject == "Receipt not read"
+    assert "We could not read the receipt you uploaded (blurred)." in " ".join(text.split())
