@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 
+from bus.envelopes import utcnow
 from storage.accounts import SessionDoc
 from storage.database import Database
 from storage.deliveries import DeliveryDoc, claim, due_deliveries
@@ -20,7 +21,10 @@ from storage.sessions import swap_refresh_digest
 from storage.staging import to_bson
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
+NOW = utcnow().replace(microsecond=0) + timedelta(days=1)
+"""The time these claims live in: a day ahead, so that the deliveries made here are never due
+for the stack's own courier (sweeping on the real clock in the same test session), which
+would claim them first."""
 LEASE_S = 30.0
 
 
