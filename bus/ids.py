@@ -8,7 +8,7 @@ from typing import Literal
 # Fixed namespace so that the same (issuer, key) always yields the same command id.
 _COMMAND_NAMESPACE = uuid.UUID("7d0f2f8e-3c1b-5b8e-9a55-6c1e3c9e0b11")
 
-ScopeKind = Literal["user", "group", "system"]
+ScopeKind = Literal["user", "inbox", "group", "system"]
 
 
 def new_id() -> str:
@@ -35,6 +35,18 @@ def user_scope(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+def inbox_scope(user_id: str) -> str:
+    """The scope of one person's notifications: their inbox items, push devices and
+    preferences. Only the notifications actor writes it, so its `seq` counter is never contended
+    by the actors that write ``user:<id>`` (expenses, budgets) when the person writes fast."""
+    return f"inbox:{user_id}"
+
+
+def personal_scopes(user_id: str) -> tuple[str, str]:
+    """The scopes that are one person's alone: every socket of theirs follows both."""
+    return user_scope(user_id), inbox_scope(user_id)
+
+
 def group_scope(group_id: str) -> str:
     """The scope of a shared group."""
     return f"group:{group_id}"
@@ -52,6 +64,6 @@ RATES_SCOPE = system_scope("rates")
 def split_scope(scope: str) -> tuple[str, str]:
     """``'user:abc'`` -> ``('user', 'abc')``; raises ValueError on anything else."""
     kind, sep, ident = scope.partition(":")
-    if not sep or kind not in ("user", "group", "system") or not ident:
+    if not sep or kind not in ("user", "inbox", "group", "system") or not ident:
         raise ValueError(f"not a scope: {scope!r}")
     return kind, ident

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pymongo.errors import PyMongoError
 
 from bus.client_commands import Rejection, field_errors
-from bus.ids import group_scope, user_scope
+from bus.ids import group_scope, personal_scopes
 from bus.limits import MAX_SEQ
 from realtime.auth import SocketIdentity
 from realtime.metrics import RESUMES
@@ -112,7 +112,7 @@ class Resumer:
             # Asked again per scope: a group left during an earlier scope's catch-up is not
             # caught up on.
             followed = map(group_scope, self._sessions.groups_of(sid) or ())
-            if scope not in {user_scope(user_id), *followed}:
+            if scope not in {*personal_scopes(user_id), *followed}:
                 errors[scope] = "not a scope this socket follows"
                 continue
             gate = self._gates.open(scope, sid)

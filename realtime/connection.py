@@ -11,7 +11,7 @@ import socketio
 import structlog
 from pymongo.errors import PyMongoError
 
-from bus.ids import user_scope
+from bus.ids import personal_scopes
 from bus.settings import Settings
 from realtime.auth import SocketIdentity, Unauthorized, authenticate, device_from, token_from
 from realtime.background import Background
@@ -21,7 +21,7 @@ from realtime.group_rooms import GroupRooms
 from realtime.interest import InterestRegistry
 from realtime.outages import BUS_UNAVAILABLE, SIGN_IN_UNAVAILABLE, BusDown
 from realtime.resume import Gates
-from realtime.rooms import user_room
+from realtime.rooms import scope_room
 from realtime.sessions import Sessions
 
 log = structlog.get_logger(__name__)
@@ -82,17 +82,24 @@ class Connections:
         if holds:
             # It will send sync.resume: hold its live events from now on (realtime.resume).
             self._sessions.hold(sid)
-            self._gates.open(user_scope(identity.user_id), sid)
+            for scope in personal_scopes(identity.user_id):
+                self._gates.open(scope, sid)
+        followed: list[str] = []
         try:
-            await self._interest.acquire(user_scope(identity.user_id))
+            for scope in personal_scopes(identity.user_id):
+                await self._interest.acquire(scope)
+                followed.append(scope)
         except BusDown as exc:
+            for scope in followed:
+                await self._interest.release(scope)
             self._gates.forget(sid)
             self._sessions.stop_holding(sid)
             log.warning("socket_refused_unavailable", sid=sid, error=str(exc)[:200])
             raise refusal("unavailable", BUS_UNAVAILABLE) from None
         self._sessions.open(sid, identity.user_id)
         await self._sio.save_session(sid, identity.as_session())
-        await self._sio.enter_room(sid, user_room(identity.user_id))
+        for scope in personal_scopes(identity.user_id):
+            await self._sio.enter_room(sid, scope_room(scope))
         try:
             await self._rooms.follow_groups(sid, identity.user_id)
         except PyMongoError as exc:
@@ -122,7 +129,8 @@ class Connections:
         user_id, groups = self._sessions.close(sid)
         await self._rooms.release(groups)
         if user_id is not None:
-            await self._interest.release(user_scope(user_id))
+            for scope in personal_scopes(user_id):
+                await self._interest.release(scope)
         return user_id
 
     async def on_refresh(self, sid: str, data: object = None, *_extra: object) -> dict[str, Any]:

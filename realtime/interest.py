@@ -1,7 +1,8 @@
 """Subject interest: one core-NATS subscription per scope that has sockets on this node.
 
-A node subscribes to ``evt.user.<id>.>`` when the first socket of that person connects and
-unsubscribes when the last one leaves, so each node receives only the events of the people
+A node subscribes to ``evt.user.<id>.>`` and ``evt.inbox.<id>.>`` when the first socket of that
+person connects (and to a group's when one of them follows it) and unsubscribes when the last
+one leaves, so each node receives only the events of the people
 connected to it (never ``evt.>``). A JetStream publish is delivered to these core subscribers too.
 """
 

@@ -1,8 +1,8 @@
 """A realtime node's metrics: sockets, rooms, events sent, resumes and events held for them.
 
 The gauges are read from the node's servers when scraped (nothing to keep in step by hand);
-the counters count as things happen. Labels stay bounded: an event's scope kind (``user`` or
-``group``; anything else is ``other``), never a scope, user or event id.
+the counters count as things happen. Labels stay bounded: an event's scope kind (``user``,
+``inbox`` or ``group``; anything else is ``other``), never a scope, user or event id.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-SCOPE_KINDS = frozenset({"user", "group"})
+SCOPE_KINDS = frozenset({"user", "inbox", "group"})
 
 EMITS = Counter(
     "ledgerbus_realtime_emits_total",
-    "Events this node emitted to a Socket.IO room, by scope kind (user or group).",
+    "Events this node emitted to a Socket.IO room, by scope kind (user, inbox or group).",
     ["scope_kind"],
 )
 RESUMES = Counter(
@@ -29,7 +29,7 @@ RESUMES = Counter(
 
 
 def scope_kind_label(scope: str) -> str:
-    """``user`` or ``group`` from ``user:<id>``/``group:<id>``; ``other`` for anything else."""
+    """The kind of ``user:<id>``, ``inbox:<id>`` or ``group:<id>``; ``other`` for anything else."""
     kind = scope.partition(":")[0]
     return kind if kind in SCOPE_KINDS else "other"
 

@@ -1,7 +1,7 @@
 """Socket.IO room names, made in one place.
 
-A person's room has the same name as their event scope (``user:<id>``), so an event is emitted
-to the room named by its own ``scope``.
+A room has the same name as an event scope (a person's sockets are in ``user:<id>`` and
+``inbox:<id>``), so an event is emitted to the room named by its own ``scope``.
 """
 
 from __future__ import annotations
@@ -15,5 +15,6 @@ def user_room(user_id: str) -> str:
 
 
 def scope_room(scope: str) -> str:
-    """The room that receives the events of ``scope`` (``user:<id>`` or ``group:<id>``)."""
+    """The room that receives the events of ``scope`` (``user:<id>``, ``inbox:<id>`` or
+    ``group:<id>``)."""
     return scope

@@ -18,6 +18,7 @@ import pymongo
 from beanie import Document
 from pydantic import Field
 from pymongo import IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 DeliveryStatus = Literal["pending", "retrying", "sent", "failed"]
@@ -88,11 +89,13 @@ async def claim(delivery_id: str, holder: str, now: datetime, lease_s: float) ->
     return claimed
 
 
-async def deliveries_of(notification_ids: list[str]) -> list[DeliveryDoc]:
+async def deliveries_of(
+    notification_ids: list[str], session: AsyncClientSession | None = None
+) -> list[DeliveryDoc]:
     """The deliveries of these items (for the inbox's delivery status, and the sender)."""
     if not notification_ids:
         return []
-    query = DeliveryDoc.find({"notification_id": {"$in": notification_ids}})
+    query = DeliveryDoc.find({"notification_id": {"$in": notification_ids}}, session=session)
     return await query.sort("_id").to_list()
 
 

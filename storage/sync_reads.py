@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from bus.ids import group_scope, split_scope, user_scope
+from bus.ids import group_scope, personal_scopes, split_scope
 from storage.accounts import UserDoc
 from storage.budget_reads import budget_entity, goal_entity, rule_entity
 from storage.budgets import BudgetDoc, GoalDoc, RecurringDoc
@@ -23,6 +23,7 @@ from storage.fraud_reads import flag_entity, visible_flags
 from storage.group_reads import balances_entity, group_for, group_ids_of
 from storage.groups import GroupBalanceDoc, GroupDoc, GroupEntryDoc
 from storage.ledger import CategoryDoc, ExpenseDoc, TripDoc
+from storage.notification_reads import inbox_state
 from storage.transactions import in_transaction
 from storage.views import (
     category_entity,
@@ -42,12 +43,13 @@ class SnapshotTooLarge(Exception):
 
 
 async def can_read(user_id: str, scope: str) -> bool:
-    """Whether ``user_id`` may read ``scope`` now: their own, or a group they are in."""
+    """Whether ``user_id`` may read ``scope`` now: their own (``user:`` and ``inbox:``), or a
+    group they are in."""
     try:
         kind, ident = split_scope(scope)
     except ValueError:
         return False
-    if kind == "user":
+    if kind in ("user", "inbox"):
         return ident == user_id
     if kind == "group":
         return await group_for(user_id, ident) is not None
@@ -55,8 +57,8 @@ async def can_read(user_id: str, scope: str) -> bool:
 
 
 async def readable_scopes(user_id: str) -> list[str]:
-    """Every scope ``user_id`` may read: their own and their groups'."""
-    return [user_scope(user_id), *(group_scope(g) for g in await group_ids_of(user_id))]
+    """Every scope ``user_id`` may read: their own two and their groups'."""
+    return [*personal_scopes(user_id), *(group_scope(g) for g in await group_ids_of(user_id))]
 
 
 async def heads(scopes: list[str]) -> dict[str, int]:
@@ -119,6 +121,11 @@ async def snapshot(scope: str) -> dict[str, Any]:
             {"_id": scope}, session=session
         )
         seq = counter["seq"] if counter else 0
+        if kind == "inbox":
+            inbox = await inbox_state(ident, SNAPSHOT_MAX_ENTITIES + 1, session)
+            if len(inbox["notifications"]) > SNAPSHOT_MAX_ENTITIES:
+                raise SnapshotTooLarge
+            return {"scope": scope, "seq": seq, "state": inbox}
         if kind == "user":
             user = await UserDoc.get_pymongo_collection().find_one({"_id": ident}, session=session)
             live = {"owner_id": ident, "deleted": False}

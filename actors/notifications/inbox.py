@@ -1,7 +1,7 @@
 """The inbox: items made from the events that concern a person (:mod:`.triggers`), and the
-commands that mark them read and archive them. Each change is an event in the person's own
-scope (``notification.created``, ``notification.read``, ``notification.archived``), so every
-device they have connected hears it and their badges agree.
+commands that mark them read and archive them. Each change is an event in the person's inbox
+scope (``inbox:<id>``: ``notification.created``, ``notification.read``,
+``notification.archived``), which every socket of theirs follows, so their badges agree.
 
 An item's id is derived from (event, person, kind): an event delivered again finds its items
 made and makes nothing.
@@ -20,7 +20,7 @@ from actors.notifications.push_devices import live_devices
 from actors.notifications.triggers import TRIGGERS
 from actors.work import Work
 from bus.envelopes import Command, Event
-from bus.ids import derived_id, user_scope
+from bus.ids import derived_id, inbox_scope
 from bus.notifications import ArchiveNotification, NotificationsRead, ReadNotifications
 from bus.push_devices import MAX_PUSH_DEVICES
 from storage.deliveries import DeliveryDoc
@@ -100,7 +100,7 @@ async def _make(work: Work, event: Event, draft: Draft, person: str) -> None:
     for delivery in deliveries:
         work.put(delivery)  # written before anything is sent: the courier sends what is here
     entity = notification_entity(doc, deliveries)
-    work.emit(user_scope(person), "notification.created", change_data(entity))
+    work.emit(inbox_scope(person), "notification.created", change_data(entity))
 
 
 async def read_notifications(command: Command, p: ReadNotifications, work: Work) -> Decision:
@@ -122,7 +122,7 @@ async def read_notifications(command: Command, p: ReadNotifications, work: Work)
             marked.append(ident)
     done = NotificationsRead(ids=marked, read_at=work.now)
     if marked:
-        work.emit(user_scope(me), "notification.read", change_data(done))
+        work.emit(inbox_scope(me), "notification.read", change_data(done))
     return accept(done)
 
 
@@ -136,7 +136,7 @@ async def archive_notification(command: Command, p: ArchiveNotification, work: W
     archived = doc.model_copy(update={"archived": True, "version": doc.version + 1})
     work.put(archived)
     entity = notification_entity(archived, deliveries)
-    work.emit(user_scope(doc.recipient_id), "notification.archived", change_data(entity))
+    work.emit(inbox_scope(doc.recipient_id), "notification.archived", change_data(entity))
     return accept(entity)
 
 

@@ -10,7 +10,7 @@ from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.envelopes import Command
-from bus.ids import user_scope
+from bus.ids import inbox_scope
 from bus.notification_preferences import (
     Channel,
     SetNotificationPreferences,
@@ -42,7 +42,7 @@ async def set_preferences(command: Command, p: SetNotificationPreferences, work:
     changed = doc.model_copy(update=update)
     work.put(changed)
     entity = preferences_entity(changed)
-    work.emit(user_scope(me), "notification_preferences.updated", change_data(entity))
+    work.emit(inbox_scope(me), "notification_preferences.updated", change_data(entity))
     return accept(entity)
 
 

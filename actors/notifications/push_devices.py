@@ -11,7 +11,7 @@ from actors.changes import change_data
 from actors.kernel import Decision, accept, reject
 from actors.work import Work
 from bus.envelopes import Command, causing_device
-from bus.ids import derived_id, user_scope
+from bus.ids import derived_id, inbox_scope
 from bus.push_devices import MAX_PUSH_DEVICES, RegisterPushDevice, RemovePushDevice
 from storage.preloads import ids_by_key
 from storage.push_devices import PushDeviceDoc, push_device_entity
@@ -82,7 +82,7 @@ async def register_push_device(command: Command, p: RegisterPushDevice, work: Wo
     )
     work.put(doc)
     entity = push_device_entity(doc)
-    work.emit(user_scope(me), "push_device.registered", change_data(entity))
+    work.emit(inbox_scope(me), "push_device.registered", change_data(entity))
     return accept(entity)
 
 
@@ -96,5 +96,5 @@ async def remove_push_device(command: Command, p: RemovePushDevice, work: Work) 
     )
     work.put(removed)
     entity = push_device_entity(removed)
-    work.emit(user_scope(doc.user_id), "push_device.removed", change_data(entity))
+    work.emit(inbox_scope(doc.user_id), "push_device.removed", change_data(entity))
     return accept(entity)

@@ -32,7 +32,7 @@ ROUTES = Api()
 """The operations this module serves; the app factory installs them (``http_edge.app``)."""
 
 MAX_WAIT_S = 30.0
-Scope = Annotated[str, StringConstraints(pattern=r"^(user|group):[0-9a-f-]{36}$")]
+Scope = Annotated[str, StringConstraints(pattern=r"^(user|inbox|group):[0-9a-f-]{36}$")]
 
 
 class SyncBatch(Strict):

@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 
 from actors.notifications.delivery_rules import delivery_id
 from bus.envelopes import Event, utcnow
+from bus.ids import inbox_scope
 from bus.settings import Settings
 from bus.subjects import event_subject
 from deploy.embedded import find_free_port
@@ -138,7 +139,7 @@ async def _wake(settings: Settings, person: str, item: str) -> None:
             event_id=str(uuid.uuid4()),
             type="notification.created",
             command_id=str(uuid.uuid4()),
-            scope=f"user:{person}",
+            scope=inbox_scope(person),
             seq=1,
             occurred_at=utcnow(),
             data={"entity": {"id": item}, "version": 1},

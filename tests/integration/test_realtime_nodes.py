@@ -18,7 +18,7 @@ from typing import IO, Any
 import aiohttp
 import pytest
 
-from bus.ids import user_scope
+from bus.ids import personal_scopes
 from bus.settings import Settings
 from bus.subjects import EVENTS_ALL, scope_events
 from deploy.embedded import find_free_port
@@ -155,8 +155,8 @@ async def test_each_node_subscribes_only_to_the_users_connected_to_it(
     node1, node2 = nodes
     ada = await stack.signup("Ada")
     bob = await stack.signup("Bob")
-    ada_subject = scope_events(user_scope(ada.id))
-    bob_subject = scope_events(user_scope(bob.id))
+    ada_subjects = sorted(scope_events(scope) for scope in personal_scopes(ada.id))
+    bob_subjects = sorted(scope_events(scope) for scope in personal_scopes(bob.id))
     ada_socket = await open_device(node1.base_url, ada.access_token)
     bob_socket = await open_device(node2.base_url, bob.access_token)
     try:
@@ -164,8 +164,8 @@ async def test_each_node_subscribes_only_to_the_users_connected_to_it(
         on_node2 = await subscriptions(nats_server.monitor_url, node2.connection_name)
         assert on_node1 is not None, "node 1 has no NATS connection named as expected"
         assert on_node2 is not None, "node 2 has no NATS connection named as expected"
-        assert event_subjects(on_node1) == [ada_subject]
-        assert event_subjects(on_node2) == [bob_subject]
+        assert event_subjects(on_node1) == ada_subjects  # user:<id> and inbox:<id>
+        assert event_subjects(on_node2) == bob_subjects
         for subjects in (on_node1, on_node2):
             assert EVENTS_ALL not in subjects
 
@@ -194,12 +194,15 @@ async def test_node_holds_one_subscription_per_user_until_the_last_socket_leaves
 ) -> None:
     node1, _ = nodes
     ada = await stack.signup("Ada")
-    subject = scope_events(user_scope(ada.id))
+    own = [scope_events(scope) for scope in personal_scopes(ada.id)]
 
     async def count() -> int:
+        """Subscriptions held for each of Ada's two scopes (the same number for both)."""
         subjects = await subscriptions(nats_server.monitor_url, node1.connection_name)
         assert subjects is not None
-        return subjects.count(subject)
+        counts = {subjects.count(subject) for subject in own}
+        assert len(counts) == 1, subjects
+        return counts.pop()
 
     phone: Device = await open_device(node1.base_url, ada.access_token)
     laptop: Device = await open_device(node1.base_url, ada.access_token)

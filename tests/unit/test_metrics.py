@@ -163,6 +163,7 @@ def test_an_actor_labels_only_the_types_it_handles_and_known_statuses() -> None:
 def test_bounded_words_for_scopes_retries_and_the_outbox_lag() -> None:
     assert scope_kind_label("user:7d1c") == "user"
     assert scope_kind_label("group:99") == "group"
+    assert scope_kind_label("inbox:7d1c") == "inbox"
     assert scope_kind_label("system:rates") == "other"
     assert retry_reason(StaleWrite()) == "stale_write"
     assert retry_reason(AutoReconnect("gone")) == "connection"

@@ -19,7 +19,7 @@ from actors.notifications.inbox import archive_notification, make_items, read_no
 from actors.notifications.runtime import NotificationsRuntime
 from actors.notifications.triggers import TRIGGERS
 from bus.envelopes import Event
-from bus.ids import group_scope, user_scope
+from bus.ids import group_scope, inbox_scope, user_scope
 from bus.notifications import ArchiveNotification, ReadNotifications
 from bus.settings import Settings
 from storage.deliveries import DeliveryDoc
@@ -89,7 +89,7 @@ async def test_a_budget_overrun_makes_one_item_for_its_owner_and_tells_their_dev
     assert item.amounts == [{"amount": "512.40", "currency": "EUR"}]
     assert item.link["entity"] == "budget"
     [told] = work.events
-    assert (told.scope, told.type) == (user_scope(ada.id), "notification.created")
+    assert (told.scope, told.type) == (inbox_scope(ada.id), "notification.created")
     assert told.data["entity"]["id"] == item.id
 
 
@@ -147,7 +147,7 @@ async def test_reading_marks_ones_own_items_and_tells_every_device_once() -> Non
     assert decision.entity is not None
     assert decision.entity["ids"] == ids[:2]
     [told] = [e for e in marking.committed if e.type == "notification.read"]
-    assert (told.type, told.scope) == ("notification.read", user_scope(ada.id))
+    assert (told.type, told.scope) == ("notification.read", inbox_scope(ada.id))
     rest = marking.next()
     sent = command("notification.read", ada.id, {"all": True})
     decision = await decide(read_notifications, sent, ReadNotifications(all=True), rest)
