@@ -279,6 +279,23 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(
         10.0, gt=0, description="Longest wait for the SMTP server at each step of a send."
     )
+    smtp_keep_open: int = Field(
+        4,
+        ge=0,
+        le=64,
+        description="SMTP connections a notifications process keeps open between mails "
+        "(0: a connection per mail).",
+    )
+    smtp_idle_s: float = Field(
+        20.0, gt=0, description="A kept SMTP connection idle longer than this is not used again."
+    )
+    smtp_helo_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9.\[\]:-]+$",
+        description="The name given in EHLO; unset: this host's FQDN.",
+    )
     mail_from: str = Field(
         "ledgerbus <no-reply@ledgerbus.localhost>", description="From address of every mail."
     )

@@ -38,12 +38,12 @@ from actors.notifications.delivery_result import (
 from actors.notifications.delivery_rules import backoff_s, deep_link, delivery_id, message_id
 from actors.notifications.digests import digest_mail
 from actors.notifications.mail import (
+    MailSender,
     MailSettings,
     PermanentMailFailure,
     TemplateFailed,
     TemporaryMailFailure,
     render_mail,
-    send_mail,
 )
 from actors.notifications.push_channels import PushChannels
 from bus.envelopes import Event, utcnow
@@ -114,6 +114,7 @@ class Courier:
         self.clock = clock  # what "due" and "lapsed" are measured against
         self.holder = f"{settings.node_id}-{uuid.uuid4().hex[:8]}"
         self.mail = MailSettings.from_settings(settings)
+        self.mailer = MailSender(self.mail)
         self.push = PushChannels(settings)
         self._slots = asyncio.Semaphore(settings.notification_senders)
         self._sending: set[asyncio.Task[DeliveryResult | None]] = set()
@@ -139,6 +140,7 @@ class Courier:
         for task in self._sending:
             task.cancel()
         await self.push.close()
+        await self.mailer.close()
 
     async def _woken(self, msg: Msg) -> None:
         try:
@@ -237,7 +239,7 @@ class Courier:
                 unsubscribe_url=unsubscribe,
             )
             message[KIND_HEADER] = delivery.kind  # for mail rules (and tests) to sort by
-            await send_mail(message, self.mail)
+            await self.mailer.send(message)
         except TemplateFailed as exc:
             return PermanentFailure(f"cannot be rendered: {exc.reason}")
         except PermanentMailFailure as exc:

@@ -1,5 +1,6 @@
 """The mail channel of notifications: :func:`render_mail` makes a mail from its templates and
-:func:`send_mail` hands it to the SMTP server of :class:`MailSettings`.
+:class:`MailSender` hands mails to the SMTP server of :class:`MailSettings` over connections it
+keeps open (:func:`send_mail`: one mail on a connection of its own).
 
 A mail that cannot be rendered raises :class:`TemplateFailed`; one the server refuses raises
 :class:`TemporaryMailFailure` (retry with backoff) or :class:`PermanentMailFailure`
@@ -14,12 +15,13 @@ from actors.notifications.mail_send import (
     MailSettings,
     PermanentMailFailure,
     TemporaryMailFailure,
-    send_mail,
 )
+from actors.notifications.mail_sender import MailSender, send_mail
 
 __all__ = [
     "KINDS",
     "MailFailure",
+    "MailSender",
     "MailSettings",
     "PermanentMailFailure",
     "TemplateFailed",

@@ -1,13 +1,15 @@
-"""Handing a rendered mail to the SMTP server the settings name, and telling the caller whether a
-failure is worth retrying (:class:`TemporaryMailFailure`: the server is down or slow, or
-answered 4xx) or not (:class:`PermanentMailFailure`: it answered 5xx, such as 550 no such user).
+"""Where mail goes (:class:`MailSettings`), and what a failure to send it means: worth retrying
+(:class:`TemporaryMailFailure`: the server is down or slow, or answered 4xx) or not
+(:class:`PermanentMailFailure`: it answered 5xx, such as 550 no such user). The sending itself is
+:mod:`.mail_sender`'s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
@@ -48,6 +50,12 @@ class MailSettings:
     password: SecretStr | None = None
     timeout_s: float = 10.0
     sender: str = "ledgerbus <no-reply@ledgerbus.localhost>"
+    keep_open: int = 0
+    """Connections kept open between mails for the next ones (0: one connection per mail)."""
+    idle_s: float = 20.0
+    """A kept connection idle longer than this is closed instead of used."""
+    helo_name: str | None = None
+    """The name this client gives in EHLO; unset: the host's FQDN (looked up once)."""
 
     def __post_init__(self) -> None:
         if self.tls and self.starttls:
@@ -66,29 +74,19 @@ class MailSettings:
             password=settings.smtp_password,
             timeout_s=settings.smtp_timeout_s,
             sender=settings.mail_from,
+            keep_open=settings.smtp_keep_open,
+            idle_s=settings.smtp_idle_s,
+            helo_name=settings.smtp_helo_name,
         )
 
 
-async def send_mail(message: EmailMessage, settings: MailSettings) -> None:
-    """Send ``message`` to the addresses of its To header through the configured server.
-
-    Returns once the server has accepted it for every recipient; raises
-    :class:`TemporaryMailFailure` or :class:`PermanentMailFailure` otherwise.
-    """
+@contextlib.contextmanager
+def mail_errors() -> Iterator[None]:
+    """What aiosmtplib raises while connecting or sending, as a :class:`MailFailure`."""
     try:
-        refused, _ = await aiosmtplib.send(
-            message,
-            hostname=settings.host,
-            port=settings.port,
-            use_tls=settings.tls,
-            start_tls=settings.starttls,
-            tls_context=_tls_context(settings) if settings.tls or settings.starttls else None,
-            username=_secret(settings.username),
-            password=_secret(settings.password),
-            timeout=settings.timeout_s,
-        )
+        yield
     except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise _worst(exc.recipients) from exc
+        raise worst(exc.recipients) from exc
     except aiosmtplib.SMTPResponseException as exc:
         raise _by_code(exc.code, f"{exc.code} {exc.message}") from exc
     except aiosmtplib.SMTPNotSupported as exc:  # no STARTTLS, no AUTH mechanism in common
@@ -97,13 +95,6 @@ async def send_mail(message: EmailMessage, settings: MailSettings) -> None:
         raise TemporaryMailFailure(f"server not reached: {type(exc).__name__}: {exc}") from exc
     except aiosmtplib.SMTPException as exc:
         raise PermanentMailFailure(f"{type(exc).__name__}: {exc}") from exc
-    if refused:  # some recipients accepted, some refused: the refused ones decide
-        raise _worst(
-            [
-                aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, address)
-                for address, reply in refused.items()
-            ]
-        )
 
 
 def _by_code(code: int, reason: str) -> MailFailure:
@@ -113,18 +104,18 @@ def _by_code(code: int, reason: str) -> MailFailure:
     return TemporaryMailFailure(reason, code)
 
 
-def _worst(refusals: list[aiosmtplib.SMTPRecipientRefused]) -> MailFailure:
+def worst(refusals: list[aiosmtplib.SMTPRecipientRefused]) -> MailFailure:
     """One failure for refused recipients: temporary while any of them may pass later."""
     failures = [_by_code(r.code, f"{r.recipient}: {r.code} {r.message}") for r in refusals]
     temporary = [f for f in failures if isinstance(f, TemporaryMailFailure)]
     return (temporary or failures)[0]
 
 
-def _tls_context(settings: MailSettings) -> ssl.SSLContext:
+def tls_context(settings: MailSettings) -> ssl.SSLContext:
     """A client context checking the server against ``ca_file`` (or the system's CAs)."""
     cafile = str(settings.ca_file) if settings.ca_file is not None else None
     return ssl.create_default_context(cafile=cafile)
 
 
-def _secret(value: SecretStr | None) -> str | None:
+def secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None

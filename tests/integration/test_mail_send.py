@@ -181,6 +181,7 @@ def test_settings_name_the_server_the_sink_listens_on() -> None:
     assert mail_settings.sender == SENDER
     assert mail_settings.password == SecretStr("s3cret")
     assert "s3cret" not in repr(mail_settings)
+    assert (mail_settings.keep_open, mail_settings.idle_s, mail_settings.helo_name) == (4, 20, None)
 
 
 async def test_a_550_for_the_recipient_is_permanent(smtp_server: ServerFactory) -> None:
