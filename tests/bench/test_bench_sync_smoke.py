@@ -109,7 +109,7 @@ def test_quick_sync_benchmark_reports_every_figure(tmp_path: Path) -> None:
     heads = http["heads"]
     _latency("heads", heads["latency_ms"])
     assert heads["errors"] == 0, heads
-    assert heads["scopes"] == 1, heads
+    assert heads["scopes"] == 2, heads  # the reader's own two: user:<id> and inbox:<id>
     _catch_up(http["catch_up"], http["feed_single"]["head"])
 
     memory = http["memory_peak_mb"]
