@@ -39,6 +39,7 @@ from http_edge.security import (
     verify_password,
 )
 from storage.accounts import Credential, UserDoc, new_device
+from storage.outcomes import processed_command
 from storage.views import user_entity
 
 ROUTES = Api()
@@ -46,6 +47,9 @@ ROUTES = Api()
 
 log = structlog.get_logger(__name__)
 ABANDONED_SIGNUP = timedelta(minutes=5)
+KEY_OF_A_DELETED_ACCOUNT = (
+    "this Idempotency-Key made an account that has since been deleted; sign up with a new key"
+)
 
 
 @ROUTES.route(
@@ -59,6 +63,9 @@ ABANDONED_SIGNUP = timedelta(minutes=5)
     auth=False,
     errors=(409, 429),
     command=True,
+    description="409 `email_taken` when the address has an account. With an `Idempotency-Key` "
+    "a retry is the same sign-up; a key whose account has been deleted since is 409 "
+    "`idempotency_key_used` (sign up with a new key).",
 )
 async def register(request: web.Request) -> web.StreamResponse:
     """Written out: the edge stores the credential (an argon2 hash) before the command and
@@ -82,10 +89,11 @@ async def register(request: web.Request) -> web.StreamResponse:
             headers={"Retry-After": str(wait)},
         )
     # A retried sign-up (same key) names the same account; without a key each is new.
-    user_id = derived_id(
-        "user", scoped_command_id(f"signup:{email_lower}", key) if key else new_id()
-    )
+    command_id = scoped_command_id(f"signup:{email_lower}", key) if key else None
+    user_id = derived_id("user", command_id or new_id())
     existing = await Credential.find_one(Credential.email_lower == email_lower)
+    if command_id is not None and existing is None and await _erased(command_id, user_id):
+        raise Problem(409, "idempotency_key_used", KEY_OF_A_DELETED_ACCOUNT)
     if existing is not None and existing.id != user_id:
         if existing.status == "active" or utcnow() - existing.created_at < ABANDONED_SIGNUP:
             raise Problem(409, "email_taken", "an account with this email already exists")
@@ -122,6 +130,13 @@ async def register(request: web.Request) -> web.StreamResponse:
         issuer=None,
         issuer_scope=f"signup:{email_lower}",
     )
+
+
+async def _erased(command_id: str, user_id: str) -> bool:
+    """Whether this sign-up made its account once and the account has been deleted since (its
+    stored outcome would answer with an account that no longer exists)."""
+    prior = await processed_command(command_id)
+    return prior is not None and prior.outcome.accepted and await UserDoc.get(user_id) is None
 
 
 async def _tokens(request: web.Request, user_id: str, device_id: str | None) -> web.Response:

@@ -190,3 +190,38 @@ async def test_a_deleted_account_is_erased_everywhere_and_its_groups_still_balan
     fresh = await stack.login(ada.email)
     status, groups = await stack.call("GET", "/v1/groups", fresh)
     assert (status, groups["items"]) == (200, [])
+
+
+async def test_a_sign_up_key_spent_on_a_deleted_account_is_refused_not_answered_with_it(
+    stack: Stack,
+) -> None:
+    """A sign-up's Idempotency-Key names its account. Once that account is deleted, the same
+    key must not answer 201 with the erased account (whose sign-in would then fail): it is a
+    409 that says to use a new key, and a new key signs the address up afresh."""
+    email = f"key.{utcnow().timestamp():.0f}.{id(stack)}@example.com"
+    signup = {
+        "email": email,
+        "password": PASSWORD,
+        "name": "Kay",
+        "home_currency": "EUR",
+        "timezone": "Europe/Paris",
+    }
+    first_key = {"Idempotency-Key": "signup-kay-1"}
+    status, first = await stack.call("POST", "/v1/auth/register", json=signup, headers=first_key)
+    assert status == 201, first
+    status, again = await stack.call("POST", "/v1/auth/register", json=signup, headers=first_key)
+    assert (status, again["id"]) == (201, first["id"])  # a retry is the same sign-up
+    kay = await stack.login(email)
+    status, _ = await stack.call("POST", "/v1/me/delete", kay, json={"current_password": PASSWORD})
+    assert status == 204
+
+    status, problem = await stack.call("POST", "/v1/auth/register", json=signup, headers=first_key)
+    assert (status, problem["code"]) == (409, "idempotency_key_used"), problem
+    assert await Credential.find_one(Credential.email_lower == email) is None  # nothing left
+
+    status, fresh = await stack.call(
+        "POST", "/v1/auth/register", json=signup, headers={"Idempotency-Key": "signup-kay-2"}
+    )
+    assert status == 201, fresh
+    assert fresh["id"] != first["id"]
+    assert (await stack.login(email)).id == fresh["id"]
