@@ -7,6 +7,7 @@ yet?"; starting and watching the processes is left to the supervisor and the tes
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import secrets
@@ -70,12 +71,34 @@ def require_free_port(host: str, port: int, what: str, flag: str | None = None) 
     )
 
 
+LISTEN_PORTS = range(20000, 27000)
+"""Where :func:`find_free_port` looks: below the ranges an operating system takes the local
+ports of outgoing connections from (Linux 32768-60999, IANA 49152-65535), so on a busy machine
+no outgoing connection can take a port between its choice and the server's bind; below
+``ledgerbus up``'s own defaults too (27017 ...)."""
+_RECENT = 1024
+"""Ports handed out lately by this process, not handed out again."""
+_handed: collections.deque[int] = collections.deque(maxlen=_RECENT)
+
+
 def find_free_port(host: str = DEFAULT_HOST) -> int:
-    """A port the operating system considers free now (another process may still take it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
+    """A port the operating system considers free now (another process may still take it),
+    from :data:`LISTEN_PORTS`, and none this process handed out lately."""
+    for _ in range(200):
+        port = LISTEN_PORTS[secrets.randbelow(len(LISTEN_PORTS))]
+        if port in _handed:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed.append(port)
         return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # that range is full
+        sock.bind((host, 0))
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def free_port_except(
