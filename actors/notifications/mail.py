@@ -12,11 +12,12 @@ from __future__ import annotations
 from actors.notifications.mail_render import KINDS, TemplateFailed, render_mail, template_fields
 from actors.notifications.mail_send import (
     MailFailure,
+    MailSender,
     MailSettings,
     PermanentMailFailure,
     TemporaryMailFailure,
+    send_mail,
 )
-from actors.notifications.mail_sender import MailSender, send_mail
 
 __all__ = [
     "KINDS",

@@ -39,6 +39,18 @@ class Counting:
     message_ids: list[str] = field(default_factory=list)
     over_tls: list[bool] = field(default_factory=list)
     hold_s: float = 0.0
+    drop_next_mail: bool = False
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.drop_next_mail:  # closed just as the client uses it: it still thinks it open
+            self.drop_next_mail = False
+            assert server.transport is not None
+            server.transport.close()
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -63,12 +75,6 @@ class Counting:
         assert server.transport is not None
         self.over_tls.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
-
-    def drop_everyone(self) -> None:
-        """Close the server's side of every connection (as an idle timeout would)."""
-        for session in self.sessions:
-            if session.transport is not None:
-                session.transport.close()
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +148,7 @@ async def test_mails_share_one_connection_one_starttls_and_one_login(
         await sender.close()
     assert handler.message_ids == [f"<d-{n}.mail@ledgerbus.localhost>" for n in range(3)]
     assert handler.over_tls == [True, True, True]
-    assert (len(handler.sessions), handler.logins, sender.connections_opened) == (1, 1, 1)
+    assert (len(handler.sessions), handler.logins) == (1, 1)
 
 
 async def test_without_keep_open_every_mail_has_its_own_connection(
@@ -179,14 +185,17 @@ async def test_a_burst_opens_what_it_needs_and_keeps_at_most_keep_open(
 async def test_a_connection_the_server_dropped_is_replaced_and_the_mail_still_goes(
     server: tuple[int, Counting], pki: Pki
 ) -> None:
+    """The server closes a kept connection as the next mail begins on it (an idle timeout the
+    client could not see yet): the mail goes on a new connection, once."""
     port, handler = server
     sender = MailSender(_settings(pki, port, keep_open=2))
     try:
         await sender.send(_mail(0))
-        handler.drop_everyone()
+        handler.drop_next_mail = True
         await sender.send(_mail(1))
     finally:
         await sender.close()
+    assert not handler.drop_next_mail  # the kept connection was used, and dropped
     assert handler.message_ids == [
         "<d-0.mail@ledgerbus.localhost>",
         "<d-1.mail@ledgerbus.localhost>",
